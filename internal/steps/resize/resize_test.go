@@ -1,0 +1,194 @@
+package resize
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	_ "image/png" // DecodeConfig of PNG variants
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/steps/fixtures"
+	"github.com/imgflow/imgflow/internal/steps/validate"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/presets"
+	"github.com/imgflow/imgflow/layers/common/s3io/s3iotest"
+)
+
+var testPresets = []presets.Preset{
+	{Name: "xl", LongSide: 2048, Format: presets.FormatAuto, Quality: 82},
+	{Name: "thumb", LongSide: 64, Format: presets.FormatAuto, Quality: 78},
+}
+
+func newHandler(t *testing.T) (*Handler, *s3iotest.Memory) {
+	t.Helper()
+	mem, fake := s3iotest.NewMemory()
+	cfg := NewDefaultConfig()
+	cfg.OutputBucket = "out"
+	h, err := New(cfg, fake, zap.NewNop(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, mem
+}
+
+// plan uploads body and returns the requests validate would send to the Map.
+func plan(t *testing.T, mem *s3iotest.Memory, body []byte, w, h, orientation int, alpha bool) []pipeline.ResizeRequest {
+	t.Helper()
+	obj := mem.Add("in", "uploads/pic.jpg", body, "image/jpeg")
+	if orientation >= 5 {
+		w, h = h, w
+	}
+	src := pipeline.Source{Bucket: "in", Key: "uploads/pic.jpg", VersionID: obj.VersionID, ETag: obj.ETag,
+		Bytes: int64(len(body)), Width: w, Height: h, Orientation: orientation, HasAlpha: alpha}
+	var reqs []pipeline.ResizeRequest
+	for _, v := range validate.Plan(src, testPresets, "out", "variants") {
+		reqs = append(reqs, pipeline.ResizeRequest{Source: src, Variant: v})
+	}
+	return reqs
+}
+
+func TestHandleMakesVariants(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        []byte
+		w, h, orien int
+		alpha       bool
+		want        map[string]string // key -> WxH format
+	}{
+		{name: "rotated jpeg with gps", body: fixtures.JPEG(fixtures.Quadrants(320, 240), 6, true), w: 320, h: 240, orien: 6,
+			want: map[string]string{"variants/uploads/pic/xl.jpg": "240x320 jpeg", "variants/uploads/pic/thumb.jpg": "48x64 jpeg"}},
+		{name: "translucent png", body: fixtures.TranslucentPNG(200, 100), w: 200, h: 100, alpha: true,
+			want: map[string]string{"variants/uploads/pic/xl.png": "200x100 png", "variants/uploads/pic/thumb.png": "64x32 png"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t)
+			for _, req := range plan(t, mem, tt.body, tt.w, tt.h, tt.orien, tt.alpha) {
+				v, err := h.Handle(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, ok := tt.want[v.Key]
+				if !ok {
+					t.Fatalf("unexpected key %s", v.Key)
+				}
+				got := itoa(v.Width) + "x" + itoa(v.Height) + " " + v.Format
+				if got != want {
+					t.Errorf("%s: %s, want %s", v.Key, got, want)
+				}
+				obj, ok := mem.Latest("out", v.Key)
+				if !ok {
+					t.Fatalf("%s not stored", v.Key)
+				}
+				if obj.ContentType != "image/"+v.Format || !strings.Contains(obj.CacheControl, "immutable") {
+					t.Errorf("%s stored with Content-Type %q Cache-Control %q", v.Key, obj.ContentType, obj.CacheControl)
+				}
+				if int64(len(obj.Body)) != v.Bytes {
+					t.Errorf("%s: reported %d bytes, stored %d", v.Key, v.Bytes, len(obj.Body))
+				}
+				cfg, format, err := image.DecodeConfig(bytes.NewReader(obj.Body))
+				if err != nil || format != v.Format || cfg.Width != v.Width || cfg.Height != v.Height {
+					t.Errorf("%s decodes as %s %dx%d (%v)", v.Key, format, cfg.Width, cfg.Height, err)
+				}
+				if bytes.Contains(obj.Body, []byte("Exif")) {
+					t.Errorf("%s carries EXIF (GPS) from the original", v.Key)
+				}
+			}
+			if mem.Versions("in", "uploads/pic.jpg") != 1 {
+				t.Error("the original was modified")
+			}
+		})
+	}
+}
+
+func TestIdempotent(t *testing.T) {
+	h, mem := newHandler(t)
+	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(300, 200), 3, false), 300, 200, 3, false)[1]
+	first, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := mem.Latest("out", first.Key)
+	if _, err := h.Handle(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := mem.Latest("out", first.Key)
+	if mem.Versions("out", first.Key) != 2 || !bytes.Equal(a.Body, b.Body) || a.ETag != b.ETag {
+		t.Error("a second run must write the same bytes to the same key")
+	}
+}
+
+func TestRejectsCorruptPixels(t *testing.T) {
+	good := fixtures.JPEG(fixtures.Quadrants(256, 256), 0, false)
+	tests := []struct {
+		name string
+		body []byte
+	}{
+		{name: "truncated jpeg", body: fixtures.Truncated(good, len(good)/2)},
+		{name: "jpeg header without pixels", body: fixtures.JPEGHeader(256, 256)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t)
+			req := plan(t, mem, tt.body, 256, 256, 1, false)[0]
+			_, err := h.Handle(context.Background(), req)
+			rejected, ok := err.(*pipelineerr.ImageRejectedError)
+			if !ok || rejected.Reason != pipelineerr.ReasonCorruptImage {
+				t.Fatalf("err = %T %v, want ImageRejectedError CorruptImage", err, err)
+			}
+			if len(mem.Keys("out")) != 0 {
+				t.Errorf("a failed resize stored %v", mem.Keys("out"))
+			}
+		})
+	}
+}
+
+func TestSourceChangedIsRejected(t *testing.T) {
+	h, mem := newHandler(t)
+	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(64, 64), 0, false), 64, 64, 1, false)[0]
+	req.Source.VersionID = "" // an unversioned bucket: only the ETag pins the bytes
+	mem.Add("in", "uploads/pic.jpg", fixtures.PNG(fixtures.Quadrants(10, 10)), "image/png")
+	_, err := h.Handle(context.Background(), req)
+	if r, ok := err.(*pipelineerr.ImageRejectedError); !ok || r.Reason != pipelineerr.ReasonSourceChanged {
+		t.Fatalf("err = %T %v, want SourceChanged", err, err)
+	}
+}
+
+// Orientation is checked end to end in the handler too: the top-left pixel
+// of the output must be the colour EXIF says belongs there.
+func TestOrientationReachesOutput(t *testing.T) {
+	h, mem := newHandler(t)
+	// Orientation 6 = rotate 90° clockwise to display: the stored bottom-left
+	// (blue) quadrant becomes the displayed top-left.
+	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(128, 96), 6, false), 128, 96, 6, false)[0]
+	v, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := mem.Latest("out", v.Key)
+	img, err := jpeg.Decode(bytes.NewReader(obj.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, g, b, _ := img.At(5, 5).RGBA()
+	if b>>8 < 200 || r>>8 > 60 || g>>8 > 60 {
+		t.Errorf("top-left is rgb(%d,%d,%d), want blue", r>>8, g>>8, b>>8)
+	}
+}
+
+func itoa(n int) string {
+	s := ""
+	for {
+		s = string(rune('0'+n%10)) + s
+		n /= 10
+		if n == 0 {
+			return s
+		}
+	}
+}

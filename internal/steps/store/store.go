@@ -1,0 +1,202 @@
+// Package store is the handler of the store function: it writes
+// manifest.json beside the variants, with everything a web page needs to
+// show the image and an operator needs to trace it.
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/imaging/placeholder"
+	"github.com/imgflow/imgflow/internal/steps/rejection"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/logx"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/s3io"
+)
+
+// ManifestVersion is the manifest's schema version.
+const ManifestVersion = 1
+
+// placeholderMaxPixels bounds the decode of the variant the placeholder is
+// computed from: it is the smallest variant, never a full-size image.
+const placeholderMaxPixels = 4096 * 4096
+
+// Config is the store function's configuration.
+type Config struct {
+	OutputBucket string // OUTPUT_BUCKET
+	CacheControl string // CACHE_CONTROL of the manifest: it changes when the source is processed again
+}
+
+// NewDefaultConfig returns the defaults of template.yaml.
+func NewDefaultConfig() *Config {
+	return &Config{CacheControl: "public, max-age=300"}
+}
+
+// LoadFromEnv overrides cfg with the environment.
+func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
+	r := envconfig.NewReader(lookup)
+	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
+	r.String("CACHE_CONTROL", &cfg.CacheControl)
+	return r.Err()
+}
+
+// Validate reports every missing setting.
+func (c *Config) Validate() error {
+	if c.OutputBucket == "" {
+		return errors.New("OUTPUT_BUCKET is not set")
+	}
+	return nil
+}
+
+// Handler writes manifests.
+type Handler struct {
+	cfg Config
+	s3  *s3io.Client
+	log *zap.Logger
+	now func() time.Time
+}
+
+// New returns a Handler.
+func New(cfg *Config, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &Handler{cfg: *cfg, s3: s3io.New(api), log: log.With(zap.String(logx.KeyComponent, "store")), now: now}, nil
+}
+
+// NewFromEnv builds a Handler from the function's environment, as its main
+// and the local stack do.
+func NewFromEnv(env envconfig.LookupFunc, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
+	cfg := NewDefaultConfig()
+	if err := LoadFromEnv(cfg, env); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return New(cfg, api, log, now)
+}
+
+// Handle builds and writes the manifest.
+func (h *Handler) Handle(ctx context.Context, req pipeline.StoreRequest) (pipeline.StoreResponse, error) {
+	start := h.now()
+	log := logx.ForInvocation(ctx, h.log, req.ExecutionARN, req.Source.Key)
+	resp, err := h.store(ctx, req, start)
+	if err != nil {
+		err = pipelineerr.Boundary(err)
+		log.Info("store failed", zap.Error(err))
+		return pipeline.StoreResponse{}, err
+	}
+	log.Info("manifest stored", zap.String("key", resp.ManifestKey), zap.Int("variants", len(req.Variants)))
+	return resp, nil
+}
+
+func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start time.Time) (pipeline.StoreResponse, error) {
+	if len(req.Variants) == 0 {
+		return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: errors.New("no variants to store")}
+	}
+	variants := slices.Clone(req.Variants)
+	slices.SortFunc(variants, func(a, b pipeline.Variant) int {
+		return cmp.Or(cmp.Compare(a.Width, b.Width), cmp.Compare(a.Preset, b.Preset))
+	})
+	dir := path.Dir(variants[0].Key)
+	for _, v := range variants {
+		if path.Dir(v.Key) != dir {
+			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants %s and %s are in different folders", v.Key, variants[0].Key)}
+		}
+		if v.Bucket != h.cfg.OutputBucket {
+			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s is in bucket %q, not OUTPUT_BUCKET %q", v.Preset, v.Bucket, h.cfg.OutputBucket)}
+		}
+	}
+	ph, dominant, err := h.placeholder(ctx, variants[0])
+	if err != nil {
+		return pipeline.StoreResponse{}, err
+	}
+
+	src := req.Source
+	m := pipeline.Manifest{
+		Version: ManifestVersion,
+		Source: pipeline.ManifestSource{Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, ETag: src.ETag,
+			Format: src.Format, Width: src.Width, Height: src.Height, Bytes: src.Bytes, Orientation: src.Orientation},
+		Srcset:       Srcset(variants),
+		Placeholder:  ph,
+		Dominant:     dominant,
+		ExecutionARN: req.ExecutionARN,
+		Timings:      pipeline.Timings{ValidateMs: req.ValidateMs, ResizeMs: map[string]int64{}},
+	}
+	for _, v := range variants {
+		m.Variants = append(m.Variants, pipeline.ManifestVariant{Preset: v.Preset, Name: path.Base(v.Key), Key: v.Key,
+			Width: v.Width, Height: v.Height, Bytes: v.Bytes, Format: v.Format, ContentType: v.ContentType})
+		m.Timings.ResizeMs[v.Preset] = v.DurationMs
+	}
+	// Beside the variants, wherever validate planned them.
+	key := dir + "/manifest.json"
+	now := h.now()
+	m.CreatedAt = now.UTC().Format(time.RFC3339Nano)
+	m.Timings.StoreMs = now.Sub(start).Milliseconds()
+	if t, err := time.Parse(time.RFC3339Nano, req.StartTime); err == nil {
+		m.Timings.TotalMs = now.Sub(t).Milliseconds()
+	}
+	body, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return pipeline.StoreResponse{}, fmt.Errorf("encode manifest: %w", err)
+	}
+	if _, err := h.s3.Put(ctx, s3io.PutInput{Bucket: h.cfg.OutputBucket, Key: key, Body: append(body, '\n'),
+		ContentType: "application/json", CacheControl: h.cfg.CacheControl}); err != nil {
+		return pipeline.StoreResponse{}, &pipelineerr.StorageError{Op: "put", URI: "s3://" + h.cfg.OutputBucket + "/" + key, Err: err}
+	}
+	return pipeline.StoreResponse{Bucket: h.cfg.OutputBucket, ManifestKey: key}, nil
+}
+
+// placeholder computes the ThumbHash and dominant colour from the smallest
+// variant: a few KiB to read instead of the original's megabytes, and the
+// variant is already oriented and in sRGB.
+func (h *Handler) placeholder(ctx context.Context, v pipeline.Variant) (pipeline.Placeholder, string, error) {
+	ref := s3io.Ref{Bucket: v.Bucket, Key: v.Key}
+	body, err := h.s3.Open(ctx, ref)
+	if err != nil {
+		return pipeline.Placeholder{}, "", rejection.FromStorage("get", ref, err)
+	}
+	defer body.Close()
+	sr := &rejection.SourceReader{R: body}
+	img, _, err := imaging.Decode(ctx, sr, imaging.Limits{MaxPixels: placeholderMaxPixels})
+	if sr.Err != nil {
+		return pipeline.Placeholder{}, "", rejection.FromStorage("get", ref, sr.Err)
+	}
+	if err != nil {
+		// Our own variant does not decode: a fault in the pipeline, not in
+		// the upload, so it is not a rejection.
+		return pipeline.Placeholder{}, "", fmt.Errorf("decode variant %s for the placeholder: %w", v.Key, err)
+	}
+	hash := placeholder.Encode(img)
+	c := placeholder.DominantColor(img)
+	return pipeline.Placeholder{ThumbHash: base64.StdEncoding.EncodeToString(hash), DataURI: placeholder.DataURI(hash)},
+		fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B), nil
+}
+
+// Srcset lists variants (sorted by width) as an HTML srcset, with names
+// relative to the manifest's folder. Presets that come out at the same width
+// (a small source is never upscaled) appear once.
+func Srcset(sorted []pipeline.Variant) string {
+	var parts []string
+	last := -1
+	for _, v := range sorted {
+		if v.Width == last {
+			continue
+		}
+		last = v.Width
+		parts = append(parts, path.Base(v.Key)+" "+strconv.Itoa(v.Width)+"w")
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,199 @@
+// Package validate is the handler of the validate function: it decides from
+// the first bytes of an upload whether it can be processed, and plans the
+// variants to make.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/steps/rejection"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/logx"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/presets"
+	"github.com/imgflow/imgflow/layers/common/s3io"
+)
+
+// headerChunk is the size of each ranged GET while the header is parsed.
+// Most JPEG headers (EXIF with a thumbnail, an ICC profile) fit in one.
+const headerChunk = 64 << 10
+
+// Config is the validate function's configuration.
+type Config struct {
+	OutputBucket string // OUTPUT_BUCKET
+	OutputPrefix string // OUTPUT_PREFIX
+	MaxPixels    int64  // MAX_PIXELS: decompression-bomb guard, checked on the header
+	MaxBytes     int64  // MAX_BYTES
+	PresetsFile  string // IMGFLOW_PRESETS_FILE
+}
+
+// NewDefaultConfig returns the defaults of template.yaml.
+func NewDefaultConfig() *Config {
+	return &Config{
+		OutputPrefix: "variants",
+		MaxPixels:    100_000_000,
+		MaxBytes:     100 << 20,
+		PresetsFile:  presets.DefaultPath,
+	}
+}
+
+// LoadFromEnv overrides cfg with the environment.
+func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
+	r := envconfig.NewReader(lookup)
+	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
+	r.String("OUTPUT_PREFIX", &cfg.OutputPrefix)
+	r.Int64("MAX_PIXELS", &cfg.MaxPixels)
+	r.Int64("MAX_BYTES", &cfg.MaxBytes)
+	r.String("IMGFLOW_PRESETS_FILE", &cfg.PresetsFile)
+	return r.Err()
+}
+
+// Validate reports every bad setting.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.OutputBucket == "" {
+		errs = append(errs, errors.New("OUTPUT_BUCKET is not set"))
+	}
+	if c.MaxPixels <= 0 {
+		errs = append(errs, fmt.Errorf("MAX_PIXELS must be positive, got %d", c.MaxPixels))
+	}
+	if c.MaxBytes <= 0 {
+		errs = append(errs, fmt.Errorf("MAX_BYTES must be positive, got %d", c.MaxBytes))
+	}
+	return errors.Join(errs...)
+}
+
+// Handler validates uploads.
+type Handler struct {
+	cfg     Config
+	presets []presets.Preset
+	s3      *s3io.Client
+	log     *zap.Logger
+	now     func() time.Time
+}
+
+// New returns a Handler; it reads the presets file once, at cold start.
+func New(cfg *Config, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	pf, err := presets.Load(cfg.PresetsFile)
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	return &Handler{cfg: *cfg, presets: pf.Presets, s3: s3io.New(api), log: log.With(zap.String(logx.KeyComponent, "validate")), now: now}, nil
+}
+
+// Handle validates one object version. Rejections are returned as
+// *pipelineerr.ImageRejectedError, S3 trouble as *pipelineerr.StorageError.
+func (h *Handler) Handle(ctx context.Context, req pipeline.ValidateRequest) (pipeline.ValidateResponse, error) {
+	start := h.now()
+	log := logx.ForInvocation(ctx, h.log, req.ExecutionARN, req.Object.Key)
+	resp, read, err := h.validate(ctx, req.Object)
+	if err != nil {
+		err = pipelineerr.Boundary(err)
+		log.Info("upload rejected", zap.Error(err), zap.Int64("bytes_read", read))
+		return pipeline.ValidateResponse{}, err
+	}
+	resp.DurationMs = h.now().Sub(start).Milliseconds()
+	log.Info("upload validated",
+		zap.String("format", resp.Source.Format),
+		zap.Int("width", resp.Source.Width), zap.Int("height", resp.Source.Height),
+		zap.Int("orientation", resp.Source.Orientation),
+		zap.Int64("bytes", resp.Source.Bytes), zap.Int64("bytes_read", read),
+		zap.Int("variants", len(resp.Variants)))
+	return resp, nil
+}
+
+func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipeline.ValidateResponse, int64, error) {
+	if obj.Bucket == "" || obj.Key == "" {
+		return pipeline.ValidateResponse{}, 0, &pipelineerr.ConfigError{Err: errors.New("input has no bucket or key")}
+	}
+	ref := s3io.Ref{Bucket: obj.Bucket, Key: obj.Key, VersionID: obj.VersionID}
+	info, err := h.s3.Head(ctx, ref)
+	if err != nil {
+		return pipeline.ValidateResponse{}, 0, rejection.FromStorage("head", ref, err)
+	}
+	// Without versioning the key may have been overwritten since the event;
+	// that newer write has an event, and a run, of its own.
+	if obj.VersionID == "" && obj.ETag != "" && strings.Trim(info.ETag, `"`) != strings.Trim(obj.ETag, `"`) {
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonSourceChanged,
+			"%s was overwritten (ETag %s, the event said %s)", ref.URI(), info.ETag, obj.ETag)
+	}
+	ref.ETag = info.ETag
+	switch {
+	case info.Size == 0:
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonEmpty, "%s has 0 bytes", ref.URI())
+	case info.Size > h.cfg.MaxBytes:
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonTooManyBytes,
+			"%d bytes, the limit is %d", info.Size, h.cfg.MaxBytes)
+	}
+
+	rr := h.s3.NewRangeReader(ctx, ref, info.Size, headerChunk)
+	srcReader := &rejection.SourceReader{R: rr}
+	hdr, err := imaging.Probe(srcReader)
+	fetched := rr.Fetched()
+	if srcReader.Err != nil {
+		// The read failed, not the image: S3's error decides.
+		return pipeline.ValidateResponse{}, fetched, rejection.FromStorage("get", ref, srcReader.Err)
+	}
+	if err != nil {
+		return pipeline.ValidateResponse{}, fetched, rejection.FromImaging(err, true)
+	}
+	if px := hdr.Pixels(); px > h.cfg.MaxPixels {
+		return pipeline.ValidateResponse{}, fetched, pipelineerr.Reject(pipelineerr.ReasonTooManyPixels,
+			"%dx%d is %d pixels, the limit is %d", hdr.Width, hdr.Height, px, h.cfg.MaxPixels)
+	}
+
+	w, hgt := hdr.DisplaySize()
+	src := pipeline.Source{
+		Bucket: obj.Bucket, Key: obj.Key, VersionID: info.VersionID, ETag: info.ETag, Bytes: info.Size,
+		Format: string(hdr.Format), Width: w, Height: hgt, StoredWidth: hdr.Width, StoredHeight: hdr.Height,
+		Orientation: hdr.Orientation, HasAlpha: hdr.HasAlpha, ColorModel: hdr.ColorModel,
+		Progressive: hdr.Progressive, Animated: hdr.Animated, HasGPS: hdr.HasGPS,
+	}
+	if src.VersionID == "" {
+		src.VersionID = obj.VersionID
+	}
+	return pipeline.ValidateResponse{Source: src, Variants: Plan(src, h.presets, h.cfg.OutputBucket, h.cfg.OutputPrefix)}, fetched, nil
+}
+
+// Plan resolves presets against a source: the concrete format, the exact
+// output size (never larger than the source) and the output key.
+func Plan(src pipeline.Source, ps []presets.Preset, bucket, prefix string) []pipeline.VariantPlan {
+	plans := make([]pipeline.VariantPlan, 0, len(ps))
+	for _, p := range ps {
+		format := imaging.Format(p.Format)
+		if p.Format == presets.FormatAuto {
+			format = imaging.JPEG
+			if src.HasAlpha {
+				format = imaging.PNG
+			}
+		}
+		w, h := imaging.Fit(src.Width, src.Height, p.LongSide)
+		plans = append(plans, pipeline.VariantPlan{
+			Preset: p.Name, LongSide: p.LongSide, Format: string(format), Quality: p.Quality,
+			Width: w, Height: h, Bucket: bucket,
+			Key: pipeline.VariantKey(prefix, src.Key, p.Name, format.Extension()),
+		})
+	}
+	return plans
+}
+
+// NewFromEnv builds a Handler from the function's environment, as its main
+// and the local stack do.
+func NewFromEnv(env envconfig.LookupFunc, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
+	cfg := NewDefaultConfig()
+	if err := LoadFromEnv(cfg, env); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	return New(cfg, api, log, now)
+}

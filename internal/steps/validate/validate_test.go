@@ -1,0 +1,198 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/steps/fixtures"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/s3io/s3iotest"
+)
+
+const presetsFile = "../../../layers/common/assets/presets.json"
+
+func newHandler(t *testing.T, mutate func(*Config)) (*Handler, *s3iotest.Memory) {
+	t.Helper()
+	mem, fake := s3iotest.NewMemory()
+	cfg := NewDefaultConfig()
+	cfg.OutputBucket = "out"
+	cfg.PresetsFile = presetsFile
+	if mutate != nil {
+		mutate(cfg)
+	}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h, err := New(cfg, fake, zap.NewNop(), func() time.Time { clock = clock.Add(7 * time.Millisecond); return clock })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, mem
+}
+
+func TestAccepts(t *testing.T) {
+	tests := []struct {
+		name            string
+		body            []byte
+		wantFormat      string
+		wantW, wantH    int
+		wantOrientation int
+		wantVariants    []string // key: WxH
+	}{
+		{
+			name: "jpeg rotated by exif", body: fixtures.JPEG(fixtures.Quadrants(4000, 3000), 6, true),
+			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6,
+			wantVariants: []string{"variants/uploads/photo/xl.jpg:1536x2048", "variants/uploads/photo/lg.jpg:768x1024",
+				"variants/uploads/photo/md.jpg:384x512", "variants/uploads/photo/thumb.jpg:192x256"},
+		},
+		{
+			name: "png with alpha stays png, small source never upscaled", body: fixtures.TranslucentPNG(300, 200),
+			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1,
+			wantVariants: []string{"variants/uploads/photo/xl.png:300x200", "variants/uploads/photo/lg.png:300x200",
+				"variants/uploads/photo/md.png:300x200", "variants/uploads/photo/thumb.png:256x171"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t, nil)
+			// The name says .jpg whatever the bytes are: the format comes from the bytes.
+			obj := mem.Add("in", "uploads/photo.jpg", tt.body, "image/jpeg")
+			resp, err := h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/photo.jpg", VersionID: obj.VersionID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := resp.Source
+			if s.Format != tt.wantFormat || s.Width != tt.wantW || s.Height != tt.wantH || s.Orientation != tt.wantOrientation {
+				t.Errorf("source = %s %dx%d orientation %d, want %s %dx%d orientation %d",
+					s.Format, s.Width, s.Height, s.Orientation, tt.wantFormat, tt.wantW, tt.wantH, tt.wantOrientation)
+			}
+			if s.VersionID != obj.VersionID || s.ETag != obj.ETag || s.Bytes != int64(len(tt.body)) {
+				t.Errorf("source reference = %+v, want version %s etag %s", s, obj.VersionID, obj.ETag)
+			}
+			var got []string
+			for _, v := range resp.Variants {
+				if v.Bucket != "out" {
+					t.Errorf("variant %s goes to bucket %q", v.Preset, v.Bucket)
+				}
+				got = append(got, v.Key+":"+itoa(v.Width)+"x"+itoa(v.Height))
+			}
+			if strings.Join(got, " ") != strings.Join(tt.wantVariants, " ") {
+				t.Errorf("variants\n got %v\nwant %v", got, tt.wantVariants)
+			}
+			if resp.DurationMs != 7 {
+				t.Errorf("durationMs = %d, want 7 from the injected clock", resp.DurationMs)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	var b []byte
+	for {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+		if n == 0 {
+			return string(b)
+		}
+	}
+}
+
+func TestRejects(t *testing.T) {
+	good := fixtures.JPEG(fixtures.Quadrants(64, 48), 0, false)
+	tests := []struct {
+		name       string
+		body       []byte // nil: the object does not exist
+		mutate     func(*Config)
+		wantReason pipelineerr.Reason
+		wantText   string
+	}{
+		{name: "empty object", body: []byte{}, wantReason: pipelineerr.ReasonEmpty},
+		{name: "text named .jpg", body: []byte("hello, this is not a picture\n"), wantReason: pipelineerr.ReasonNotAnImage},
+		{name: "png declaring 50000x50000", body: fixtures.PNGHeader(50000, 50000), wantReason: pipelineerr.ReasonTooManyPixels, wantText: "50000x50000"},
+		{name: "jpeg declaring 65000x65000", body: fixtures.JPEGHeader(65000, 65000), wantReason: pipelineerr.ReasonTooManyPixels, wantText: "65000x65000"},
+		{name: "heic is unsupported", body: fixtures.HEIC(), wantReason: pipelineerr.ReasonUnsupportedFormat, wantText: "heic"},
+		{name: "header cut short", body: fixtures.Truncated(good, 40), wantReason: pipelineerr.ReasonCorruptHeader},
+		{name: "larger than MaxBytes", body: good, mutate: func(c *Config) { c.MaxBytes = 100 }, wantReason: pipelineerr.ReasonTooManyBytes},
+		{name: "more pixels than MaxPixels", body: good, mutate: func(c *Config) { c.MaxPixels = 64*48 - 1 }, wantReason: pipelineerr.ReasonTooManyPixels},
+		{name: "object gone", body: nil, wantReason: pipelineerr.ReasonSourceMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t, tt.mutate)
+			if tt.body != nil {
+				mem.Add("in", "uploads/x.jpg", tt.body, "image/jpeg")
+			}
+			_, err := h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/x.jpg"}})
+			rejected, ok := err.(*pipelineerr.ImageRejectedError) // unwrapped: the Lambda runtime names it by its type
+			if !ok {
+				t.Fatalf("err = %T %v, want *ImageRejectedError", err, err)
+			}
+			if rejected.Reason != tt.wantReason || !strings.Contains(rejected.Error(), tt.wantText) {
+				t.Errorf("rejected with %q, want reason %s mentioning %q", rejected, tt.wantReason, tt.wantText)
+			}
+			for _, call := range mem.Calls {
+				if strings.HasPrefix(call, "PUT") {
+					t.Errorf("validate wrote an object: %s", call)
+				}
+			}
+			if tt.body != nil && mem.Versions("in", "uploads/x.jpg") != 1 {
+				t.Error("the original was modified")
+			}
+		})
+	}
+}
+
+func TestReadsOnlyTheHeader(t *testing.T) {
+	h, mem := newHandler(t, nil)
+	// A JPEG padded to 3 MB after its EOI: validating it must not download it.
+	body := fixtures.JPEG(fixtures.Quadrants(640, 480), 3, false)
+	body = append(body, bytes.Repeat([]byte{0}, 3<<20)...)
+	mem.Add("in", "uploads/big.jpg", body, "image/jpeg")
+	if _, err := h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/big.jpg"}}); err != nil {
+		t.Fatal(err)
+	}
+	var gets []string
+	for _, c := range mem.Calls {
+		if strings.HasPrefix(c, "GET") {
+			gets = append(gets, c)
+		}
+	}
+	if len(gets) != 1 || !strings.HasSuffix(gets[0], "bytes=0-65535") {
+		t.Errorf("GETs = %q, want one ranged GET of the first 64 KiB", gets)
+	}
+}
+
+func TestOverwrittenUnversionedObjectIsRejected(t *testing.T) {
+	h, mem := newHandler(t, nil)
+	obj := mem.Add("in", "uploads/x.jpg", fixtures.JPEG(fixtures.Quadrants(8, 8), 0, false), "")
+	_, err := h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/x.jpg", ETag: "not-" + obj.ETag}})
+	var rejected *pipelineerr.ImageRejectedError
+	if !errors.As(err, &rejected) || rejected.Reason != pipelineerr.ReasonSourceChanged {
+		t.Fatalf("an overwritten unversioned object: err = %v, want SourceChanged", err)
+	}
+}
+
+func TestStorageFailureIsRetryable(t *testing.T) {
+	_, fake := s3iotest.NewMemory()
+	fake.HeadObjectFunc = func(context.Context, *s3.HeadObjectInput) (*s3.HeadObjectOutput, error) {
+		return nil, &smithy.GenericAPIError{Code: "SlowDown", Message: "Please reduce your request rate."}
+	}
+	cfg := NewDefaultConfig()
+	cfg.OutputBucket = "out"
+	cfg.PresetsFile = presetsFile
+	h, err := New(cfg, fake, zap.NewNop(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/x.jpg"}})
+	if _, ok := err.(*pipelineerr.StorageError); !ok {
+		t.Fatalf("err = %T %v, want *StorageError (the state machine retries it)", err, err)
+	}
+}

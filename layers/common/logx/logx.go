@@ -1,0 +1,60 @@
+// Package logx builds the JSON zap logger every imgflow function uses, and the
+// child logger each invocation logs through.
+package logx
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Field keys shared by every line, so one CloudWatch Logs Insights query
+// (filter execution_arn = "...") finds a whole run across all functions.
+const (
+	KeyRequestID    = "request_id"
+	KeyExecutionARN = "execution_arn"
+	KeySourceKey    = "source_key"
+	KeyComponent    = "component"
+)
+
+// ParseLevel accepts debug, info, warn and error (any case); empty means info.
+func ParseLevel(s string) (zapcore.Level, error) {
+	if s == "" {
+		return zapcore.InfoLevel, nil
+	}
+	var l zapcore.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("logx: level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// New returns a JSON logger at level writing to w. Lambda forwards stdout to
+// CloudWatch Logs, so main passes os.Stdout.
+func New(w io.Writer, level zapcore.Level) *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	enc.MessageKey = "message"
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), level)
+	return zap.New(core)
+}
+
+// ForInvocation returns base with the invocation's request id (from the
+// Lambda context, when there is one), execution ARN and source key attached.
+// Empty values are still attached, so every line has the same keys.
+func ForInvocation(ctx context.Context, base *zap.Logger, executionARN, sourceKey string) *zap.Logger {
+	requestID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	return base.With(
+		zap.String(KeyRequestID, requestID),
+		zap.String(KeyExecutionARN, executionARN),
+		zap.String(KeySourceKey, sourceKey),
+	)
+}

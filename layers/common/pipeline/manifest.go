@@ -1,0 +1,56 @@
+package pipeline
+
+// Manifest is manifest.json, written beside the variants: what a web page
+// needs to show the image (srcset, placeholder, colour) and what an operator
+// needs to trace it (source version, execution, timings).
+type Manifest struct {
+	Version      int               `json:"version"`
+	Source       ManifestSource    `json:"source"`
+	Variants     []ManifestVariant `json:"variants"` // sorted by width
+	Srcset       string            `json:"srcset"`
+	Placeholder  Placeholder       `json:"placeholder"`
+	Dominant     string            `json:"dominantColor"` // #rrggbb
+	Timings      Timings           `json:"timings"`
+	ExecutionARN string            `json:"executionArn"`
+	CreatedAt    string            `json:"createdAt"`
+}
+
+// ManifestSource is the original, as processed.
+type ManifestSource struct {
+	Bucket      string `json:"bucket"`
+	Key         string `json:"key"`
+	VersionID   string `json:"versionId,omitempty"`
+	ETag        string `json:"etag,omitempty"`
+	Format      string `json:"format"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Bytes       int64  `json:"bytes"`
+	Orientation int    `json:"orientation"`
+}
+
+// ManifestVariant is one stored variant. Name is the key relative to the
+// manifest, so the folder can be served or moved as a whole.
+type ManifestVariant struct {
+	Preset      string `json:"preset"`
+	Name        string `json:"name"`
+	Key         string `json:"key"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Bytes       int64  `json:"bytes"`
+	Format      string `json:"format"`
+	ContentType string `json:"contentType"`
+}
+
+// Placeholder is a tiny stand-in shown while the real image loads.
+type Placeholder struct {
+	ThumbHash string `json:"thumbhash"` // base64
+	DataURI   string `json:"dataUri"`   // the ThumbHash rendered as a small PNG
+}
+
+// Timings are in milliseconds.
+type Timings struct {
+	ValidateMs int64            `json:"validateMs"`
+	ResizeMs   map[string]int64 `json:"resizeMs"` // by preset
+	StoreMs    int64            `json:"storeMs"`
+	TotalMs    int64            `json:"totalMs"` // execution start to manifest written
+}
