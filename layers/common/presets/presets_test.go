@@ -17,7 +17,7 @@ func TestParse(t *testing.T) {
 		{name: "empty list", in: `{"presets":[]}`, wantErr: []string{"no presets"}},
 		{name: "unknown field", in: `{"presets":[{"name":"xl","longSide":2048,"format":"jpeg","quality":80,"size":9}]}`, wantErr: []string{"unknown field"}},
 		{name: "every problem at once",
-			in: `{"presets":[{"name":"XL","longSide":0,"format":"gif","quality":0},{"name":"a","longSide":1,"format":"png","quality":1},{"name":"a","longSide":99999,"format":"jpeg","quality":101}]}`,
+			in:      `{"presets":[{"name":"XL","longSide":0,"format":"gif","quality":0},{"name":"a","longSide":1,"format":"png","quality":1},{"name":"a","longSide":99999,"format":"jpeg","quality":101}]}`,
 			wantErr: []string{`name "XL"`, "longSide 0", `format "gif"`, "quality 0", `duplicate name "a"`, "longSide 99999", "quality 101"}},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,138 @@
+# imgflow build, test and deploy entry points (GNU make).
+#
+#   make build   every Lambda as a static linux/arm64 `bootstrap` + zip, and the layer zip
+#   make test    test dependencies (test-deps), then go test ./...
+#   make lint    gofmt, go vet, asl-validator on the state machine definition
+#   make deploy  sam build && sam deploy --guided
+#   make run     the local stack (cmd/imgflow)
+#
+# `sam build` calls the build-<LogicalId> targets with ARTIFACTS_DIR set.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-builtin-rules
+
+GO           ?= go
+BUILD_DIR    := build
+TOOLS_DIR    := .tools
+TEST_TIMEOUT ?= 10m
+
+STEPS        := trigger validate resize store notify
+FUNCTION_IDS := TriggerFunction ValidateFunction ResizeFunction StoreFunction NotifyFunction
+PRESETS      := layers/common/assets/presets.json
+ASL          := statemachine/pipeline.asl.json
+
+# Static, stripped, reproducible Lambda binaries for provided.al2023 on Graviton.
+LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w" -buildvcs=false
+
+ASL_VALIDATOR_VERSION := 4.0.0
+ASL_VALIDATOR         := $(TOOLS_DIR)/node_modules/.bin/asl-validator
+# Stand-in for every ${...} DefinitionSubstitutions placeholder during validation.
+DUMMY_ARN_PREFIX      := arn:aws:lambda:us-east-1:123456789012:function:
+
+# Fixed mtime for zipped files, so the same inputs give the same zip bytes.
+ZIP_EPOCH := 198001010000
+
+.PHONY: all build test test-deps lint lint-deps deploy run clean distclean zip-dep \
+        $(FUNCTION_IDS:%=build-%) build-CommonLayer FORCE
+
+all: lint test build
+
+# ------------------------------------------------------------------ build
+
+build: $(STEPS:%=$(BUILD_DIR)/%.zip) $(BUILD_DIR)/common-layer.zip
+
+# Keep build/<step>/bootstrap after zipping (make would delete it as an intermediate file).
+.SECONDARY: $(STEPS:%=$(BUILD_DIR)/%/bootstrap)
+
+# Always hand the binary to go build; its cache decides whether anything is recompiled.
+$(BUILD_DIR)/%/bootstrap: FORCE
+	@mkdir -p $(@D)
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+$(BUILD_DIR)/%.zip: $(BUILD_DIR)/%/bootstrap | zip-dep
+	touch -t $(ZIP_EPOCH) $<
+	rm -f $@
+	zip -X -q -j $@ $<
+
+# The layer lands at /opt: imgflow/presets.json becomes /opt/imgflow/presets.json.
+$(BUILD_DIR)/common-layer.zip: $(PRESETS) | zip-dep
+	rm -rf $(BUILD_DIR)/common-layer $@
+	mkdir -p $(BUILD_DIR)/common-layer/imgflow
+	cp $(PRESETS) $(BUILD_DIR)/common-layer/imgflow/presets.json
+	touch -t $(ZIP_EPOCH) $(BUILD_DIR)/common-layer/imgflow/presets.json
+	cd $(BUILD_DIR)/common-layer && zip -X -q -D ../common-layer.zip imgflow/presets.json
+
+zip-dep:
+	@command -v zip >/dev/null 2>&1 || { \
+	  echo "zip not found; installing it with apt-get" >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip >/dev/null; }
+
+# ------------------------------------------------------------------ sam build hooks
+
+# build-TriggerFunction -> ./functions/trigger, and so on.
+step_of = $(shell printf '%s' '$(1:%Function=%)' | tr '[:upper:]' '[:lower:]')
+
+$(FUNCTION_IDS:%=build-%):
+	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(call step_of,$(@:build-%=%))
+
+# sam build runs the layer's own Makefile (in its ContentUri); this is the same recipe.
+build-CommonLayer:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	$(MAKE) -C layers/common build-CommonLayer
+
+# ------------------------------------------------------------------ test
+
+# test-deps: install (idempotently) whatever the tests need beyond the Go toolchain.
+test-deps: lint-deps
+	$(GO) mod download
+
+test: test-deps lint
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+# ------------------------------------------------------------------ lint
+
+$(ASL_VALIDATOR):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for asl-validator" >&2; exit 1; }
+	mkdir -p $(TOOLS_DIR)
+	npm install --prefix $(TOOLS_DIR) --no-audit --no-fund --silent asl-validator@$(ASL_VALIDATOR_VERSION)
+	@touch $@
+
+lint-deps: $(ASL_VALIDATOR)
+
+GO_FILES = $(shell find . -name '*.go' -not -path './$(TOOLS_DIR)/*' -not -path './$(BUILD_DIR)/*' -not -path './.aws-sam/*')
+
+lint: lint-deps
+	@unformatted="$$(gofmt -l $(GO_FILES))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l reports:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	@mkdir -p $(BUILD_DIR)/lint
+	sed -E 's/\$$\{([A-Za-z0-9_]+)\}/$(DUMMY_ARN_PREFIX)\1/g' $(ASL) > $(BUILD_DIR)/lint/pipeline.asl.json
+	@if grep -q '\$${' $(BUILD_DIR)/lint/pipeline.asl.json; then echo "unsubstituted \$${...} left in $(ASL)" >&2; exit 1; fi
+	$(ASL_VALIDATOR) --json-path $(BUILD_DIR)/lint/pipeline.asl.json
+
+# ------------------------------------------------------------------ deploy / run
+
+deploy:
+	@command -v sam >/dev/null 2>&1 || { echo "deploy needs the AWS SAM CLI (sam)" >&2; exit 1; }
+	sam build
+	sam deploy --guided
+
+# The local stack (issue #4). Until cmd/imgflow exists this says so instead of failing obscurely.
+run:
+	@if [ ! -d cmd/imgflow ]; then \
+	  echo "make run: the local stack (cmd/imgflow, issue #4) is not built yet; see 'Status' in README.md" >&2; exit 1; fi
+	$(GO) run ./cmd/imgflow local
+
+# ------------------------------------------------------------------ clean
+
+clean:
+	rm -rf $(BUILD_DIR) .aws-sam
+
+distclean: clean
+	rm -rf $(TOOLS_DIR)
+
+FORCE:

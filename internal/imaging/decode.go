@@ -1,0 +1,96 @@
+package imaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/webp"
+)
+
+// decodeFunc decodes one image of a format from r, which is positioned at the
+// image's first byte; info is what Probe found.
+//
+// want is the shrink-on-load hook: the size, in stored orientation, that the
+// pipeline will resize to (equal to the stored size when no resize is wanted).
+// A decoder that can reduce while decoding (a DCT-domain scaled JPEG decoder
+// picking 1/2, 1/4 or 1/8) may return any image at least as large as want in
+// both dimensions; the resize step takes the size actually returned as its
+// input, so the achieved scale feeds back into the resampler. The standard
+// library decoders ignore want.
+//
+// A decodeFunc returns the underlying decoder's errors; decodeStep maps them
+// to FormatError and UnsupportedError.
+type decodeFunc func(r io.Reader, info Info, want image.Point) (image.Image, error)
+
+// decoders is the per-format decoder table. Replace an entry (e.g. JPEG) to
+// plug in a different decoder behind the same API.
+var decoders = map[Format]decodeFunc{
+	JPEG: func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return jpeg.Decode(r) },
+	PNG:  func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return png.Decode(r) },
+	GIF:  decodeGIFFirstFrame,
+	WebP: func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return webp.Decode(r) },
+}
+
+// decodeGIFFirstFrame decodes the first frame only (gif.Decode stops there) and
+// places it on a transparent canvas of the logical screen size when the frame
+// is smaller than the screen.
+func decodeGIFFirstFrame(r io.Reader, info Info, _ image.Point) (image.Image, error) {
+	m, err := gif.Decode(r)
+	if err != nil {
+		return nil, err
+	}
+	screen := image.Rect(0, 0, info.Width, info.Height)
+	if m.Bounds() == screen {
+		return m, nil
+	}
+	canvas := image.NewNRGBA(screen)
+	draw.Draw(canvas, m.Bounds().Intersect(screen), m, m.Bounds().Min, draw.Src)
+	return canvas, nil
+}
+
+// sourceReader reads the source for a decoder, stops it when ctx is
+// cancelled, and remembers the first error that did not come from the data
+// itself (network, cancellation) so it is not mistaken for corrupt input.
+type sourceReader struct {
+	ctx context.Context
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return 0, err
+	}
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// decodeError maps a decoder's error to the package's error types.
+func decodeError(f Format, err error, src *sourceReader) error {
+	if src.err != nil {
+		if errors.Is(src.err, context.Canceled) || errors.Is(src.err, context.DeadlineExceeded) {
+			return src.err
+		}
+		return fmt.Errorf("imaging: read source: %w", src.err)
+	}
+	var ju jpeg.UnsupportedError
+	var pu png.UnsupportedError
+	switch {
+	case errors.As(err, &ju), errors.As(err, &pu):
+		return &UnsupportedError{Format: string(f), Reason: err.Error()}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return formatErr(f, "truncated image data", io.ErrUnexpectedEOF)
+	}
+	return &FormatError{Format: f, Reason: "corrupt image data", Err: err}
+}

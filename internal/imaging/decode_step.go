@@ -1,0 +1,55 @@
+package imaging
+
+import "context"
+
+// decodeStep runs the format's decodeFunc with the target size as shrink hint
+// and checks that the decoder returned a size between the target and the
+// stored size.
+func decodeStep(ctx context.Context, j *job) error {
+	f := j.info.Format
+	if j.info.Animated && f == WebP {
+		return &UnsupportedError{Format: string(f), Reason: "animated WebP"}
+	}
+	dec, ok := decoders[f]
+	if !ok {
+		return &UnsupportedError{Format: string(f), Reason: "no decoder"}
+	}
+	src := &sourceReader{ctx: ctx, r: j.src}
+	img, err := dec(src, j.info, j.want)
+	if err != nil {
+		return decodeError(f, err, src)
+	}
+	b := img.Bounds()
+	if b.Dx() < j.want.X || b.Dy() < j.want.Y || b.Dx() > j.info.Width || b.Dy() > j.info.Height {
+		return &FormatError{Format: f, Reason: "decoded size differs from header"}
+	}
+	j.img = img
+	return nil
+}
+
+// resizeStep converts the decoded image to 8-bit straight sRGB and resizes it
+// to j.want with Lanczos3 when the sizes differ.
+func resizeStep(ctx context.Context, j *job) error {
+	b := j.img.Bounds()
+	if b.Dx() == j.want.X && b.Dy() == j.want.Y {
+		j.out = toNRGBA(j.img)
+		j.img = nil
+		return nil
+	}
+	opaque := false
+	if o, ok := j.img.(interface{ Opaque() bool }); ok {
+		opaque = o.Opaque()
+	}
+	out, err := resample(ctx, rowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
+	if err != nil {
+		return err
+	}
+	j.img, j.out = nil, out
+	return nil
+}
+
+// orientStep applies the EXIF orientation to the (already resized) image.
+func orientStep(_ context.Context, j *job) error {
+	j.out = orient(j.out, j.info.Orientation)
+	return nil
+}

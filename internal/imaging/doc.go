@@ -1,0 +1,12 @@
+// Package imaging is imgflow's image engine: it sniffs and probes uploads,
+// decodes them (JPEG, PNG, GIF first frame, WebP), applies EXIF orientation,
+// converts every colour model to 8-bit sRGB, resizes with a separable
+// Lanczos3 filter and encodes the result without any metadata.
+//
+// The work is declared once as a pipeline of small steps (see pipeline.go);
+// Process runs them in order and checks ctx.Err() between steps. Decoding goes
+// through a per-format decodeFunc that is told the target size, so a scaled
+// (DCT-domain) JPEG decoder can later shrink on load behind the same API.
+//
+// The package has no AWS code and no cgo.
+package imaging

@@ -1,0 +1,64 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// FormatError reports input that is not a valid image: unknown bytes, a corrupt
+// or truncated header, or corrupt pixel data found while decoding. An EOF inside
+// a structure is reported with Err == io.ErrUnexpectedEOF.
+type FormatError struct {
+	Format Format // empty when the format itself is not recognised
+	Reason string
+	Err    error // underlying cause, may be nil
+}
+
+func (e *FormatError) Error() string {
+	msg := "imaging: invalid "
+	if e.Format != "" {
+		msg += string(e.Format) + " "
+	}
+	msg += "image: " + e.Reason
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// UnsupportedError reports a recognised image format, or a variant of a
+// supported one (e.g. 12-bit or arithmetic-coded JPEG), that imgflow does not
+// process.
+type UnsupportedError struct {
+	Format string // e.g. "heic", "tiff", "jpeg"
+	Reason string
+}
+
+func (e *UnsupportedError) Error() string {
+	if e.Reason == "" {
+		return "imaging: unsupported format " + e.Format
+	}
+	return "imaging: unsupported " + e.Format + ": " + e.Reason
+}
+
+// LimitError reports an image whose declared pixel count exceeds Limits.MaxPixels.
+// It is returned before any pixel buffer is allocated.
+type LimitError struct {
+	Pixels, Limit int64
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("imaging: image has %d pixels, limit is %d", e.Pixels, e.Limit)
+}
+
+// formatErr builds a *FormatError; an io.EOF cause is turned into io.ErrUnexpectedEOF
+// because every caller is inside a structure when it hits the end of input.
+func formatErr(f Format, reason string, err error) *FormatError {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return &FormatError{Format: f, Reason: reason, Err: err}
+}

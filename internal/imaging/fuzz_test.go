@@ -1,0 +1,97 @@
+package imaging
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// probeSeeds are generated fixtures of every supported format and header
+// shape, plus the WebP files in testdata.
+func probeSeeds(t testing.TB) [][]byte {
+	q := quads(16, 12, red, green, blue, yellow)
+	seeds := [][]byte{
+		encodeJPEG(t, q, 80),
+		insertSegments(encodeJPEG(t, q, 80), exifSegment(binary.LittleEndian, 6, true), iccSegment()),
+		sofHeader(mSOF2, 8, 300, 200, 3),
+		cmykJPEG([][]color.CMYK{{{1, 2, 3, 4}}}),
+		encodePNG(t, q),
+		insertPNGChunks(pngHeader(10, 20), pngChunk("acTL", make([]byte, 8)), pngChunk("eXIf", tiffEXIF(binary.BigEndian, 3, true))),
+		gifBytes(t, []*image.Paletted{palettedFill(4, 4, color.Palette{red, color.NRGBA{}}, 1), palettedFill(4, 4, color.Palette{red, blue}, 1)}, true),
+		[]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00\x09\x00\x00\x04\x00\x00ANIM"),
+		[]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"),
+	}
+	files, _ := filepath.Glob("testdata/webp/*.webp")
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			seeds = append(seeds, b)
+		}
+	}
+	return seeds
+}
+
+// FuzzProbe checks that Probe never panics, returns only typed errors, and
+// agrees with Process about what it accepts.
+func FuzzProbe(f *testing.F) {
+	for _, s := range probeSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := Probe(bytes.NewReader(data))
+		if err != nil {
+			var fe *FormatError
+			var ue *UnsupportedError
+			if !errors.As(err, &fe) && !errors.As(err, &ue) {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		if info.Width <= 0 || info.Height <= 0 || info.Orientation < 1 || info.Orientation > 8 || !info.Format.Valid() {
+			t.Fatalf("implausible Info %+v", info)
+		}
+		// Decode small images fully: must not panic, errors must be typed.
+		lim := Limits{MaxPixels: 1 << 16}
+		_, err = Process(context.Background(), bytes.NewReader(data), io.Discard, Spec{LongSide: 16, Format: PNG}, lim)
+		var fe *FormatError
+		var ue *UnsupportedError
+		var le *LimitError
+		if err != nil && !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.As(err, &le) {
+			t.Fatalf("Process: untyped error %T: %v", err, err)
+		}
+	})
+}
+
+// FuzzEXIF checks the EXIF parser on hostile input.
+func FuzzEXIF(f *testing.F) {
+	f.Add(tiffEXIF(binary.LittleEndian, 6, true))
+	f.Add(tiffEXIF(binary.BigEndian, 8, true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, _ := parseEXIF(data)
+		if d.Orientation < 1 || d.Orientation > 8 {
+			t.Fatalf("orientation %d", d.Orientation)
+		}
+	})
+}
+
+// TestTruncationNeverPanics cuts every seed at every length.
+func TestTruncationNeverPanics(t *testing.T) {
+	for i, s := range probeSeeds(t) {
+		step := 1
+		for n := 0; n < len(s); n += step {
+			if n >= 512 {
+				step = 61 // every length through the headers, then a sample
+			}
+			_, err := Process(context.Background(), bytes.NewReader(s[:n]), io.Discard, Spec{LongSide: 8, Format: JPEG}, Limits{MaxPixels: 1 << 20})
+			if err == nil && n < len(s)/2 {
+				t.Errorf("seed %d cut at %d/%d: no error", i, n, len(s))
+			}
+		}
+	}
+}

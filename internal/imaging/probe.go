@@ -1,0 +1,90 @@
+package imaging
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Probe reads only as much of r as it needs (markers/chunks up to the frame
+// header, plus the metadata segments before it) and never decodes pixel data.
+// It reads r without buffering beyond what it parses, so the caller may keep
+// reading r afterwards (Process tees the bytes instead).
+//
+// Errors: *FormatError for corrupt or truncated headers (an EOF inside a
+// structure wraps io.ErrUnexpectedEOF), *UnsupportedError for unsupported
+// formats or variants, and any read error of r other than EOF, returned as is.
+func Probe(r io.Reader) (Info, error) {
+	var hdr [SniffLen]byte
+	n, err := io.ReadFull(r, hdr[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return Info{}, err
+	}
+	f, err := Sniff(hdr[:n])
+	if err != nil {
+		return Info{}, err
+	}
+	p := &probeReader{r: io.MultiReader(bytes.NewReader(hdr[:n]), r), f: f}
+	info := Info{Format: f, Orientation: 1}
+	switch f {
+	case JPEG:
+		err = probeJPEG(p, &info)
+	case PNG:
+		err = probePNG(p, &info)
+	case GIF:
+		err = probeGIF(p, &info)
+	case WebP:
+		err = probeWebP(p, &info)
+	}
+	if err != nil {
+		return Info{}, err
+	}
+	return info, nil
+}
+
+// probeReader reads exact amounts from an unbuffered reader and turns an EOF
+// into a *FormatError wrapping io.ErrUnexpectedEOF.
+type probeReader struct {
+	r   io.Reader
+	f   Format
+	tmp [16]byte
+}
+
+func (p *probeReader) full(b []byte, what string) error {
+	if _, err := io.ReadFull(p.r, b); err != nil {
+		return p.wrap(what, err)
+	}
+	return nil
+}
+
+func (p *probeReader) byte(what string) (byte, error) {
+	if err := p.full(p.tmp[:1], what); err != nil {
+		return 0, err
+	}
+	return p.tmp[0], nil
+}
+
+func (p *probeReader) skip(n int64, what string) error {
+	if n <= 0 {
+		return nil
+	}
+	if _, err := io.CopyN(io.Discard, p.r, n); err != nil {
+		return p.wrap(what, err)
+	}
+	return nil
+}
+
+// wrap keeps I/O errors of the source as they are; only end-of-input becomes
+// a FormatError.
+func (p *probeReader) wrap(what string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return formatErr(p.f, "truncated "+what, io.ErrUnexpectedEOF)
+	}
+	return err
+}
+
+func (p *probeReader) bad(reason string) error { return &FormatError{Format: p.f, Reason: reason} }
+
+func (p *probeReader) unsupported(reason string) error {
+	return &UnsupportedError{Format: string(p.f), Reason: reason}
+}
