@@ -1,0 +1,111 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// InvokeAsync queues an asynchronous invocation (InvocationType Event) and
+// returns at once, as Lambda answers 202. The event is tried once and then
+// retried MaxRetryAttempts times on a handler error, waiting RetryDelays
+// between tries; an event older than MaxEventAge is not tried again. What
+// still fails goes to the function's OnFailure destination, so it is never
+// silently lost.
+func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []byte) (string, error) {
+	fn, err := s.lookup(nameOrARN)
+	if err != nil {
+		return "", err
+	}
+	select {
+	case <-s.closed:
+		return "", fmt.Errorf("lambda: service is shutting down")
+	default:
+	}
+	requestID := newRequestID()
+	queued := s.cfg.Now()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		// Detached from the caller: the request that queued the event has
+		// been answered; only shutdown stops the retries.
+		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		go func() {
+			select {
+			case <-s.closed:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		s.runAsync(ctx, fn, requestID, queued, payload)
+	}()
+	return requestID, nil
+}
+
+func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, queued time.Time, payload []byte) {
+	log := s.log.With(zap.String("function", fn.cfg.Name), zap.String("request_id", requestID))
+	attempts := 0
+	var last *Response
+	condition := "RetriesExhausted"
+	for {
+		resp, err := s.Invoke(ctx, fn.cfg.ARN, payload)
+		attempts++
+		if err == nil && resp.FunctionError == "" {
+			return
+		}
+		last = resp
+		if err != nil {
+			log.Warn("async invocation could not run", zap.Error(err))
+			last = &Response{FunctionError: "Unhandled", Payload: mustJSON(ErrorDocument{ErrorType: "ServiceException", ErrorMessage: err.Error()})}
+		} else {
+			log.Warn("async invocation failed", zap.Int("attempt", attempts), zap.ByteString("error", resp.Payload))
+		}
+		if attempts > fn.cfg.MaxRetryAttempts || ctx.Err() != nil {
+			break
+		}
+		delay := s.cfg.RetryDelays[min(attempts-1, len(s.cfg.RetryDelays)-1)]
+		if fn.cfg.MaxEventAge > 0 && s.cfg.Now().Add(delay).Sub(queued) > fn.cfg.MaxEventAge {
+			condition = "EventAgeExceeded"
+			break
+		}
+		if s.cfg.Sleep(ctx, delay) != nil {
+			break
+		}
+	}
+	s.fail(ctx, fn, requestID, condition, attempts, payload, last, log)
+}
+
+func (s *Service) fail(ctx context.Context, fn *function, requestID, condition string, attempts int, payload []byte, last *Response, log *zap.Logger) {
+	if fn.cfg.OnFailure == "" || s.dest == nil {
+		log.Error("async invocation dropped: no OnFailure destination", zap.String("condition", condition), zap.Int("attempts", attempts))
+		return
+	}
+	rec := FailureRecord{
+		Version:   "1.0",
+		Timestamp: s.cfg.Now().UTC(),
+		RequestContext: RequestContext{RequestID: requestID, FunctionARN: fn.cfg.ARN + ":$LATEST",
+			Condition: condition, ApproximateInvokeCount: attempts},
+		RequestPayload:  json.RawMessage(payload),
+		ResponseContext: ResponseContext{StatusCode: http.StatusOK, ExecutedVersion: "$LATEST", FunctionError: last.FunctionError},
+		ResponsePayload: json.RawMessage(last.Payload),
+	}
+	if err := s.dest.Deliver(context.WithoutCancel(ctx), fn.cfg.OnFailure, rec); err != nil {
+		log.Error("OnFailure destination failed; the event is lost", zap.String("destination", fn.cfg.OnFailure), zap.Error(err))
+		return
+	}
+	log.Warn("async invocation sent to OnFailure destination", zap.String("destination", fn.cfg.OnFailure),
+		zap.String("condition", condition), zap.Int("attempts", attempts))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with plain structs
+	}
+	return b
+}

@@ -1,0 +1,377 @@
+// Package lambda is the Lambda service of the local stack: it runs each
+// function's real handler in process with Lambda's semantics (error type
+// names, panics, timeouts, a concurrency limit per function, asynchronous
+// invocation with retries and an OnFailure destination), and serves the
+// Lambda Invoke, ListFunctions and GetFunction APIs.
+package lambda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.uber.org/zap"
+)
+
+// Function is one function's configuration, as template.yaml declares it.
+type Function struct {
+	Name        string // physical name, e.g. imgflow-ValidateFunction
+	LogicalID   string // e.g. ValidateFunction
+	ARN         string
+	Runtime     string
+	Handler     string
+	Environment map[string]string
+	Timeout     time.Duration
+	MemoryMB    int
+	// ReservedConcurrency limits concurrent invocations; 0 means the
+	// service default (Config.DefaultConcurrency).
+	ReservedConcurrency int
+	// Asynchronous invocation (S3 notifications): retries after the first
+	// attempt, the oldest event still tried, and where a failed event goes.
+	MaxRetryAttempts int
+	MaxEventAge      time.Duration
+	OnFailure        string // destination ARN, "" for none
+}
+
+// Handler is what a function runs: aws-lambda-go's handler interface, so a
+// step's handler is wrapped with lambda.NewHandler exactly as on Lambda.
+type Handler = awslambda.Handler
+
+// Invocation errors the service itself reports, named as Lambda names them.
+var (
+	ErrNotFound = errors.New("function not found")
+)
+
+// Response is the outcome of one invocation, in the Invoke API's terms.
+type Response struct {
+	Payload         []byte // the result, or the error document when FunctionError is set
+	FunctionError   string // "Unhandled" when the handler failed
+	ExecutedVersion string
+	RequestID       string
+	Duration        time.Duration
+}
+
+// ErrorDocument is the JSON body of a failed invocation, as the Go runtime
+// writes it; Step Functions matches Retry and Catch on ErrorType.
+type ErrorDocument struct {
+	ErrorMessage string   `json:"errorMessage"`
+	ErrorType    string   `json:"errorType"`
+	StackTrace   []string `json:"stackTrace,omitempty"`
+}
+
+// Config configures the service.
+type Config struct {
+	Region             string
+	AccountID          string
+	DefaultConcurrency int                                        // per function, when it reserves none
+	Now                func() time.Time                           // injectable clock for durations and event ages
+	Sleep              func(context.Context, time.Duration) error // backoff between async retries
+	RetryDelays        []time.Duration                            // async retry schedule (Lambda: 1 min, 2 min)
+}
+
+// NewDefaultConfig returns local defaults: Lambda's retry schedule scaled
+// down so a local run does not wait minutes.
+func NewDefaultConfig() *Config {
+	return &Config{
+		Region: "us-east-1", AccountID: "000000000000", DefaultConcurrency: 16,
+		Now: time.Now, Sleep: sleepCtx, RetryDelays: []time.Duration{time.Second, 2 * time.Second},
+	}
+}
+
+// Validate reports every bad setting.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DefaultConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("lambda: DefaultConcurrency must be at least 1, got %d", c.DefaultConcurrency))
+	}
+	if c.Now == nil || c.Sleep == nil {
+		errs = append(errs, errors.New("lambda: Now and Sleep are required"))
+	}
+	return errors.Join(errs...)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Destination receives an asynchronous invocation that failed for good.
+type Destination interface {
+	Deliver(ctx context.Context, destinationARN string, record FailureRecord) error
+}
+
+// FailureRecord is what Lambda sends to an OnFailure destination.
+type FailureRecord struct {
+	Version         string          `json:"version"`
+	Timestamp       time.Time       `json:"timestamp"`
+	RequestContext  RequestContext  `json:"requestContext"`
+	RequestPayload  json.RawMessage `json:"requestPayload"`
+	ResponseContext ResponseContext `json:"responseContext"`
+	ResponsePayload json.RawMessage `json:"responsePayload,omitempty"`
+}
+
+// RequestContext is part of a FailureRecord.
+type RequestContext struct {
+	RequestID              string `json:"requestId"`
+	FunctionARN            string `json:"functionArn"`
+	Condition              string `json:"condition"` // RetriesExhausted, EventAgeExceeded
+	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+}
+
+// ResponseContext is part of a FailureRecord.
+type ResponseContext struct {
+	StatusCode      int    `json:"statusCode"`
+	ExecutedVersion string `json:"executedVersion"`
+	FunctionError   string `json:"functionError,omitempty"`
+}
+
+type function struct {
+	cfg     Function
+	handler Handler
+	slots   chan struct{}
+	init    time.Duration
+
+	mu    sync.Mutex
+	stats stats
+}
+
+// Service runs functions.
+type Service struct {
+	cfg  Config
+	log  *zap.Logger
+	dest Destination
+
+	mu  sync.RWMutex
+	fns map[string]*function // by name and by ARN
+
+	wg     sync.WaitGroup // asynchronous invocations in flight
+	closed chan struct{}
+}
+
+// New returns an empty Service. dest may be nil when no function declares
+// an OnFailure destination.
+func New(cfg *Config, dest Destination, log *zap.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{cfg: *cfg, log: log.With(zap.String("component", "lambda")), dest: dest,
+		fns: map[string]*function{}, closed: make(chan struct{})}, nil
+}
+
+// Register adds a function. init is how long building its handler took
+// (the cold start), reported in its statistics.
+func (s *Service) Register(f Function, h Handler, init time.Duration) error {
+	if f.Name == "" || h == nil {
+		return errors.New("lambda: a function needs a name and a handler")
+	}
+	if f.ARN == "" {
+		f.ARN = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.cfg.Region, s.cfg.AccountID, f.Name)
+	}
+	if f.Timeout <= 0 {
+		f.Timeout = 3 * time.Second // Lambda's default
+	}
+	n := f.ReservedConcurrency
+	if n <= 0 {
+		n = s.cfg.DefaultConcurrency
+	}
+	fn := &function{cfg: f, handler: h, slots: make(chan struct{}, n), init: init}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.fns[f.Name]; dup {
+		return fmt.Errorf("lambda: function %s already registered", f.Name)
+	}
+	s.fns[f.Name] = fn
+	s.fns[f.ARN] = fn
+	return nil
+}
+
+// lookup finds a function by name, ARN, or partial ARN with a qualifier.
+func (s *Service) lookup(nameOrARN string) (*function, error) {
+	key := nameOrARN
+	if strings.HasPrefix(key, "arn:") {
+		// arn:aws:lambda:region:account:function:name[:qualifier]
+		parts := strings.Split(key, ":")
+		if len(parts) >= 7 {
+			key = parts[6]
+		}
+	} else if name, _, ok := strings.Cut(key, ":"); ok {
+		key = name
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if fn, ok := s.fns[key]; ok {
+		return fn, nil
+	}
+	if fn, ok := s.fns[nameOrARN]; ok {
+		return fn, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNotFound, nameOrARN)
+}
+
+// Functions lists the registered functions, sorted by name.
+func (s *Service) Functions() []Function {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Function
+	for k, fn := range s.fns {
+		if k == fn.cfg.Name {
+			out = append(out, fn.cfg)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Invoke runs a function synchronously (RequestResponse). A handler error is
+// not a Go error here: it comes back in the Response with FunctionError
+// set, as Lambda's Invoke API returns it. The Go error is for the service:
+// an unknown function, or ctx ending while waiting for a concurrency slot.
+func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) (*Response, error) {
+	fn, err := s.lookup(nameOrARN)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case fn.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("lambda: %s: waiting for a concurrency slot: %w", fn.cfg.Name, ctx.Err())
+	}
+	requestID := newRequestID()
+	start := s.cfg.Now()
+	out, invErr, timedOut := s.call(ctx, fn, requestID, payload)
+	dur := s.cfg.Now().Sub(start)
+	if !timedOut {
+		<-fn.slots
+	}
+	resp := &Response{ExecutedVersion: "$LATEST", RequestID: requestID, Duration: dur}
+	if invErr != nil {
+		doc := errorDocument(invErr)
+		if timedOut {
+			doc = &ErrorDocument{ErrorType: "Sandbox.Timedout",
+				ErrorMessage: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", requestID, fn.cfg.Timeout.Seconds())}
+		}
+		body, _ := json.Marshal(doc)
+		resp.Payload, resp.FunctionError = body, "Unhandled"
+	} else {
+		resp.Payload = out
+	}
+	fn.record(dur, invErr != nil)
+	s.log.Debug("invoked", zap.String("function", fn.cfg.Name), zap.String("request_id", requestID),
+		zap.Duration("duration", dur), zap.Bool("error", invErr != nil))
+	return resp, nil
+}
+
+type result struct {
+	out []byte
+	err error
+}
+
+// call runs the handler with the function's timeout. On a timeout the
+// handler goroutine cannot be killed in process: it keeps its concurrency
+// slot until it returns, as a stuck Lambda sandbox keeps its instance.
+func (s *Service) call(ctx context.Context, fn *function, requestID string, payload []byte) ([]byte, error, bool) {
+	ctx, cancel := context.WithTimeout(ctx, fn.cfg.Timeout)
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: fn.cfg.ARN})
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{err: &panicError{value: v, stack: string(debug.Stack())}}
+			}
+		}()
+		out, err := fn.handler.Invoke(ctx, payload)
+		done <- result{out: out, err: err}
+	}()
+	select {
+	case r := <-done:
+		cancel()
+		return r.out, r.err, false
+	case <-ctx.Done():
+		if ctx.Err() == context.DeadlineExceeded {
+			go func() { <-done; cancel(); <-fn.slots }()
+			return nil, ctx.Err(), true
+		}
+		go func() { <-done; cancel() }()
+		return nil, ctx.Err(), false
+	}
+}
+
+// panicError is a recovered panic; the runtime names it after the panic
+// value's type, as aws-lambda-go does.
+type panicError struct {
+	value any
+	stack string
+}
+
+func (p *panicError) Error() string { return fmt.Sprint(p.value) }
+
+// errorDocument names an error as aws-lambda-go's runtime does: the error's
+// Go type name (the element type for a pointer), or the document itself when
+// the handler returned a messages.InvokeResponse_Error.
+func errorDocument(err error) *ErrorDocument {
+	var ive messages.InvokeResponse_Error
+	if errors.As(err, &ive) {
+		return &ErrorDocument{ErrorMessage: ive.Message, ErrorType: ive.Type}
+	}
+	if p, ok := err.(*panicError); ok {
+		doc := &ErrorDocument{ErrorMessage: p.Error(), ErrorType: typeName(p.value)}
+		for line := range strings.SplitSeq(strings.TrimSpace(p.stack), "\n") {
+			doc.StackTrace = append(doc.StackTrace, strings.TrimSpace(line))
+		}
+		return doc
+	}
+	return &ErrorDocument{ErrorMessage: err.Error(), ErrorType: typeName(err)}
+}
+
+func typeName(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return "nil"
+	}
+	if t.Kind() == reflect.Pointer {
+		return t.Elem().Name()
+	}
+	return t.Name()
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Close waits for asynchronous invocations in flight, up to ctx's deadline.
+func (s *Service) Close(ctx context.Context) error {
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("lambda: asynchronous invocations still running: %w", ctx.Err())
+	}
+}
