@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/steps/validate"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+	"github.com/imgflow/imgflow/layers/common/presets"
+)
+
+// runResize runs exactly the engine and variant planning the validate and
+// resize steps run, on local files: `imgflow resize --out DIR FILE...`.
+func runResize(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("resize", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "folder to write the variants to (required)")
+	presetsPath := fs.String("presets", defaultPresetsPath(env), "presets file")
+	maxPixels := fs.Int64("max-pixels", 100_000_000, "refuse images with more pixels than this")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: imgflow resize --out DIR [--presets FILE] FILE...")
+		return flag.ErrHelp
+	}
+	pf, err := presets.Load(*presetsPath)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\tpreset\tsize\tformat\tbytes\tms\t")
+	var failed []error
+	for _, path := range fs.Args() {
+		if err := resizeFile(ctx, tw, path, *out, pf.Presets, *maxPixels); err != nil {
+			failed = append(failed, fmt.Errorf("%s: %w", path, err))
+			fmt.Fprintf(tw, "%s\tFAILED\t\t\t\t\t%v\n", filepath.Base(path), err)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return errors.Join(failed...)
+}
+
+func resizeFile(ctx context.Context, w io.Writer, path, outDir string, ps []presets.Preset, maxPixels int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	info, err := imaging.Probe(bufio.NewReader(f))
+	f.Close()
+	if err != nil {
+		return err
+	}
+	dw, dh := info.DisplaySize()
+	src := pipeline.Source{Key: filepath.Base(path), Format: string(info.Format), Width: dw, Height: dh, HasAlpha: info.HasAlpha}
+	for _, plan := range validate.Plan(src, ps, "", "") {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dst := filepath.Join(outDir, filepath.FromSlash(plan.Key))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := resizeOne(ctx, path, dst, plan, maxPixels)
+		if err != nil {
+			return fmt.Errorf("%s: %w", plan.Preset, err)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%dx%d\t%s\t%d\t%.1f\t\n", filepath.Base(path), plan.Preset, res.Width, res.Height, res.Format,
+			res.Bytes, float64(time.Since(start).Microseconds())/1000)
+	}
+	return nil
+}
+
+func resizeOne(ctx context.Context, srcPath, dstPath string, plan pipeline.VariantPlan, maxPixels int64) (imaging.Output, error) {
+	in, err := os.Open(srcPath)
+	if err != nil {
+		return imaging.Output{}, err
+	}
+	defer in.Close()
+	out, err := os.Create(dstPath)
+	if err != nil {
+		return imaging.Output{}, err
+	}
+	bw := bufio.NewWriter(out)
+	spec := imaging.Spec{LongSide: plan.LongSide, Format: imaging.Format(plan.Format), Quality: plan.Quality, Background: color.NRGBA{255, 255, 255, 255}}
+	res, err := imaging.Process(ctx, bufio.NewReaderSize(in, 1<<16), bw, spec, imaging.Limits{MaxPixels: maxPixels})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dstPath)
+	}
+	return res, err
+}
+
+// defaultPresetsPath is the layer's file on Lambda, else the source tree's.
+func defaultPresetsPath(env func(string) (string, bool)) string {
+	if p, ok := env("IMGFLOW_PRESETS_FILE"); ok && p != "" {
+		return p
+	}
+	if _, err := os.Stat(presets.DefaultPath); err == nil {
+		return presets.DefaultPath
+	}
+	return filepath.FromSlash("layers/common/assets/presets.json")
+}

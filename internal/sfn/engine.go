@@ -1,0 +1,274 @@
+package sfn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Clock drives Wait states, retry intervals and timeouts.
+	Clock Clock
+	// Lambda invokes Lambda functions (plain function ARNs and the
+	// arn:aws:states:::lambda:invoke integration).
+	Lambda LambdaInvoker
+	// SNS publishes messages (arn:aws:states:::sns:publish).
+	SNS SNSPublisher
+	// Integrations are extra service integrations keyed by resource ARN
+	// without the ".waitForTaskToken"/".sync" suffix
+	// (e.g. "arn:aws:states:::dynamodb:putItem").
+	Integrations map[string]Integration
+	// MaxHistoryEvents is the history size limit (AWS: 25,000).
+	MaxHistoryEvents int
+	// MaxPayloadBytes is the state input/output size limit (AWS: 256 KiB).
+	MaxPayloadBytes int
+	// MaxMapConcurrency caps "unlimited" Map concurrency (0 = 40).
+	MaxMapConcurrency int
+	// Sequential runs Map iterations and Parallel branches one at a
+	// time, in order, which makes histories deterministic (tests).
+	Sequential bool
+	// Region and AccountID are used to build ARNs.
+	Region    string
+	AccountID string
+	// RandSeed seeds States.MathRandom/$random; 0 picks a random seed.
+	RandSeed uint64
+	// NewUUID generates UUIDs (States.UUID, task tokens, execution names).
+	NewUUID func() string
+	// OnEvent, if set, observes every history event as it is recorded
+	// (for a durable store). It must not block.
+	OnEvent func(executionARN string, ev Event)
+}
+
+// NewDefaultConfig returns a Config with AWS's limits and the real clock.
+func NewDefaultConfig() *Config {
+	return &Config{
+		Clock:             RealClock{},
+		MaxHistoryEvents:  25000,
+		MaxPayloadBytes:   256 * 1024,
+		MaxMapConcurrency: 40,
+		Region:            "us-east-1",
+		AccountID:         "123456789012",
+	}
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Clock == nil {
+		errs = append(errs, errors.New("sfn: config: Clock is required"))
+	}
+	if c.MaxHistoryEvents < 0 || c.MaxPayloadBytes < 0 || c.MaxMapConcurrency < 0 {
+		errs = append(errs, errors.New("sfn: config: limits must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Engine runs state machine executions. It is safe for concurrent use.
+type Engine struct {
+	cfg Config
+	wg  sync.WaitGroup
+
+	mu     sync.Mutex
+	execs  map[string]*Execution
+	tokens map[string]*tokenWaiter
+}
+
+// New builds an Engine.
+func New(cfg *Config) (*Engine, error) {
+	if cfg == nil {
+		cfg = NewDefaultConfig()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := *cfg
+	if c.MaxMapConcurrency == 0 {
+		c.MaxMapConcurrency = 40
+	}
+	if c.NewUUID == nil {
+		c.NewUUID = randomUUID
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccountID == "" {
+		c.AccountID = "123456789012"
+	}
+	return &Engine{cfg: c, execs: map[string]*Execution{}, tokens: map[string]*tokenWaiter{}}, nil
+}
+
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// StartOptions names an execution.
+type StartOptions struct {
+	// Name is the execution name (default: a UUID).
+	Name string
+	// StateMachineARN identifies the state machine (default derived from
+	// StateMachineName).
+	StateMachineARN  string
+	StateMachineName string
+	RoleARN          string
+}
+
+// Status is an execution status as AWS names it.
+type Status string
+
+// Execution statuses.
+const (
+	StatusRunning   Status = "RUNNING"
+	StatusSucceeded Status = "SUCCEEDED"
+	StatusFailed    Status = "FAILED"
+	StatusTimedOut  Status = "TIMED_OUT"
+	StatusAborted   Status = "ABORTED"
+)
+
+// Start parses def and starts an execution with the given JSON input. It
+// returns once the execution is running; use Execution.Wait for the end.
+func (e *Engine) Start(ctx context.Context, def []byte, input []byte, opts StartOptions) (*Execution, error) {
+	d, err := ParseDefinition(def)
+	if err != nil {
+		return nil, err
+	}
+	if diags := Validate(def); len(diags) > 0 {
+		return nil, &DefinitionError{Diagnostics: diags}
+	}
+	if len(input) == 0 {
+		input = []byte("{}")
+	}
+	in, err := decodeJSON(input)
+	if err != nil {
+		return nil, &InvalidInputError{Msg: err.Error()}
+	}
+	return e.StartParsed(ctx, d, in, opts)
+}
+
+// InvalidInputError reports execution input that is not JSON.
+type InvalidInputError struct{ Msg string }
+
+func (e *InvalidInputError) Error() string { return "sfn: invalid execution input: " + e.Msg }
+
+// DefinitionError lists the problems found by Validate.
+type DefinitionError struct{ Diagnostics []Diagnostic }
+
+func (e *DefinitionError) Error() string {
+	if len(e.Diagnostics) == 0 {
+		return "sfn: invalid definition"
+	}
+	d := e.Diagnostics[0]
+	return fmt.Sprintf("sfn: invalid definition: %s at %s: %s (and %d more)", d.Code, d.Location, d.Message, len(e.Diagnostics)-1)
+}
+
+// StartParsed starts an execution of an already parsed definition; the
+// input is a decoded JSON value (see DecodeJSON).
+func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts StartOptions) (*Execution, error) {
+	if opts.Name == "" {
+		opts.Name = e.cfg.NewUUID()
+	}
+	if opts.StateMachineName == "" {
+		opts.StateMachineName = "StateMachine"
+	}
+	if opts.StateMachineARN == "" {
+		opts.StateMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.cfg.Region, e.cfg.AccountID, opts.StateMachineName)
+	}
+	if opts.RoleARN == "" {
+		opts.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.cfg.AccountID)
+	}
+	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.cfg.Region, e.cfg.AccountID, opts.StateMachineName, opts.Name)
+	seed := e.cfg.RandSeed
+	if seed == 0 {
+		seed = mrand.Uint64()
+	}
+	ex := &Execution{
+		eng:   e,
+		def:   d,
+		arn:   arn,
+		opts:  opts,
+		input: input,
+		start: e.cfg.Clock.Now(),
+		done:  make(chan struct{}),
+		rng:   mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+	}
+	ex.status = StatusRunning
+	ex.hist = &history{limit: e.cfg.MaxHistoryEvents, clock: e.cfg.Clock}
+	if cb := e.cfg.OnEvent; cb != nil {
+		ex.hist.onEvent = func(ev Event) { cb(arn, ev) }
+	}
+	e.mu.Lock()
+	if old, ok := e.execs[arn]; ok && old.Status() == StatusRunning {
+		e.mu.Unlock()
+		return nil, &ExecutionAlreadyExistsError{ARN: arn}
+	}
+	e.execs[arn] = ex
+	e.mu.Unlock()
+
+	// The execution outlives the caller's request: detach from its
+	// cancellation but keep its values.
+	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	ex.cancel = cancel
+	if d.TimeoutSeconds != nil && *d.TimeoutSeconds > 0 {
+		var c2 context.CancelFunc
+		runCtx, c2 = e.cfg.Clock.WithTimeout(runCtx, time.Duration(*d.TimeoutSeconds)*time.Second)
+		ex.cancelTimeout = c2
+	}
+	ex.hist.add(0, "ExecutionStarted", map[string]any{
+		"input":        encodeJSON(input),
+		"inputDetails": map[string]any{"truncated": false},
+		"roleArn":      opts.RoleARN,
+	})
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		ex.run(runCtx)
+	}()
+	return ex, nil
+}
+
+// ExecutionAlreadyExistsError is returned when a running execution has
+// the same name.
+type ExecutionAlreadyExistsError struct{ ARN string }
+
+func (e *ExecutionAlreadyExistsError) Error() string {
+	return "sfn: execution already exists: " + e.ARN
+}
+
+// Execution returns a started execution by ARN.
+func (e *Engine) Execution(arn string) (*Execution, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.execs[arn]
+	return x, ok
+}
+
+// Shutdown stops every running execution (ABORTED) and waits for them.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	var running []*Execution
+	for _, x := range e.execs {
+		running = append(running, x)
+	}
+	e.mu.Unlock()
+	for _, x := range running {
+		x.Stop("States.Aborted", "engine shutdown")
+	}
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
