@@ -35,7 +35,7 @@ DUMMY_ARN_PREFIX      := arn:aws:lambda:us-east-1:123456789012:function:
 # Fixed mtime for zipped files, so the same inputs give the same zip bytes.
 ZIP_EPOCH := 198001010000
 
-.PHONY: all build test test-deps lint lint-deps deploy run clean distclean zip-dep \
+.PHONY: all build test test-deps conformance lint lint-deps deploy run clean distclean zip-dep \
         $(FUNCTION_IDS:%=build-%) build-CommonLayer FORCE
 
 all: lint test build
@@ -92,6 +92,13 @@ test-deps: lint-deps
 
 test: test-deps lint
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+# The Step Functions conformance suite recorded against AWS (../shared/conformance).
+CONFORMANCE_CASES ?= ../shared/conformance/sfn-cases.jsonl
+
+conformance:
+	@test -f $(CONFORMANCE_CASES) || { echo "conformance: $(CONFORMANCE_CASES) not found (set CONFORMANCE_CASES=...)" >&2; exit 1; }
+	$(GO) run ./cmd/imgflow conformance --min 95 $(CONFORMANCE_CASES)
 
 # ------------------------------------------------------------------ lint
 
