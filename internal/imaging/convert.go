@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"image/color"
 )
@@ -58,6 +59,17 @@ func rowsOf(img image.Image) rowFunc {
 				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = row[8*x], row[8*x+2], row[8*x+4], row[8*x+6]
 			}
 		}
+	case *image.RGBA64: // 16-bit opaque PNG decodes to this; values are premultiplied
+		return func(y int, dst []uint8) {
+			row := m.Pix[y*m.Stride : y*m.Stride+8*w]
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(color.RGBA64{
+					R: uint16(row[8*x])<<8 | uint16(row[8*x+1]), G: uint16(row[8*x+2])<<8 | uint16(row[8*x+3]),
+					B: uint16(row[8*x+4])<<8 | uint16(row[8*x+5]), A: uint16(row[8*x+6])<<8 | uint16(row[8*x+7]),
+				}).(color.NRGBA)
+				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = c.R, c.G, c.B, c.A
+			}
+		}
 	case *image.Paletted:
 		var pal [256]color.NRGBA
 		for i, c := range m.Palette {
@@ -90,19 +102,7 @@ func genericRows(img image.Image) rowFunc {
 // match image/jpeg's own conversion bit for bit.
 func ycbcrRows(m *image.YCbCr, alpha []uint8, aStride int) rowFunc {
 	w := m.Rect.Dx()
-	var hs, vs uint // chroma shift: x>>hs, y>>vs
-	switch m.SubsampleRatio {
-	case image.YCbCrSubsampleRatio422:
-		hs = 1
-	case image.YCbCrSubsampleRatio420:
-		hs, vs = 1, 1
-	case image.YCbCrSubsampleRatio440:
-		vs = 1
-	case image.YCbCrSubsampleRatio411:
-		hs = 2
-	case image.YCbCrSubsampleRatio410:
-		hs, vs = 2, 1
-	}
+	hs, vs := chromaShift(m.SubsampleRatio) // chroma sample of (x, y) is (x>>hs, y>>vs)
 	return func(y int, dst []uint8) {
 		yrow := m.Y[y*m.YStride : y*m.YStride+w]
 		co := (y >> vs) * m.CStride
@@ -117,6 +117,49 @@ func ycbcrRows(m *image.YCbCr, alpha []uint8, aStride int) rowFunc {
 			}
 		}
 	}
+}
+
+// floatRowFunc writes row y of an opaque image as 3-channel float32 RGB in
+// [0,255] into dst (len 3*width), skipping the 8-bit RGBA intermediate.
+type floatRowFunc func(y int, dst []float32)
+
+// floatRowsOf returns a floatRowFunc for the common opaque JPEG case
+// (*image.YCbCr at origin), or nil.
+func floatRowsOf(img image.Image) floatRowFunc {
+	m, ok := img.(*image.YCbCr)
+	if !ok || m.Rect.Min != (image.Point{}) {
+		return nil
+	}
+	w := m.Rect.Dx()
+	hs, vs := chromaShift(m.SubsampleRatio)
+	return func(y int, dst []float32) {
+		yrow := m.Y[y*m.YStride : y*m.YStride+w]
+		co := (y >> vs) * m.CStride
+		cb, cr := m.Cb[co:], m.Cr[co:]
+		dst = dst[:3*len(yrow)]
+		for x, yy := range yrow {
+			r, g, b := color.YCbCrToRGB(yy, cb[x>>hs], cr[x>>hs])
+			d := dst[3*x : 3*x+3 : 3*x+3]
+			d[0], d[1], d[2] = float32(r), float32(g), float32(b)
+		}
+	}
+}
+
+// chromaShift returns the horizontal and vertical chroma subsampling shifts.
+func chromaShift(r image.YCbCrSubsampleRatio) (hs, vs uint) {
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		return 1, 0
+	case image.YCbCrSubsampleRatio420:
+		return 1, 1
+	case image.YCbCrSubsampleRatio440:
+		return 0, 1
+	case image.YCbCrSubsampleRatio411:
+		return 2, 0
+	case image.YCbCrSubsampleRatio410:
+		return 2, 1
+	}
+	return 0, 0
 }
 
 // unpremultiply converts premultiplied RGBA to straight RGBA, rounding to nearest.
@@ -148,13 +191,19 @@ func cmykToRGB(c, m, y, k uint8) (r, g, b uint8) {
 		uint8(((255-uint32(y))*w + 127) / 255)
 }
 
-// toNRGBA converts img (bounds starting at 0,0 or not) to a new *image.NRGBA.
-func toNRGBA(img image.Image) *image.NRGBA {
+// toNRGBA converts img to a new *image.NRGBA with bounds at (0, 0), in
+// parallel row bands.
+func toNRGBA(ctx context.Context, img image.Image) (*image.NRGBA, error) {
 	b := img.Bounds()
 	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	rows := rowsOf(img)
-	for y := 0; y < b.Dy(); y++ {
-		rows(y, out.Pix[y*out.Stride:y*out.Stride+4*b.Dx()])
+	err := parallelRows(ctx, b.Dy(), func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			rows(y, out.Pix[y*out.Stride:y*out.Stride+4*b.Dx()])
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out
+	return out, nil
 }

@@ -32,15 +32,18 @@ func decodeStep(ctx context.Context, j *job) error {
 func resizeStep(ctx context.Context, j *job) error {
 	b := j.img.Bounds()
 	if b.Dx() == j.want.X && b.Dy() == j.want.Y {
-		j.out = toNRGBA(j.img)
-		j.img = nil
+		out, err := toNRGBA(ctx, j.img)
+		if err != nil {
+			return err
+		}
+		j.img, j.out = nil, out
 		return nil
 	}
 	opaque := false
 	if o, ok := j.img.(interface{ Opaque() bool }); ok {
 		opaque = o.Opaque()
 	}
-	out, err := resample(ctx, rowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
+	out, err := resample(ctx, rowsOf(j.img), floatRowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
 	if err != nil {
 		return err
 	}

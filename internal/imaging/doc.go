@@ -8,5 +8,13 @@
 // through a per-format decodeFunc that is told the target size, so a scaled
 // (DCT-domain) JPEG decoder can later shrink on load behind the same API.
 //
+// Files: format.go (Sniff), probe*.go (headers, one file per format),
+// exif.go (TIFF/EXIF), decode.go (decoder table, error mapping), pipeline.go
+// and the step files plan.go, limits.go, decode_step.go, flatten.go,
+// encode.go; convert.go (colour models to sRGB rows), resample.go (Lanczos3),
+// orient.go (EXIF orientations), fit.go (output size rule), icc.go
+// (embedded matrix/TRC RGB profiles such as Display P3 or Adobe RGB are
+// converted to sRGB after resizing; other profiles are ignored).
+//
 // The package has no AWS code and no cgo.
 package imaging

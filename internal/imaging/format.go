@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 )
 
@@ -66,7 +67,6 @@ var magics = []magic{
 	{0, "MM\x00*", "tiff", ""},
 	{0, "II+\x00", "tiff", ""}, // BigTIFF
 	{0, "MM\x00+", "tiff", ""},
-	{0, "BM", "bmp", ""},
 	{0, "%PDF-", "pdf", ""},
 	{0, "%!PS", "postscript", ""},
 	{0, "8BPS", "psd", ""},
@@ -101,6 +101,9 @@ func Sniff(header []byte) (Format, error) {
 			}
 			return "", &UnsupportedError{Format: m.name}
 		}
+	}
+	if isBMP(header) {
+		return "", &UnsupportedError{Format: "bmp"}
 	}
 	if len(header) >= 12 && string(header[:4]) == "RIFF" {
 		switch string(header[8:12]) {
@@ -160,6 +163,19 @@ func printable(b []byte) string {
 		out[i] = c
 	}
 	return string(out)
+}
+
+// isBMP checks "BM", zero reserved fields and a known DIB header size, so
+// text that merely starts with "BM" is not taken for a bitmap.
+func isBMP(h []byte) bool {
+	if len(h) < 18 || string(h[:2]) != "BM" || string(h[6:10]) != "\x00\x00\x00\x00" {
+		return false
+	}
+	switch binary.LittleEndian.Uint32(h[14:18]) {
+	case 12, 16, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
 }
 
 // isSVG recognises SVG and generic XML by their text prefix.

@@ -95,3 +95,15 @@ func TestTruncationNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// FuzzICC checks the ICC parser and the transform on hostile profiles.
+func FuzzICC(f *testing.F) {
+	f.Add(iccProfile(p3Colorants, paraSRGB()))
+	f.Add(iccProfile(srgbColorants, curvGamma(1.8)))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if ct := parseICC(p); ct != nil {
+			px := []uint8{0, 0, 0, 255, 255, 255, 255, 255, 1, 128, 254, 7}
+			ct.apply(px)
+		}
+	})
+}

@@ -1,8 +1,11 @@
 package imaging
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"image"
 	"io"
 )
@@ -15,8 +18,9 @@ type job struct {
 	src  io.Reader // the whole source again: bytes Probe consumed, then the rest of in
 
 	info Info
-	want image.Point // size to resize to, in stored orientation
-	img  image.Image // decoded, any colour model
+	want image.Point     // size to resize to, in stored orientation
+	icc  *colorTransform // embedded profile to sRGB; nil when none or already sRGB
+	img  image.Image     // decoded, any colour model
 	out  *image.NRGBA
 	dst  io.Writer
 	res  Output
@@ -35,6 +39,7 @@ var processSteps = []step{
 	planStep,
 	decodeStep,
 	resizeStep,
+	colorStep,
 	orientStep,
 	flattenStep,
 	encodeStep,
@@ -47,6 +52,7 @@ var decodeSteps = []step{
 	planFullSizeStep,
 	decodeStep,
 	resizeStep, // converts to NRGBA; want equals the decoded size
+	colorStep,
 	orientStep,
 }
 
@@ -64,14 +70,33 @@ func run(ctx context.Context, steps []step, j *job) error {
 }
 
 // probeStep reads the header while recording the bytes it consumed, so the
-// decoder can read the complete stream without seeking the source.
+// decoder can read the complete stream without seeking the source. The
+// source is buffered first: Probe reads small pieces (markers, lengths).
 func probeStep(_ context.Context, j *job) error {
 	var rec bytes.Buffer
-	info, err := Probe(io.TeeReader(j.in, &rec))
+	br := bufio.NewReaderSize(j.in, 32<<10)
+	info, profile, err := probe(io.TeeReader(br, &rec))
 	if err != nil {
-		return err
+		var fe *FormatError
+		var ue *UnsupportedError
+		if errors.As(err, &fe) || errors.As(err, &ue) {
+			return err
+		}
+		return fmt.Errorf("imaging: read source: %w", err)
 	}
 	j.info = info
-	j.src = io.MultiReader(&rec, j.in)
+	if profile != nil {
+		j.icc = parseICC(profile)
+	}
+	j.src = io.MultiReader(&rec, br)
+	return nil
+}
+
+// colorStep converts from the embedded ICC profile's RGB space (Display P3,
+// Adobe RGB, ...) to sRGB. It runs after resizing, on the small image.
+func colorStep(_ context.Context, j *job) error {
+	if j.icc != nil {
+		j.icc.apply(j.out.Pix)
+	}
 	return nil
 }

@@ -15,16 +15,24 @@ import (
 // structure wraps io.ErrUnexpectedEOF), *UnsupportedError for unsupported
 // formats or variants, and any read error of r other than EOF, returned as is.
 func Probe(r io.Reader) (Info, error) {
+	info, _, err := probe(r)
+	return info, err
+}
+
+// probe is Probe that also returns the embedded ICC profile, if any (JPEG
+// APP2 segments before the frame header, PNG iCCP, WebP ICCP).
+func probe(r io.Reader) (Info, []byte, error) {
+	src := &errRecorder{r: r}
 	var hdr [SniffLen]byte
-	n, err := io.ReadFull(r, hdr[:])
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return Info{}, err
+	n, err := io.ReadFull(src, hdr[:])
+	if src.err != nil {
+		return Info{}, nil, src.err
 	}
 	f, err := Sniff(hdr[:n])
 	if err != nil {
-		return Info{}, err
+		return Info{}, nil, err
 	}
-	p := &probeReader{r: io.MultiReader(bytes.NewReader(hdr[:n]), r), f: f}
+	p := &probeReader{r: io.MultiReader(bytes.NewReader(hdr[:n]), src), src: src, f: f}
 	info := Info{Format: f, Orientation: 1}
 	switch f {
 	case JPEG:
@@ -37,17 +45,35 @@ func Probe(r io.Reader) (Info, error) {
 		err = probeWebP(p, &info)
 	}
 	if err != nil {
-		return Info{}, err
+		return Info{}, nil, err
 	}
-	return info, nil
+	return info, p.icc, nil
 }
 
 // probeReader reads exact amounts from an unbuffered reader and turns an EOF
 // into a *FormatError wrapping io.ErrUnexpectedEOF.
 type probeReader struct {
 	r   io.Reader
+	src *errRecorder
 	f   Format
 	tmp [16]byte
+	icc []byte // embedded ICC profile found while probing
+}
+
+// errRecorder remembers the first error other than io.EOF that the
+// underlying reader returned, so that a source failing with
+// io.ErrUnexpectedEOF (a cut network stream) is not taken for truncated data.
+type errRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 func (p *probeReader) full(b []byte, what string) error {
@@ -77,6 +103,9 @@ func (p *probeReader) skip(n int64, what string) error {
 // wrap keeps I/O errors of the source as they are; only end-of-input becomes
 // a FormatError.
 func (p *probeReader) wrap(what string, err error) error {
+	if p.src.err != nil {
+		return p.src.err
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return formatErr(p.f, "truncated "+what, io.ErrUnexpectedEOF)
 	}

@@ -38,6 +38,7 @@ func probeJPEG(p *probeReader, info *Info) error {
 	var (
 		jfif, adobe, exifSeen bool
 		adobeTransform        byte
+		icc                   iccCollector
 		seg                   = make([]byte, 65535) // one segment; lengths are 16-bit
 	)
 	for {
@@ -73,6 +74,7 @@ func probeJPEG(p *probeReader, info *Info) error {
 		}
 		switch {
 		case m >= 0xc0 && m <= 0xcf && m != mDHT && m != mJPG && m != mDAC:
+			p.icc = icc.profile()
 			return probeSOF(p, info, m, seg[:n], jfif, adobe, adobeTransform)
 		case m == mAPP1:
 			if err := p.full(seg[:n], "APP1 segment"); err != nil {
@@ -90,6 +92,7 @@ func probeJPEG(p *probeReader, info *Info) error {
 			}
 			if n >= len(iccHeader) && string(seg[:len(iccHeader)]) == iccHeader {
 				info.HasICC = true
+				icc.add(seg[:n])
 			}
 		case m == mAPP0 || m == mAPP14:
 			if err := p.full(seg[:n], "APP segment"); err != nil {

@@ -1,8 +1,11 @@
 package imaging
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 )
 
 // PNG header parsing (PNG spec 3rd ed. §5 datastream, §11.2.1 IHDR) up to the
@@ -65,6 +68,14 @@ func probePNG(p *probeReader, info *Info) error {
 			info.HasAlpha = true
 		case "iCCP":
 			info.HasICC = true
+			if n <= maxICCSize {
+				buf := make([]byte, n)
+				if err := p.full(buf, "iCCP chunk"); err != nil {
+					return err
+				}
+				p.icc = inflateICC(buf)
+				n = 0
+			}
 		case "eXIf":
 			info.HasEXIF = true
 			if n <= maxEXIFChunk {
@@ -81,4 +92,24 @@ func probePNG(p *probeReader, info *Info) error {
 			return err
 		}
 	}
+}
+
+// inflateICC extracts the profile from iCCP chunk data (PNG §11.3.2.3: name,
+// NUL, compression method 0, zlib stream), bounded by maxICCSize. It returns
+// nil for malformed data; a bad profile only means no colour conversion.
+func inflateICC(b []byte) []byte {
+	i := bytes.IndexByte(b, 0)
+	if i < 1 || i > 79 || i+2 > len(b) || b[i+1] != 0 {
+		return nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(b[i+2:]))
+	if err != nil {
+		return nil
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxICCSize+1))
+	if err != nil || len(out) > maxICCSize {
+		return nil
+	}
+	return out
 }

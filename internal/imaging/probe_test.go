@@ -121,7 +121,7 @@ func TestProbeErrors(t *testing.T) {
 		{name: "webp truncated", data: []byte("RIFF\x00\x00\x00\x00WEBPVP8L\x05\x00"), unexpEOF: true},
 		{name: "heic", data: []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), unsupported: true},
 		{name: "tiff", data: []byte("II*\x00\x08\x00\x00\x00\x00\x00"), unsupported: true},
-		{name: "bmp", data: []byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00"), unsupported: true},
+		{name: "bmp", data: []byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00"), unsupported: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

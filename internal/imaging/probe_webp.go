@@ -92,6 +92,14 @@ func probeWebP(p *probeReader, info *Info) error {
 		if size > 1<<31 {
 			return p.bad("chunk too large")
 		}
+		if fourcc == "ICCP" && size <= maxICCSize {
+			buf := make([]byte, int(size)+int(size&1))
+			if err := p.full(buf, "ICCP chunk"); err != nil {
+				return err
+			}
+			p.icc = buf[:size]
+			continue
+		}
 		if err := p.skip(int64(size)+int64(size&1), "chunk"); err != nil { // ICCP, ALPH, unknown
 			return err
 		}

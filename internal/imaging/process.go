@@ -58,7 +58,8 @@ type Output struct {
 }
 
 // Process decodes src (reading it sequentially once), applies the EXIF
-// orientation, converts to 8-bit sRGB, takes the first frame of animations,
+// orientation, converts to 8-bit sRGB (including embedded matrix/TRC RGB ICC
+// profiles such as Display P3), takes the first frame of animations,
 // resizes so the long side equals spec.LongSide with Lanczos3 (never
 // upscaling; see Fit), flattens alpha onto spec.Background for JPEG and GIF
 // output, encodes and writes the bytes to dst. The output has no metadata.

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	_ "image/gif"
+	"image/gif"
 	"io"
 	"runtime"
 	"testing"
@@ -191,6 +191,37 @@ func TestColorModels(t *testing.T) {
 	}
 }
 
+// TestGIFFrameSmallerThanScreen checks that a first frame covering only part
+// of the logical screen is placed on a transparent canvas of the screen size.
+func TestGIFFrameSmallerThanScreen(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(8, 8, 24, 24), color.Palette{red, blue})
+	g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{Width: 32, Height: 32, ColorModel: frame.Palette}}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	out, o := process(t, b.Bytes(), Spec{Format: PNG})
+	if o.Width != 32 || o.Height != 32 {
+		t.Fatalf("size %dx%d", o.Width, o.Height)
+	}
+	m := decodeOutput(t, out)
+	tests := []struct {
+		name string
+		x, y int
+		want color.NRGBA
+	}{
+		{"outside frame is transparent", 2, 2, color.NRGBA{}},
+		{"inside frame", 16, 16, red},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := at(m, tt.x, tt.y); !near(got, tt.want, 0) {
+				t.Fatalf("pixel = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestWebPInput(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -365,11 +396,17 @@ func TestProcessErrors(t *testing.T) {
 		{"jpeg declaring 65000x65000", bytes.NewReader(sofHeader(mSOF0, 8, 65000, 65000, 3)), Spec{Format: JPEG}, isLimitErr(4_225_000_000)},
 		{"heic", bytes.NewReader([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")), Spec{Format: JPEG}, isUnsupported("heic")},
 		{"tiff", bytes.NewReader([]byte("MM\x00*\x00\x00\x00\x08\x00\x00")), Spec{Format: JPEG}, isUnsupported("tiff")},
-		{"bmp", bytes.NewReader([]byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00")), Spec{Format: JPEG}, isUnsupported("bmp")},
+		{"bmp", bytes.NewReader([]byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00")), Spec{Format: JPEG}, isUnsupported("bmp")},
 		{"animated webp", bytes.NewReader([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00\x09\x00\x00\x04\x00\x00ANIM")), Spec{Format: JPEG}, isUnsupported("webp")},
 		{"webp output", bytes.NewReader(jpg), Spec{Format: WebP}, isUnsupported("webp")},
 		{"bad quality", bytes.NewReader(jpg), Spec{Format: JPEG, Quality: 101}, isSpecErr},
 		{"no format", bytes.NewReader(jpg), Spec{}, isSpecErr},
+		{"source cut in header is not a FormatError", io.MultiReader(bytes.NewReader(jpg[:10]), failingReader{io.ErrUnexpectedEOF}), Spec{Format: JPEG}, func(t *testing.T, err error) {
+			var fe *FormatError
+			if !errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &fe) {
+				t.Fatalf("err = %v (%T), want wrapped source error", err, err)
+			}
+		}},
 		{"source read error is not a FormatError", io.MultiReader(bytes.NewReader(jpg[:1000]), failingReader{errNet}), Spec{Format: JPEG}, func(t *testing.T, err error) {
 			var fe *FormatError
 			if !errors.Is(err, errNet) || errors.As(err, &fe) {

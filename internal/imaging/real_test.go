@@ -3,6 +3,7 @@ package imaging
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -86,5 +87,45 @@ func TestRealProgressiveEqualsBaseline(t *testing.T) {
 	}
 	if mean := float64(sum) / float64(len(a.Pix)); mean > 3 {
 		t.Fatalf("mean abs difference %.2f, want <= 3", mean)
+	}
+}
+
+// BenchmarkProcessReal runs Process on the 12 MP camera JPEG when available.
+func BenchmarkProcessReal(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(realImages, "p12_olympus-ep3.jpg"))
+	if err != nil {
+		b.Skipf("real image not available: %v", err)
+	}
+	for _, long := range []int{2048, 256} {
+		b.Run("p12_to_"+itoaTest(long), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Process(context.Background(), bytes.NewReader(src), io.Discard, Spec{LongSide: long, Format: JPEG, Quality: 82}, Limits{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestRealICC checks that real embedded profiles are recognised: the sRGB
+// IEC61966-2.1 profile needs no conversion, a CMYK profile is ignored.
+func TestRealICC(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+	}{
+		{"srgb IEC61966-2.1", "p24_craftbeer_prog.jpg"},
+		{"cmyk swop", "cmyk_icc-swop.jpg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, profile, err := probe(bytes.NewReader(realImage(t, tt.file)))
+			if err != nil || !info.HasICC || profile == nil {
+				t.Fatalf("probe: %v, HasICC %v, profile %d bytes", err, info.HasICC, len(profile))
+			}
+			if parseICC(profile) != nil {
+				t.Fatal("profile would convert colours")
+			}
+		})
 	}
 }

@@ -12,8 +12,9 @@ import (
 // Separable Lanczos3 resampler.
 //
 // Precision: source rows arrive as straight 8-bit RGBA (rowFunc), are
-// premultiplied into float32 in [0,255], filtered horizontally into a float32
-// intermediate of dstW×srcH×4, filtered vertically, un-premultiplied, rounded
+// premultiplied into float32 in [0,255] (3 channels when the image is opaque,
+// 4 otherwise), filtered horizontally into a float32 intermediate of
+// dstW×srcH×channels, filtered vertically, un-premultiplied, rounded
 // to nearest and clamped to 8 bits. Weights are computed in float64 and
 // normalised to sum to 1 per output pixel, so flat areas and opaque alpha are
 // reproduced exactly. Every product is written float32(w*v) so the compiler
@@ -115,34 +116,41 @@ func parallelRows(ctx context.Context, rows int, fn func(y0, y1 int)) error {
 }
 
 // resample converts and resizes a sw×sh image read through rows to dw×dh.
-// opaque skips the alpha work when every source pixel is known to be opaque.
-func resample(ctx context.Context, rows rowFunc, sw, sh, dw, dh int, opaque bool) (*image.NRGBA, error) {
+// opaque selects a 3-channel path (no alpha work) for images known to be
+// fully opaque; the output alpha is then 255.
+//
+// rows3, if not nil, is a faster source of opaque rows as 3-channel floats.
+func resample(ctx context.Context, rows rowFunc, rows3 floatRowFunc, sw, sh, dw, dh int, opaque bool) (*image.NRGBA, error) {
+	nc := 4
+	if opaque {
+		nc = 3
+	}
 	kx, ky := newKernel(sw, dw), newKernel(sh, dh)
-	tmp := make([]float32, dw*sh*4) // horizontal pass output, premultiplied
-
-	// Horizontal pass over source rows. Only rows some output row reads are
-	// converted (all of them when downscaling).
+	// Horizontal pass output, premultiplied; only the source rows some output
+	// row reads are converted and stored (all of them when downscaling).
 	yLo, yHi := ky.start[0], ky.start[dh-1]+ky.n[dh-1]
+	tmp := make([]float32, dw*(yHi-yLo)*nc)
+	stride := dw * nc
+
 	err := parallelRows(ctx, yHi-yLo, func(r0, r1 int) {
 		line := make([]uint8, 4*sw)
-		fl := make([]float32, 4*sw)
-		for y := yLo + r0; y < yLo+r1; y++ {
-			rows(y, line)
-			premultiply(fl, line, opaque)
-			out := tmp[y*dw*4 : (y+1)*dw*4]
-			for x := 0; x < dw; x++ {
-				ws := kx.w[x*kx.stride : x*kx.stride+kx.n[x]]
-				src := fl[kx.start[x]*4 : (kx.start[x]+len(ws))*4]
-				var r, g, b, a float32
-				for k, wk := range ws {
-					p := src[4*k : 4*k+4 : 4*k+4]
-					r += float32(wk * p[0])
-					g += float32(wk * p[1])
-					b += float32(wk * p[2])
-					a += float32(wk * p[3])
+		fl := make([]float32, nc*sw)
+		for r := r0; r < r1; r++ {
+			out := tmp[r*stride : (r+1)*stride]
+			if opaque && rows3 != nil {
+				rows3(yLo+r, fl)
+				horizontal3(out, fl, &kx)
+				continue
+			}
+			rows(yLo+r, line)
+			if opaque {
+				for i, j := 0, 0; j < len(fl); i, j = i+4, j+3 {
+					fl[j], fl[j+1], fl[j+2] = float32(line[i]), float32(line[i+1]), float32(line[i+2])
 				}
-				o := out[4*x : 4*x+4 : 4*x+4]
-				o[0], o[1], o[2], o[3] = r, g, b, a
+				horizontal3(out, fl, &kx)
+			} else {
+				premultiply(fl, line)
+				horizontal4(out, fl, &kx)
 			}
 		}
 	})
@@ -153,13 +161,13 @@ func resample(ctx context.Context, rows rowFunc, sw, sh, dw, dh int, opaque bool
 	// Vertical pass over output rows.
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
 	err = parallelRows(ctx, dh, func(y0, y1 int) {
-		acc := make([]float32, 4*dw)
+		acc := make([]float32, stride)
 		for y := y0; y < y1; y++ {
 			clear(acc)
 			ws := ky.w[y*ky.stride : y*ky.stride+ky.n[y]]
 			for k, wk := range ws {
-				sy := ky.start[y] + k
-				src := tmp[sy*dw*4 : (sy+1)*dw*4]
+				sy := ky.start[y] + k - yLo
+				src := tmp[sy*stride : (sy+1)*stride]
 				src = src[:len(acc)]
 				for i, v := range src {
 					acc[i] += float32(wk * v)
@@ -174,14 +182,45 @@ func resample(ctx context.Context, rows rowFunc, sw, sh, dw, dh int, opaque bool
 	return dst, nil
 }
 
-// premultiply converts straight 8-bit RGBA to premultiplied float32 in [0,255].
-func premultiply(dst []float32, src []uint8, opaque bool) {
-	if opaque {
-		for i, v := range src {
-			dst[i] = float32(v)
+// horizontal3 filters one row of 3-channel samples.
+func horizontal3(out, fl []float32, k *kernel) {
+	for x := 0; x < len(out)/3; x++ {
+		ws := k.w[x*k.stride : x*k.stride+k.n[x]]
+		src := fl[k.start[x]*3:]
+		src = src[:len(ws)*3]
+		var r, g, b float32
+		for i, wk := range ws {
+			p := src[3*i : 3*i+3 : 3*i+3]
+			r += float32(wk * p[0])
+			g += float32(wk * p[1])
+			b += float32(wk * p[2])
 		}
-		return
+		o := out[3*x : 3*x+3 : 3*x+3]
+		o[0], o[1], o[2] = r, g, b
 	}
+}
+
+// horizontal4 filters one row of 4-channel premultiplied samples.
+func horizontal4(out, fl []float32, k *kernel) {
+	for x := 0; x < len(out)/4; x++ {
+		ws := k.w[x*k.stride : x*k.stride+k.n[x]]
+		src := fl[k.start[x]*4:]
+		src = src[:len(ws)*4]
+		var r, g, b, a float32
+		for i, wk := range ws {
+			p := src[4*i : 4*i+4 : 4*i+4]
+			r += float32(wk * p[0])
+			g += float32(wk * p[1])
+			b += float32(wk * p[2])
+			a += float32(wk * p[3])
+		}
+		o := out[4*x : 4*x+4 : 4*x+4]
+		o[0], o[1], o[2], o[3] = r, g, b, a
+	}
+}
+
+// premultiply converts straight 8-bit RGBA to premultiplied float32 in [0,255].
+func premultiply(dst []float32, src []uint8) {
 	for i := 0; i+3 < len(src); i += 4 {
 		a := float32(src[i+3])
 		f := a / 255
@@ -193,12 +232,15 @@ func premultiply(dst []float32, src []uint8, opaque bool) {
 }
 
 // storeRow un-premultiplies, rounds and clamps one row of float32 RGBA.
+// acc holds 3 channels when opaque, else 4.
 func storeRow(dst []uint8, acc []float32, opaque bool) {
-	for i := 0; i+3 < len(acc); i += 4 {
-		if opaque {
-			dst[i], dst[i+1], dst[i+2], dst[i+3] = clamp8(acc[i]), clamp8(acc[i+1]), clamp8(acc[i+2]), 255
-			continue
+	if opaque {
+		for i, j := 0, 0; j+2 < len(acc); i, j = i+4, j+3 {
+			dst[i], dst[i+1], dst[i+2], dst[i+3] = clamp8(acc[j]), clamp8(acc[j+1]), clamp8(acc[j+2]), 255
 		}
+		return
+	}
+	for i := 0; i+3 < len(acc); i += 4 {
 		a := acc[i+3]
 		a8 := clamp8(a)
 		if a8 == 0 {

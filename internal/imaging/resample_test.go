@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"math"
@@ -87,7 +88,7 @@ func TestResampleMatchesReference(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := noise(tt.sw, tt.sh, tt.alpha, 7)
-			got, err := resample(context.Background(), rowsOf(src), tt.sw, tt.sh, tt.dw, tt.dh, !tt.alpha)
+			got, err := resample(context.Background(), rowsOf(src), nil, tt.sw, tt.sh, tt.dw, tt.dh, !tt.alpha)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +125,7 @@ func TestResampleFlat(t *testing.T) {
 			for i := range src.Pix {
 				src.Pix[i] = tt.c[i%4]
 			}
-			got, err := resample(context.Background(), rowsOf(src), 123, 77, 31, 19, tt.c[3] == 255)
+			got, err := resample(context.Background(), rowsOf(src), nil, 123, 77, 31, 19, tt.c[3] == 255)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +142,42 @@ func TestResampleCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	src := noise(256, 256, false, 1)
-	if _, err := resample(ctx, rowsOf(src), 256, 256, 64, 64, true); err != context.Canceled {
+	if _, err := resample(ctx, rowsOf(src), nil, 256, 256, 64, 64, true); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestFloatRowsMatch checks the direct YCbCr→float path against the generic
+// 8-bit row path for every chroma subsampling ratio.
+func TestFloatRowsMatch(t *testing.T) {
+	ratios := []struct {
+		name string
+		r    image.YCbCrSubsampleRatio
+	}{
+		{"444", image.YCbCrSubsampleRatio444}, {"422", image.YCbCrSubsampleRatio422},
+		{"420", image.YCbCrSubsampleRatio420}, {"440", image.YCbCrSubsampleRatio440},
+		{"411", image.YCbCrSubsampleRatio411}, {"410", image.YCbCrSubsampleRatio410},
+	}
+	for _, tt := range ratios {
+		t.Run(tt.name, func(t *testing.T) {
+			m := image.NewYCbCr(image.Rect(0, 0, 67, 45), tt.r)
+			for i := range m.Y {
+				m.Y[i] = uint8(i * 31)
+			}
+			for i := range m.Cb {
+				m.Cb[i], m.Cr[i] = uint8(i*17), uint8(255-i*7)
+			}
+			a, err := resample(context.Background(), rowsOf(m), floatRowsOf(m), 67, 45, 30, 20, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := resample(context.Background(), rowsOf(m), nil, 67, 45, 30, 20, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Pix, b.Pix) {
+				t.Fatal("float path differs from 8-bit path")
+			}
+		})
 	}
 }
