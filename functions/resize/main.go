@@ -1,24 +1,15 @@
-// Command resize is the resize Lambda function: it makes and stores one variant of an image.
-// The handler lives in internal/steps/resize, so the local stack runs the same code.
+// Command resize is the resize Lambda function. Its handler and how it is
+// built live in internal/steps/resize, so the local stack runs the same code.
 package main
 
 import (
 	"context"
 	"os"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgflow/imgflow/internal/steps/resize"
 	"github.com/imgflow/imgflow/layers/common/lambdamain"
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, func(_ context.Context, d lambdamain.Deps) (any, error) {
-		h, err := resize.NewFromEnv(d.Env, s3.NewFromConfig(d.AWS), d.Log, time.Now)
-		if err != nil {
-			return nil, err
-		}
-		return h.Handle, nil
-	})
+	lambdamain.Run(context.Background(), os.LookupEnv, resize.Build)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/imgflow/imgflow/internal/imaging/placeholder"
 	"github.com/imgflow/imgflow/internal/steps/rejection"
 	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
 	"github.com/imgflow/imgflow/layers/common/logx"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
@@ -199,4 +200,14 @@ func Srcset(sorted []pipeline.Variant) string {
 		parts = append(parts, path.Base(v.Key)+" "+strconv.Itoa(v.Width)+"w")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Build is the function's entry point for lambdamain: its Lambda main and
+// the local stack's in-process runtime both build the handler here.
+func Build(_ context.Context, d lambdamain.Deps) (any, error) {
+	h, err := NewFromEnv(d.Env, d.S3(), d.Log, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
 }

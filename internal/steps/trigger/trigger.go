@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
 	"github.com/imgflow/imgflow/layers/common/logx"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
@@ -245,4 +246,14 @@ func NewFromEnv(env envconfig.LookupFunc, client StartExecutionAPI, log *zap.Log
 		return nil, fmt.Errorf("trigger: %w", err)
 	}
 	return New(cfg, client, log)
+}
+
+// Build is the function's entry point for lambdamain: its Lambda main and
+// the local stack's in-process runtime both build the handler here.
+func Build(_ context.Context, d lambdamain.Deps) (any, error) {
+	h, err := NewFromEnv(d.Env, sfn.NewFromConfig(d.AWS), d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/imgflow/imgflow/internal/imaging"
 	"github.com/imgflow/imgflow/internal/steps/rejection"
 	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
 	"github.com/imgflow/imgflow/layers/common/logx"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
@@ -196,4 +197,14 @@ func NewFromEnv(env envconfig.LookupFunc, api s3io.API, log *zap.Logger, now fun
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	return New(cfg, api, log, now)
+}
+
+// Build is the function's entry point for lambdamain: its Lambda main and
+// the local stack's in-process runtime both build the handler here.
+func Build(_ context.Context, d lambdamain.Deps) (any, error) {
+	h, err := NewFromEnv(d.Env, d.S3(), d.Log, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
 }

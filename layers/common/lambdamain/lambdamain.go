@@ -8,10 +8,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/layers/common/envconfig"
@@ -23,6 +25,17 @@ type Deps struct {
 	Env envconfig.LookupFunc
 	AWS aws.Config
 	Log *zap.Logger
+}
+
+// S3 returns an S3 client. AWS_S3_USE_PATH_STYLE=true selects path-style
+// addressing, which an endpoint on an IP address (the local stack) needs;
+// on AWS the variable is unset and the SDK's default applies.
+func (d Deps) S3() *s3.Client {
+	pathStyle := false
+	if v, ok := d.Env("AWS_S3_USE_PATH_STYLE"); ok {
+		pathStyle, _ = strconv.ParseBool(v)
+	}
+	return s3.NewFromConfig(d.AWS, func(o *s3.Options) { o.UsePathStyle = pathStyle })
 }
 
 // Build constructs a handler; its result is anything lambda.NewHandler takes.
