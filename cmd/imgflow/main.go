@@ -16,6 +16,7 @@ import (
 const usage = `usage: imgflow <command> [flags] [args]
 
 commands:
+  local        the whole pipeline on this machine, booted from template.yaml
   resize       run the resize step's engine on local files (every preset)
   conformance  run the Step Functions conformance cases in a .jsonl file
 
@@ -40,6 +41,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer, 
 
 func commands() map[string]command {
 	return map[string]command{
+		"local":       runLocal,
 		"resize":      runResize,
 		"conformance": runConformance,
 	}

@@ -3,12 +3,44 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"go.uber.org/zap"
 )
+
+// RunAsync runs an asynchronous invocation to its end in the caller's
+// goroutine: the first try, the retries, and the OnFailure destination. An
+// event source that must not lose events (the local S3's durable outbox)
+// calls it and counts the event delivered only when it returns nil; a crash
+// before that leaves the event to be delivered again.
+func (s *Service) RunAsync(ctx context.Context, nameOrARN string, payload []byte) error {
+	fn, err := s.lookup(nameOrARN)
+	if err != nil {
+		return err
+	}
+	if err := s.track(); err != nil {
+		return err
+	}
+	defer s.wg.Done()
+	return s.runAsync(ctx, fn, newRequestID(), s.cfg.Now(), payload)
+}
+
+// track counts an asynchronous invocation in flight, unless the service
+// is closing.
+func (s *Service) track() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.closed:
+		return errors.New("lambda: service is shutting down")
+	default:
+	}
+	s.wg.Add(1)
+	return nil
+}
 
 // InvokeAsync queues an asynchronous invocation (InvocationType Event) and
 // returns at once, as Lambda answers 202. The event is tried once and then
@@ -21,14 +53,11 @@ func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []b
 	if err != nil {
 		return "", err
 	}
-	select {
-	case <-s.closed:
-		return "", fmt.Errorf("lambda: service is shutting down")
-	default:
-	}
 	requestID := newRequestID()
 	queued := s.cfg.Now()
-	s.wg.Add(1)
+	if err := s.track(); err != nil {
+		return "", err
+	}
 	go func() {
 		defer s.wg.Done()
 		// Detached from the caller: the request that queued the event has
@@ -42,12 +71,14 @@ func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []b
 			case <-ctx.Done():
 			}
 		}()
-		s.runAsync(ctx, fn, requestID, queued, payload)
+		_ = s.runAsync(ctx, fn, requestID, queued, payload)
 	}()
 	return requestID, nil
 }
 
-func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, queued time.Time, payload []byte) {
+// runAsync returns nil once the event succeeded or reached its OnFailure
+// destination, and an error when it could do neither.
+func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, queued time.Time, payload []byte) error {
 	log := s.log.With(zap.String("function", fn.cfg.Name), zap.String("request_id", requestID))
 	attempts := 0
 	var last *Response
@@ -56,7 +87,7 @@ func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, 
 		resp, err := s.Invoke(ctx, fn.cfg.ARN, payload)
 		attempts++
 		if err == nil && resp.FunctionError == "" {
-			return
+			return nil
 		}
 		last = resp
 		if err != nil {
@@ -77,13 +108,16 @@ func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, 
 			break
 		}
 	}
-	s.fail(ctx, fn, requestID, condition, attempts, payload, last, log)
+	if ctx.Err() != nil {
+		return fmt.Errorf("lambda: %s: stopped after %d attempts: %w", fn.cfg.Name, attempts, ctx.Err())
+	}
+	return s.fail(ctx, fn, requestID, condition, attempts, payload, last, log)
 }
 
-func (s *Service) fail(ctx context.Context, fn *function, requestID, condition string, attempts int, payload []byte, last *Response, log *zap.Logger) {
+func (s *Service) fail(ctx context.Context, fn *function, requestID, condition string, attempts int, payload []byte, last *Response, log *zap.Logger) error {
 	if fn.cfg.OnFailure == "" || s.dest == nil {
 		log.Error("async invocation dropped: no OnFailure destination", zap.String("condition", condition), zap.Int("attempts", attempts))
-		return
+		return nil // as on Lambda: without a destination the event is discarded
 	}
 	rec := FailureRecord{
 		Version:   "1.0",
@@ -95,11 +129,12 @@ func (s *Service) fail(ctx context.Context, fn *function, requestID, condition s
 		ResponsePayload: json.RawMessage(last.Payload),
 	}
 	if err := s.dest.Deliver(context.WithoutCancel(ctx), fn.cfg.OnFailure, rec); err != nil {
-		log.Error("OnFailure destination failed; the event is lost", zap.String("destination", fn.cfg.OnFailure), zap.Error(err))
-		return
+		log.Error("OnFailure destination failed", zap.String("destination", fn.cfg.OnFailure), zap.Error(err))
+		return fmt.Errorf("lambda: %s: OnFailure destination %s: %w", fn.cfg.Name, fn.cfg.OnFailure, err)
 	}
 	log.Warn("async invocation sent to OnFailure destination", zap.String("destination", fn.cfg.OnFailure),
 		zap.String("condition", condition), zap.Int("attempts", attempts))
+	return nil
 }
 
 func mustJSON(v any) []byte {

@@ -361,11 +361,13 @@ func newRequestID() string {
 
 // Close waits for asynchronous invocations in flight, up to ctx's deadline.
 func (s *Service) Close(ctx context.Context) error {
+	s.mu.Lock()
 	select {
 	case <-s.closed:
 	default:
 		close(s.closed)
 	}
+	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {

@@ -57,7 +57,7 @@ func run(ctx context.Context, env envconfig.LookupFunc, build Build) error {
 	}
 	log := logx.New(os.Stdout, level)
 	defer log.Sync() //nolint:errcheck // stdout
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(logx.SDKLogger(log)))
 	if err != nil {
 		log.Error("load AWS configuration", zap.Error(err))
 		return fmt.Errorf("load AWS configuration: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/smithy-go/logging"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -57,4 +58,14 @@ func ForInvocation(ctx context.Context, base *zap.Logger, executionARN, sourceKe
 		zap.String(KeyExecutionARN, executionARN),
 		zap.String(KeySourceKey, sourceKey),
 	)
+}
+
+// SDKLogger routes the AWS SDK's own log lines (retries, checksum notes)
+// into l at debug level, instead of the SDK's default of writing them
+// unstructured to stderr.
+func SDKLogger(l *zap.Logger) logging.Logger {
+	l = l.With(zap.String(KeyComponent, "aws-sdk"))
+	return logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		l.Debug(fmt.Sprintf(format, v...), zap.String("classification", string(c)))
+	})
 }

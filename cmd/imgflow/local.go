@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/notify"
+	"github.com/imgflow/imgflow/internal/steps/resize"
+	"github.com/imgflow/imgflow/internal/steps/store"
+	"github.com/imgflow/imgflow/internal/steps/trigger"
+	"github.com/imgflow/imgflow/internal/steps/validate"
+	"github.com/imgflow/imgflow/layers/common/logx"
+)
+
+// builders are the functions' Build entry points, keyed by the package the
+// Makefile builds for each function: what in-process mode runs.
+var builders = stack.Builders{
+	"functions/trigger":  trigger.Build,
+	"functions/validate": validate.Build,
+	"functions/resize":   resize.Build,
+	"functions/store":    store.Build,
+	"functions/notify":   notify.Build,
+}
+
+// paramFlag collects repeated --param Name=Value.
+type paramFlag map[string]string
+
+func (p paramFlag) String() string { return fmt.Sprint(map[string]string(p)) }
+func (p paramFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want Name=Value, got %q", v)
+	}
+	p[name] = value
+	return nil
+}
+
+// runLocal is `imgflow local`: the whole pipeline on this machine.
+func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) error {
+	cfg := stack.NewDefaultConfig()
+	getenv := func(k, def string) string {
+		if v, ok := env(k); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Template, "template", getenv("IMGFLOW_TEMPLATE", cfg.Template), "SAM template to boot from (IMGFLOW_TEMPLATE)")
+	fs.StringVar(&cfg.DataDir, "data", getenv("IMGFLOW_DATA", cfg.DataDir), "data directory (IMGFLOW_DATA)")
+	fs.StringVar(&cfg.Listen, "endpoint", getenv("IMGFLOW_ENDPOINT", cfg.Listen), "address of the AWS endpoint (IMGFLOW_ENDPOINT)")
+	console := fs.String("console", getenv("IMGFLOW_CONSOLE", "127.0.0.1:8080"), "address of the web console (IMGFLOW_CONSOLE)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp", getenv("IMGFLOW_SMTP", ""), "SMTP server HOST:PORT for email; empty keeps mail in the data dir (IMGFLOW_SMTP)")
+	fs.StringVar(&cfg.NotificationEmail, "notification-email", getenv("IMGFLOW_NOTIFICATION_EMAIL", ""), "subscribe this address (IMGFLOW_NOTIFICATION_EMAIL)")
+	autoConfirm, _ := strconv.ParseBool(getenv("IMGFLOW_AUTO_CONFIRM", "false"))
+	fs.BoolVar(&cfg.AutoConfirm, "auto-confirm", autoConfirm, "confirm subscriptions without the confirmation email (IMGFLOW_AUTO_CONFIRM)")
+	fs.StringVar(&cfg.LambdaMode, "lambda", getenv("IMGFLOW_LAMBDA", cfg.LambdaMode), "inprocess or process (IMGFLOW_LAMBDA)")
+	logLevel := fs.String("log-level", getenv("IMGFLOW_LOG_LEVEL", "info"), "level of the log file (IMGFLOW_LOG_LEVEL)")
+	params := paramFlag{}
+	fs.Var(params, "param", "template parameter override Name=Value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.Parameters = params
+
+	level, err := logx.ParseLevel(*logLevel)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return err
+	}
+	logPath := filepath.Join(cfg.DataDir, "imgflow.log")
+	logFile, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := logx.New(logFile, level)
+	defer log.Sync() //nolint:errcheck
+
+	start := time.Now()
+	st, err := stack.Start(ctx, cfg, builders, log)
+	if err != nil {
+		return err
+	}
+	ready := time.Since(start)
+	printBanner(stdout, st, cfg, *console, logPath, ready)
+	lines := &executionLines{w: stdout, svc: st.SFN}
+	unsubscribe := st.SFN.Subscribe(lines.on)
+
+	select {
+	case <-ctx.Done():
+	case err := <-st.Err():
+		if err != nil {
+			log.Error("endpoint failed", zap.Error(err))
+		}
+	}
+	fmt.Fprintln(stdout, "\nstopping: draining running executions (up to 30 s)...")
+	cctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	err = st.Close(cctx)
+	unsubscribe()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	fmt.Fprintln(stdout, "stopped; everything is kept in", cfg.DataDir)
+	return nil
+}
+
+func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPath string, ready time.Duration) {
+	out := st.Resources.Outputs
+	upload := out["UploadBucketName"]
+	prefix := ""
+	if p, ok := cfg.Parameters["UploadPrefix"]; ok {
+		prefix = p
+	} else if p, ok := st.Template.Raw["Parameters"].(map[string]any)["UploadPrefix"].(map[string]any); ok {
+		prefix, _ = p["Default"].(string)
+	}
+	fmt.Fprintf(w, "imgflow local is ready in %d ms\n\n", ready.Milliseconds())
+	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda)\n", st.URL)
+	fmt.Fprintf(w, "  console        not served yet (issue #5); would listen on %s\n", console)
+	fmt.Fprintf(w, "  data           %s   (log: %s)\n", cfg.DataDir, logPath)
+	for _, b := range st.Resources.Buckets {
+		fmt.Fprintf(w, "  bucket         %s\n", b)
+	}
+	for _, sm := range st.Resources.StateMachines {
+		fmt.Fprintf(w, "  state machine  %s\n", sm)
+	}
+	for _, t := range st.Resources.Topics {
+		fmt.Fprintf(w, "  topic          %s\n", t)
+	}
+	for _, s := range st.Resources.Subscriptions {
+		fmt.Fprintf(w, "  subscription   %s\n", s)
+	}
+	mail := "kept in " + filepath.Join(cfg.DataDir, "sns", "mailbox")
+	if cfg.SMTPAddr != "" {
+		mail = "sent to SMTP " + cfg.SMTPAddr
+	}
+	fmt.Fprintf(w, "  email          %s\n\n", mail)
+	fmt.Fprintf(w, "Try it (credentials can be anything; the region is %s):\n", cfg.Region)
+	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
+	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, upload, prefix)
+	if len(st.Resources.StateMachines) > 0 {
+		fmt.Fprintf(w, "  aws --endpoint-url %s stepfunctions list-executions --state-machine-arn %s\n", st.URL, st.Resources.StateMachines[0])
+	}
+	fmt.Fprintf(w, "  go run ./cmd/imgflow upload --wait photo.jpg\n\n")
+	fmt.Fprintln(w, "Executions:")
+}
+
+// executionLines prints one line when an execution starts and one when it
+// ends, with the source key, the duration and the variants or the error.
+type executionLines struct {
+	mu  sync.Mutex
+	w   io.Writer
+	svc *sfnapi.Service
+}
+
+func (l *executionLines) on(ev sfnapi.ExecutionEvent) {
+	switch ev.EventType {
+	case "ExecutionStarted":
+		l.print(ev)
+	case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		// The event is published as it is recorded; the execution's record
+		// is final once WaitExecution returns.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = l.svc.WaitExecution(ctx, ev.ExecutionARN)
+			l.print(ev)
+		}()
+	}
+}
+
+func (l *executionLines) print(ev sfnapi.ExecutionEvent) {
+	x, err := l.svc.DescribeExecution(context.Background(), ev.ExecutionARN)
+	if err != nil {
+		// Not stored yet: the start event can outrun the record.
+		x = &sfnapi.Execution{Name: ev.Name, Status: ev.Status}
+	}
+	var in struct {
+		Key string `json:"key"`
+	}
+	_ = json.Unmarshal([]byte(x.Input), &in)
+	key := in.Key
+	if key == "" {
+		key = x.Name
+	}
+	line := ""
+	switch ev.EventType {
+	case "ExecutionStarted":
+		line = fmt.Sprintf("  %-10s %s", "STARTED", key)
+	case "ExecutionSucceeded":
+		var out struct {
+			Variants []json.RawMessage `json:"variants"`
+		}
+		_ = json.Unmarshal([]byte(x.Output), &out)
+		line = fmt.Sprintf("  %-10s %s  %s  %d variants", x.Status, key, duration(x.StartDate, x.StopDate), len(out.Variants))
+	default:
+		line = fmt.Sprintf("  %-10s %s  %s  %s: %s", x.Status, key, duration(x.StartDate, x.StopDate), x.Error, causeMessage(x.Cause))
+	}
+	l.mu.Lock()
+	fmt.Fprintln(l.w, line)
+	l.mu.Unlock()
+}
+
+func duration(start, stop time.Time) string {
+	if stop.IsZero() {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", stop.Sub(start).Seconds())
+}
+
+// causeMessage shows a Lambda error's message rather than its JSON document.
+func causeMessage(cause string) string {
+	var doc struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &doc) == nil && doc.ErrorMessage != "" {
+		return doc.ErrorMessage
+	}
+	return cause
+}

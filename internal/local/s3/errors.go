@@ -1,0 +1,95 @@
+package s3
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+)
+
+// APIError is an S3 REST error as sent on the wire: an HTTP status, the S3
+// error code and a public message. Internal detail never goes in Message.
+type APIError struct {
+	Status   int
+	Code     string
+	Message  string
+	Resource string
+	// Region is sent for AuthorizationHeaderMalformed and
+	// AuthorizationQueryParametersError, as AWS does.
+	Region string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("s3: %s (%d): %s", e.Code, e.Status, e.Message) }
+
+// errorXML is the body of an S3 error response.
+type errorXML struct {
+	XMLName   xml.Name `xml:"Error"`
+	Code      string   `xml:"Code"`
+	Message   string   `xml:"Message"`
+	Resource  string   `xml:"Resource,omitempty"`
+	Region    string   `xml:"Region,omitempty"`
+	RequestID string   `xml:"RequestId"`
+	HostID    string   `xml:"HostId"`
+}
+
+// writeAPIError writes e as an S3 XML error. HEAD responses carry no body.
+func writeAPIError(w http.ResponseWriter, r *http.Request, e *APIError, requestID, hostID string) {
+	h := w.Header()
+	h.Del("ETag")
+	h.Del("Content-Length")
+	h.Del("Content-Range")
+	h.Del("Last-Modified")
+	h.Del("Accept-Ranges")
+	h.Set("Content-Type", "application/xml")
+	w.WriteHeader(e.Status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	body, err := xml.Marshal(errorXML{
+		Code: e.Code, Message: e.Message, Resource: e.Resource, Region: e.Region,
+		RequestID: requestID, HostID: hostID,
+	})
+	if err != nil {
+		return
+	}
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(body)
+}
+
+func errNotImplemented(what string) *APIError {
+	return &APIError{Status: http.StatusNotImplemented, Code: "NotImplemented",
+		Message: "A header or query you provided implies functionality that is not implemented: " + what}
+}
+
+func errPreconditionFailed() *APIError {
+	return &APIError{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed",
+		Message: "At least one of the pre-conditions you specified did not hold"}
+}
+
+func errEntityTooLarge(max int64) *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "EntityTooLarge",
+		Message: fmt.Sprintf("Your proposed upload exceeds the maximum allowed size of %d bytes", max)}
+}
+
+func errInvalidArgument(msg string) *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: msg}
+}
+
+func errMalformedXML() *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "MalformedXML",
+		Message: "The XML you provided was not well-formed or did not validate against our published schema"}
+}
+
+func errNoSuchBucket(bucket string) *APIError {
+	return &APIError{Status: http.StatusNotFound, Code: "NoSuchBucket",
+		Message: "The specified bucket does not exist", Resource: bucket}
+}
+
+func errMethodNotAllowed() *APIError {
+	return &APIError{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed",
+		Message: "The specified method is not allowed against this resource."}
+}
+
+func errServiceUnavailable() *APIError {
+	return &APIError{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
+		Message: "The local S3 service is shutting down."}
+}

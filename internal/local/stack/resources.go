@@ -1,0 +1,366 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/local/lambda"
+	"github.com/imgflow/imgflow/internal/local/s3"
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/samtemplate"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
+	"github.com/imgflow/imgflow/layers/common/logx"
+)
+
+// Resources is what the stack created from the template.
+type Resources struct {
+	Buckets       []string          `json:"buckets"`
+	Topics        []string          `json:"topics"`
+	Subscriptions []string          `json:"subscriptions"`
+	Functions     []string          `json:"functions"`
+	StateMachines []string          `json:"stateMachines"`
+	Outputs       map[string]string `json:"outputs"`
+	NotEmulated   []string          `json:"notEmulated"` // resource types the local stack has no counterpart for
+}
+
+// emulated are the resource types the stack creates; the others (IAM roles,
+// alarms, log groups, bucket policies) have no local meaning and are listed.
+var emulated = []string{"AWS::S3::Bucket", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Serverless::Function",
+	"AWS::Serverless::LayerVersion", "AWS::Serverless::StateMachine", "AWS::SQS::Queue"}
+
+func (st *Stack) createResources(ctx context.Context, builders Builders) error {
+	t := st.Template
+	res := &st.Resources
+	for _, id := range t.ResourceIDs() {
+		if typ := t.ResourceType(id); !slices.Contains(emulated, typ) {
+			res.NotEmulated = append(res.NotEmulated, id+" ("+typ+")")
+		}
+	}
+	if err := st.createBuckets(ctx); err != nil {
+		return err
+	}
+	if err := st.createTopics(ctx); err != nil {
+		return err
+	}
+	opt, err := st.buildLayers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.registerFunctions(ctx, builders, opt); err != nil {
+		return err
+	}
+	if err := st.createStateMachines(ctx); err != nil {
+		return err
+	}
+	if err := st.wireNotifications(ctx); err != nil {
+		return err
+	}
+	res.Outputs = t.Outputs()
+	return nil
+}
+
+// props returns a resource's resolved Properties.
+func (st *Stack) props(id string) map[string]any {
+	r, _ := st.Template.Resolved["Resources"].(map[string]any)
+	res, _ := r[id].(map[string]any)
+	p, _ := res["Properties"].(map[string]any)
+	return p
+}
+
+func (st *Stack) createBuckets(ctx context.Context) error {
+	for _, id := range st.Template.ResourceIDs("AWS::S3::Bucket") {
+		name, err := st.Template.Ref(id)
+		if err != nil {
+			return fmt.Errorf("stack: bucket %s: %w", id, err)
+		}
+		if err := st.S3.CreateBucket(ctx, name); err != nil {
+			return fmt.Errorf("stack: bucket %s: %w", id, err)
+		}
+		if v, _ := st.props(id)["VersioningConfiguration"].(map[string]any); v != nil && v["Status"] == "Enabled" {
+			if err := st.S3.PutBucketVersioning(ctx, name, s3.VersioningEnabled); err != nil {
+				return fmt.Errorf("stack: bucket %s versioning: %w", id, err)
+			}
+		}
+		st.Resources.Buckets = append(st.Resources.Buckets, name)
+	}
+	return nil
+}
+
+func (st *Stack) createTopics(ctx context.Context) error {
+	for _, id := range st.Template.ResourceIDs("AWS::SNS::Topic") {
+		arn, err := st.Template.Ref(id)
+		if err != nil {
+			return fmt.Errorf("stack: topic %s: %w", id, err)
+		}
+		got, err := st.SNS.CreateTopic(ctx, arn[strings.LastIndex(arn, ":")+1:])
+		if err != nil {
+			return fmt.Errorf("stack: topic %s: %w", id, err)
+		}
+		if got != arn {
+			return fmt.Errorf("stack: topic %s is %s locally but the template resolves it to %s", id, got, arn)
+		}
+		st.Resources.Topics = append(st.Resources.Topics, arn)
+	}
+	for _, id := range st.Template.ResourceIDs("AWS::SNS::Subscription") {
+		p := st.props(id)
+		topic, _ := p["TopicArn"].(string)
+		protocol, _ := p["Protocol"].(string)
+		endpoint, _ := p["Endpoint"].(string)
+		attrs := map[string]string{}
+		if fp, ok := p["FilterPolicy"]; ok {
+			b, _ := json.Marshal(fp)
+			attrs["FilterPolicy"] = string(b)
+		}
+		if scope, ok := p["FilterPolicyScope"].(string); ok {
+			attrs["FilterPolicyScope"] = scope
+		}
+		arn, err := st.SNS.Subscribe(ctx, topic, protocol, endpoint, attrs)
+		if err != nil {
+			return fmt.Errorf("stack: subscription %s: %w", id, err)
+		}
+		st.Resources.Subscriptions = append(st.Resources.Subscriptions, protocol+":"+endpoint+" "+arn)
+	}
+	return nil
+}
+
+// buildLayers builds every layer into <data>/opt with the layer's own
+// Makefile target, as `sam build` does, so functions find the layer's files
+// where Lambda puts them. Environment values under /opt/ are pointed there.
+func (st *Stack) buildLayers(ctx context.Context) (string, error) {
+	opt, err := filepath.Abs(filepath.Join(st.cfg.DataDir, "opt"))
+	if err != nil {
+		return "", err
+	}
+	if err := os.RemoveAll(opt); err != nil {
+		return "", fmt.Errorf("stack: %w", err)
+	}
+	if err := os.MkdirAll(opt, 0o755); err != nil {
+		return "", fmt.Errorf("stack: %w", err)
+	}
+	for _, l := range st.Template.Layers() {
+		if l.BuildMethod != "makefile" {
+			return "", fmt.Errorf("stack: layer %s: BuildMethod %q: only makefile layers are built locally", l.LogicalID, l.BuildMethod)
+		}
+		cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", l.ContentDir, "build-"+l.LogicalID, "ARTIFACTS_DIR="+opt)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("stack: build layer %s: %w\n%s", l.LogicalID, err, out)
+		}
+	}
+	return opt, nil
+}
+
+// functionPackage is the Go package a function's build target compiles,
+// by the Makefile's rule: build-TriggerFunction builds ./functions/trigger.
+func functionPackage(logicalID string) string {
+	return "functions/" + strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
+}
+
+func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt string) error {
+	awsCfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion(st.cfg.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("imgflow-local", "imgflow-local", "")),
+		config.WithBaseEndpoint(st.URL),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithLogger(logx.SDKLogger(st.log)),
+	)
+	if err != nil {
+		return fmt.Errorf("stack: AWS configuration for functions: %w", err)
+	}
+	for _, f := range st.Template.Functions() {
+		fn, err := st.function(f, opt)
+		if err != nil {
+			return err
+		}
+		if st.cfg.LambdaMode == ModeProcess {
+			return errors.New("stack: --lambda process is not available yet; use inprocess")
+		}
+		pkg := functionPackage(f.LogicalID)
+		build, ok := builders[pkg]
+		if !ok {
+			return fmt.Errorf("stack: function %s: no in-process build for %s", f.LogicalID, pkg)
+		}
+		start := time.Now()
+		env := envconfig.Map(fn.Environment)
+		h, err := build(ctx, lambdamain.Deps{Env: env, AWS: awsCfg, Log: st.log.With(zap.String("function", fn.Name))})
+		if err != nil {
+			return fmt.Errorf("stack: init %s: %w", f.LogicalID, err)
+		}
+		if err := st.Lambda.Register(fn, awslambda.NewHandler(h), time.Since(start)); err != nil {
+			return fmt.Errorf("stack: %w", err)
+		}
+		st.Resources.Functions = append(st.Resources.Functions, fn.Name)
+	}
+	return nil
+}
+
+// function reads a function's configuration from the template.
+func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, error) {
+	p := f.Resolved
+	fn := lambda.Function{
+		Name: f.Name, LogicalID: f.LogicalID, ARN: f.Arn, Environment: map[string]string{},
+		Timeout: 3 * time.Second, MemoryMB: 128, MaxRetryAttempts: 2, MaxEventAge: 6 * time.Hour,
+	}
+	fn.Runtime, _ = p["Runtime"].(string)
+	fn.Handler, _ = p["Handler"].(string)
+	if v, ok := number(p["Timeout"]); ok {
+		fn.Timeout = time.Duration(v) * time.Second
+	}
+	if v, ok := number(p["MemorySize"]); ok {
+		fn.MemoryMB = v
+	}
+	if v, ok := number(p["ReservedConcurrentExecutions"]); ok {
+		fn.ReservedConcurrency = v
+	}
+	if eic, ok := p["EventInvokeConfig"].(map[string]any); ok {
+		if v, ok := number(eic["MaximumRetryAttempts"]); ok {
+			fn.MaxRetryAttempts = v
+		}
+		if v, ok := number(eic["MaximumEventAgeInSeconds"]); ok {
+			fn.MaxEventAge = time.Duration(v) * time.Second
+		}
+		if d, ok := eic["DestinationConfig"].(map[string]any); ok {
+			if of, ok := d["OnFailure"].(map[string]any); ok {
+				fn.OnFailure, _ = of["Destination"].(string)
+			}
+		}
+	}
+	for k, v := range f.Environment {
+		if rest, ok := strings.CutPrefix(v, "/opt/"); ok {
+			v = filepath.Join(opt, filepath.FromSlash(rest))
+		}
+		fn.Environment[k] = v
+	}
+	// What Lambda's environment provides and the SDK reads, pointed here.
+	fn.Environment["AWS_REGION"] = st.cfg.Region
+	fn.Environment["AWS_DEFAULT_REGION"] = st.cfg.Region
+	fn.Environment["AWS_LAMBDA_FUNCTION_NAME"] = f.Name
+	fn.Environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemoryMB)
+	fn.Environment["AWS_ENDPOINT_URL"] = st.URL
+	fn.Environment["AWS_S3_USE_PATH_STYLE"] = "true"
+	return fn, nil
+}
+
+// number reads an integer property that YAML or JSON may have given as a
+// number or a string (a !Ref of a Number parameter resolves to a string).
+func number(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), true
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case uint64:
+		return int(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case string:
+		i, err := strconv.Atoi(n)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+func (st *Stack) createStateMachines(ctx context.Context) error {
+	for _, sm := range st.Template.StateMachines() {
+		def, err := sm.Definition()
+		if err != nil {
+			return fmt.Errorf("stack: state machine %s: %w", sm.LogicalID, err)
+		}
+		role, _ := sm.Resolved["Role"].(string)
+		if role == "" {
+			role = fmt.Sprintf("arn:aws:iam::%s:role/%s-%s-role", st.cfg.AccountID, st.cfg.StackName, sm.LogicalID)
+		}
+		arn, err := st.SFN.CreateStateMachine(ctx, sm.Name, string(def), role, sm.Type)
+		var apiErr *sfnapi.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == "StateMachineAlreadyExists" {
+			// A restart with an edited definition: update it, as a redeploy would.
+			arn = sm.Arn
+			if _, err = st.SFN.UpdateStateMachine(ctx, arn, aws.String(string(def)), aws.String(role)); err != nil {
+				return fmt.Errorf("stack: update state machine %s: %w", sm.LogicalID, err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("stack: state machine %s: %w", sm.LogicalID, err)
+		}
+		if arn != sm.Arn {
+			return fmt.Errorf("stack: state machine %s is %s locally but the template resolves it to %s", sm.LogicalID, arn, sm.Arn)
+		}
+		st.Resources.StateMachines = append(st.Resources.StateMachines, arn)
+	}
+	return nil
+}
+
+// wireNotifications configures each bucket's notifications from the
+// functions' S3 events, as SAM turns them into the bucket's
+// NotificationConfiguration.
+func (st *Stack) wireNotifications(ctx context.Context) error {
+	byBucket := map[string][]s3.LambdaConfiguration{}
+	for _, f := range st.Template.Functions() {
+		for _, ev := range f.S3Events {
+			byBucket[ev.Bucket] = append(byBucket[ev.Bucket], s3.LambdaConfiguration{
+				ID: f.LogicalID + ev.Name, FunctionARN: f.Arn, Events: ev.Events, Prefix: ev.Prefix, Suffix: ev.Suffix,
+			})
+		}
+	}
+	for bucket, cfgs := range byBucket {
+		if err := st.S3.SetNotification(ctx, bucket, cfgs); err != nil {
+			return fmt.Errorf("stack: notification on %s: %w", bucket, err)
+		}
+	}
+	return nil
+}
+
+// StackFile is <data>/stack.json: what `imgflow upload` and other clients
+// read to find the running stack.
+type StackFile struct {
+	Endpoint  string            `json:"endpoint"`
+	Region    string            `json:"region"`
+	StackName string            `json:"stackName"`
+	Resources Resources         `json:"resources"`
+	Params    map[string]string `json:"parameters"`
+}
+
+func (st *Stack) writeStackFile() error {
+	params := map[string]string{}
+	for k, v := range st.cfg.Parameters {
+		params[k] = v
+	}
+	if p, _ := st.Template.Raw["Parameters"].(map[string]any); p != nil {
+		for name, def := range p {
+			if _, set := params[name]; set {
+				continue
+			}
+			if d, _ := def.(map[string]any); d != nil {
+				if v, ok := d["Default"]; ok {
+					params[name] = fmt.Sprint(v)
+				}
+			}
+		}
+	}
+	b, err := json.MarshalIndent(StackFile{Endpoint: st.URL, Region: st.cfg.Region, StackName: st.cfg.StackName, Resources: st.Resources, Params: params}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(st.cfg.DataDir, "stack.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(st.cfg.DataDir, "stack.json"))
+}

@@ -1,0 +1,243 @@
+// Package stack boots the local stack from template.yaml and the state
+// machine definition: one endpoint serving S3, Step Functions, SNS and
+// Lambda, with the template's buckets, topic, subscriptions, functions,
+// state machine and bucket notifications created as CloudFormation would.
+// Nothing here knows what the pipeline does; everything comes from the
+// template.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/imgflow/imgflow/internal/local/endpoint"
+	"github.com/imgflow/imgflow/internal/local/lambda"
+	"github.com/imgflow/imgflow/internal/local/s3"
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/local/sns"
+	"github.com/imgflow/imgflow/internal/samtemplate"
+	"github.com/imgflow/imgflow/internal/sfn"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
+)
+
+// Lambda modes.
+const (
+	ModeInProcess = "inprocess"
+	ModeProcess   = "process"
+)
+
+// Config configures the stack.
+type Config struct {
+	Template          string            // template.yaml
+	DataDir           string            // everything persistent lives here
+	Listen            string            // the endpoint's address; port 0 picks a free one
+	SMTPAddr          string            // SNS email goes here; "" writes to the mailbox in DataDir
+	NotificationEmail string            // sets the template's NotificationEmail parameter
+	AutoConfirm       bool              // confirm subscriptions without the confirmation email
+	LambdaMode        string            // inprocess or process
+	BuildDir          string            // process mode: <BuildDir>/<step>/bootstrap
+	Parameters        map[string]string // template parameter overrides
+	StackName         string
+	Region            string
+	AccountID         string
+	// DrainTimeout bounds how long Close waits for running executions.
+	DrainTimeout time.Duration
+}
+
+// NewDefaultConfig returns the defaults of `imgflow local`.
+func NewDefaultConfig() *Config {
+	return &Config{
+		Template: "template.yaml", DataDir: ".imgflow", Listen: "127.0.0.1:4566",
+		LambdaMode: ModeInProcess, BuildDir: "build", StackName: "imgflow",
+		Region: "us-east-1", AccountID: "000000000000", DrainTimeout: 30 * time.Second,
+	}
+}
+
+// Validate reports every bad setting.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Template == "" || c.DataDir == "" || c.Listen == "" {
+		errs = append(errs, errors.New("stack: Template, DataDir and Listen are required"))
+	}
+	if c.LambdaMode != ModeInProcess && c.LambdaMode != ModeProcess {
+		errs = append(errs, fmt.Errorf("stack: lambda mode %q: want %s or %s", c.LambdaMode, ModeInProcess, ModeProcess))
+	}
+	if c.StackName == "" || c.Region == "" || c.AccountID == "" {
+		errs = append(errs, errors.New("stack: StackName, Region and AccountID are required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Builders maps a function's Go package (relative to the module root, e.g.
+// "functions/trigger") to the Build its main calls. In-process mode runs
+// these; process mode runs the built bootstrap binaries instead.
+type Builders map[string]lambdamain.Build
+
+// Stack is a running local stack.
+type Stack struct {
+	cfg      Config
+	log      *zap.Logger
+	Template *samtemplate.Template
+	URL      string // the endpoint, e.g. http://127.0.0.1:4566
+
+	S3     *s3.Service
+	SNS    *sns.Service
+	SFN    *sfnapi.Service
+	Lambda *lambda.Service
+
+	Resources Resources // what the template created
+
+	ln       net.Listener
+	srv      *http.Server
+	serveErr chan error
+}
+
+// Start boots the stack. On error everything started so far is closed.
+func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger) (_ *Stack, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("stack: data dir: %w", err)
+	}
+	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = st.Close(cctx)
+		}
+	}()
+
+	params := map[string]string{}
+	for k, v := range cfg.Parameters {
+		params[k] = v
+	}
+	if cfg.NotificationEmail != "" {
+		params["NotificationEmail"] = cfg.NotificationEmail
+	}
+	st.Template, err = samtemplate.LoadWithOptions(cfg.Template, samtemplate.Options{
+		Parameters: params, AccountID: cfg.AccountID, Region: cfg.Region, StackName: cfg.StackName,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+
+	st.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("stack: listen on %s: %w", cfg.Listen, err)
+	}
+	st.URL = "http://" + st.ln.Addr().String()
+
+	if err := st.startServices(); err != nil {
+		return nil, err
+	}
+	st.serve()
+	if err := st.createResources(ctx, builders); err != nil {
+		return nil, err
+	}
+	if err := st.writeStackFile(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *Stack) startServices() error {
+	cfg := st.cfg
+	var err error
+	snsCfg := sns.NewDefaultConfig()
+	snsCfg.DataDir = filepath.Join(cfg.DataDir, "sns")
+	snsCfg.Region, snsCfg.AccountID = cfg.Region, cfg.AccountID
+	snsCfg.Endpoint = st.URL
+	snsCfg.SMTPAddr = cfg.SMTPAddr
+	snsCfg.AutoConfirm = cfg.AutoConfirm
+	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.log}); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+
+	lcfg := lambda.NewDefaultConfig()
+	lcfg.Region, lcfg.AccountID = cfg.Region, cfg.AccountID
+	dest := &destinations{sns: st.SNS, dir: filepath.Join(cfg.DataDir, "sqs")}
+	if st.Lambda, err = lambda.New(lcfg, dest, st.log); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+
+	s3cfg := s3.NewDefaultConfig()
+	s3cfg.DataDir = cfg.DataDir
+	s3cfg.Region, s3cfg.AccountID = cfg.Region, cfg.AccountID
+	if st.S3, err = s3.New(s3cfg, s3Notifier{st.Lambda}, st.log, nil); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+
+	sfnCfg := sfnapi.NewDefaultConfig()
+	sfnCfg.DataDir = filepath.Join(cfg.DataDir, "sfn")
+	sfnCfg.Region, sfnCfg.AccountID = cfg.Region, cfg.AccountID
+	engCfg := sfn.NewDefaultConfig()
+	engCfg.Lambda = sfnLambda{st.Lambda}
+	engCfg.SNS = sfnSNS{st.SNS}
+	if st.SFN, err = sfnapi.New(sfnCfg, engCfg, st.log); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	return nil
+}
+
+func (st *Stack) serve() {
+	lambdaMux := http.NewServeMux()
+	st.Lambda.Routes(lambdaMux)
+	mux := endpoint.New(st.S3, map[string]http.Handler{
+		endpoint.ServiceStates: st.SFN,
+		endpoint.ServiceSNS:    st.SNS,
+		endpoint.ServiceLambda: lambdaMux,
+	})
+	st.srv = &http.Server{
+		Handler:           endpoint.LoopbackOnly(st.cfg.Listen, mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          zap.NewStdLog(st.log.With(zap.String("component", "http"))),
+	}
+	go func() {
+		if err := st.srv.Serve(st.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			st.serveErr <- err
+		}
+		close(st.serveErr)
+	}()
+}
+
+// Err reports a failure of the endpoint's server; it is closed when the
+// server stops.
+func (st *Stack) Err() <-chan error { return st.serveErr }
+
+// Close drains running executions (up to DrainTimeout or ctx), then stops
+// the endpoint and every service. The endpoint stays up while draining,
+// because the functions finishing those executions talk to it.
+func (st *Stack) Close(ctx context.Context) error {
+	var errs []error
+	if st.SFN != nil {
+		dctx, cancel := context.WithTimeout(ctx, st.cfg.DrainTimeout)
+		errs = append(errs, st.SFN.Close(dctx))
+		cancel()
+	}
+	if st.srv != nil {
+		errs = append(errs, st.srv.Shutdown(ctx))
+	} else if st.ln != nil {
+		errs = append(errs, st.ln.Close())
+	}
+	if st.S3 != nil {
+		errs = append(errs, st.S3.Close(ctx))
+	}
+	if st.Lambda != nil {
+		errs = append(errs, st.Lambda.Close(ctx))
+	}
+	if st.SNS != nil {
+		errs = append(errs, st.SNS.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
