@@ -1,0 +1,212 @@
+package sfnapi
+
+// This file is the only one that knows the engine (internal/sfn): every
+// use of its API goes through the types below, so an engine change is
+// absorbed here.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
+	"github.com/imgflow/imgflow/internal/sfn"
+)
+
+// diagnostic is one ValidateStateMachineDefinition finding.
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"`
+}
+
+// engine wraps *sfn.Engine.
+type engine struct {
+	e   *sfn.Engine
+	clk sfn.Clock
+}
+
+// run is a started execution.
+type run struct{ x *sfn.Execution }
+
+// runResult is a finished execution's outcome.
+type runResult struct {
+	Status      string
+	Output      string
+	HasOutput   bool
+	Error       string
+	Cause       string
+	Start, Stop time.Time
+}
+
+// startOpts names an execution for the engine.
+type startOpts struct {
+	Name, StateMachineARN, StateMachineName, RoleARN string
+}
+
+// Engine errors, translated to API errors by the caller.
+var (
+	errEngineAlreadyRunning = errors.New("execution already running in engine")
+	errTaskNotFound         = errors.New("task token not found")
+)
+
+// invalidInputError is execution or task output that is not JSON.
+type invalidInputError struct{ msg string }
+
+func (e *invalidInputError) Error() string { return e.msg }
+
+// newEngine builds the engine from cfg, adding onEvent to any OnEvent
+// the caller set. Region and AccountID come from the service.
+func newEngine(cfg *sfn.Config, region, account string, onEvent func(arn string, ev store.Event)) (*engine, error) {
+	var c sfn.Config
+	if cfg == nil {
+		c = *sfn.NewDefaultConfig()
+	} else {
+		c = *cfg
+	}
+	c.Region, c.AccountID = region, account
+	prev := c.OnEvent
+	c.OnEvent = func(arn string, ev sfn.Event) {
+		onEvent(arn, toStoreEvent(ev))
+		if prev != nil {
+			prev(arn, ev)
+		}
+	}
+	e, err := sfn.New(&c)
+	if err != nil {
+		return nil, fmt.Errorf("sfnapi: engine: %w", err)
+	}
+	return &engine{e: e, clk: c.Clock}, nil
+}
+
+func toStoreEvent(ev sfn.Event) store.Event {
+	se := store.Event{ID: ev.ID, PreviousID: ev.PreviousEventID, Timestamp: ev.Timestamp, Type: ev.Type}
+	if se.PreviousID == 0 && se.ID > 1 {
+		// AWS links every event but the first to an earlier one; the
+		// engine leaves the first state's event at 0 (reported).
+		se.PreviousID = 1
+	}
+	if ev.Details != nil {
+		b, err := json.Marshal(ev.Details)
+		if err != nil {
+			b, _ = json.Marshal(map[string]string{"error": "States.Runtime", "cause": "unencodable event details: " + err.Error()})
+		}
+		se.Details = b
+	}
+	return se
+}
+
+func (g *engine) now() time.Time { return g.clk.Now() }
+
+// validate returns every problem in def (empty when valid).
+func validateDefinition(def string) []diagnostic {
+	var out []diagnostic
+	for _, d := range sfn.Validate([]byte(def)) {
+		out = append(out, diagnostic{Severity: d.Severity, Code: d.Code, Message: d.Message, Location: d.Location})
+	}
+	if len(out) == 0 {
+		// Validate is expected to parse, but make sure a definition
+		// that cannot run is never accepted.
+		if _, err := sfn.ParseDefinition([]byte(def)); err != nil {
+			out = append(out, diagnostic{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: err.Error(), Location: "/"})
+		}
+	}
+	return out
+}
+
+// parsed is a parsed definition, reusable across executions.
+type parsed struct{ d *sfn.Definition }
+
+func parse(def string) (*parsed, error) {
+	d, err := sfn.ParseDefinition([]byte(def))
+	if err != nil {
+		return nil, err
+	}
+	return &parsed{d: d}, nil
+}
+
+// decodeInput checks that input is JSON and decodes it for start.
+func decodeInput(input string) (any, error) {
+	v, err := sfn.DecodeJSON([]byte(input))
+	if err != nil {
+		return nil, &invalidInputError{msg: err.Error()}
+	}
+	return v, nil
+}
+
+// start starts an execution of p with the decoded input.
+func (g *engine) start(ctx context.Context, p *parsed, input any, o startOpts) (*run, error) {
+	x, err := g.e.StartParsed(ctx, p.d, input, sfn.StartOptions{
+		Name: o.Name, StateMachineARN: o.StateMachineARN, StateMachineName: o.StateMachineName, RoleARN: o.RoleARN,
+	})
+	if err != nil {
+		var ae *sfn.ExecutionAlreadyExistsError
+		var ie *sfn.InvalidInputError
+		switch {
+		case errors.As(err, &ae):
+			return nil, errEngineAlreadyRunning
+		case errors.As(err, &ie):
+			return nil, &invalidInputError{msg: ie.Msg}
+		}
+		return nil, err
+	}
+	return &run{x: x}, nil
+}
+
+func (r *run) arn() string                { return r.x.ARN() }
+func (r *run) done() <-chan struct{}      { return r.x.Done() }
+func (r *run) stop(errName, cause string) { r.x.Stop(errName, cause) }
+
+func (r *run) result() runResult {
+	res := r.x.Result()
+	return runResult{
+		Status: string(res.Status), Output: res.Output, HasOutput: res.Status == sfn.StatusSucceeded,
+		Error: res.Error, Cause: res.Cause, Start: res.StartDate, Stop: res.StopDate,
+	}
+}
+
+func (g *engine) sendTaskSuccess(token, output string) error {
+	return g.tokenErr(g.e.SendTaskSuccess(token, []byte(output)))
+}
+
+func (g *engine) sendTaskFailure(token, errName, cause string) error {
+	return g.tokenErr(g.e.SendTaskFailure(token, errName, cause))
+}
+
+func (g *engine) sendTaskHeartbeat(token string) error {
+	return g.tokenErr(g.e.SendTaskHeartbeat(token))
+}
+
+func (g *engine) tokenErr(err error) error {
+	var ie *sfn.InvalidInputError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sfn.ErrTaskTokenNotFound):
+		return errTaskNotFound
+	case errors.As(err, &ie):
+		return &invalidInputError{msg: ie.Msg}
+	}
+	return err
+}
+
+// shutdown stops whatever still runs and waits for the goroutines.
+func (g *engine) shutdown(ctx context.Context) error { return g.e.Shutdown(ctx) }
+
+// Names and limits the engine defines.
+const (
+	errStatesRuntime = sfn.ErrRuntime
+)
+
+// detailsKey is the JSON key of an event type's details
+// ("taskFailedEventDetails", "stateEnteredEventDetails", ...).
+func detailsKey(typ string) string {
+	if typ == "" {
+		return ""
+	}
+	e := sfn.Event{Type: typ}
+	return e.DetailsKey()
+}

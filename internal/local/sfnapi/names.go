@@ -1,0 +1,87 @@
+package sfnapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
+)
+
+// Stored records, as the Go API returns them.
+type (
+	// StateMachine is a state machine as stored.
+	StateMachine = store.StateMachine
+	// Execution is an execution as stored (without history).
+	Execution = store.Execution
+	// HistoryEvent is one history event; Details is the JSON object AWS
+	// puts under "<type>EventDetails".
+	HistoryEvent = store.Event
+)
+
+// validName applies AWS's rules for state machine and execution names:
+// 1-80 characters, no whitespace, brackets, wildcards, the characters
+// " # % \ ^ | ~ ` $ & , ; : / or control characters.
+func validName(name string) bool {
+	if n := len([]rune(name)); n < 1 || n > 80 {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case unicode.IsSpace(r), r <= 0x1f, r >= 0x7f && r <= 0x9f:
+			return false
+		case strings.ContainsRune(`<>{}[]?*"#%\^|~`+"`"+`$&,;:/`, r):
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) smARN(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.cfg.Region, s.cfg.AccountID, name)
+}
+
+func (s *Service) execARN(smName, name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", s.cfg.Region, s.cfg.AccountID, smName, name)
+}
+
+// parseARN checks "arn:aws:states:<region>:<account>:<kind>:<name>..."
+// and returns the resource parts after kind.
+func parseARN(arn, kind string) ([]string, error) {
+	p := strings.Split(arn, ":")
+	if len(p) < 7 || p[0] != "arn" || p[2] != "states" || p[5] != kind {
+		return nil, apiErr(codeInvalidArn, "Invalid Arn: '%s'", arn)
+	}
+	for _, x := range p[6:] {
+		if x == "" {
+			return nil, apiErr(codeInvalidArn, "Invalid Arn: '%s'", arn)
+		}
+	}
+	return p[6:], nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func notFoundSM(arn string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return apiErr(codeStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+	}
+	return err
+}
+
+func notFoundExec(arn string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return apiErr(codeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	return err
+}
