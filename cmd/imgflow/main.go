@@ -17,6 +17,7 @@ const usage = `usage: imgflow <command> [flags] [args]
 
 commands:
   local        the whole pipeline on this machine, booted from template.yaml
+  upload       upload files or folders to the running local stack (--wait for results)
   resize       run the resize step's engine on local files (every preset)
   conformance  run the Step Functions conformance cases in a .jsonl file
 
@@ -42,6 +43,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer, 
 func commands() map[string]command {
 	return map[string]command{
 		"local":       runLocal,
+		"upload":      runUpload,
 		"resize":      runResize,
 		"conformance": runConformance,
 	}

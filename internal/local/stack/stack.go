@@ -124,6 +124,9 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if cfg.NotificationEmail != "" {
 		params["NotificationEmail"] = cfg.NotificationEmail
 	}
+	if _, err := os.Stat(cfg.Template); err != nil {
+		return nil, fmt.Errorf("stack: %w (run from the repository root, or pass --template PATH)", err)
+	}
 	st.Template, err = samtemplate.LoadWithOptions(cfg.Template, samtemplate.Options{
 		Parameters: params, AccountID: cfg.AccountID, Region: cfg.Region, StackName: cfg.StackName,
 	})
