@@ -65,9 +65,9 @@ type State struct {
 	Next          string `json:"Next,omitempty"`
 	End           bool   `json:"End,omitempty"`
 
-	InputPath      OptString       `json:"InputPath"`
-	OutputPath     OptString       `json:"OutputPath"`
-	ResultPath     OptString       `json:"ResultPath"`
+	InputPath      OptString       `json:"InputPath,omitzero"`
+	OutputPath     OptString       `json:"OutputPath,omitzero"`
+	ResultPath     OptString       `json:"ResultPath,omitzero"`
 	Parameters     json.RawMessage `json:"Parameters,omitempty"`
 	ResultSelector json.RawMessage `json:"ResultSelector,omitempty"`
 	Result         json.RawMessage `json:"Result,omitempty"`
@@ -145,7 +145,7 @@ type Retrier struct {
 type Catcher struct {
 	ErrorEquals []string        `json:"ErrorEquals"`
 	Next        string          `json:"Next"`
-	ResultPath  OptString       `json:"ResultPath"`
+	ResultPath  OptString       `json:"ResultPath,omitzero"`
 	Output      json.RawMessage `json:"Output,omitempty"`
 	Assign      json.RawMessage `json:"Assign,omitempty"`
 	Comment     string          `json:"Comment,omitempty"`
@@ -225,6 +225,25 @@ func (r *ChoiceRule) UnmarshalJSON(b []byte) error {
 		r.Unknown = append(r.Unknown, k)
 	}
 	return nil
+}
+
+// MarshalJSON renders the rule including its comparison operator.
+func (r ChoiceRule) MarshalJSON() ([]byte, error) {
+	type plain ChoiceRule
+	b, err := json.Marshal(plain(r))
+	if err != nil || r.Op == "" {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	op, err := json.Marshal(r.Operand)
+	if err != nil {
+		return nil, err
+	}
+	m[r.Op] = op
+	return json.Marshal(m)
 }
 
 // ParseDefinition decodes an ASL document into its typed model. It checks

@@ -35,6 +35,7 @@ func benchRun(b *testing.B, eng *sfn.Engine, d *sfn.Definition, input any) {
 	if err != nil || res.Status != sfn.StatusSucceeded {
 		b.Fatalf("run: %v %+v", err, res)
 	}
+	eng.Forget(ex.ARN())
 }
 
 func benchEngine(b *testing.B, tweak func(*sfn.Config)) *sfn.Engine {
@@ -61,8 +62,17 @@ func BenchmarkPassChain1000(b *testing.B) {
 	eng := benchEngine(b, nil)
 	in := map[string]any{"v": "x"}
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		benchRun(b, eng, d, in)
+	}
+	reportCPU(b, cpu, 1)
+}
+
+// reportCPU adds process CPU time per op (divided by per) as a metric.
+func reportCPU(b *testing.B, start time.Duration, per int) {
+	if d := processCPU() - start; d > 0 {
+		b.ReportMetric(float64(d.Microseconds())/float64(b.N*per), "cpu-µs/unit")
 	}
 }
 
@@ -80,9 +90,11 @@ func BenchmarkMap10000(b *testing.B) {
 	}
 	in := map[string]any{"items": items}
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		benchRun(b, eng, d, in)
 	}
+	reportCPU(b, cpu, 1)
 }
 
 // BenchmarkLambdaTask measures the engine's per-task overhead with a
@@ -102,8 +114,10 @@ func BenchmarkLambdaTask(b *testing.B) {
 	eng := benchEngine(b, func(c *sfn.Config) { c.Lambda = stub })
 	in := map[string]any{"key": "images/cat.jpg", "size": json.Number("1024")}
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		benchRun(b, eng, d, in)
 	}
+	reportCPU(b, cpu, n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1000, "µs/task")
 }

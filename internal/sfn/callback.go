@@ -2,8 +2,8 @@ package sfn
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -34,7 +34,7 @@ func (e *Engine) SendTaskSuccess(token string, output []byte) error {
 
 // SendTaskFailure fails the task waiting on token.
 func (e *Engine) SendTaskFailure(token, errName, cause string) error {
-	return e.completeToken(token, tokenResult{err: &StatesError{Name: errName, Cause: cause, HasCause: true, kind: kindTask}})
+	return e.completeToken(token, tokenResult{err: &StatesError{Name: errName, Cause: cause, HasCause: true}})
 }
 
 // SendTaskHeartbeat resets the heartbeat timer of the task waiting on token.
@@ -85,12 +85,19 @@ func (f *frame) invokeWithToken(ctx context.Context, rt *runtimeCtx, res resourc
 	}
 	hbExpired := make(chan struct{})
 	if heartbeat > 0 {
+		// The heartbeat watcher is owned by this call: cancel, then wait.
+		var wg sync.WaitGroup
+		defer wg.Wait()
 		hctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for {
 				sctx, scancel := context.WithCancel(hctx)
+				wg.Add(1)
 				go func() {
+					defer wg.Done()
 					select {
 					case <-w.heartbeat:
 						scancel()
@@ -121,5 +128,3 @@ func (f *frame) invokeWithToken(ctx context.Context, rt *runtimeCtx, res resourc
 		return nil, ctx.Err()
 	}
 }
-
-var _ = json.Number("")

@@ -41,7 +41,9 @@ type Config struct {
 	// NewUUID generates UUIDs (States.UUID, task tokens, execution names).
 	NewUUID func() string
 	// OnEvent, if set, observes every history event as it is recorded
-	// (for a durable store). It must not block.
+	// (for a durable store), in id order per execution. It runs under the
+	// history lock: it must be quick and must not call back into the
+	// execution.
 	OnEvent func(executionARN string, ev Event)
 }
 
@@ -148,11 +150,14 @@ func (e *Engine) Start(ctx context.Context, def []byte, input []byte, opts Start
 	if len(input) == 0 {
 		input = []byte("{}")
 	}
+	if n := e.cfg.MaxPayloadBytes; n > 0 && len(input) > n {
+		return nil, &InvalidInputError{Msg: fmt.Sprintf("input is %d bytes, the limit is %d", len(input), n)}
+	}
 	in, err := decodeJSON(input)
 	if err != nil {
 		return nil, &InvalidInputError{Msg: err.Error()}
 	}
-	return e.StartParsed(ctx, d, in, opts)
+	return e.start(ctx, d, append([]byte(nil), def...), in, opts)
 }
 
 // InvalidInputError reports execution input that is not JSON.
@@ -173,7 +178,12 @@ func (e *DefinitionError) Error() string {
 
 // StartParsed starts an execution of an already parsed definition; the
 // input is a decoded JSON value (see DecodeJSON).
+// It does not run Validate.
 func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts StartOptions) (*Execution, error) {
+	return e.start(ctx, d, nil, input, opts)
+}
+
+func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any, opts StartOptions) (*Execution, error) {
 	if opts.Name == "" {
 		opts.Name = e.cfg.NewUUID()
 	}
@@ -192,14 +202,15 @@ func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts
 		seed = mrand.Uint64()
 	}
 	ex := &Execution{
-		eng:   e,
-		def:   d,
-		arn:   arn,
-		opts:  opts,
-		input: input,
-		start: e.cfg.Clock.Now(),
-		done:  make(chan struct{}),
-		rng:   mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		eng:    e,
+		def:    d,
+		defRaw: raw,
+		arn:    arn,
+		opts:   opts,
+		input:  input,
+		start:  e.cfg.Clock.Now(),
+		done:   make(chan struct{}),
+		rng:    mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	ex.status = StatusRunning
 	ex.hist = &history{limit: e.cfg.MaxHistoryEvents, clock: e.cfg.Clock}
@@ -207,8 +218,13 @@ func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts
 		ex.hist.onEvent = func(ev Event) { cb(arn, ev) }
 	}
 	e.mu.Lock()
-	if old, ok := e.execs[arn]; ok && old.Status() == StatusRunning {
+	if old, ok := e.execs[arn]; ok {
 		e.mu.Unlock()
+		// StartExecution is idempotent for a running execution with the
+		// same name and input; any other reuse of a name is an error.
+		if old.Status() == StatusRunning && jsonEqual(old.input, input) {
+			return old, nil
+		}
 		return nil, &ExecutionAlreadyExistsError{ARN: arn}
 	}
 	e.execs[arn] = ex
@@ -244,12 +260,36 @@ func (e *ExecutionAlreadyExistsError) Error() string {
 	return "sfn: execution already exists: " + e.ARN
 }
 
+// Executions returns the executions the engine knows, in no order.
+func (e *Engine) Executions() []*Execution {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*Execution, 0, len(e.execs))
+	for _, x := range e.execs {
+		out = append(out, x)
+	}
+	return out
+}
+
 // Execution returns a started execution by ARN.
 func (e *Engine) Execution(arn string) (*Execution, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	x, ok := e.execs[arn]
 	return x, ok
+}
+
+// Forget drops a finished execution from the engine's index (the caller
+// keeps its Record in a durable store). It reports whether it was removed.
+func (e *Engine) Forget(arn string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.execs[arn]
+	if !ok || x.Status() == StatusRunning {
+		return false
+	}
+	delete(e.execs, arn)
+	return true
 }
 
 // Shutdown stops every running execution (ABORTED) and waits for them.

@@ -236,15 +236,15 @@ func TestExecutions(t *testing.T) {
 		},
 		{
 			name:    "payload limit",
-			def:     `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`,
-			input:   `{"s":"` + strings.Repeat("x", 300) + `"}`,
+			def:     `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"a.$":"$","b.$":"$"},"End":true}}}`,
+			input:   `{"s":"` + strings.Repeat("x", 60) + `"}`,
 			opts:    runOpts{tweak: func(c *sfn.Config) { c.MaxPayloadBytes = 100 }},
 			status:  sfn.StatusFailed,
 			errName: sfn.ErrDataLimitExceeded,
 		},
 		{
 			name:    "history limit",
-			def:     `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A"}}}`,
+			def:     `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Z"}],"Default":"A"},"Z":{"Type":"Succeed"}}}`,
 			input:   `{}`,
 			opts:    runOpts{tweak: func(c *sfn.Config) { c.MaxHistoryEvents = 50 }},
 			status:  sfn.StatusFailed,
@@ -419,5 +419,195 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"stateEnteredEventDetails"`) {
 		t.Fatalf("details key missing: %s", b)
+	}
+}
+
+func TestExecutionTimeoutAndAbortEvents(t *testing.T) {
+	tests := []struct {
+		name    string
+		def     string
+		status  sfn.Status
+		history string
+	}{
+		{"execution timeout during wait",
+			`{"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`,
+			sfn.StatusTimedOut, "ExecutionStarted,WaitStateEntered,WaitStateAborted,ExecutionTimedOut"},
+		{"wait within timeout",
+			`{"TimeoutSeconds":100,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`,
+			sfn.StatusSucceeded, "ExecutionStarted,WaitStateEntered,WaitStateExited,ExecutionSucceeded"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, hist, _ := run(t, tc.def, `{}`, runOpts{})
+			if res.Status != tc.status {
+				t.Fatalf("status %s (%s %s), want %s", res.Status, res.Error, res.Cause, tc.status)
+			}
+			if types(hist) != tc.history {
+				t.Fatalf("history %s, want %s", types(hist), tc.history)
+			}
+		})
+	}
+}
+
+func TestFailInterrupted(t *testing.T) {
+	r := sfn.Record{Status: sfn.StatusRunning, Events: []sfn.Event{{ID: 1, Type: "ExecutionStarted"}, {ID: 2, PreviousEventID: 1, Type: "TaskStateEntered"}}}
+	r.FailInterrupted(t0, "engine restarted")
+	if r.Status != sfn.StatusFailed || len(r.Events) != 3 || r.Events[2].Type != "ExecutionFailed" || r.Events[2].PreviousEventID != 2 {
+		t.Fatalf("record %+v", r)
+	}
+}
+
+func TestDefinitionRoundTrip(t *testing.T) {
+	def := `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"P"}],"Default":"P"},"P":{"Type":"Pass","InputPath":null,"ResultPath":"$.r","End":true}}}`
+	d, err := sfn.ParseDefinition([]byte(def))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	if diags := sfn.Validate(b); len(diags) > 0 {
+		t.Fatalf("re-encoded definition invalid: %s: %+v", b, diags)
+	}
+	res1, _, _ := run(t, def, `{"n":2}`, runOpts{})
+	res2, _, _ := run(t, string(b), `{"n":2}`, runOpts{})
+	if res1.Output != res2.Output || res1.Output != `{"n":2,"r":{}}` {
+		t.Fatalf("outputs differ: %s vs %s", res1.Output, res2.Output)
+	}
+}
+
+func TestMapItemReaderAndBatcher(t *testing.T) {
+	reader := sfn.IntegrationFunc(func(_ context.Context, req sfn.TaskRequest) (json.RawMessage, error) {
+		if req.Service != "s3" || !strings.Contains(string(req.Parameters), `"Bucket":"b"`) {
+			return nil, &sfn.TaskError{Err: "S3.NoSuchBucket", Cause: "no bucket"}
+		}
+		return json.RawMessage(`[{"k":1},{"k":2},{"k":3}]`), nil
+	})
+	tests := []struct {
+		name, def, output, err string
+	}{
+		{"reader", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","MaxItems":2},"Parameters":{"Bucket":"b","Key":"k"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`[{"k":1},{"k":2}]`, ""},
+		{"reader failure", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"x"}},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			"", sfn.ErrItemReaderFailed},
+		{"batcher", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"tag":"t"}},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`[{"Items":[1,2],"BatchInput":{"tag":"t"}},{"Items":[3],"BatchInput":{"tag":"t"}}]`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _, _ := run(t, tc.def, `{"xs":[1,2,3]}`, runOpts{tweak: func(c *sfn.Config) {
+				c.Integrations = map[string]sfn.Integration{"arn:aws:states:::s3:getObject": reader}
+			}})
+			if tc.err != "" {
+				if res.Error != tc.err {
+					t.Fatalf("error %q (%s), want %q", res.Error, res.Cause, tc.err)
+				}
+				return
+			}
+			if res.Status != sfn.StatusSucceeded {
+				t.Fatalf("status %s %s %s", res.Status, res.Error, res.Cause)
+			}
+			jsonEq(t, res.Output, tc.output)
+		})
+	}
+}
+
+func TestStartIdempotency(t *testing.T) {
+	cfg := sfn.NewDefaultConfig()
+	cfg.Clock = sfn.NewFakeClock(t0)
+	eng, err := sfn.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	def := []byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}`)
+	blockDef := []byte(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken","End":true}}}`)
+	cfg2 := *cfg
+	cfg2.SNS = &sfn.FakeSNS{PublishFunc: func(context.Context, map[string]any) (string, error) { return "m", nil }}
+	eng2, _ := sfn.New(&cfg2)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		eng     *sfn.Engine
+		def     []byte
+		input   string
+		wantErr bool
+		same    bool
+	}{
+		{"first", eng2, blockDef, `{"a":1}`, false, false},
+		{"same input while running", eng2, blockDef, `{"a":1}`, false, true},
+		{"different input", eng2, blockDef, `{"a":2}`, true, false},
+	}
+	var first *sfn.Execution
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ex, err := tc.eng.Start(ctx, tc.def, []byte(tc.input), sfn.StartOptions{Name: "dup"})
+			var exists *sfn.ExecutionAlreadyExistsError
+			if tc.wantErr != errors.As(err, &exists) {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if first == nil {
+				first = ex
+			}
+			if tc.same && ex != first {
+				t.Fatalf("want the running execution back")
+			}
+		})
+	}
+	first.Stop("", "")
+	if _, err := first.Wait(ctx); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	ex, err := eng.Start(ctx, def, nil, sfn.StartOptions{Name: "done"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if _, err := ex.Wait(ctx); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if _, err := eng.Start(ctx, def, nil, sfn.StartOptions{Name: "done"}); err == nil {
+		t.Fatalf("reusing a finished execution name must fail")
+	}
+	if !eng.Forget(ex.ARN()) {
+		t.Fatalf("Forget failed")
+	}
+}
+
+func TestHeartbeatTimeout(t *testing.T) {
+	// On the fake clock nobody sends a heartbeat in time.
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish.waitForTaskToken","HeartbeatSeconds":5,"Parameters":{"Message.$":"$$.Task.Token"},"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`
+	res, hist, _ := run(t, def, `{}`, runOpts{sns: &sfn.FakeSNS{PublishFunc: func(context.Context, map[string]any) (string, error) { return "m", nil }}})
+	if res.Status != sfn.StatusSucceeded || !strings.Contains(res.Output, "States.HeartbeatTimeout") {
+		t.Fatalf("result %+v", res)
+	}
+	if !strings.Contains(types(hist), "TaskTimedOut") {
+		t.Fatalf("history %s", types(hist))
+	}
+}
+
+func TestOnEventOrder(t *testing.T) {
+	var got []int64
+	var mu = make(chan struct{}, 1)
+	mu <- struct{}{}
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":1,"End":true}}}],"End":true}}}`
+	res, hist, _ := run(t, def, `{}`, runOpts{tweak: func(c *sfn.Config) {
+		c.OnEvent = func(_ string, ev sfn.Event) {
+			<-mu
+			got = append(got, ev.ID)
+			mu <- struct{}{}
+		}
+	}})
+	if res.Status != sfn.StatusSucceeded {
+		t.Fatalf("result %+v", res)
+	}
+	<-mu
+	defer func() { mu <- struct{}{} }()
+	if len(got) != len(hist) {
+		t.Fatalf("observed %d events, history has %d", len(got), len(hist))
+	}
+	for i, id := range got {
+		if id != int64(i+1) {
+			t.Fatalf("event %d observed out of order: %v", i, got)
+		}
 	}
 }

@@ -36,8 +36,6 @@ type StatesError struct {
 	HasCause bool
 	// HasName is false when the failure carries no error name.
 	NoName bool
-	// Kind classifies where the error came from (for history events).
-	kind errKind
 	// evalFailed marks JSONata evaluation failures, recorded as an
 	// EvaluationFailed event; location names the failing field.
 	evalFailed bool
@@ -48,15 +46,6 @@ type StatesError struct {
 	// reported marks an error whose failure event was already recorded.
 	reported bool
 }
-
-type errKind int
-
-const (
-	kindState   errKind = iota // raised by the interpreter for a state
-	kindTask                   // reported by a task integration
-	kindLambda                 // reported by a Lambda function (legacy resource)
-	kindTimeout                // task timed out
-)
 
 func (e *StatesError) Error() string {
 	if e.Cause == "" {
@@ -90,7 +79,7 @@ func asStatesError(err error) *StatesError {
 	}
 	var te *TaskError
 	if errors.As(err, &te) {
-		return &StatesError{Name: te.Err, Cause: te.Cause, HasCause: true, kind: kindTask}
+		return &StatesError{Name: te.Err, Cause: te.Cause, HasCause: true}
 	}
 	return newErr(ErrRuntime, err.Error())
 }

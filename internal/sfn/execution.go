@@ -2,7 +2,9 @@ package sfn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -11,17 +13,21 @@ import (
 // Execution is one running or finished execution. Its methods are safe
 // for concurrent use; accessors return copies.
 type Execution struct {
-	eng   *Engine
-	def   *Definition
-	arn   string
-	opts  StartOptions
-	input any
-	start time.Time
-	hist  *history
+	eng    *Engine
+	def    *Definition
+	defRaw []byte // the definition as submitted, when known
+	arn    string
+	opts   StartOptions
+	input  any
+	start  time.Time
+	hist   *history
 
 	cancel        context.CancelCauseFunc
 	cancelTimeout context.CancelFunc
 	done          chan struct{}
+
+	ctxOnce sync.Once
+	ctxExec map[string]any
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -59,13 +65,14 @@ func (x *Execution) Wait(ctx context.Context) (Result, error) {
 
 // Result is a snapshot of an execution's outcome.
 type Result struct {
-	Status Status
+	Status Status `json:"status"`
 	// Output is the JSON output (SUCCEEDED only).
-	Output string
+	Output string `json:"output,omitempty"`
 	// Error and Cause describe a failure (FAILED, TIMED_OUT, ABORTED).
-	Error, Cause string
-	StartDate    time.Time
-	StopDate     time.Time
+	Error     string    `json:"error,omitempty"`
+	Cause     string    `json:"cause,omitempty"`
+	StartDate time.Time `json:"startDate"`
+	StopDate  time.Time `json:"stopDate,omitzero"`
 }
 
 // Result returns the current outcome snapshot.
@@ -94,7 +101,25 @@ type Record struct {
 	Cause           string    `json:"cause,omitempty"`
 	StartDate       time.Time `json:"startDate"`
 	StopDate        time.Time `json:"stopDate,omitzero"`
-	Events          []Event   `json:"events,omitempty"`
+	// Definition is the ASL the execution runs (for a restart).
+	Definition string  `json:"definition,omitempty"`
+	Events     []Event `json:"events,omitempty"`
+}
+
+// FailInterrupted marks a record that was RUNNING when the process
+// stopped as FAILED and appends the ExecutionFailed event, so that a
+// store can close executions it cannot resume after a restart.
+func (r *Record) FailInterrupted(now time.Time, cause string) {
+	if r.Status != StatusRunning {
+		return
+	}
+	var prev int64
+	if n := len(r.Events); n > 0 {
+		prev = r.Events[n-1].ID
+	}
+	r.Status, r.Error, r.Cause, r.StopDate = StatusFailed, ErrRuntime, cause, now
+	r.Events = append(r.Events, Event{ID: prev + 1, PreviousEventID: prev, Timestamp: now, Type: "ExecutionFailed",
+		Details: map[string]any{"error": ErrRuntime, "cause": cause}})
 }
 
 // Record returns the execution's serialisable record including history.
@@ -103,7 +128,7 @@ func (x *Execution) Record() Record {
 	return Record{
 		ARN: x.arn, Name: x.opts.Name, StateMachineARN: x.opts.StateMachineARN,
 		Status: r.Status, Input: encodeJSON(x.input), Output: r.Output, Error: r.Error, Cause: r.Cause,
-		StartDate: r.StartDate, StopDate: r.StopDate, Events: x.History(),
+		StartDate: r.StartDate, StopDate: r.StopDate, Events: x.History(), Definition: x.defJSON(),
 	}
 }
 
@@ -120,6 +145,14 @@ func (x *Execution) Stop(errName, cause string) {
 func (x *Execution) run(ctx context.Context) {
 	defer close(x.done)
 	defer x.cancel(nil)
+	// An execution is a process boundary like a Lambda invocation: a bug
+	// must fail this execution, not the server hosting it.
+	defer func() {
+		if r := recover(); r != nil {
+			x.hist.add(x.hist.lastID(), "ExecutionFailed", map[string]any{"error": ErrRuntime, "cause": fmt.Sprintf("internal error: %v", r)})
+			x.setEnd(StatusFailed, nil, ErrRuntime, fmt.Sprintf("internal error: %v", r), x.eng.cfg.Clock.Now())
+		}
+	}()
 	if x.cancelTimeout != nil {
 		defer x.cancelTimeout()
 	}
@@ -152,10 +185,10 @@ func (x *Execution) finish(ctx context.Context, f *frame, out any, err error) {
 		x.hist.add(x.hist.lastID(), "ExecutionAborted", d)
 		x.setEnd(StatusAborted, nil, ab.err, ab.cause, clk.Now())
 		return
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isExecTimeout(err):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isExecTimeout(err) || (isCtxErr(err) && x.def.TimeoutSeconds != nil):
 		d := map[string]any{"error": ErrTimeout, "cause": "The execution has timed out."}
 		x.hist.add(x.hist.lastID(), "ExecutionTimedOut", d)
-		x.setEnd(StatusTimedOut, nil, ErrTimeout, "", clk.Now())
+		x.setEnd(StatusTimedOut, nil, ErrTimeout, "The execution has timed out.", clk.Now())
 		return
 	}
 	se := asStatesError(err)
@@ -163,7 +196,7 @@ func (x *Execution) finish(ctx context.Context, f *frame, out any, err error) {
 	if !se.NoName {
 		d["error"] = se.Name
 	}
-	if se.HasCause {
+	if se.HasCause && (se.Cause != "" || se.Name != ErrTimeout) {
 		d["cause"] = se.Cause
 	}
 	x.hist.add(x.hist.lastID(), "ExecutionFailed", d)
@@ -185,6 +218,28 @@ func (x *Execution) setEnd(s Status, out any, errName, cause string, t time.Time
 	x.mu.Lock()
 	x.status, x.output, x.errName, x.cause, x.stop = s, out, errName, cause, t
 	x.mu.Unlock()
+}
+
+// contextExecution is $$.Execution, built once.
+func (x *Execution) contextExecution() map[string]any {
+	x.ctxOnce.Do(func() {
+		x.ctxExec = map[string]any{
+			"Id": x.arn, "Input": x.input, "Name": x.opts.Name, "RoleArn": x.opts.RoleARN,
+			"StartTime": fmtTime(x.start), "RedriveCount": json.Number("0"),
+		}
+	})
+	return x.ctxExec
+}
+
+func (x *Execution) defJSON() string {
+	if len(x.defRaw) > 0 {
+		return string(x.defRaw)
+	}
+	b, err := json.Marshal(x.def)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func (x *Execution) randInt64N(n int64) int64 {

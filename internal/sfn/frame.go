@@ -24,6 +24,12 @@ type frame struct {
 	inParallel bool
 }
 
+// emitDetached records an event chained to prev without advancing the
+// frame (AWS does this for *StateSucceeded and MapRunSucceeded).
+func (f *frame) emitDetached(prev int64, typ string, d map[string]any) (int64, error) {
+	return f.hist.add(prev, typ, d)
+}
+
 func (f *frame) emit(typ string, d map[string]any) error {
 	id, err := f.hist.add(f.prev, typ, d)
 	if err != nil {
@@ -55,17 +61,32 @@ func (f *frame) run(ctx context.Context, input any) (any, error) {
 	}
 }
 
+// isCtxErr reports a cancellation or (possibly virtual) deadline that is
+// not a States error.
+func isCtxErr(err error) bool {
+	var se *StatesError
+	if errors.As(err, &se) {
+		return false
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // runtimeCtx is the per-state evaluation context.
 type runtimeCtx struct {
 	f           *frame
 	st          *State
 	enteredID   int64
+	enteredPrev int64 // previousEventId of the Entered event
 	enteredTime time.Time
 	retryCount  int
 	taskToken   string
 	rand        randSource
 	// input is the raw state input.
 	input any
+	// ctxCache is $$ for (ctxRetry, ctxToken).
+	ctxCache map[string]any
+	ctxRetry int
+	ctxToken string
 }
 
 type randSource interface{ Int64N(n int64) int64 }
@@ -83,14 +104,15 @@ func (rt *runtimeCtx) randFloat() float64 { return rt.f.ex.randFloat() }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// contextObject builds $$ for the current state.
+// contextObject builds $$ for the current state. It is cached for the
+// current attempt (values are never mutated in place).
 func (rt *runtimeCtx) contextObject() map[string]any {
+	if rt.ctxCache != nil && rt.ctxRetry == rt.retryCount && rt.ctxToken == rt.taskToken {
+		return rt.ctxCache
+	}
 	x := rt.f.ex
 	c := map[string]any{
-		"Execution": map[string]any{
-			"Id": x.arn, "Input": x.input, "Name": x.opts.Name, "RoleArn": x.opts.RoleARN,
-			"StartTime": fmtTime(x.start), "RedriveCount": json.Number("0"),
-		},
+		"Execution":    x.contextExecution(),
 		"State":        map[string]any{"EnteredTime": fmtTime(rt.enteredTime), "Name": rt.st.Name},
 		"StateMachine": map[string]any{"Id": x.opts.StateMachineARN, "Name": x.opts.StateMachineName},
 	}
@@ -103,6 +125,7 @@ func (rt *runtimeCtx) contextObject() map[string]any {
 	if rt.f.mapItem != nil {
 		c["Map"] = map[string]any{"Item": rt.f.mapItem}
 	}
+	rt.ctxCache, rt.ctxRetry, rt.ctxToken = c, rt.retryCount, rt.taskToken
 	return c
 }
 
@@ -131,10 +154,12 @@ func (f *frame) runState(ctx context.Context, st *State, raw any) (any, string, 
 	rt := &runtimeCtx{f: f, st: st, enteredTime: f.ex.eng.cfg.Clock.Now(), rand: execRand{f.ex}, input: raw}
 	d := payloadDetails("input", raw)
 	d["name"] = st.Name
+	enteredPrev := f.prev
 	if err := f.emit(st.Type+"StateEntered", d); err != nil {
 		return nil, "", err
 	}
 	rt.enteredID = f.prev
+	rt.enteredPrev = enteredPrev
 
 	attempts := make([]int, len(st.Retry))
 	for {
@@ -142,7 +167,11 @@ func (f *frame) runState(ctx context.Context, st *State, raw any) (any, string, 
 		if err == nil {
 			return f.exit(rt, res)
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || isCtxErr(err) {
+			switch st.Type {
+			case "Task", "Wait", "Map", "Parallel":
+				_ = f.emit(st.Type+"StateAborted", nil)
+			}
 			return nil, "", err
 		}
 		se := asStatesError(err)
@@ -198,7 +227,10 @@ func (f *frame) reportEvalFailure(rt *runtimeCtx, se *StatesError) {
 	if se.location != "" {
 		d["location"] = se.location
 	}
-	_ = f.emit("EvaluationFailed", d)
+	// AWS chains EvaluationFailed to the event before the state entered.
+	if id, err := f.hist.add(rt.enteredPrev, "EvaluationFailed", d); err == nil {
+		f.prev = id
+	}
 }
 
 // exit records the Exited event and commits variable assignments.
@@ -209,9 +241,6 @@ func (f *frame) exit(rt *runtimeCtx, res *stepResult) (any, string, error) {
 	}
 	for k, v := range res.assigns {
 		f.vars.set(k, v)
-	}
-	if rt.st.Type == "Fail" {
-		return nil, "", errors.New("unreachable: fail state exited")
 	}
 	d := payloadDetails("output", res.output)
 	d["name"] = rt.st.Name
@@ -384,7 +413,7 @@ func applyResultPath(rt *runtimeCtx, raw, result any, p OptString) (any, error) 
 	}
 	out, err := setPath(raw, jp.segs, result)
 	if err != nil {
-		return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf(
+		return nil, newErr(ErrResultPathMatchFailure, rt.stateCause(fmt.Sprintf(
 			"Unable to apply ResultPath '%s' to input '%s'", p.Value, encodeJSON(raw))))
 	}
 	return out, nil

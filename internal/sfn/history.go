@@ -105,11 +105,11 @@ func (h *history) add(prev int64, typ string, details map[string]any) (int64, er
 	id := int64(len(h.events) + 1)
 	ev := Event{ID: id, PreviousEventID: prev, Timestamp: h.clock.Now(), Type: typ, Details: details}
 	h.events = append(h.events, ev)
-	cb := h.onEvent
-	h.mu.Unlock()
-	if cb != nil {
-		cb(ev)
+	// The observer runs under the lock so it sees events in id order.
+	if h.onEvent != nil {
+		h.onEvent(ev)
 	}
+	h.mu.Unlock()
 	return id, nil
 }
 

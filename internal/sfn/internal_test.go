@@ -169,6 +169,12 @@ func TestChoiceOperators(t *testing.T) {
 		{"matches", "StringMatches", "log-2024.txt", "log-*.txt", true},
 		{"matches escaped star", "StringMatches", "a*b", `a\*b`, true},
 		{"matches escaped star no", "StringMatches", "axb", `a\*b`, false},
+		{"matches empty pattern", "StringMatches", "", "", true},
+		{"matches star only", "StringMatches", "anything", "*", true},
+		{"matches middle", "StringMatches", "xaybz", "*a*b*", true},
+		{"matches suffix needed", "StringMatches", "ab", "*a*b*c", false},
+		{"matches exact no", "StringMatches", "abc", "ab", false},
+		{"matches prefix suffix overlap", "StringMatches", "aba", "ab*ba", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,4 +206,43 @@ func TestErrorMatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"$", "$.a.b[0]", "$$.Execution.Input", "$x.y", "$.a[?(@.b > 1)]", "$..c", "$['k']"} {
+		f.Add(s)
+	}
+	doc, _ := decodeJSON([]byte(`{"a":{"b":[1,{"c":2}]},"k":"v"}`))
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePath(s)
+		if err != nil {
+			return
+		}
+		_, _ = p.eval(&scope{input: doc, ctx: doc, vars: newVarScope(nil)})
+		if p.isReference() && p.root == rootInput {
+			_, _ = setPath(doc, p.segs, "x")
+		}
+	})
+}
+
+func FuzzIntrinsic(f *testing.F) {
+	for _, s := range []string{"States.Format('{} {}', $.a, 'x')", "States.ArrayRange(1, 10, 2)", "States.ArrayPartition($.n, 1000000000000000000)", "States.MathAdd(1.5, -2.5)", "States.StringSplit('a,b', ',')"} {
+		f.Add(s)
+	}
+	in, _ := decodeJSON([]byte(`{"a":"s","n":[1,2,3]}`))
+	f.Fuzz(func(t *testing.T, s string) {
+		rt := testRT()
+		rt.rand = fixedRand(0)
+		_, _ = evalDynamic(s, "f.$", &scope{input: in, ctx: in, vars: rt.f.vars}, rt)
+	})
+}
+
+func FuzzWildcard(f *testing.F) {
+	f.Add("a*b", "axxb")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if len(pattern) > 64 || len(s) > 256 {
+			return
+		}
+		_ = wildcardMatch(pattern, s)
+	})
 }

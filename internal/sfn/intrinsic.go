@@ -382,6 +382,9 @@ func callIntrinsic(name string, args []any, rt *runtimeCtx) (any, error) {
 		if n <= 0 {
 			return nil, fmt.Errorf("Invalid arguments in %s: chunk size must be a positive integer", name)
 		}
+		if n > int64(len(arr)) {
+			n = int64(max(len(arr), 1))
+		}
 		out := []any{}
 		for i := 0; i < len(arr); i += int(n) {
 			j := min(i+int(n), len(arr))

@@ -13,7 +13,6 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 	"github.com/blues/jsonata-go/jparse"
@@ -22,8 +21,6 @@ import (
 // JSONata support: "{% expr %}" strings in Arguments, Output, Assign,
 // Items, Condition, Seconds, Timestamp... evaluated with $states and the
 // workflow variables bound.
-
-var jsonataCache sync.Map // expr -> jparse.Node? (we cache compile errors only)
 
 func isJSONataExpr(s string) (string, bool) {
 	if strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}") && len(s) >= 4 {
@@ -152,7 +149,11 @@ func (rt *runtimeCtx) jsonataExts() map[string]jsonata.Extension {
 			if size <= 0 || size != math.Trunc(size) {
 				return nil, errors.New("The chunk size argument must be a positive integer")
 			}
-			n := int(size)
+			n := len(arr)
+			if size < float64(len(arr)) {
+				n = int(size)
+			}
+			n = max(n, 1)
 			out := []any{}
 			for i := 0; i < len(arr); i += n {
 				j := min(i+n, len(arr))
@@ -210,7 +211,14 @@ func (rt *runtimeCtx) jsonataExts() map[string]jsonata.Extension {
 }
 
 // evalJSONata evaluates one expression (without the {% %} markers).
-func (env *jsonataEnv) eval(expr string) (any, error) {
+// A panic inside the third-party evaluator becomes an error: expressions
+// come from user definitions.
+func (env *jsonataEnv) eval(expr string) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("internal JSONata error: %v", r)
+		}
+	}()
 	e, err := jsonata.Compile(expr)
 	if err != nil {
 		return nil, err
@@ -227,7 +235,7 @@ func (env *jsonataEnv) eval(expr string) (any, error) {
 	if err := e.RegisterVars(vars); err != nil {
 		return nil, err
 	}
-	v, err := e.Eval(toJSONata(env.states["input"]))
+	v, err = e.Eval(toJSONata(env.states["input"]))
 	if err != nil {
 		if errors.Is(err, jsonata.ErrUndefined) {
 			// jsonata-go treats an empty array reached by a plain path as

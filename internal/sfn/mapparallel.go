@@ -30,7 +30,7 @@ func (f *frame) runParallel(ctx context.Context, rt *runtimeCtx, input any) (any
 		}
 		return nil, withPending(se, "ParallelStateFailed")
 	}
-	if err := f.emit("ParallelStateSucceeded", nil); err != nil {
+	if _, err := f.emitDetached(f.hist.lastID(), "ParallelStateSucceeded", nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -73,7 +73,15 @@ func (f *frame) fanOut(ctx context.Context, n, limit int, job func(ctx context.C
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := job(cctx, i); err != nil {
+			err := func() (err error) {
+				defer func() {
+					if r := recover(); r != nil {
+						err = newErrf(ErrRuntime, "internal error: %v", r)
+					}
+				}()
+				return job(cctx, i)
+			}()
+			if err != nil {
 				once.Do(func() { first = err; cancel() })
 			}
 		}(i)
@@ -147,7 +155,12 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 	}
 	// Items
 	var items []any
-	if st.ql == JSONata {
+	if len(st.ItemReader) > 0 {
+		var err error
+		if items, err = f.readItems(ctx, rt, input); err != nil {
+			return nil, f.mapFail(rt, err)
+		}
+	} else if st.ql == JSONata {
 		var v any = input
 		if len(st.Items) > 0 {
 			env := rt.jsonata(input, nil)
@@ -203,6 +216,12 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		}
 		items = arr
 	}
+	if len(st.ItemBatcher) > 0 {
+		var err error
+		if items, err = batchItems(rt, st.ItemBatcher, items, input); err != nil {
+			return nil, f.mapFail(rt, err)
+		}
+	}
 	maxConc, _, err := mapIntParam(rt, st.MaxConcurrency, st.MaxConcurrencyPath, "MaxConcurrency", input)
 	if err != nil {
 		return nil, err
@@ -234,6 +253,10 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 
 	out := make([]any, len(items))
 	var mu sync.Mutex
+	// With one iteration at a time AWS chains each MapIterationStarted to
+	// the last state event of the previous iteration.
+	sequential := f.ex.eng.cfg.Sequential || maxConc == 1
+	iterPrev := f.prev
 	failures := 0
 	tolerated := func() bool {
 		if hasCount && int64(failures) <= tolCount {
@@ -250,7 +273,16 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		if distributed {
 			hist = &history{clock: f.ex.eng.cfg.Clock}
 		}
-		child := &frame{ex: f.ex, hist: hist, def: proc, vars: newVarScope(f.vars), prev: f.prev, mapItem: item}
+		start := f.prev
+		if sequential {
+			start = iterPrev
+		}
+		child := &frame{ex: f.ex, hist: hist, def: proc, vars: newVarScope(f.vars), prev: start, mapItem: item}
+		defer func() {
+			if sequential {
+				iterPrev = child.prev
+			}
+		}()
 		irt := &runtimeCtx{f: child, st: st, enteredID: rt.enteredID, enteredTime: rt.enteredTime, rand: rt.rand}
 		var itemIn any = items[i]
 		switch {
@@ -289,7 +321,7 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 				return err
 			}
 			if !distributed {
-				_ = child.emit("MapIterationFailed", d)
+				_, _ = child.emitDetached(child.prev, "MapIterationFailed", d)
 			}
 			mu.Lock()
 			failures++
@@ -307,12 +339,17 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		}
 		out[i] = v
 		if !distributed {
-			return child.emit("MapIterationSucceeded", d)
+			_, err := child.emitDetached(child.prev, "MapIterationSucceeded", d)
+			return err
 		}
 		return nil
 	})
 	f.prev = f.hist.lastID()
 	if err != nil {
+		if sequential && !distributed {
+			// The failure chains to the failed iteration's last state event.
+			f.prev = iterPrev
+		}
 		if ctx.Err() != nil {
 			return nil, err
 		}
@@ -330,7 +367,7 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 			return nil, err
 		}
 	}
-	if err := f.emit("MapStateSucceeded", nil); err != nil {
+	if _, err := f.emitDetached(f.hist.lastID(), "MapStateSucceeded", nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -356,4 +393,129 @@ func (rt *runtimeCtx) qerrNoLoc(msg string) *StatesError {
 	e := newErr(ErrQueryEvaluationError, rt.stateCause(msg))
 	e.evalFailed = true
 	return e
+}
+
+// readItems loads Map items through the ItemReader integration (for
+// example an S3 adapter registered as "arn:aws:states:::s3:getObject").
+// The integration receives the evaluated Parameters/Arguments plus the
+// ReaderConfig and must return a JSON array.
+func (f *frame) readItems(ctx context.Context, rt *runtimeCtx, input any) ([]any, error) {
+	var reader struct {
+		Resource     string          `json:"Resource"`
+		ReaderConfig json.RawMessage `json:"ReaderConfig"`
+		Parameters   json.RawMessage `json:"Parameters"`
+		Arguments    json.RawMessage `json:"Arguments"`
+	}
+	if err := json.Unmarshal(rt.st.ItemReader, &reader); err != nil {
+		return nil, newErr(ErrItemReaderFailed, rt.stateCause("Invalid ItemReader: "+err.Error()))
+	}
+	var params any = map[string]any{}
+	switch {
+	case rt.st.ql == JSONata && len(reader.Arguments) > 0:
+		v, err := rt.jsonata(input, nil).evalRaw(reader.Arguments, "ItemReader/Arguments")
+		if err != nil {
+			return nil, err
+		}
+		params = v
+	case len(reader.Parameters) > 0:
+		t, err := compileTmpl(reader.Parameters)
+		if err != nil {
+			return nil, err
+		}
+		if params, err = t.eval(rt.scope(input), rt); err != nil {
+			return nil, err
+		}
+	}
+	res := parseResource(reader.Resource)
+	key := "arn:aws:states:::" + res.service + ":" + res.action
+	in, ok := f.ex.eng.cfg.Integrations[key]
+	if !ok {
+		return nil, newErr(ErrItemReaderFailed, rt.stateCause(fmt.Sprintf("The ItemReader resource '%s' is not supported.", reader.Resource)))
+	}
+	out, err := in.Invoke(ctx, TaskRequest{
+		Resource: reader.Resource, Service: res.service, Action: res.action,
+		Parameters: json.RawMessage(encodeJSON(params)), ReaderConfig: reader.ReaderConfig,
+		StateName: rt.st.Name, ExecutionARN: f.ex.arn,
+	})
+	if err != nil {
+		se := asStatesError(err)
+		return nil, newErr(ErrItemReaderFailed, rt.stateCause(se.Error()))
+	}
+	v, err := decodeJSON(out)
+	arr, ok := v.([]any)
+	if err != nil || !ok {
+		return nil, newErr(ErrItemReaderFailed, rt.stateCause("The ItemReader did not return a JSON array."))
+	}
+	var cfg struct {
+		MaxItems *int64 `json:"MaxItems"`
+	}
+	if len(reader.ReaderConfig) > 0 && json.Unmarshal(reader.ReaderConfig, &cfg) == nil && cfg.MaxItems != nil && *cfg.MaxItems >= 0 && int64(len(arr)) > *cfg.MaxItems {
+		arr = arr[:*cfg.MaxItems]
+	}
+	return arr, nil
+}
+
+// batchItems groups items as ItemBatcher does: each batch is
+// {"Items": [...], "BatchInput": {...}}.
+func batchItems(rt *runtimeCtx, raw json.RawMessage, items []any, input any) ([]any, error) {
+	var b struct {
+		MaxItemsPerBatch      *int64          `json:"MaxItemsPerBatch"`
+		MaxInputBytesPerBatch *int64          `json:"MaxInputBytesPerBatch"`
+		BatchInput            json.RawMessage `json:"BatchInput"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, newErr(ErrRuntime, rt.stateCause("Invalid ItemBatcher: "+err.Error()))
+	}
+	var batchInput map[string]any
+	if len(b.BatchInput) > 0 {
+		var v any
+		var err error
+		if rt.st.ql == JSONata {
+			v, err = rt.jsonata(input, nil).evalRaw(b.BatchInput, "ItemBatcher/BatchInput")
+		} else {
+			var t *tmpl
+			if t, err = compileTmpl(b.BatchInput); err == nil {
+				v, err = t.eval(rt.scope(input), rt)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		batchInput, _ = v.(map[string]any)
+	}
+	maxItems := int64(len(items))
+	if b.MaxItemsPerBatch != nil && *b.MaxItemsPerBatch > 0 {
+		maxItems = *b.MaxItemsPerBatch
+	}
+	maxBytes := int64(256 * 1024)
+	if b.MaxInputBytesPerBatch != nil && *b.MaxInputBytesPerBatch > 0 {
+		maxBytes = *b.MaxInputBytesPerBatch
+	}
+	var out []any
+	var cur []any
+	var size int64
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		batch := map[string]any{"Items": cur}
+		if batchInput != nil {
+			batch["BatchInput"] = batchInput
+		}
+		out = append(out, batch)
+		cur, size = nil, 0
+	}
+	for _, it := range items {
+		n := int64(len(encodeJSON(it)))
+		if len(cur) > 0 && (int64(len(cur)) >= maxItems || size+n > maxBytes) {
+			flush()
+		}
+		cur = append(cur, it)
+		size += n
+	}
+	flush()
+	if out == nil {
+		out = []any{}
+	}
+	return out, nil
 }

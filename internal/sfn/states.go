@@ -385,23 +385,35 @@ func wildcardMatch(pattern, s string) bool {
 	if cur.Len() > 0 {
 		toks = append(toks, tok{lit: cur.String()})
 	}
-	var match func(ti int, s string) bool
-	match = func(ti int, s string) bool {
-		if ti == len(toks) {
-			return s == ""
+	// Greedy matching: literals between stars match their leftmost
+	// occurrence, which is optimal for '*'-only patterns (linear time).
+	anchored := true
+	for i, t := range toks {
+		if t.star {
+			anchored = false
+			continue
 		}
-		t := toks[ti]
-		if !t.star {
-			return strings.HasPrefix(s, t.lit) && match(ti+1, s[len(t.lit):])
-		}
-		for i := 0; i <= len(s); i++ {
-			if match(ti+1, s[i:]) {
-				return true
+		last := i == len(toks)-1
+		switch {
+		case anchored && last:
+			return s == t.lit
+		case anchored:
+			if !strings.HasPrefix(s, t.lit) {
+				return false
 			}
+			s = s[len(t.lit):]
+		case last:
+			return strings.HasSuffix(s, t.lit)
+		default:
+			j := strings.Index(s, t.lit)
+			if j < 0 {
+				return false
+			}
+			s = s[j+len(t.lit):]
 		}
-		return false
+		anchored = false
 	}
-	return match(0, s)
+	return anchored && s == "" || !anchored
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

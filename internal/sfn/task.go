@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ type TaskRequest struct {
 	ExecutionARN string
 	Timeout      time.Duration
 	Heartbeat    time.Duration
+	// ReaderConfig is set when the request reads Map items (ItemReader).
+	ReaderConfig json.RawMessage
 }
 
 // Integration is a pluggable service integration.
@@ -310,7 +313,10 @@ func (f *frame) invokeService(ctx context.Context, rt *runtimeCtx, res resource,
 		if err != nil {
 			return nil, err
 		}
-		return lambdaInvokeResult(out, body), nil
+		if out.RequestID == "" {
+			out.RequestID = eng.cfg.NewUUID()
+		}
+		return lambdaInvokeResult(out, body, eng.cfg.Clock.Now()), nil
 	case "arn:aws:states:::sns:publish":
 		if eng.cfg.SNS == nil {
 			break
@@ -335,7 +341,7 @@ func (f *frame) invokeService(ctx context.Context, rt *runtimeCtx, res resource,
 }
 
 // lambdaInvokeResult shapes the optimized lambda:invoke result as AWS does.
-func lambdaInvokeResult(out *LambdaResponse, body any) map[string]any {
+func lambdaInvokeResult(out *LambdaResponse, body any, now time.Time) map[string]any {
 	ver := out.ExecutedVersion
 	if ver == "" {
 		ver = "$LATEST"
@@ -352,13 +358,13 @@ func lambdaInvokeResult(out *LambdaResponse, body any) map[string]any {
 				"Connection":                     []any{"keep-alive"},
 				"x-amzn-RequestId":               []any{reqID},
 				"Content-Length":                 []any{n},
-				"Date":                           []any{time.Now().UTC().Format(time.RFC1123)},
+				"Date":                           []any{now.UTC().Format(http.TimeFormat)},
 				"X-Amzn-Trace-Id":                []any{"Root=1-00000000-000000000000000000000000"},
 				"Content-Type":                   []any{"application/json"},
 			},
 			"HttpHeaders": map[string]any{
 				"Connection": "keep-alive", "Content-Length": n, "Content-Type": "application/json",
-				"Date": time.Now().UTC().Format(time.RFC1123), "X-Amz-Executed-Version": ver,
+				"Date": now.UTC().Format(http.TimeFormat), "X-Amz-Executed-Version": ver,
 				"x-amzn-Remapped-Content-Length": "0", "x-amzn-RequestId": reqID,
 				"X-Amzn-Trace-Id": "Root=1-00000000-000000000000000000000000",
 			},
@@ -391,5 +397,5 @@ func lambdaFunctionError(payload []byte) error {
 			name = t
 		}
 	}
-	return &StatesError{Name: name, Cause: string(payload), HasCause: true, kind: kindLambda}
+	return &StatesError{Name: name, Cause: string(payload), HasCause: true}
 }

@@ -102,8 +102,14 @@ func writeJSON(sb *strings.Builder, v any) {
 func writeJSONString(sb *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	sb.WriteByte('"')
+	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		sb.WriteString(s[start:i])
+		start = i + 1
 		switch {
 		case c == '"':
 			sb.WriteString(`\"`)
@@ -115,14 +121,13 @@ func writeJSONString(sb *strings.Builder, s string) {
 			sb.WriteString(`\r`)
 		case c == '\t':
 			sb.WriteString(`\t`)
-		case c < 0x20:
+		default:
 			sb.WriteString(`\u00`)
 			sb.WriteByte(hex[c>>4])
 			sb.WriteByte(hex[c&0xf])
-		default:
-			sb.WriteByte(c)
 		}
 	}
+	sb.WriteString(s[start:])
 	sb.WriteByte('"')
 }
 

@@ -62,6 +62,10 @@ type Summary struct {
 	Passed          int
 	Skipped         int
 	Failures        []Failure
+	// PrevIDChecked counts replayed cases with a recorded history;
+	// PrevIDMatched those whose numbered events also match AWS's
+	// previousEventId chain (informational, not a pass criterion).
+	PrevIDChecked, PrevIDMatched int
 }
 
 // PassRate is Passed/Runnable.
@@ -110,8 +114,21 @@ func Load(path string) ([]Case, error) {
 	return cases, sc.Err()
 }
 
+// Options tune a run.
+type Options struct {
+	// Concurrent runs Map iterations and Parallel branches concurrently
+	// (the engine default) instead of one at a time. Histories of
+	// concurrent branches are compared as multisets either way.
+	Concurrent bool
+}
+
 // Run replays every runnable case in path and writes a report to w.
 func Run(ctx context.Context, path string, w io.Writer) (Summary, error) {
+	return RunWithOptions(ctx, path, w, Options{})
+}
+
+// RunWithOptions is Run with options.
+func RunWithOptions(ctx context.Context, path string, w io.Writer, opts Options) (Summary, error) {
 	cases, err := Load(path)
 	if err != nil {
 		return Summary{}, err
@@ -146,7 +163,15 @@ func Run(ctx context.Context, path string, w io.Writer) (Summary, error) {
 		}
 		g.Runnable++
 		s.Runnable++
-		if f := RunCase(ctx, c); f != nil {
+		info := caseInfo{concurrent: opts.Concurrent}
+		f := runCase(ctx, c, &info)
+		if info.prevChecked {
+			s.PrevIDChecked++
+			if info.prevOK {
+				s.PrevIDMatched++
+			}
+		}
+		if f != nil {
 			s.Failures = append(s.Failures, *f)
 			continue
 		}
@@ -174,6 +199,7 @@ func writeReport(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "%-22s %8d %8d %8d\n", n, g.Passed, g.Runnable, g.Skipped)
 	}
 	fmt.Fprintf(w, "%-22s %8d %8d %8d  (%.1f%%)\n", "TOTAL", s.Passed, s.Runnable, s.Skipped, 100*s.PassRate())
+	fmt.Fprintf(w, "%-22s %8d %8d  (previousEventId chain, informational)\n", "history prev ids", s.PrevIDMatched, s.PrevIDChecked)
 	for _, ql := range []string{"JSONPath", "JSONata"} {
 		if q := s.ByQueryLanguage[ql]; q != nil {
 			fmt.Fprintf(w, "%-22s %8d %8d\n", "QL:"+ql, q.Passed, q.Runnable)
@@ -198,19 +224,31 @@ func RunCase(ctx context.Context, c *Case) *Failure {
 }
 
 func runCaseDebug(ctx context.Context, c *Case) (*Failure, []string) {
-	var hist []string
-	f := runCase(ctx, c, &hist)
-	return f, hist
+	var info caseInfo
+	f := runCase(ctx, c, &info)
+	return f, info.hist
 }
 
-func runCase(ctx context.Context, c *Case, hist *[]string) *Failure {
+// caseInfo carries secondary observations of a replay.
+type caseInfo struct {
+	hist []string
+	// prevChecked/prevOK: previousEventId fidelity of the numbered events.
+	prevChecked, prevOK bool
+	// events is the actual history.
+	events []sfn.Event
+	// concurrent disables the engine's Sequential mode.
+	concurrent bool
+}
+
+func runCase(ctx context.Context, c *Case, info *caseInfo) *Failure {
+	hist := &info.hist
 	fail := func(class, format string, args ...any) *Failure {
 		return &Failure{ID: c.ID, Group: c.Group, Class: class, Detail: fmt.Sprintf(format, args...)}
 	}
 	clock := sfn.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	cfg := sfn.NewDefaultConfig()
 	cfg.Clock = clock
-	cfg.Sequential = true
+	cfg.Sequential = !info.concurrent
 	cfg.Region = "us-east-1"
 	cfg.AccountID = "111111111111"
 	cfg.RandSeed = 1
@@ -238,7 +276,8 @@ func runCase(ctx context.Context, c *Case, hist *[]string) *Failure {
 	defer cancel()
 	res, err := ex.Wait(wctx)
 	defer func() {
-		for _, e := range ex.History() {
+		info.events = ex.History()
+		for _, e := range info.events {
 			b, _ := json.Marshal(e)
 			*hist = append(*hist, trunc(string(b)))
 		}
@@ -288,7 +327,9 @@ func runCase(ctx context.Context, c *Case, hist *[]string) *Failure {
 		}
 	}
 	if len(c.Events) > 0 {
-		if d := compareHistory(c.Events, ex.History()); d != "" {
+		h := ex.History()
+		info.prevChecked, info.prevOK = true, matchPrevIDs(c.Events, h)
+		if d := compareHistory(c.Events, h); d != "" {
 			return fail("history", "%s", d)
 		}
 	}
@@ -368,6 +409,30 @@ func compareHistory(raw []json.RawMessage, act []sfn.Event) string {
 		return fmt.Sprintf("%d unexpected extra events: %v", extra, actTypes)
 	}
 	return ""
+}
+
+// matchPrevIDs reports whether every numbered recorded event has the
+// same type and previousEventId at the same id in the actual history.
+func matchPrevIDs(raw []json.RawMessage, act []sfn.Event) bool {
+	for _, r := range raw {
+		var e struct {
+			ID   any    `json:"id"`
+			Prev int64  `json:"previousEventId"`
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(r, &e) != nil {
+			return false
+		}
+		f, ok := e.ID.(float64)
+		if !ok {
+			continue
+		}
+		id := int(f)
+		if id < 1 || id > len(act) || act[id-1].Type != e.Type || act[id-1].PreviousEventID != e.Prev {
+			return false
+		}
+	}
+	return true
 }
 
 func orNone(s string) string {

@@ -64,3 +64,19 @@ func TestConformanceDebug(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceConcurrent replays the cases with Map iterations and
+// Parallel branches running concurrently.
+func TestConformanceConcurrent(t *testing.T) {
+	path := casesPath(t)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("conformance cases not available: %v", err)
+	}
+	s, err := RunWithOptions(context.Background(), path, nil, Options{Concurrent: true})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if s.PassRate() < 0.95 {
+		t.Fatalf("concurrent conformance %.1f%% (%d/%d) is below 95%%", 100*s.PassRate(), s.Passed, s.Runnable)
+	}
+}
