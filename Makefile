@@ -35,7 +35,7 @@ DUMMY_ARN_PREFIX      := arn:aws:lambda:us-east-1:123456789012:function:
 # Fixed mtime for zipped files, so the same inputs give the same zip bytes.
 ZIP_EPOCH := 198001010000
 
-.PHONY: all build test test-deps conformance lint lint-deps deploy run clean distclean zip-dep \
+.PHONY: all build test test-deps apt-deps conformance lint lint-deps deploy run clean distclean zip-dep \
         $(FUNCTION_IDS:%=build-%) build-CommonLayer FORCE
 
 all: lint test build
@@ -86,12 +86,29 @@ build-CommonLayer:
 
 # ------------------------------------------------------------------ test
 
-# test-deps: install (idempotently) whatever the tests need beyond the Go toolchain.
-test-deps: lint-deps
+# test-deps: install (idempotently) whatever the tests need beyond the Go toolchain:
+# Debian's aws CLI and mailpit (a real SMTP server, built from its Go module) for the
+# end-to-end test of the local stack.
+MAILPIT_VERSION := v1.33.1
+MAILPIT         := $(TOOLS_DIR)/bin/mailpit
+
+$(MAILPIT):
+	GOBIN=$(abspath $(TOOLS_DIR)/bin) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+apt-deps:
+	@missing=""; \
+	test -x /usr/bin/aws || missing="$$missing awscli"; \
+	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test-deps: lint-deps apt-deps $(MAILPIT)
 	$(GO) mod download
 
 test: test-deps lint
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	MAILPIT_BIN=$(abspath $(MAILPIT)) $(GO) test -timeout $(TEST_TIMEOUT) ./...
 
 # The Step Functions conformance suite recorded against AWS (../shared/conformance).
 CONFORMANCE_CASES ?= ../shared/conformance/sfn-cases.jsonl
@@ -128,11 +145,9 @@ deploy:
 	sam build
 	sam deploy --guided
 
-# The local stack (issue #4). Until cmd/imgflow exists this says so instead of failing obscurely.
+# The whole pipeline on this machine; flags after ARGS=, e.g. make run ARGS="--smtp 127.0.0.1:1025".
 run:
-	@if [ ! -d cmd/imgflow ]; then \
-	  echo "make run: the local stack (cmd/imgflow, issue #4) is not built yet; see 'Status' in README.md" >&2; exit 1; fi
-	$(GO) run ./cmd/imgflow local
+	$(GO) run ./cmd/imgflow local $(ARGS)
 
 # ------------------------------------------------------------------ clean
 

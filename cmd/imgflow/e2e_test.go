@@ -1,0 +1,710 @@
+package main
+
+// The end-to-end test of `imgflow local`: the real binary, started on free
+// ports in a temporary data dir, with mailpit as the SMTP server, driven
+// only through Debian's aws CLI (and mailpit's HTTP API to read the mail),
+// as a user would drive it.
+//
+// It needs /usr/bin/aws and mailpit (MAILPIT_BIN or PATH); `make test`
+// installs both. Without them, or with -short, it is skipped.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	_ "image/png"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/fixtures"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+)
+
+const awsCLI = "/usr/bin/aws"
+
+// e2e holds the processes and the names the tests need.
+type e2e struct {
+	t       *testing.T
+	bin     string // the imgflow binary
+	data    string
+	repo    string
+	smtp    string
+	mailAPI string
+	args    []string
+
+	proc   *exec.Cmd
+	stdout *syncBuffer
+	exited chan struct{}
+	sf     *stack.StackFile
+	upload string // bucket
+	output string // bucket
+	sm     string // state machine ARN
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestLocalStackEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	if _, err := os.Stat(awsCLI); err != nil {
+		t.Skip("needs Debian's aws CLI at /usr/bin/aws (make test installs it)")
+	}
+	mailpitBin := os.Getenv("MAILPIT_BIN")
+	if mailpitBin == "" {
+		if p, err := exec.LookPath("mailpit"); err == nil {
+			mailpitBin = p
+		} else {
+			t.Skip("needs mailpit: set MAILPIT_BIN or put it on PATH (make test installs it)")
+		}
+	}
+	e := &e2e{t: t, data: t.TempDir(), repo: repoRoot(t)}
+	e.bin = buildImgflow(t)
+	e.smtp, e.mailAPI = startMailpit(t, mailpitBin)
+	e.args = []string{"local", "--data", e.data, "--endpoint", "127.0.0.1:0", "--console", "127.0.0.1:0",
+		"--smtp", e.smtp, "--notification-email", "photos@example.com", "--log-level", "debug"}
+	bootStart := time.Now()
+	e.start()
+	t.Logf("boot to ready: %d ms (including process start)", time.Since(bootStart).Milliseconds())
+	t.Cleanup(e.stop)
+
+	t.Run("subscription confirmed through the emailed link", e.testConfirm)
+	t.Run("jpeg and png with alpha succeed", e.testSuccess)
+	t.Run("corrupt and text files fail with typed errors", e.testFailures)
+	t.Run("duplicate delivery starts one execution", e.testDuplicate)
+	t.Run("200 uploads at once", e.testMany)
+	t.Run("kill -9 mid-run and restart", e.testKillRestart)
+	t.Run("no errors in the log", e.testLogClean)
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err != nil {
+		t.Fatalf("repository root not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+func buildImgflow(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "imgflow")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startMailpit(t *testing.T, bin string) (smtpAddr, apiURL string) {
+	t.Helper()
+	smtpAddr, httpAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(bin, "--smtp", smtpAddr, "--listen", httpAddr,
+		"--database", filepath.Join(t.TempDir(), "mailpit.db"), "--disable-version-check")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start mailpit: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() })
+	apiURL = "http://" + httpAddr
+	eventually(t, 20*time.Second, "mailpit to listen", func() bool {
+		resp, err := http.Get(apiURL + "/api/v1/messages")
+		if err == nil {
+			resp.Body.Close()
+		}
+		c, cerr := net.Dial("tcp", smtpAddr)
+		if cerr == nil {
+			c.Close()
+		}
+		return err == nil && cerr == nil
+	})
+	return smtpAddr, apiURL
+}
+
+// eventually polls cond until it holds: these are separate processes, and
+// the test observes them as a user would, from outside.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// start runs `imgflow local` and waits for its ready banner.
+func (e *e2e) start() {
+	t := e.t
+	os.Remove(filepath.Join(e.data, "stack.json"))
+	e.proc = exec.Command(e.bin, e.args...)
+	e.proc.Dir = e.repo
+	e.stdout = &syncBuffer{}
+	e.proc.Stdout, e.proc.Stderr = e.stdout, e.stdout
+	if err := e.proc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.exited = make(chan struct{})
+	go func(p *exec.Cmd, done chan struct{}) { _ = p.Wait(); close(done) }(e.proc, e.exited)
+	eventually(t, 30*time.Second, "the ready banner", func() bool {
+		select {
+		case <-e.exited:
+			t.Fatalf("imgflow local exited:\n%s", e.stdout.String())
+		default:
+		}
+		return strings.Contains(e.stdout.String(), "is ready in")
+	})
+	b, err := os.ReadFile(filepath.Join(e.data, "stack.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sf = &stack.StackFile{}
+	if err := json.Unmarshal(b, e.sf); err != nil {
+		t.Fatal(err)
+	}
+	e.upload = e.sf.Resources.Outputs["UploadBucketName"]
+	e.output = e.sf.Resources.Outputs["OutputBucketName"]
+	e.sm = e.sf.Resources.Outputs["StateMachineArn"]
+	if e.upload == "" || e.output == "" || e.sm == "" {
+		t.Fatalf("stack.json lacks outputs: %+v", e.sf.Resources.Outputs)
+	}
+}
+
+func (e *e2e) stop() {
+	if e.proc == nil || e.proc.Process == nil {
+		return
+	}
+	select {
+	case <-e.exited:
+		return
+	default:
+	}
+	_ = e.proc.Process.Signal(os.Interrupt)
+	select {
+	case <-e.exited:
+	case <-time.After(60 * time.Second):
+		_ = e.proc.Process.Kill()
+		<-e.exited
+	}
+}
+
+// aws runs the aws CLI against the stack and returns its stdout.
+func (e *e2e) aws(args ...string) (string, error) {
+	cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", e.sf.Endpoint, "--output", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=e2e", "AWS_SECRET_ACCESS_KEY=e2e", "AWS_DEFAULT_REGION="+e.sf.Region,
+		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out), nil
+}
+
+func (e *e2e) mustAWS(args ...string) string {
+	e.t.Helper()
+	out, err := e.aws(args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func (e *e2e) awsJSON(v any, args ...string) {
+	e.t.Helper()
+	if err := json.Unmarshal([]byte(e.mustAWS(args...)), v); err != nil {
+		e.t.Fatalf("aws %v: %v", args, err)
+	}
+}
+
+// put uploads a local file with `aws s3 cp`.
+func (e *e2e) put(file, key string) {
+	e.t.Helper()
+	e.mustAWS("s3", "cp", file, "s3://"+e.upload+"/"+key)
+}
+
+func (e *e2e) writeFile(name string, body []byte) string {
+	e.t.Helper()
+	p := filepath.Join(e.t.TempDir(), name)
+	if err := os.WriteFile(p, body, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+type execSummary struct {
+	ExecutionArn string `json:"executionArn"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+}
+
+func (e *e2e) executions() []execSummary {
+	e.t.Helper()
+	var out struct{ Executions []execSummary }
+	e.awsJSON(&out, "stepfunctions", "list-executions", "--state-machine-arn", e.sm)
+	return out.Executions
+}
+
+type execDetail struct {
+	Status string `json:"status"`
+	Input  string `json:"input"`
+	Output string `json:"output"`
+	Error  string `json:"error"`
+	Cause  string `json:"cause"`
+}
+
+func (e *e2e) describe(arn string) execDetail {
+	e.t.Helper()
+	var d execDetail
+	e.awsJSON(&d, "stepfunctions", "describe-execution", "--execution-arn", arn)
+	return d
+}
+
+// stem is the start of the execution name the trigger derives from a key.
+func stem(key string) string {
+	base := filepath.Base(key)
+	return strings.TrimSuffix(base, filepath.Ext(base)) + "-"
+}
+
+// byKey maps source keys to their executions, describing only those whose
+// names can belong to keys.
+func (e *e2e) byKey(keys ...string) map[string][]execDetail {
+	e.t.Helper()
+	m := map[string][]execDetail{}
+	for _, x := range e.executions() {
+		for _, k := range keys {
+			if !strings.HasPrefix(x.Name, stem(k)) {
+				continue
+			}
+			d := e.describe(x.ExecutionArn)
+			var in pipeline.ObjectRef
+			_ = json.Unmarshal([]byte(d.Input), &in)
+			if in.Key == k {
+				m[k] = append(m[k], d)
+			}
+		}
+	}
+	return m
+}
+
+// waitFinished waits until every key has an execution and none of them is
+// running, and returns the newest execution of each key.
+func (e *e2e) waitFinished(timeout time.Duration, keys ...string) map[string]execDetail {
+	e.t.Helper()
+	got := map[string]execDetail{}
+	eventually(e.t, timeout, fmt.Sprintf("%d executions to finish", len(keys)), func() bool {
+		mine := 0
+		for _, x := range e.executions() {
+			for _, k := range keys {
+				if strings.HasPrefix(x.Name, stem(k)) {
+					if x.Status == "RUNNING" {
+						return false
+					}
+					mine++
+				}
+			}
+		}
+		if mine < len(keys) {
+			return false
+		}
+		for k, ds := range e.byKey(keys...) {
+			got[k] = ds[0] // list-executions is newest first
+		}
+		return len(got) == len(keys)
+	})
+	return got
+}
+
+type mailMessage struct {
+	ID      string
+	Subject string
+	Text    string
+	To      []struct{ Address string }
+}
+
+func (e *e2e) mail(subject string) (mailMessage, bool) {
+	e.t.Helper()
+	var list struct{ Messages []mailMessage }
+	resp, err := http.Get(e.mailAPI + "/api/v1/search?query=" + url.QueryEscape(fmt.Sprintf("subject:%q", subject)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range list.Messages {
+		if m.Subject != subject {
+			continue
+		}
+		r, err := http.Get(e.mailAPI + "/api/v1/message/" + m.ID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var full mailMessage
+		err = json.NewDecoder(r.Body).Decode(&full)
+		r.Body.Close()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return full, true
+	}
+	return mailMessage{}, false
+}
+
+func (e *e2e) waitMail(subject string) mailMessage {
+	e.t.Helper()
+	var m mailMessage
+	eventually(e.t, 30*time.Second, "email "+strconvQuote(subject), func() bool {
+		var ok bool
+		m, ok = e.mail(subject)
+		return ok
+	})
+	return m
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
+var confirmLink = regexp.MustCompile(`http://[^\s"<>]*Action=ConfirmSubscription[^\s"<>]*`)
+
+func (e *e2e) testConfirm(t *testing.T) {
+	e.t = t
+	msg := e.waitMail("AWS Notification - Subscription Confirmation")
+	if len(msg.To) != 1 || msg.To[0].Address != "photos@example.com" {
+		t.Fatalf("confirmation sent to %+v", msg.To)
+	}
+	link := confirmLink.FindString(msg.Text)
+	if link == "" {
+		t.Fatalf("no confirmation link in:\n%s", msg.Text)
+	}
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirmation link answered %s", resp.Status)
+	}
+	var subs struct {
+		Subscriptions []struct{ SubscriptionArn, Endpoint string }
+	}
+	e.awsJSON(&subs, "sns", "list-subscriptions")
+	if len(subs.Subscriptions) != 1 || strings.Contains(subs.Subscriptions[0].SubscriptionArn, "Pending") {
+		t.Fatalf("subscription not confirmed: %+v", subs)
+	}
+}
+
+// noisyPhoto is a JPEG with photo-like detail, so encoders and resizers do
+// real work.
+func noisyPhoto(w, h int, seed uint64) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for y := range h {
+		for x := range w {
+			n := uint8(r.IntN(40))
+			img.SetRGBA(x, y, color.RGBA{uint8(x*255/w) + n, uint8(y*255/h) + n, uint8((x+y)*127/(w+h)) + n, 255})
+		}
+	}
+	var buf bytes.Buffer
+	_ = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
+	return buf.Bytes()
+}
+
+func (e *e2e) download(bucket, key string) []byte {
+	e.t.Helper()
+	p := filepath.Join(e.t.TempDir(), filepath.Base(key))
+	e.mustAWS("s3", "cp", "s3://"+bucket+"/"+key, p)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
+}
+
+func (e *e2e) testSuccess(t *testing.T) {
+	e.t = t
+	start := time.Now()
+	e.put(e.writeFile("photo.jpg", noisyPhoto(3000, 2000, 1)), "uploads/e2e/photo.jpg")
+	e.put(e.writeFile("logo.png", fixtures.TranslucentPNG(800, 600)), "uploads/e2e/logo.png")
+	got := e.waitFinished(2*time.Minute, "uploads/e2e/photo.jpg", "uploads/e2e/logo.png")
+	t.Logf("two uploads to SUCCEEDED: %d ms", time.Since(start).Milliseconds())
+
+	want := map[string][]string{
+		"uploads/e2e/photo.jpg": {"xl.jpg 2048x1365 jpeg", "lg.jpg 1024x683 jpeg", "md.jpg 512x341 jpeg", "thumb.jpg 256x171 jpeg"},
+		"uploads/e2e/logo.png":  {"xl.png 800x600 png", "lg.png 800x600 png", "md.png 512x384 png", "thumb.png 256x192 png"},
+	}
+	for key, variants := range want {
+		d := got[key]
+		if d.Status != "SUCCEEDED" {
+			t.Fatalf("%s: %s %s %s", key, d.Status, d.Error, d.Cause)
+		}
+		dir := "variants/" + strings.TrimSuffix(key, filepath.Ext(key))
+		var m pipeline.Manifest
+		if err := json.Unmarshal(e.download(e.output, dir+"/manifest.json"), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Source.Key != key || len(m.Variants) != 4 || m.Srcset == "" || m.Placeholder.ThumbHash == "" || !strings.Contains(m.ExecutionARN, ":execution:") {
+			t.Errorf("%s manifest: %+v", key, m)
+		}
+		for _, v := range variants {
+			var name, dims, format string
+			fmt.Sscan(v, &name, &dims, &format)
+			cfg, f, err := image.DecodeConfig(bytes.NewReader(e.download(e.output, dir+"/"+name)))
+			if err != nil {
+				t.Fatalf("%s/%s: %v", dir, name, err)
+			}
+			if g := fmt.Sprintf("%dx%d", cfg.Width, cfg.Height); g != dims || f != format {
+				t.Errorf("%s/%s is %s %s, want %s %s", dir, name, f, g, format, dims)
+			}
+		}
+		msg := e.waitMail("imgflow: " + key + " processed (4 variants)")
+		if !strings.Contains(msg.Text, "manifest.json") {
+			t.Errorf("success email lacks the manifest location:\n%s", msg.Text)
+		}
+	}
+}
+
+func (e *e2e) testFailures(t *testing.T) {
+	e.t = t
+	corrupt := fixtures.Truncated(noisyPhoto(1200, 800, 2), 20000)
+	cases := []struct {
+		key, file, wantReason, wantSubject string
+		body                               []byte
+	}{
+		{key: "uploads/e2e/broken.jpg", body: corrupt, wantReason: "CorruptImage", wantSubject: "imgflow: uploads/e2e/broken.jpg FAILED: corrupt image"},
+		{key: "uploads/e2e/notes.jpg", body: []byte("meeting notes, definitely not a photo\n"), wantReason: "NotAnImage", wantSubject: "imgflow: uploads/e2e/notes.jpg FAILED: not an image"},
+	}
+	var keys []string
+	for _, c := range cases {
+		e.put(e.writeFile(filepath.Base(c.key), c.body), c.key)
+		keys = append(keys, c.key)
+	}
+	got := e.waitFinished(time.Minute, keys...)
+	for _, c := range cases {
+		d := got[c.key]
+		if d.Status != "FAILED" || d.Error != "ImageRejectedError" || !strings.Contains(d.Cause, c.wantReason) {
+			t.Errorf("%s: %s %q %q, want FAILED ImageRejectedError %s", c.key, d.Status, d.Error, d.Cause, c.wantReason)
+		}
+		msg := e.waitMail(c.wantSubject)
+		if !strings.Contains(msg.Text, "left untouched") || !strings.Contains(msg.Text, "What to do") {
+			t.Errorf("failure email:\n%s", msg.Text)
+		}
+		var versions struct{ Versions []struct{ ETag string } }
+		e.awsJSON(&versions, "s3api", "list-object-versions", "--bucket", e.upload, "--prefix", c.key)
+		if len(versions.Versions) != 1 {
+			t.Errorf("%s has %d versions, want the original only", c.key, len(versions.Versions))
+		}
+		if !bytes.Equal(e.download(e.upload, c.key), c.body) {
+			t.Errorf("%s: the original changed", c.key)
+		}
+	}
+}
+
+func (e *e2e) testDuplicate(t *testing.T) {
+	e.t = t
+	key := "uploads/e2e/twice.jpg"
+	e.put(e.writeFile("twice.jpg", noisyPhoto(400, 300, 3)), key)
+	e.waitFinished(time.Minute, key)
+	var head struct {
+		VersionId     string
+		ETag          string
+		ContentLength int64
+	}
+	e.awsJSON(&head, "s3api", "head-object", "--bucket", e.upload, "--key", key)
+	// The same S3 event delivered twice more, straight to the trigger.
+	event := fmt.Sprintf(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":%q,"eventTime":"2026-11-25T12:00:00.000Z",
+		"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%q},"object":{"key":%q,"size":%d,"eTag":%q,"versionId":%q,"sequencer":"0A"}}}]}`,
+		e.sf.Region, e.upload, url.QueryEscape(key), head.ContentLength, strings.Trim(head.ETag, `"`), head.VersionId)
+	evFile := e.writeFile("event.json", []byte(event))
+	for range 2 {
+		out := filepath.Join(t.TempDir(), "out.json")
+		res := e.mustAWS("lambda", "invoke", "--function-name", e.sf.StackName+"-TriggerFunction",
+			"--cli-binary-format", "raw-in-base64-out", "--payload", "file://"+evFile, out)
+		if strings.Contains(res, "FunctionError") {
+			body, _ := os.ReadFile(out)
+			t.Fatalf("trigger failed on a duplicate: %s %s", res, body)
+		}
+	}
+	if n := len(e.byKey(key)[key]); n != 1 {
+		t.Errorf("%d executions for one object version, want 1", n)
+	}
+	// A new version of the same key is a new run.
+	e.put(e.writeFile("twice.jpg", noisyPhoto(400, 300, 4)), key)
+	eventually(t, time.Minute, "a second execution for the new version", func() bool { return len(e.byKey(key)[key]) == 2 })
+}
+
+func (e *e2e) testMany(t *testing.T) {
+	e.t = t
+	dir := filepath.Join(t.TempDir(), "batch")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i := range 200 {
+		name := fmt.Sprintf("img-%03d.jpg", i)
+		if err := os.WriteFile(filepath.Join(dir, name), noisyPhoto(96, 64, uint64(100+i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, "uploads/batch/"+name)
+	}
+	start := time.Now()
+	e.mustAWS("s3", "cp", "--recursive", "--quiet", dir, "s3://"+e.upload+"/uploads/batch/")
+	var list struct{ Executions []execSummary }
+	eventually(t, 5*time.Minute, "200 executions to succeed", func() bool {
+		e.awsJSON(&list, "stepfunctions", "list-executions", "--state-machine-arn", e.sm, "--status-filter", "SUCCEEDED")
+		n := 0
+		for _, x := range list.Executions {
+			if strings.HasPrefix(x.Name, "img-") {
+				n++
+			}
+		}
+		return n >= 200
+	})
+	t.Logf("200 uploads to 200 SUCCEEDED: %d ms", time.Since(start).Milliseconds())
+	var failed struct{ Executions []execSummary }
+	e.awsJSON(&failed, "stepfunctions", "list-executions", "--state-machine-arn", e.sm, "--status-filter", "FAILED")
+	for _, x := range failed.Executions {
+		if strings.HasPrefix(x.Name, "img-") {
+			d := e.describe(x.ExecutionArn)
+			t.Errorf("%s failed: %s %s", x.Name, d.Error, d.Cause)
+		}
+	}
+	var objs struct{ Contents []struct{ Key string } }
+	e.awsJSON(&objs, "s3api", "list-objects-v2", "--bucket", e.output, "--prefix", "variants/uploads/batch/")
+	if len(objs.Contents) != 200*5 {
+		t.Errorf("%d objects in the output bucket, want 200 × (4 variants + manifest)", len(objs.Contents))
+	}
+}
+
+func (e *e2e) testKillRestart(t *testing.T) {
+	e.t = t
+	dir := filepath.Join(t.TempDir(), "crash")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string][]byte{}
+	for i := range 16 {
+		name := fmt.Sprintf("c-%02d.jpg", i)
+		body := noisyPhoto(3000, 2000, uint64(500+i))
+		bodies["uploads/crash/"+name] = body
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Upload in the background and kill the stack as soon as work is under
+	// way: some uploads acknowledged, some executions running, some uploads
+	// cut off (the CLI then reports an error, as it would to a user).
+	uploaded := make(chan struct{})
+	go func() {
+		defer close(uploaded)
+		_, _ = e.aws("s3", "cp", "--recursive", "--quiet", dir, "s3://"+e.upload+"/uploads/crash/")
+	}()
+	eventually(t, 2*time.Minute, "an execution to be running", func() bool {
+		var list struct{ Executions []execSummary }
+		e.awsJSON(&list, "stepfunctions", "list-executions", "--state-machine-arn", e.sm, "--status-filter", "RUNNING")
+		return len(list.Executions) > 0
+	})
+	if err := e.proc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-e.exited
+	<-uploaded
+	e.start()
+
+	// Every object the stack acknowledged is intact and has a finished execution.
+	var objs struct{ Contents []struct{ Key string } }
+	e.awsJSON(&objs, "s3api", "list-objects-v2", "--bucket", e.upload, "--prefix", "uploads/crash/")
+	var keys []string
+	for _, o := range objs.Contents {
+		keys = append(keys, o.Key)
+		if !bytes.Equal(e.download(e.upload, o.Key), bodies[o.Key]) {
+			t.Errorf("%s: the stored object differs from the upload", o.Key)
+		}
+	}
+	if len(keys) == 0 {
+		t.Fatal("no upload was acknowledged before the kill")
+	}
+	got := e.waitFinished(3*time.Minute, keys...)
+	interrupted := 0
+	for _, key := range keys {
+		d := got[key]
+		switch {
+		case d.Status == "SUCCEEDED":
+		case d.Status == "FAILED" && strings.Contains(strings.ToLower(d.Cause), "stop"):
+			interrupted++
+		default:
+			t.Errorf("%s: %s %s %q", key, d.Status, d.Error, d.Cause)
+		}
+	}
+	t.Logf("after kill -9: %d objects acknowledged; %d executions were interrupted and marked failed with a cause, the rest succeeded",
+		len(keys), interrupted)
+}
+
+func (e *e2e) testLogClean(t *testing.T) {
+	e.t = t
+	f, err := os.Open(filepath.Join(e.data, "imgflow.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line struct{ Level, Message, Error string }
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Level == "error" || line.Level == "panic" || line.Level == "fatal" {
+			t.Errorf("log: %s", sc.Text())
+		}
+	}
+	_ = io.Discard
+}
