@@ -6,16 +6,35 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/imgflow/imgflow/internal/local/sigv4"
 )
 
 // maxPayload is Lambda's synchronous request payload limit.
 const maxPayload = 6 << 20
 
-// Routes registers the Lambda API (2015-03-31) on mux.
+// Routes registers the Lambda API (2015-03-31) on mux. Requests must be
+// SigV4-signed for the service's region (any credentials).
 func (s *Service) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.handleInvoke)
-	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.handleList)
-	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.handleGet)
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.signed(s.handleInvoke))
+	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.signed(s.handleList))
+	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.signed(s.handleGet))
+}
+
+// signed refuses requests not signed for this region, as Lambda does.
+func (s *Service) signed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := sigv4.Check(r, s.cfg.Region, "lambda", s.cfg.Now()); err != nil {
+			var ae *sigv4.AuthError
+			if errors.As(err, &ae) && ae.Code == "AccessDenied" {
+				writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+				return
+			}
+			writeError(w, http.StatusForbidden, "InvalidSignatureException", err.Error())
+			return
+		}
+		next(w, r)
+	}
 }
 
 // functionConfiguration is the API's FunctionConfiguration shape.

@@ -14,8 +14,10 @@ import (
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
@@ -188,8 +190,24 @@ func TestAPIWithTheSDK(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	client := lambdasdk.New(lambdasdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}})
+		Credentials: credentials.NewStaticCredentialsProvider("any", "thing", "")})
 	ctx := context.Background()
+
+	for _, c := range []struct {
+		name   string
+		client *lambdasdk.Client
+		want   string
+	}{
+		{name: "unsigned", client: lambdasdk.New(lambdasdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}}), want: "MissingAuthenticationTokenException"},
+		{name: "wrong region", client: lambdasdk.New(lambdasdk.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("any", "thing", "")}), want: "InvalidSignatureException"},
+	} {
+		_, err := c.client.ListFunctions(ctx, &lambdasdk.ListFunctionsInput{})
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != c.want {
+			t.Errorf("%s: err = %v, want %s", c.name, err, c.want)
+		}
+	}
 
 	out, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"say":"hi"}`)})
 	if err != nil || string(out.Payload) != `{"say":"hi"}` || out.FunctionError != nil || out.StatusCode != 200 {

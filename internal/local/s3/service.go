@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/imgflow/imgflow/internal/local/sigv4"
 	"io"
 	"net"
 	"net/http"
@@ -315,11 +316,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.inflight.Done()
 
-	var scope SigV4Scope
+	var scope sigv4.Scope
 	if r.Method != http.MethodOptions { // CORS preflights are never signed
-		sc, err := CheckSigV4(r, s.cfg.Region, "s3", s.clock.Now())
+		sc, err := sigv4.Check(r, s.cfg.Region, "s3", s.clock.Now())
 		if err != nil {
-			var ae *AuthError
+			var ae *sigv4.AuthError
 			if errors.As(err, &ae) {
 				fail(&APIError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Region: ae.Region})
 			} else {
