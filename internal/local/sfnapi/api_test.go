@@ -186,8 +186,9 @@ func fullHistory(t *testing.T, h *harness, arn string) []types.HistoryEvent {
 func TestExecutionHistory(t *testing.T) {
 	h := newHarness(t, "")
 	sm := h.createSM("pipeline", pipelineDef, "")
+	// The first state's event has previousEventId 0, as AWS records it.
 	head := `1:0:ExecutionStarted
-2:1:PassStateEntered
+2:0:PassStateEntered
 3:2:PassStateExited
 4:3:TaskStateEntered
 5:4:LambdaFunctionScheduled
@@ -271,7 +272,7 @@ func TestLambdaFailure(t *testing.T) {
 		t.Fatalf("cause = %q, want JSON equal to %s", aws.ToString(d.Cause), wantCause)
 	}
 	evs := fullHistory(t, h, *d.ExecutionArn)
-	wantShape := "1:0:ExecutionStarted\n2:1:TaskStateEntered\n3:2:LambdaFunctionScheduled\n4:3:LambdaFunctionStarted\n5:4:LambdaFunctionFailed\n6:5:ExecutionFailed\n"
+	wantShape := "1:0:ExecutionStarted\n2:0:TaskStateEntered\n3:2:LambdaFunctionScheduled\n4:3:LambdaFunctionStarted\n5:4:LambdaFunctionFailed\n6:5:ExecutionFailed\n"
 	if s := historyShape(evs); s != wantShape {
 		t.Fatalf("history:\n%s", s)
 	}

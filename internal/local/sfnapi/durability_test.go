@@ -46,7 +46,7 @@ func checkReopened(t *testing.T, h *harness, sm string, done map[string]int, int
 		}
 		evs := fullHistory(t, h, arn)
 		shape := historyShape(evs)
-		want := "1:0:ExecutionStarted\n2:1:TaskStateEntered\n3:2:LambdaFunctionScheduled\n4:3:LambdaFunctionStarted\n5:4:ExecutionFailed\n"
+		want := "1:0:ExecutionStarted\n2:0:TaskStateEntered\n3:2:LambdaFunctionScheduled\n4:3:LambdaFunctionStarted\n5:4:ExecutionFailed\n"
 		if shape != want {
 			t.Errorf("%s history:\n%s\nwant:\n%s", name, shape, want)
 		}
@@ -94,6 +94,22 @@ func TestRestartKeepsEverything(t *testing.T) {
 
 	h2 := newHarness(t, dir)
 	checkReopened(t, h2, sm, map[string]int{"ok1": 7, "ok2": 7}, blocked)
+
+	// An interrupted execution can be resumed with RedriveExecution.
+	close(h2.lambda.block)
+	arn := h2.svc.execARN("durable", "stuck1")
+	if _, err := h2.client.RedriveExecution(ctxT(t), &sfnsdk.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatalf("RedriveExecution: %v", err)
+	}
+	if d := h2.wait(arn); d.Status != types.ExecutionStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 {
+		t.Fatalf("redriven: %s %v", d.Status, d.RedriveCount)
+	}
+	want := "1:0:ExecutionStarted\n2:0:TaskStateEntered\n3:2:LambdaFunctionScheduled\n4:3:LambdaFunctionStarted\n5:4:ExecutionFailed\n" +
+		"6:5:ExecutionRedriven\n7:6:TaskStateEntered\n8:7:LambdaFunctionScheduled\n9:8:LambdaFunctionStarted\n10:9:LambdaFunctionSucceeded\n" +
+		"11:10:TaskStateExited\n12:11:ExecutionSucceeded\n"
+	if got := historyShape(fullHistory(t, h2, arn)); got != want {
+		t.Fatalf("history after redrive:\n%s", got)
+	}
 }
 
 // waitEvents waits until the execution has n events (the stub Lambda
@@ -194,4 +210,27 @@ func TestCrashHelper(t *testing.T) {
 	}
 	fmt.Printf("READY %s\n", sm)
 	select {} // wait for SIGKILL
+}
+
+// TestCloseDrains: executions that end within Close's bound are stored
+// as they ended.
+func TestCloseDrains(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, dir)
+	sm := h.createSM("durable", taskDef("block"), "")
+	arn := h.start(sm, "drained", `{"v":1}`)
+	waitEvents(t, h, arn, 4)
+	h.srv.Close()
+	h.srv = nil
+	closed := make(chan error, 1)
+	go func() { closed <- h.svc.Close(ctxT(t)) }()
+	close(h.lambda.block)
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	h2 := newHarness(t, dir)
+	d := h2.wait(arn)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"v":1}` {
+		t.Fatalf("after drain: %s %q", d.Status, aws.ToString(d.Output))
+	}
 }

@@ -117,6 +117,7 @@ func (s *Service) startExecution1(ctx context.Context, smARN, name, input string
 	if err == nil {
 		err = s.st.Flush(ctx)
 	}
+	s.started(le) // it runs, even if the commit failed
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package sfnapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -157,12 +159,34 @@ func newClient(srv *httptest.Server, region string) *sfnsdk.Client {
 	return sfnsdk.New(sfnsdk.Options{
 		Region:           region,
 		BaseEndpoint:     aws.String(srv.URL),
-		HTTPClient:       &http.Client{Transport: tr},
+		HTTPClient:       &http.Client{Transport: eagerBody{tr}},
 		RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "test"}, nil
 		}),
 	})
+}
+
+// eagerBody reads each response body before handing it to the SDK. On
+// loopback, reading a large body (a 1,000-event history page) lazily
+// fails now and then with "use of closed network connection": the SDK
+// closes the request body as soon as the headers arrive, racing the
+// transport's end-of-body check (a client-side race; the same responses
+// read with net/http alone did not fail in our runs).
+type eagerBody struct{ rt http.RoundTripper }
+
+func (e eagerBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := e.rt.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	sfnsdk "github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
@@ -67,5 +66,4 @@ func TestRequestChecks(t *testing.T) {
 	if apiCode(err) != "ValidationException" {
 		t.Fatalf("maxResults 5000: %v", err)
 	}
-	_ = aws.String
 }

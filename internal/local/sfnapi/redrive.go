@@ -18,8 +18,7 @@ import (
 // the execution's history (ids offset, ExecutionStarted becomes
 // ExecutionRedriven) under the same ARN, and redriveCount/redriveDate
 // are kept. Differences from AWS: inside the redriven run
-// $$.Execution.Input is that state's input, $$.Execution.Name ends in
-// "~redrive-<n>", variables assigned before it
+// $$.Execution.Input is that state's input, variables assigned before it
 // are gone, and a Map/Parallel state is re-run whole rather than only
 // its failed iterations or branches.
 
@@ -35,6 +34,27 @@ func redrivable(x *Execution) string {
 // RedriveExecution restarts a FAILED, TIMED_OUT or ABORTED execution
 // from its unsuccessful top-level state.
 func (s *Service) RedriveExecution(ctx context.Context, arn string) (time.Time, error) {
+	if v, ok := s.live.Load(arn); ok {
+		le := v.(*liveExec)
+		select {
+		case <-le.started:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+		if le.run == nil {
+			return time.Time{}, apiErr(codeExecutionNotRedrivable, "Execution is RUNNING and cannot be redriven")
+		}
+		select {
+		case <-le.run.done(): // ended; its record is being committed
+		default:
+			return time.Time{}, apiErr(codeExecutionNotRedrivable, "Execution is RUNNING and cannot be redriven")
+		}
+		select {
+		case <-le.done:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
 	x, err := s.DescribeExecution(ctx, arn)
 	if err != nil {
 		return time.Time{}, err
@@ -88,21 +108,14 @@ func (s *Service) RedriveExecution(ctx context.Context, arn string) (time.Time, 
 		s.mu.Unlock()
 		return time.Time{}, apiErr(codeExecutionNotRedrivable, "Execution is RUNNING and cannot be redriven")
 	}
-	// The engine keeps every name it ran, so the redriven run gets its
-	// own engine name (with '~', which no API name can contain); its
-	// events are filed under the execution's ARN.
-	engName := fmt.Sprintf("%s~redrive-%d", x.Name, rec.RedriveCount)
-	le.engineARN = s.execARN(x.StateMachineName, engName)
 	s.live.Store(arn, le)
-	s.live.Store(le.engineARN, le)
 	s.wg.Add(1)
 	s.mu.Unlock()
 
-	r, err := s.eng.start(ctx, p, v, startOpts{Name: engName, StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachineName})
+	r, err := s.eng.start(ctx, p, v, startOpts{Name: x.Name, StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachineName})
 	if err != nil {
 		le.startErr = err
 		s.live.Delete(arn)
-		s.live.Delete(le.engineARN)
 		close(le.started)
 		close(le.done)
 		s.wg.Done()
@@ -117,6 +130,7 @@ func (s *Service) RedriveExecution(ctx context.Context, arn string) (time.Time, 
 	if err == nil {
 		err = s.st.Flush(ctx)
 	}
+	s.started(le)
 	return rec.RedriveDate, err
 }
 
@@ -125,6 +139,10 @@ func redrivenEvent(ev store.Event, offset int64, count int) store.Event {
 	if ev.Type == "ExecutionStarted" {
 		d, _ := json.Marshal(map[string]int{"redriveCount": count})
 		return store.Event{ID: ev.ID + offset, PreviousID: offset, Timestamp: ev.Timestamp, Type: "ExecutionRedriven", Details: d}
+	}
+	if ev.PreviousID == 0 {
+		// The first state of the run follows the ExecutionRedriven event.
+		ev.PreviousID = 1
 	}
 	ev.ID += offset
 	ev.PreviousID += offset

@@ -71,15 +71,18 @@ type Service struct {
 // liveExec is an execution started by this process and not yet closed
 // in the store.
 type liveExec struct {
-	mu      sync.Mutex
-	rec     store.Execution // as started
-	run     *run
-	lastID  int64 // last event id queued to the store
-	offset  int64 // event id offset (redrive)
-	redrive int   // redrive count (0: not redriven)
-	// engineARN is the engine's ARN for a redriven run ("" = rec.ARN).
-	engineARN string
-	detached  bool // closed by Close: engine events are ignored
+	mu       sync.Mutex
+	rec      store.Execution // as started
+	run      *run
+	lastID   int64 // last event id queued to the store
+	offset   int64 // event id offset (redrive)
+	redrive  int   // redrive count (0: not redriven)
+	detached bool  // closed by Close: engine events are ignored
+	ended    bool  // the engine recorded the execution's last event
+	// announced is set once ExecutionStarted is published; events
+	// before that are held.
+	announced bool
+	held      []ExecutionEvent
 	// started is closed once run is set or the start failed (startErr).
 	started  chan struct{}
 	startErr error
@@ -159,15 +162,29 @@ func (s *Service) Close(ctx context.Context) error {
 	var errs []error
 	s.live.Range(func(_, v any) bool {
 		le := v.(*liveExec)
+		<-le.started // a start in progress takes microseconds
+		if le.run == nil {
+			return true // the start failed
+		}
+		select {
+		case <-le.run.done():
+			return true // ended: its watcher commits the record
+		default:
+		}
 		le.mu.Lock()
-		if !le.detached {
+		if !le.detached && !le.ended {
 			le.detached = true
 			x, err := s.st.FailExecution(le.rec, le.lastID, in)
 			if err != nil {
 				errs = append(errs, err)
 			}
-			s.publish(ExecutionEvent{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
-				Status: x.Status, EventType: "ExecutionFailed", EventID: le.lastID + 1, Time: in.Now})
+			ev := ExecutionEvent{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
+				Status: x.Status, EventType: "ExecutionFailed", EventID: le.lastID + 1, Time: in.Now}
+			if le.announced {
+				s.publish(ev)
+			} else {
+				le.held = append(le.held, ev)
+			}
 			s.log.Warn("execution still running at close; marked failed", zap.String("execution_arn", x.ARN))
 		}
 		le.mu.Unlock()
@@ -215,10 +232,48 @@ func (s *Service) onEvent(arn string, ev store.Event) {
 	if ev.ID > le.lastID {
 		le.lastID = ev.ID
 	}
+	switch ev.Type {
+	case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		le.ended = true
+	}
 	rec := le.rec
 	le.mu.Unlock()
-	s.publish(ExecutionEvent{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
+	if ev.Type == "ExecutionStarted" || ev.Type == "ExecutionRedriven" {
+		// Published once the record is committed (see started).
+		return
+	}
+	s.emit(le, ExecutionEvent{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
 		Status: StatusRunning, EventType: ev.Type, EventID: ev.ID, Time: ev.Timestamp})
+}
+
+// emit publishes an execution's event, or holds it until the execution's
+// start has been announced, so subscribers see events in order.
+func (s *Service) emit(le *liveExec, ev ExecutionEvent) {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	if !le.announced {
+		le.held = append(le.held, ev)
+		return
+	}
+	s.publish(ev)
+}
+
+// started publishes an execution's first event after its record is
+// committed, so a subscriber can always DescribeExecution it, then the
+// events held meanwhile.
+func (s *Service) started(le *liveExec) {
+	le.mu.Lock()
+	defer le.mu.Unlock()
+	rec, typ, id, t := le.rec, "ExecutionStarted", int64(1), le.rec.StartDate
+	if le.redrive > 0 {
+		typ, id, t = "ExecutionRedriven", le.offset+1, rec.RedriveDate
+	}
+	s.publish(ExecutionEvent{ExecutionARN: rec.ARN, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
+		Status: StatusRunning, EventType: typ, EventID: id, Time: t})
+	for _, ev := range le.held {
+		s.publish(ev)
+	}
+	le.held, le.announced = nil, true
 }
 
 // watch waits for an execution to end and commits its final record.
@@ -244,18 +299,14 @@ func (s *Service) watch(le *liveExec) {
 	if err != nil {
 		s.log.Error("store execution result", zap.String("execution_arn", x.ARN), zap.Error(err))
 	}
+	s.eng.forget(x.ARN)
 	s.forget(le)
 	close(le.done)
-	s.publish(ExecutionEvent{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
+	s.emit(le, ExecutionEvent{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
 		Status: x.Status, Time: x.StopDate})
 }
 
-func (s *Service) forget(le *liveExec) {
-	s.live.Delete(le.rec.ARN)
-	if le.engineARN != "" {
-		s.live.Delete(le.engineARN)
-	}
-}
+func (s *Service) forget(le *liveExec) { s.live.Delete(le.rec.ARN) }
 
 // WaitExecution blocks until the execution is closed and its record
 // committed, or ctx is done. It returns at once for a closed execution.

@@ -7,7 +7,9 @@ import (
 
 // ExecutionEvent is a live change of one execution, for the console: a
 // history event was recorded (EventType set) or the execution closed
-// (EventType empty, Status final).
+// (EventType empty, Status final, record committed). ExecutionStarted
+// and ExecutionRedriven are published once the execution's record is
+// committed; other events as the engine records them.
 type ExecutionEvent struct {
 	ExecutionARN    string
 	StateMachineARN string
