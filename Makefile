@@ -1,10 +1,12 @@
 # imgflow build, test and deploy entry points (GNU make).
 #
 #   make build   every Lambda as a static linux/arm64 `bootstrap` + zip, and the layer zip
+#   make build-host  the same bootstraps for this machine, in build/host/ (imgflow local --lambda process)
 #   make test    test dependencies (test-deps), then go test ./...
 #   make lint    gofmt, go vet, asl-validator on the state machine definition
 #   make deploy  sam build && sam deploy --guided
 #   make run     the local stack (cmd/imgflow)
+#   make bench   our resize engine vs sharp over ../shared/images (bench/resize.sh)
 #
 # `sam build` calls the build-<LogicalId> targets with ARTIFACTS_DIR set.
 
@@ -69,6 +71,19 @@ zip-dep:
 	@command -v zip >/dev/null 2>&1 || { \
 	  echo "zip not found; installing it with apt-get" >&2; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip >/dev/null; }
+
+# build-host: the same binaries for this machine (GOHOSTOS/GOHOSTARCH), for
+# `imgflow local --lambda process`, which runs build/host/<step>/bootstrap.
+HOST_DIR := $(BUILD_DIR)/host
+HOST_ENV  = CGO_ENABLED=0 GOOS=$(shell $(GO) env GOHOSTOS) GOARCH=$(shell $(GO) env GOHOSTARCH)
+
+.PHONY: build-host
+build-host: $(STEPS:%=$(HOST_DIR)/%/bootstrap)
+
+# A static pattern rule, so it wins over $(BUILD_DIR)/%/bootstrap; go build's cache decides what is recompiled.
+$(STEPS:%=$(HOST_DIR)/%/bootstrap): $(HOST_DIR)/%/bootstrap: FORCE
+	@mkdir -p $(@D)
+	$(HOST_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
 # ------------------------------------------------------------------ sam build hooks
 
@@ -137,6 +152,16 @@ lint: lint-deps
 	sed -E 's/\$$\{([A-Za-z0-9_]+)\}/$(DUMMY_ARN_PREFIX)\1/g' $(ASL) > $(BUILD_DIR)/lint/pipeline.asl.json
 	@if grep -q '\$${' $(BUILD_DIR)/lint/pipeline.asl.json; then echo "unsubstituted \$${...} left in $(ASL)" >&2; exit 1; fi
 	$(ASL_VALIDATOR) --json-path $(BUILD_DIR)/lint/pipeline.asl.json
+
+# ------------------------------------------------------------------ bench
+
+# Our resize engine against sharp (libvips) over ../shared/images: warm and
+# whole-process time, peak RSS, SSIM, 1/8-scale decode against djpeg. Installs
+# sharp (npm, temp folder), ImageMagick, libjpeg-turbo tools, hyperfine and GNU
+# time when missing; writes bench/results/<timestamp>.{json,md}.
+.PHONY: bench
+bench:
+	bash bench/resize.sh
 
 # ------------------------------------------------------------------ deploy / run
 

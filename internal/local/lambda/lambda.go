@@ -329,7 +329,13 @@ func (p *panicError) Error() string { return fmt.Sprint(p.value) }
 func errorDocument(err error) *ErrorDocument {
 	var ive messages.InvokeResponse_Error
 	if errors.As(err, &ive) {
-		return &ErrorDocument{ErrorMessage: ive.Message, ErrorType: ive.Type}
+		doc := &ErrorDocument{ErrorMessage: ive.Message, ErrorType: ive.Type}
+		for _, f := range ive.StackTrace { // a process's panic, as the runtime posted it
+			if f != nil {
+				doc.StackTrace = append(doc.StackTrace, f.Label, fmt.Sprintf("%s:%d", f.Path, f.Line))
+			}
+		}
+		return doc
 	}
 	if p, ok := err.(*panicError); ok {
 		doc := &ErrorDocument{ErrorMessage: p.Error(), ErrorType: typeName(p.value)}

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/internal/local/lambda"
+	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/s3"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/samtemplate"
@@ -188,7 +189,33 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			return err
 		}
 		if st.cfg.LambdaMode == ModeProcess {
-			return errors.New("stack: --lambda process is not available yet; use inprocess")
+			// The binary `make build-host` built; the stack does not build it.
+			pkg := functionPackage(f.LogicalID)
+			bin, err := filepath.Abs(filepath.Join(st.cfg.BuildDir, "host", strings.TrimPrefix(pkg, "functions/"), "bootstrap"))
+			if err != nil {
+				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
+			}
+			if err := runtimeapi.CheckBinary(ctx, bin, f.CodeDir, "./"+pkg); err != nil {
+				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
+			}
+			fn.Environment["AWS_ACCESS_KEY_ID"] = "imgflow-local"
+			fn.Environment["AWS_SECRET_ACCESS_KEY"] = "imgflow-local"
+			pc := runtimeapi.NewDefaultConfig()
+			pc.Name, pc.ARN, pc.Binary, pc.Handler, pc.Region = fn.Name, fn.ARN, bin, fn.Handler, st.cfg.Region
+			pc.MemoryMB, pc.Environment, pc.Timeout = fn.MemoryMB, fn.Environment, fn.Timeout
+			if pc.Concurrency = fn.ReservedConcurrency; pc.Concurrency <= 0 {
+				pc.Concurrency = lambda.NewDefaultConfig().DefaultConcurrency
+			}
+			pool, err := runtimeapi.New(pc, st.log)
+			if err != nil {
+				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
+			}
+			st.pools = append(st.pools, pool)
+			if err := st.Lambda.Register(fn, pool, 0); err != nil { // init is measured per process, when one starts
+				return fmt.Errorf("stack: %w", err)
+			}
+			st.Resources.Functions = append(st.Resources.Functions, fn.Name)
+			continue
 		}
 		pkg := functionPackage(f.LogicalID)
 		build, ok := builders[pkg]

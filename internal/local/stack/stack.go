@@ -20,6 +20,7 @@ import (
 
 	"github.com/imgflow/imgflow/internal/local/endpoint"
 	"github.com/imgflow/imgflow/internal/local/lambda"
+	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/s3"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sns"
@@ -94,6 +95,8 @@ type Stack struct {
 	Lambda *lambda.Service
 
 	Resources Resources // what the template created
+
+	pools []*runtimeapi.Pool // process mode: each function's processes
 
 	ln       net.Listener
 	srv      *http.Server
@@ -238,6 +241,9 @@ func (st *Stack) Close(ctx context.Context) error {
 	}
 	if st.Lambda != nil {
 		errs = append(errs, st.Lambda.Close(ctx))
+	}
+	for _, p := range st.pools {
+		errs = append(errs, p.Close(ctx))
 	}
 	if st.SNS != nil {
 		errs = append(errs, st.SNS.Close(ctx))

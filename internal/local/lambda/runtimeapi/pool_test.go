@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -91,8 +92,10 @@ func echo(t *testing.T, p *Pool) fnResponse {
 // runs it: each outcome must come out as the in-process mode reports it,
 // and a process that crashed, panicked or timed out must be replaced.
 func TestOutcomesThroughTheLambdaService(t *testing.T) {
+	// The service times out at 1 s; the pool's own 5 s leaves the direct
+	// echo calls, which may start a process, room on a loaded machine.
 	const timeout = time.Second
-	p, _ := newPool(t, func(c *Config) { c.Timeout = timeout })
+	p, _ := newPool(t, nil)
 	cfg := lambda.NewDefaultConfig()
 	svc, err := lambda.New(cfg, nil, zap.NewNop())
 	if err != nil {
@@ -108,12 +111,13 @@ func TestOutcomesThroughTheLambdaService(t *testing.T) {
 		wantType     string
 		wantMsg      string // %s is the request id
 		wantReplaced bool
+		wantStack    string // a stack trace line to find
 	}{
 		{name: "echo", payload: `{"do":"echo","say":"hello"}`},
 		{name: "typed error keeps its Go type name", payload: `{"do":"reject","say":"not an image"}`,
 			wantType: "ImageRejectedError", wantMsg: "rejected: not an image"},
 		{name: "panic is reported, then the process exits", payload: `{"do":"panic"}`,
-			wantType: "string", wantMsg: "boom", wantReplaced: true},
+			wantType: "string", wantMsg: "boom", wantReplaced: true, wantStack: "handler"},
 		{name: "exit mid-invocation", payload: `{"do":"exit"}`,
 			wantType: "Runtime.ExitError", wantMsg: "RequestId: %s Error: Runtime exited with error: exit status 2", wantReplaced: true},
 		{name: "timeout kills the process", payload: `{"do":"sleep"}`,
@@ -148,6 +152,9 @@ func TestOutcomesThroughTheLambdaService(t *testing.T) {
 				}
 				if resp.FunctionError != "Unhandled" || doc.ErrorType != tt.wantType || doc.ErrorMessage != wantMsg {
 					t.Fatalf("got %s %+v, want Unhandled %s %q", resp.FunctionError, doc, tt.wantType, wantMsg)
+				}
+				if tt.wantStack != "" && !slices.Contains(doc.StackTrace, tt.wantStack) {
+					t.Fatalf("stack trace %q lacks %q", doc.StackTrace, tt.wantStack)
 				}
 			}
 			after := echo(t, p).PID
@@ -356,5 +363,19 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatal("want a validation error")
 			}
 		})
+	}
+}
+
+// TestTimeoutWithoutTheService: the pool enforces the function's timeout by
+// itself, and the killed process is gone when Invoke returns.
+func TestTimeoutWithoutTheService(t *testing.T) {
+	p, _ := newPool(t, func(c *Config) { c.Timeout = 300 * time.Millisecond })
+	_, err := p.Invoke(context.Background(), []byte(`{"do":"sleep"}`))
+	var ive messages.InvokeResponse_Error
+	if !errors.As(err, &ive) || ive.Type != "Sandbox.Timedout" || !strings.HasSuffix(ive.Message, " Error: Task timed out after 0.30 seconds") {
+		t.Fatalf("got %v, want Sandbox.Timedout after 0.30 seconds", err)
+	}
+	if st := p.Stats(); st.Running != 0 || st.Exits != 1 {
+		t.Fatalf("stats %+v: want the process killed and gone", st)
 	}
 }

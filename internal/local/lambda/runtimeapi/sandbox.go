@@ -64,6 +64,8 @@ func (sb *sandbox) start() error {
 		return err
 	}
 	sb.log = sb.pool.log.With(zap.Int("sandbox", sb.id))
+	// No ReadTimeout: it would cancel next's long poll, which lasts as long
+	// as the process waits for work. Bodies are capped by MaxResponseBytes.
 	sb.srv = &http.Server{
 		Handler:           sb.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -71,6 +73,7 @@ func (sb *sandbox) start() error {
 		ErrorLog:          zap.NewStdLog(sb.log),
 	}
 	sb.served = make(chan struct{})
+	sb.started = time.Now() // init: from here to the first next
 	go func() {
 		defer close(sb.served)
 		_ = sb.srv.Serve(ln) // ends with ErrServerClosed when the process is gone
@@ -84,7 +87,6 @@ func (sb *sandbox) start() error {
 	cmd.Stdout, cmd.Stderr = sb.out[0], sb.out[1]
 	cmd.WaitDelay = time.Second // a grandchild holding the pipes open must not hold up Wait
 	sb.cmd = cmd
-	sb.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = sb.srv.Close()
 		<-sb.served
