@@ -103,7 +103,7 @@ build-CommonLayer:
 
 # test-deps: install (idempotently) whatever the tests need beyond the Go toolchain:
 # Debian's aws CLI and mailpit (a real SMTP server, built from its Go module) for the
-# end-to-end test of the local stack.
+# end-to-end test of the local stack, and Debian's chromium for the console's browser test.
 MAILPIT_VERSION := v1.33.1
 MAILPIT         := $(TOOLS_DIR)/bin/mailpit
 
@@ -113,6 +113,7 @@ $(MAILPIT):
 apt-deps:
 	@missing=""; \
 	test -x /usr/bin/aws || missing="$$missing awscli"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

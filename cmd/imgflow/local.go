@@ -16,25 +16,12 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/console"
+	"github.com/imgflow/imgflow/internal/local/functions"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/stack"
-	"github.com/imgflow/imgflow/internal/steps/notify"
-	"github.com/imgflow/imgflow/internal/steps/resize"
-	"github.com/imgflow/imgflow/internal/steps/store"
-	"github.com/imgflow/imgflow/internal/steps/trigger"
-	"github.com/imgflow/imgflow/internal/steps/validate"
 	"github.com/imgflow/imgflow/layers/common/logx"
 )
-
-// builders are the functions' Build entry points, keyed by the package the
-// Makefile builds for each function: what in-process mode runs.
-var builders = stack.Builders{
-	"functions/trigger":  trigger.Build,
-	"functions/validate": validate.Build,
-	"functions/resize":   resize.Build,
-	"functions/store":    store.Build,
-	"functions/notify":   notify.Build,
-}
 
 // paramFlag collects repeated --param Name=Value.
 type paramFlag map[string]string
@@ -63,11 +50,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fs.StringVar(&cfg.Template, "template", getenv("IMGFLOW_TEMPLATE", cfg.Template), "SAM template to boot from (IMGFLOW_TEMPLATE)")
 	fs.StringVar(&cfg.DataDir, "data", getenv("IMGFLOW_DATA", cfg.DataDir), "data directory (IMGFLOW_DATA)")
 	fs.StringVar(&cfg.Listen, "endpoint", getenv("IMGFLOW_ENDPOINT", cfg.Listen), "address of the AWS endpoint (IMGFLOW_ENDPOINT)")
-	console := fs.String("console", getenv("IMGFLOW_CONSOLE", "127.0.0.1:8080"), "address of the web console (IMGFLOW_CONSOLE)")
+	consoleAddr := fs.String("console", getenv("IMGFLOW_CONSOLE", "127.0.0.1:8080"), "address of the web console (IMGFLOW_CONSOLE)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp", getenv("IMGFLOW_SMTP", ""), "SMTP server HOST:PORT for email; empty keeps mail in the data dir (IMGFLOW_SMTP)")
 	fs.StringVar(&cfg.NotificationEmail, "notification-email", getenv("IMGFLOW_NOTIFICATION_EMAIL", ""), "subscribe this address (IMGFLOW_NOTIFICATION_EMAIL)")
 	autoConfirm, _ := strconv.ParseBool(getenv("IMGFLOW_AUTO_CONFIRM", "false"))
 	fs.BoolVar(&cfg.AutoConfirm, "auto-confirm", autoConfirm, "confirm subscriptions without the confirmation email (IMGFLOW_AUTO_CONFIRM)")
+	mailUI := fs.String("smtp-ui", getenv("IMGFLOW_SMTP_UI", ""), "URL of the SMTP server's web UI, linked from the console (IMGFLOW_SMTP_UI)")
 	fs.StringVar(&cfg.LambdaMode, "lambda", getenv("IMGFLOW_LAMBDA", cfg.LambdaMode), "inprocess or process (IMGFLOW_LAMBDA)")
 	logLevel := fs.String("log-level", getenv("IMGFLOW_LOG_LEVEL", "info"), "level of the log file (IMGFLOW_LOG_LEVEL)")
 	params := paramFlag{}
@@ -94,12 +82,21 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	defer log.Sync() //nolint:errcheck
 
 	start := time.Now()
-	st, err := stack.Start(ctx, cfg, builders, log)
+	st, err := stack.Start(ctx, cfg, functions.Builders(), log)
 	if err != nil {
 		return err
 	}
+	ccfg := console.NewDefaultConfig()
+	ccfg.Listen, ccfg.MailUI = *consoleAddr, *mailUI
+	console.ConfigForStack(ccfg, st, cfg.DataDir)
+	con, err := console.Start(ctx, ccfg, st, log)
+	if err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return errors.Join(err, st.Close(cctx))
+	}
 	ready := time.Since(start)
-	printBanner(stdout, st, cfg, *console, logPath, ready)
+	printBanner(stdout, st, cfg, con.URL, logPath, ready)
 	lines := &executionLines{w: stdout, svc: st.SFN}
 	unsubscribe := st.SFN.Subscribe(lines.on)
 
@@ -113,6 +110,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fmt.Fprintln(stdout, "\nstopping: draining running executions (up to 30 s)...")
 	cctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
+	_ = con.Close(cctx)
 	err = st.Close(cctx)
 	unsubscribe()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -133,7 +131,7 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPa
 	}
 	fmt.Fprintf(w, "imgflow local is ready in %d ms\n\n", ready.Milliseconds())
 	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda)\n", st.URL)
-	fmt.Fprintf(w, "  console        not served yet (issue #5); would listen on %s\n", console)
+	fmt.Fprintf(w, "  console        %s\n", console)
 	fmt.Fprintf(w, "  data           %s   (log: %s)\n", cfg.DataDir, logPath)
 	for _, b := range st.Resources.Buckets {
 		fmt.Fprintf(w, "  bucket         %s\n", b)

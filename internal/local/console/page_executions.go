@@ -1,0 +1,254 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
+)
+
+// ExecutionsView is the executions list.
+type ExecutionsView struct {
+	Layout
+	StateMachine  string // name
+	StateMachines []Option
+	Status        string
+	Query         string
+	Tabs          []Tab
+	Rows          []ExecutionRow
+	From, To      int
+	Total         int // -1: unknown
+	PrevURL       string
+	NextURL       string
+}
+
+// Option is a <select> entry.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Tab is a status filter.
+type Tab struct {
+	Label  string
+	URL    string
+	Count  int
+	Active bool
+}
+
+// ExecutionRow is one execution in the list.
+type ExecutionRow struct {
+	Name     string
+	URL      string
+	Key      string
+	Status   string
+	Thumb    string // URL, "" for the generic icon
+	Start    time.Time
+	Duration time.Duration
+	Error    string
+}
+
+func (h *handler) smARN(r *http.Request) string {
+	want := r.URL.Query().Get("sm")
+	for _, arn := range h.cfg.StateMachines {
+		if want != "" && arnName(arn) == want {
+			return arn
+		}
+	}
+	return h.cfg.StateMachines[0]
+}
+
+// arnName is the last ARN component.
+func arnName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
+
+func (h *handler) executionsPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sm := h.smARN(r)
+	status := strings.ToUpper(q.Get("status"))
+	valid := status == ""
+	for _, s := range allStatuses {
+		valid = valid || s == status
+	}
+	if !valid {
+		status = ""
+	}
+	query := strings.TrimSpace(q.Get("q"))
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	size := h.cfg.PageSize
+
+	v := ExecutionsView{Layout: h.layout(r, "Executions", "executions"), StateMachine: arnName(sm), Status: status, Query: query}
+	v.Live = true
+	for _, arn := range h.cfg.StateMachines {
+		v.StateMachines = append(v.StateMachines, Option{Value: arnName(arn), Label: arnName(arn), Selected: arn == sm})
+	}
+	link := func(status string, page int) string {
+		u := url.Values{}
+		if len(h.cfg.StateMachines) > 1 {
+			u.Set("sm", arnName(sm))
+		}
+		if status != "" {
+			u.Set("status", status)
+		}
+		if query != "" {
+			u.Set("q", query)
+		}
+		if page > 1 {
+			u.Set("page", strconv.Itoa(page))
+		}
+		if len(u) == 0 {
+			return "/executions"
+		}
+		return "/executions?" + u.Encode()
+	}
+	v.Tabs = append(v.Tabs, Tab{Label: "All", URL: link("", 1), Count: v.Layout.Total, Active: status == ""})
+	for _, c := range v.Layout.Counts {
+		v.Tabs = append(v.Tabs, Tab{Label: titleCase(c.Status), URL: link(c.Status, 1), Count: c.Count, Active: status == c.Status})
+	}
+
+	xs, more, total, err := h.list(r.Context(), sm, status, query, (page-1)*size, size)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if total < 0 && query == "" && len(h.cfg.StateMachines) == 1 {
+		for _, t := range v.Tabs {
+			if t.Active {
+				total = t.Count
+			}
+		}
+	}
+	v.Total = total
+	for _, x := range xs {
+		v.Rows = append(v.Rows, h.row(&x))
+	}
+	if len(xs) > 0 {
+		v.From, v.To = (page-1)*size+1, (page-1)*size+len(xs)
+	}
+	if page > 1 {
+		v.PrevURL = link(status, page-1)
+	}
+	if more {
+		v.NextURL = link(status, page+1)
+	}
+	h.render(w, r, "executions", http.StatusOK, v)
+}
+
+// list pages through ListExecutions: offset/limit over the API's pages,
+// and a full scan when searching by key (the API has no key filter).
+func (h *handler) list(ctx context.Context, sm, status, query string, offset, limit int) (out []sfnapi.Execution, more bool, total int, err error) {
+	total = -1
+	needle := strings.ToLower(query)
+	matched := 0
+	tok := ""
+	for {
+		xs, next, err := h.sfn.ListExecutions(ctx, sm, status, 1000, tok)
+		if err != nil {
+			return nil, false, 0, err
+		}
+		for _, x := range xs {
+			if needle != "" && !strings.Contains(strings.ToLower(executionKey(&x)), needle) && !strings.Contains(strings.ToLower(x.Name), needle) {
+				continue
+			}
+			matched++
+			switch {
+			case matched <= offset:
+			case len(out) < limit:
+				out = append(out, x)
+			default:
+				more = true
+			}
+		}
+		if next == "" {
+			break
+		}
+		if more && needle == "" {
+			return out, more, total, nil
+		}
+		tok = next
+	}
+	if needle != "" {
+		total = matched
+	}
+	return out, more, total, nil
+}
+
+// executionKey is the source key from the execution input (an S3 object
+// reference), "" when the input is something else.
+func executionKey(x *sfnapi.Execution) string {
+	var in pipeline.ObjectRef
+	if json.Unmarshal([]byte(x.Input), &in) != nil {
+		return ""
+	}
+	return in.Key
+}
+
+func (h *handler) row(x *sfnapi.Execution) ExecutionRow {
+	row := ExecutionRow{Name: x.Name, URL: executionURL(x.ARN), Key: executionKey(x), Status: x.Status, Start: x.StartDate, Error: x.Error}
+	if !x.StopDate.IsZero() {
+		row.Duration = x.StopDate.Sub(x.StartDate)
+	} else {
+		row.Duration = time.Since(x.StartDate)
+	}
+	if v := thumbVariant(outputVariants(x.Output)); v != nil {
+		row.Thumb = objectURL(v.Bucket, v.Key)
+	}
+	return row
+}
+
+// outputVariants reads the variants from a pipeline execution's output.
+func outputVariants(output string) []pipeline.Variant {
+	if output == "" {
+		return nil
+	}
+	var out struct {
+		Variants []pipeline.Variant `json:"variants"`
+	}
+	_ = json.Unmarshal([]byte(output), &out)
+	return out.Variants
+}
+
+// thumbVariant picks the "thumb" preset, else the smallest variant.
+func thumbVariant(vs []pipeline.Variant) *pipeline.Variant {
+	var best *pipeline.Variant
+	for i := range vs {
+		v := &vs[i]
+		if v.Key == "" {
+			continue
+		}
+		if v.Preset == "thumb" {
+			return v
+		}
+		if best == nil || v.Width*v.Height < best.Width*best.Height {
+			best = v
+		}
+	}
+	return best
+}
+
+// executionURL is /executions/<state machine>/<name>.
+func executionURL(arn string) string {
+	p := strings.Split(arn, ":")
+	if len(p) < 8 {
+		return "/executions"
+	}
+	return "/executions/" + url.PathEscape(p[6]) + "/" + url.PathEscape(p[7])
+}
+
+func objectURL(bucket, key string) string {
+	return "/objects/" + url.PathEscape(bucket) + "/" + (&url.URL{Path: key}).EscapedPath()
+}
+
+func titleCase(s string) string {
+	s = strings.ReplaceAll(strings.ToLower(s), "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,95 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// UploadView is the upload page.
+type UploadView struct {
+	Layout
+	Bucket   string
+	Prefix   string
+	MaxBytes int64
+}
+
+func (h *handler) uploadPage(w http.ResponseWriter, r *http.Request) {
+	v := UploadView{Layout: h.layout(r, "Upload", "upload"), Bucket: h.cfg.UploadBucket, Prefix: h.cfg.UploadPrefix, MaxBytes: h.cfg.MaxUploadBytes}
+	v.Live = true // the status bar counts; the upload list is the page's own
+	h.render(w, r, "upload", http.StatusOK, v)
+}
+
+// UploadResult is the answer to one upload.
+type UploadResult struct {
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"versionId,omitempty"`
+	ETag      string `json:"etag,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// uploadObject streams the request body to S3 with PutObject, as any S3
+// client would, so the bucket notification and trigger run as deployed.
+// PUT /upload?path=<relative path>; the key is the upload prefix plus path.
+func (h *handler) uploadObject(w http.ResponseWriter, r *http.Request) {
+	key, ok := uploadKey(h.cfg.UploadPrefix, r.URL.Query().Get("path"))
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, UploadResult{Error: "a relative file path is required"})
+		return
+	}
+	// Check the size twice: the declared length first, then the reader.
+	if r.ContentLength < 0 {
+		writeJSON(w, http.StatusLengthRequired, UploadResult{Error: "Content-Length is required"})
+		return
+	}
+	if r.ContentLength > h.cfg.MaxUploadBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, UploadResult{Error: "file larger than " + humanBytes(h.cfg.MaxUploadBytes)})
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxUploadBytes)
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	out, err := h.s3.PutObject(r.Context(), &s3.PutObjectInput{
+		Bucket: aws.String(h.cfg.UploadBucket), Key: aws.String(key), Body: body,
+		ContentLength: aws.Int64(r.ContentLength), ContentType: aws.String(ct),
+	}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, UploadResult{Error: "file too large"})
+			return
+		}
+		h.log.Warn("console upload failed: " + err.Error())
+		writeJSON(w, http.StatusBadGateway, UploadResult{Key: key, Error: "S3 refused the upload"})
+		return
+	}
+	writeJSON(w, http.StatusOK, UploadResult{Bucket: h.cfg.UploadBucket, Key: key,
+		VersionID: aws.ToString(out.VersionId), ETag: strings.Trim(aws.ToString(out.ETag), `"`)})
+}
+
+// uploadKey joins the prefix and a browser-supplied relative path (a
+// folder upload keeps its sub-folders), refusing anything that climbs out.
+func uploadKey(prefix, rel string) (string, bool) {
+	rel = strings.ReplaceAll(rel, `\`, "/")
+	if rel == "" || len(rel) > 900 {
+		return "", false
+	}
+	for _, part := range strings.Split(rel, "/") {
+		if part == ".." {
+			return "", false
+		}
+	}
+	clean := strings.TrimPrefix(path.Clean("/"+rel), "/")
+	if clean == "" || clean == "." {
+		return "", false
+	}
+	return prefix + clean, true
+}
