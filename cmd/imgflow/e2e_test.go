@@ -107,6 +107,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	t.Run("200 uploads at once", e.testMany)
 	t.Run("kill -9 mid-run and restart", e.testKillRestart)
 	t.Run("no errors in the log", e.testLogClean)
+	t.Run("lambda process mode runs the built bootstraps", e.testProcessMode)
 }
 
 func repoRoot(t *testing.T) string {
@@ -707,4 +708,36 @@ func (e *e2e) testLogClean(t *testing.T) {
 		}
 	}
 	_ = io.Discard
+}
+
+// testProcessMode restarts the stack with --lambda process, which runs the
+// bootstrap binaries `make build-host` builds, and processes one upload.
+func (e *e2e) testProcessMode(t *testing.T) {
+	e.t = t
+	e.stop()
+	build := exec.Command("make", "--no-print-directory", "build-host")
+	build.Dir = e.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make build-host: %v\n%s", err, out)
+	}
+	e.args = append(e.args, "--lambda", "process")
+	e.start()
+	key := "uploads/process/proc.jpg"
+	e.put(e.writeFile("proc.jpg", noisyPhoto(1600, 1200, 9)), key)
+	d := e.waitFinished(2*time.Minute, key)[key]
+	if d.Status != "SUCCEEDED" {
+		t.Fatalf("process mode: %s %s %s\n%s", d.Status, d.Error, d.Cause, e.stdout.String())
+	}
+	var objs struct{ Contents []struct{ Key string } }
+	e.awsJSON(&objs, "s3api", "list-objects-v2", "--bucket", e.output, "--prefix", "variants/uploads/process/proc/")
+	if len(objs.Contents) != 5 {
+		t.Errorf("process mode stored %d objects, want 4 variants and the manifest", len(objs.Contents))
+	}
+	logged, err := os.ReadFile(filepath.Join(e.data, "imgflow.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logged, []byte(`"message":"process ready"`)) {
+		t.Error("the log shows no bootstrap process starting")
+	}
 }
