@@ -7,12 +7,28 @@ import (
 	"image"
 	"image/draw"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 
 	"golang.org/x/image/webp"
+
+	"github.com/imgflow/imgflow/internal/imaging/jpeg"
 )
+
+// decodeJPEGScaled decodes in the DCT domain at the largest of 1/2, 1/4 and
+// 1/8 that still leaves at least want in both dimensions (shrink on load):
+// the 256-px variant of a 24 MP photo decodes at 1/8, from DC coefficients
+// only. The resampler then takes the size actually decoded to want.
+func decodeJPEGScaled(r io.Reader, info Info, want image.Point) (image.Image, error) {
+	scale := 1
+	for s := 8; s > 1; s /= 2 {
+		if (info.Width+s-1)/s >= want.X && (info.Height+s-1)/s >= want.Y {
+			scale = s
+			break
+		}
+	}
+	return jpeg.Decode(r, &jpeg.Options{Scale: scale})
+}
 
 // decodeFunc decodes one image of a format from r, which is positioned at the
 // image's first byte; info is what Probe found.
@@ -32,7 +48,7 @@ type decodeFunc func(r io.Reader, info Info, want image.Point) (image.Image, err
 // decoders is the per-format decoder table. Replace an entry (e.g. JPEG) to
 // plug in a different decoder behind the same API.
 var decoders = map[Format]decodeFunc{
-	JPEG: func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return jpeg.Decode(r) },
+	JPEG: decodeJPEGScaled,
 	PNG:  func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return png.Decode(r) },
 	GIF:  decodeGIFFirstFrame,
 	WebP: func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return webp.Decode(r) },
@@ -86,7 +102,10 @@ func decodeError(f Format, err error, src *sourceReader) error {
 	}
 	var ju jpeg.UnsupportedError
 	var pu png.UnsupportedError
+	var jl *jpeg.LimitError
 	switch {
+	case errors.As(err, &jl):
+		return &LimitError{Pixels: jl.Pixels, Limit: jl.Limit}
 	case errors.As(err, &ju), errors.As(err, &pu):
 		return &UnsupportedError{Format: string(f), Reason: err.Error()}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
