@@ -19,6 +19,12 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.signed(s.handleInvoke))
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.signed(s.handleList))
 	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.signed(s.handleGet))
+	// Everything else the Lambda API has (CreateFunction, aliases, event
+	// source mappings, ...) is refused in AWS's shape, never faked.
+	mux.HandleFunc("/", s.signed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusBadRequest, "UnknownOperationException",
+			"imgflow local implements Invoke, ListFunctions and GetFunction; "+r.Method+" "+r.URL.Path+" is not available")
+	}))
 }
 
 // signed refuses requests not signed for this region, as Lambda does.

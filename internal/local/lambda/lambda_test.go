@@ -226,6 +226,11 @@ func TestAPIWithTheSDK(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Errorf("missing function: %v", err)
 	}
+	_, err = client.DeleteFunction(ctx, &lambdasdk.DeleteFunctionInput{FunctionName: aws.String("echo")})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnknownOperationException" {
+		t.Errorf("an operation we do not implement: err = %v, want UnknownOperationException", err)
+	}
 	list, err := client.ListFunctions(ctx, &lambdasdk.ListFunctionsInput{})
 	if err != nil || len(list.Functions) != 1 || aws.ToString(list.Functions[0].FunctionName) != "echo" || aws.ToInt32(list.Functions[0].MemorySize) != 256 {
 		t.Fatalf("list: %+v %v", list, err)
