@@ -514,19 +514,8 @@ func callIntrinsic(name string, args []any, rt *runtimeCtx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var h hash.Hash
-		switch alg {
-		case "MD5":
-			h = md5.New()
-		case "SHA-1":
-			h = sha1.New()
-		case "SHA-256":
-			h = sha256.New()
-		case "SHA-384":
-			h = sha512.New384()
-		case "SHA-512":
-			h = sha512.New()
-		default:
+		h, ok := newHash(alg)
+		if !ok {
 			return nil, fmt.Errorf("Invalid arguments in %s: unsupported hash algorithm %s", name, alg)
 		}
 		h.Write([]byte(s))
@@ -656,4 +645,22 @@ func canonNumbers(v any) any {
 		return t
 	}
 	return v
+}
+
+// newHash returns the hash Step Functions names alg (States.Hash and the
+// JSONata $hash accept the same five).
+func newHash(alg string) (hash.Hash, bool) {
+	switch alg {
+	case "MD5":
+		return md5.New(), true
+	case "SHA-1":
+		return sha1.New(), true
+	case "SHA-256":
+		return sha256.New(), true
+	case "SHA-384":
+		return sha512.New384(), true
+	case "SHA-512":
+		return sha512.New(), true
+	}
+	return nil, false
 }

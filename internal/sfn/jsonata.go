@@ -1,15 +1,10 @@
 package sfn
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"reflect"
 	"strings"
@@ -178,19 +173,8 @@ func (rt *runtimeCtx) jsonataExts() map[string]jsonata.Extension {
 			return out, nil
 		}},
 		"hash": {Func: func(s, alg string) (string, error) {
-			var h hash.Hash
-			switch alg {
-			case "MD5":
-				h = md5.New()
-			case "SHA-1":
-				h = sha1.New()
-			case "SHA-256":
-				h = sha256.New()
-			case "SHA-384":
-				h = sha512.New384()
-			case "SHA-512":
-				h = sha512.New()
-			default:
+			h, ok := newHash(alg)
+			if !ok {
 				return "", fmt.Errorf("The hash algorithm %s is not supported", alg)
 			}
 			h.Write([]byte(s))
