@@ -3,8 +3,6 @@ package s3
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -66,43 +64,6 @@ func NewDefaultConfig() *Config {
 			Timeout:        30 * time.Second,
 		},
 	}
-}
-
-// LoadFromEnv overrides cfg from IMGFLOW_S3_* variables and reports every bad
-// one at once. Only cmd/ should call it.
-func LoadFromEnv(cfg *Config) error {
-	var errs []error
-	str := func(name string, dst *string) {
-		if v, ok := os.LookupEnv(name); ok {
-			*dst = v
-		}
-	}
-	i64 := func(name string, dst *int64) {
-		if v, ok := os.LookupEnv(name); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
-				return
-			}
-			*dst = n
-		}
-	}
-	str("IMGFLOW_S3_DATA_DIR", &cfg.DataDir)
-	str("IMGFLOW_S3_REGION", &cfg.Region)
-	if v, ok := os.LookupEnv("IMGFLOW_S3_HOST_BUCKET_BASES"); ok {
-		cfg.HostBucketBases = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-	}
-	i64("IMGFLOW_S3_MAX_OBJECT_SIZE", &cfg.MaxObjectSize)
-	i64("IMGFLOW_S3_MIN_PART_SIZE", &cfg.MinPartSize)
-	if v, ok := os.LookupEnv("IMGFLOW_S3_DELIVERY_MAX_ATTEMPTS"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("IMGFLOW_S3_DELIVERY_MAX_ATTEMPTS: %w", err))
-		} else {
-			cfg.Delivery.MaxAttempts = n
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Validate reports every invalid field at once.

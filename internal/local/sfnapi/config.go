@@ -2,9 +2,6 @@ package sfnapi
 
 import (
 	"errors"
-	"fmt"
-	"os"
-	"strconv"
 	"time"
 )
 
@@ -41,27 +38,6 @@ func NewDefaultConfig() *Config {
 		MaxRequestBytes:    2 << 20,
 		OpenTimeout:        5 * time.Second,
 	}
-}
-
-// LoadFromEnv overrides c from IMGFLOW_SFN_DATA_DIR, AWS_REGION and
-// IMGFLOW_SFN_REQUIRE_SIGNATURE, reporting every bad variable. Call it
-// from cmd/ only.
-func LoadFromEnv(c *Config) error {
-	var errs []error
-	if v := os.Getenv("IMGFLOW_SFN_DATA_DIR"); v != "" {
-		c.DataDir = v
-	}
-	if v := os.Getenv("AWS_REGION"); v != "" {
-		c.Region = v
-	}
-	if v := os.Getenv("IMGFLOW_SFN_REQUIRE_SIGNATURE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("IMGFLOW_SFN_REQUIRE_SIGNATURE: %w", err))
-		}
-		c.RequireSignature = b
-	}
-	return errors.Join(errs...)
 }
 
 // Validate checks the configuration.
