@@ -1,0 +1,166 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"testing"
+)
+
+func gradient(w, h int, f func(x, y int) uint8) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			v := f(x, y)
+			m.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+		}
+	}
+	return m
+}
+
+func TestSSIM(t *testing.T) {
+	base := gradient(64, 48, func(x, y int) uint8 { return uint8((x*7 + y*3) % 256) })
+	tests := []struct {
+		name   string
+		other  image.Image
+		lo, hi float64
+	}{
+		{"identical", base, 1, 1},
+		{"noise lowers it", gradient(64, 48, func(x, y int) uint8 {
+			v := int((x*7+y*3)%256) + (x*31+y*17)%21 - 10
+			return uint8(min(max(v, 0), 255))
+		}), 0.3, 0.99},
+		{"inverted is far", gradient(64, 48, func(x, y int) uint8 { return 255 - uint8((x*7+y*3)%256) }), -1, 0.1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ssim(base, tt.other)
+			if got < tt.lo-1e-12 || got > tt.hi+1e-12 {
+				t.Fatalf("ssim = %v, want in [%v, %v]", got, tt.lo, tt.hi)
+			}
+		})
+	}
+	if got := ssim(base, gradient(63, 48, func(x, y int) uint8 { return 0 })); !math.IsNaN(got) {
+		t.Fatalf("different sizes: ssim = %v, want NaN", got)
+	}
+}
+
+// TestSSIMConstantShift checks the formula on flat images, where only the
+// luminance term is left: (2·a·b + C1) / (a² + b² + C1).
+func TestSSIMConstantShift(t *testing.T) {
+	a := gradient(20, 20, func(int, int) uint8 { return 100 })
+	b := gradient(20, 20, func(int, int) uint8 { return 110 })
+	c1 := math.Pow(0.01*255, 2)
+	want := (2*100*110 + c1) / (100*100 + 110*110 + c1)
+	if got := ssim(a, b); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("ssim = %v, want %v", got, want)
+	}
+}
+
+// TestDeltaE2000 uses pairs from Sharma, Wu and Dalal (2005), Table 1.
+func TestDeltaE2000(t *testing.T) {
+	tests := []struct {
+		name string
+		p, q lab
+		want float64
+	}{
+		{"pair 1", lab{50, 2.6772, -79.7751}, lab{50, 0, -82.7485}, 2.0425},
+		{"pair 7", lab{50, 0, 0}, lab{50, -1, 2}, 2.3669},
+		{"pair 17", lab{50, 2.5, 0}, lab{73, 25, -18}, 27.1492},
+		{"pair 25", lab{60.2574, -34.0099, 36.2677}, lab{60.4626, -34.1751, 39.4387}, 1.2644},
+		{"pair 34", lab{22.7233, 20.0904, -46.6940}, lab{23.0331, 14.9730, -42.5619}, 2.0373},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := deltaE2000(tt.p, tt.q); math.Abs(got-tt.want) > 1e-4 {
+				t.Fatalf("deltaE2000 = %.4f, want %.4f", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestToLab(t *testing.T) {
+	if w := toLab(255, 255, 255); math.Abs(w.L-100) > 0.01 || math.Abs(w.A) > 0.01 || math.Abs(w.B) > 0.01 {
+		t.Fatalf("white = %+v, want L=100 a=b=0", w)
+	}
+	if r := toLab(255, 0, 0); math.Abs(r.L-53.24) > 0.05 || math.Abs(r.A-80.09) > 0.05 || math.Abs(r.B-67.20) > 0.05 {
+		t.Fatalf("red = %+v, want about 53.24 80.09 67.20", r)
+	}
+}
+
+func TestLanczosResize(t *testing.T) {
+	flat := &rgbImage{W: 40, H: 30, Pix: make([]float32, 40*30*3)}
+	for i := range flat.Pix {
+		flat.Pix[i] = 77
+	}
+	m := lanczosResize(flat, 13, 9)
+	for i, v := range m.Pix {
+		if i%4 != 3 && v != 77 {
+			t.Fatalf("flat image: sample %d = %d, want 77 (weights must sum to 1)", i, v)
+		}
+	}
+	for _, n := range []struct{ in, out int }{{6000, 256}, {4032, 2048}, {500, 500}} {
+		ws := newWeights(n.in, n.out)
+		for i, w := range ws.w {
+			var s float64
+			for _, v := range w {
+				s += v
+			}
+			if math.Abs(s-1) > 1e-12 || ws.first[i] < 0 || ws.first[i]+len(w) > n.in {
+				t.Fatalf("%d->%d: output %d: sum %v, taps %d..%d", n.in, n.out, i, s, ws.first[i], ws.first[i]+len(w))
+			}
+		}
+	}
+}
+
+func TestOrientRGB(t *testing.T) {
+	// A 3x2 image whose samples are their stored index.
+	m := &rgbImage{W: 3, H: 2, Pix: make([]float32, 18)}
+	for i := range 6 {
+		m.Pix[3*i] = float32(i)
+	}
+	tests := []struct {
+		o    int
+		w, h int
+		want []float32 // displayed, row-major, first channel
+	}{
+		{1, 3, 2, []float32{0, 1, 2, 3, 4, 5}},
+		{2, 3, 2, []float32{2, 1, 0, 5, 4, 3}},
+		{3, 3, 2, []float32{5, 4, 3, 2, 1, 0}},
+		{4, 3, 2, []float32{3, 4, 5, 0, 1, 2}},
+		{5, 2, 3, []float32{0, 3, 1, 4, 2, 5}},
+		{6, 2, 3, []float32{3, 0, 4, 1, 5, 2}},
+		{7, 2, 3, []float32{5, 2, 4, 1, 3, 0}},
+		{8, 2, 3, []float32{2, 5, 1, 4, 0, 3}},
+	}
+	for _, tt := range tests {
+		got := orientRGB(m, tt.o)
+		if got.W != tt.w || got.H != tt.h {
+			t.Fatalf("orientation %d: %dx%d, want %dx%d", tt.o, got.W, got.H, tt.w, tt.h)
+		}
+		for i, v := range tt.want {
+			if got.Pix[3*i] != v {
+				t.Fatalf("orientation %d: pixel %d = %v, want %v", tt.o, i, got.Pix[3*i], v)
+			}
+		}
+	}
+}
+
+func TestParseMaxRSS(t *testing.T) {
+	p := t.TempDir() + "/rss.txt"
+	text := "\tCommand being timed: \"x\"\n\tMaximum resident set size (kbytes): 1234\n\tExit status: 0\n" +
+		"\tMaximum resident set size (kbytes): 99\n"
+	if err := writeFile(p, text); err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseMaxRSS(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != 1234 || got[1] != 99 {
+		t.Fatalf("parseMaxRSS = %v, want [1234 99]", got)
+	}
+}
+
+func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
