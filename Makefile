@@ -173,7 +173,8 @@ deploy:
 
 # The whole pipeline on this machine; flags after ARGS=, e.g. make run ARGS="--smtp 127.0.0.1:1025".
 run:
-	$(GO) run ./cmd/imgflow local $(ARGS)
+	$(GO) build -o $(BUILD_DIR)/imgflow ./cmd/imgflow
+	exec $(BUILD_DIR)/imgflow local $(ARGS)
 
 # ------------------------------------------------------------------ clean
 
