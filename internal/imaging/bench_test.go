@@ -72,7 +72,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run("resample_to_"+itoaTest(long), func(b *testing.B) {
 			w, h := Fit(4032, 3024, long)
 			for b.Loop() {
-				if _, err := resample(context.Background(), rowsOf(j.img), floatRowsOf(j.img), 4032, 3024, w, h, true); err != nil {
+				if _, err := resample(context.Background(), rowsOf(j.img), packedRowsOf(j.img), 4032, 3024, w, h, true); err != nil {
 					b.Fatal(err)
 				}
 			}

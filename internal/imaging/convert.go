@@ -44,6 +44,10 @@ func rowsOf(img image.Image) rowFunc {
 				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = v, v, v, 255
 			}
 		}
+	case *profiledCMYK: // CMYK with an embedded profile (icc_lut.go)
+		return func(y int, dst []uint8) {
+			m.lut.convertRow(dst[:4*w], m.Pix[y*m.Stride:y*m.Stride+4*w])
+		}
 	case *image.CMYK:
 		return func(y int, dst []uint8) {
 			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
@@ -182,8 +186,9 @@ func unpremultiply(dst, src []uint8) {
 
 // cmykToRGB converts one CMYK pixel (ink amounts, 255 = full ink; image/jpeg has
 // already undone the Adobe inversion) to sRGB with the naive multiplicative
-// model R = (255-C)(255-K)/255, rounded to nearest. No ICC profile is applied,
-// which matches browsers showing a CMYK JPEG that has no embedded profile.
+// model R = (255-C)(255-K)/255, rounded to nearest, for CMYK JPEGs without a
+// usable embedded profile (those with one become *profiledCMYK, icc_lut.go).
+// This matches browsers showing a CMYK JPEG that has no embedded profile.
 func cmykToRGB(c, m, y, k uint8) (r, g, b uint8) {
 	w := 255 - uint32(k)
 	return uint8(((255-uint32(c))*w + 127) / 255),

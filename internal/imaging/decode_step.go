@@ -43,7 +43,7 @@ func resizeStep(ctx context.Context, j *job) error {
 	if o, ok := j.img.(interface{ Opaque() bool }); ok {
 		opaque = o.Opaque()
 	}
-	out, err := resample(ctx, rowsOf(j.img), floatRowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
+	out, err := resample(ctx, rowsOf(j.img), packedRowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,10 @@
 // and the step files plan.go, limits.go, decode_step.go, flatten.go,
 // encode.go; convert.go (colour models to sRGB rows), resample.go (Lanczos3),
 // orient.go (EXIF orientations), fit.go (output size rule), icc.go
-// (embedded matrix/TRC RGB profiles such as Display P3 or Adobe RGB are
-// converted to sRGB after resizing; other profiles are ignored).
+// (embedded matrix/TRC RGB profiles such as Display P3 or Adobe RGB, and
+// gray tone curves, are converted to sRGB after resizing), icc_lut.go
+// (LUT-based CMYK profiles such as U.S. Web Coated (SWOP) convert CMYK rows
+// before resizing; other profiles are ignored).
 //
 // The package has no AWS code and no cgo.
 package imaging

@@ -3,11 +3,11 @@ package imaging
 import (
 	"context"
 	"fmt"
-	"image"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
+
+	"github.com/imgflow/imgflow/internal/imaging/jpegenc"
 )
 
 // encodeStep writes j.out in spec.Format. The standard encoders write no
@@ -17,11 +17,9 @@ func encodeStep(_ context.Context, j *job) error {
 	var err error
 	switch j.spec.Format {
 	case JPEG:
-		// Flattened pixels are opaque, so the NRGBA bytes are valid RGBA
-		// (premultiplied == straight at alpha 255); *image.RGBA takes
-		// image/jpeg's fast path.
-		m := &image.RGBA{Pix: j.out.Pix, Stride: j.out.Stride, Rect: j.out.Rect}
-		err = jpeg.Encode(cw, m, &jpeg.Options{Quality: j.spec.quality()})
+		// Flattened pixels are opaque; jpegenc reads the NRGBA bytes directly
+		// (4:2:0, libjpeg quality scaling, JFIF APP0 only).
+		err = jpegenc.Encode(cw, j.out, &jpegenc.Options{Quality: j.spec.quality()})
 	case PNG:
 		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 		err = enc.Encode(cw, j.out)

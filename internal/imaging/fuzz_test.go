@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -100,10 +101,26 @@ func TestTruncationNeverPanics(t *testing.T) {
 func FuzzICC(f *testing.F) {
 	f.Add(iccProfile(p3Colorants, paraSRGB()))
 	f.Add(iccProfile(srgbColorants, curvGamma(1.8)))
+	f.Add(cmykICC(2, "Lab ", [2]string{"A2B0", string(mft2Tag(3))}))
+	f.Add(cmykICC(2, "Lab ", [2]string{"A2B0", string(mft1Tag(2))}))
+	f.Add(cmykICC(4, "Lab ", [2]string{"A2B1", string(mABTag(3))}))
+	f.Add(cmykICC(4, "XYZ ", [2]string{"A2B0", string(mABTag(2))}))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		if ct := parseICC(p); ct != nil {
 			px := []uint8{0, 0, 0, 255, 255, 255, 255, 255, 1, 128, 254, 7}
 			ct.apply(px)
+		}
+		// CMYK LUT profiles: evaluate the pipeline at a few points (building
+		// the whole 17⁴ grid per input would make fuzzing crawl).
+		if cp := parseCMYKProfile(p); cp != nil {
+			for _, x := range [][]float64{{0, 0, 0, 0}, {1, 1, 1, 1}, {0.3, 0.7, 0.01, 0.99}, {-1, 2, math.NaN(), 0.5}} {
+				v := cp.pipe.toSRGB(x)
+				for _, c := range v {
+					if !(c >= 0 && c <= 1) {
+						t.Fatalf("eval %v = %v", x, v)
+					}
+				}
+			}
 		}
 	})
 }

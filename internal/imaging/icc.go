@@ -8,11 +8,12 @@ import (
 // ICC colour management for matrix/TRC RGB profiles (ICC.1:2022 §8.3.3,
 // §10.6 curveType, §10.18 parametricCurveType, §10.31 XYZType).
 //
-// Only "matrix-shaper" RGB profiles are handled: three colorant tags
+// "Matrix-shaper" RGB profiles are handled here: three colorant tags
 // (rXYZ, gXYZ, bXYZ) and three tone curves (rTRC, gTRC, bTRC). That covers
 // the profiles cameras and phones embed (Display P3, Adobe RGB, ProPhoto,
-// sRGB itself). LUT-based, gray and CMYK profiles are ignored (the pixels are
-// then taken as sRGB, as before). Pixels are converted by linearising with
+// sRGB itself). Monochrome profiles use their grayTRC (kTRC). LUT-based CMYK
+// profiles are in icc_lut.go; LUT-based RGB and gray profiles are ignored
+// (the pixels are then taken as sRGB, as before). Pixels are converted by linearising with
 // the profile's curves, mapping through M = inverse(sRGB colorants) ×
 // (profile colorants) (both in the D50 PCS, so no extra adaptation), clipping
 // to the sRGB gamut and re-encoding with the sRGB curve.
@@ -29,8 +30,9 @@ var srgbD50 = [3][3]float64{
 
 // colorTransform converts 8-bit profile RGB to 8-bit sRGB.
 type colorTransform struct {
-	lin [3][256]float32 // per channel: code value -> linear light
-	m   [3][3]float32   // linear profile RGB -> linear sRGB
+	lin  [3][256]float32 // per channel: code value -> linear light
+	m    [3][3]float32   // linear profile RGB -> linear sRGB
+	gray bool            // from a gray profile: for gray images only
 }
 
 // iccCollector reassembles an ICC profile split across JPEG APP2 segments
@@ -73,21 +75,18 @@ func (c *iccCollector) profile() []byte {
 // nil when the profile is not one, is malformed, or is (close enough to)
 // sRGB already.
 func parseICC(p []byte) *colorTransform {
-	if len(p) < 132 || string(p[36:40]) != "acsp" || string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
+	if len(p) < 132 || string(p[36:40]) != "acsp" {
 		return nil
 	}
-	tags := map[string][]byte{}
-	n := binary.BigEndian.Uint32(p[128:132])
-	if uint64(n)*12+132 > uint64(len(p)) {
+	if string(p[16:20]) == "GRAY" {
+		return parseGrayICC(p)
+	}
+	if string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
 		return nil
 	}
-	for i := uint32(0); i < n; i++ {
-		e := p[132+12*i:]
-		off, size := uint64(binary.BigEndian.Uint32(e[4:8])), uint64(binary.BigEndian.Uint32(e[8:12]))
-		if off+size > uint64(len(p)) {
-			return nil
-		}
-		tags[string(e[0:4])] = p[off : off+size]
+	tags := iccTags(p)
+	if tags == nil {
+		return nil
 	}
 	var src [3][3]float64 // columns: r, g, b colorants
 	for c, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
@@ -135,6 +134,53 @@ func parseICC(p []byte) *colorTransform {
 	}
 	if identity && srgbCurves {
 		return nil // sRGB already: nothing to do
+	}
+	return &ct
+}
+
+// parseGrayICC returns the transform for a monochrome input profile's
+// grayTRC (ICC.1:2022 §F.2): the curve gives Y (PCS XYZ: connection =
+// grayTRC × D50 white) or L*/100 (PCS Lab), so grey v becomes the neutral sRGB
+// grey of that luminance. nil when it is sRGB's curve already or malformed.
+func parseGrayICC(p []byte) *colorTransform {
+	lab := string(p[20:24]) == "Lab "
+	if !lab && string(p[20:24]) != "XYZ " {
+		return nil
+	}
+	tags := iccTags(p)
+	if tags == nil {
+		return nil
+	}
+	f := parseCurve(tags["kTRC"])
+	if f == nil {
+		return nil
+	}
+	ct := colorTransform{gray: true}
+	for i := range 3 {
+		ct.m[i][i] = 1
+	}
+	same := true
+	for v := 0; v < 256; v++ {
+		x := float64(v) / 255
+		y := f(x)
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			return nil
+		}
+		y = min(max(y, 0), 1)
+		if lab { // L* = 100y → Y
+			if fy := (100*y + 16) / 116; fy > 6.0/29 {
+				y = fy * fy * fy
+			} else {
+				y = 3 * (6.0 / 29) * (6.0 / 29) * (fy - 4.0/29)
+			}
+		}
+		for c := range 3 {
+			ct.lin[c][v] = float32(y)
+		}
+		same = same && math.Abs(y-srgbToLinear(x)) < 0.002
+	}
+	if same {
+		return nil
 	}
 	return &ct
 }

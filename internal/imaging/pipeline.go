@@ -20,6 +20,7 @@ type job struct {
 	info Info
 	want image.Point     // size to resize to, in stored orientation
 	icc  *colorTransform // embedded profile to sRGB; nil when none or already sRGB
+	cmyk *cmykProfile    // embedded CMYK profile (icc_lut.go); nil when none or unusable
 	img  image.Image     // decoded, any colour model
 	out  *image.NRGBA
 	dst  io.Writer
@@ -38,6 +39,7 @@ var processSteps = []step{
 	checkLimitsStep,
 	planStep,
 	decodeStep,
+	cmykProfileStep,
 	resizeStep,
 	colorStep,
 	orientStep,
@@ -51,6 +53,7 @@ var decodeSteps = []step{
 	checkLimitsStep,
 	planFullSizeStep,
 	decodeStep,
+	cmykProfileStep,
 	resizeStep, // converts to NRGBA; want equals the decoded size
 	colorStep,
 	orientStep,
@@ -87,16 +90,35 @@ func probeStep(_ context.Context, j *job) error {
 	j.info = info
 	if profile != nil {
 		j.icc = parseICC(profile)
+		gray := info.ColorModel == ModelGray || info.ColorModel == ModelGrayAlpha
+		if j.icc != nil && j.icc.gray != gray {
+			j.icc = nil // a gray profile on a colour image or the reverse
+		}
+		if info.ColorModel == ModelCMYK || info.ColorModel == ModelYCCK {
+			j.icc, j.cmyk = nil, parseCMYKProfile(profile)
+		}
 	}
 	j.src = io.MultiReader(&rec, br)
 	return nil
 }
 
 // colorStep converts from the embedded ICC profile's RGB space (Display P3,
-// Adobe RGB, ...) to sRGB. It runs after resizing, on the small image.
+// Adobe RGB, ...) or gray tone curve to sRGB. It runs after resizing, on the
+// small image. (CMYK profiles apply before resizing: cmykProfileStep.)
 func colorStep(_ context.Context, j *job) error {
 	if j.icc != nil {
 		j.icc.apply(j.out.Pix)
+	}
+	return nil
+}
+
+// cmykProfileStep makes resizeStep convert a CMYK image with its embedded
+// profile (through a cached device-link grid) instead of the plain formula.
+// It runs before resizing: the profile maps ink, which does not survive the
+// plain conversion.
+func cmykProfileStep(_ context.Context, j *job) error {
+	if m, ok := j.img.(*image.CMYK); ok && j.cmyk != nil {
+		j.img = &profiledCMYK{CMYK: m, lut: j.cmyk.lut()}
 	}
 	return nil
 }

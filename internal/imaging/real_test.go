@@ -108,7 +108,8 @@ func BenchmarkProcessReal(b *testing.B) {
 }
 
 // TestRealICC checks that real embedded profiles are recognised: the sRGB
-// IEC61966-2.1 profile needs no conversion, a CMYK profile is ignored.
+// IEC61966-2.1 profile needs no conversion, a CMYK profile is left to the
+// LUT path (icc_lut.go), not the matrix/TRC one.
 func TestRealICC(t *testing.T) {
 	tests := []struct {
 		name string
@@ -125,6 +126,9 @@ func TestRealICC(t *testing.T) {
 			}
 			if parseICC(profile) != nil {
 				t.Fatal("profile would convert colours")
+			}
+			if cmyk := parseCMYKProfile(profile) != nil; cmyk != (info.ColorModel == ModelYCCK) {
+				t.Fatalf("CMYK LUT profile parsed: %v", cmyk)
 			}
 		})
 	}

@@ -9,25 +9,31 @@ import (
 	"sync/atomic"
 )
 
-// Separable Lanczos3 resampler.
+// Separable Lanczos3 resampler, streamed.
 //
-// Precision: source rows arrive as straight 8-bit RGBA (rowFunc), are
-// premultiplied into float32 in [0,255] (3 channels when the image is opaque,
-// 4 otherwise), filtered horizontally into a float32 intermediate of
-// dstW×srcH×channels, filtered vertically, un-premultiplied, rounded
-// to nearest and clamped to 8 bits. Weights are computed in float64 and
-// normalised to sum to 1 per output pixel, so flat areas and opaque alpha are
-// reproduced exactly. Every product is written float32(w*v) so the compiler
-// cannot fuse multiply-adds (Go spec, "Floating-point operators"): results are
-// the same on amd64 and arm64.
+// Precision: source rows arrive as straight 8-bit RGBA (rowFunc) or, for
+// opaque YCbCr, packed (packedRowFunc). Opaque images are filtered
+// horizontally in packed fixed point (see horizontalPacked) into 3 planar
+// float32 channels; images with alpha are premultiplied into 4 interleaved
+// float32 channels in [0,255] and filtered horizontally in float. Then rows
+// are filtered
+// vertically, un-premultiplied, rounded to nearest and clamped to 8 bits.
+// Weights are computed in float64 and normalised to sum to 1 per output
+// pixel, so flat areas and opaque alpha are reproduced exactly. Every product
+// is written float32(w*v) so the compiler cannot fuse multiply-adds (Go spec,
+// "Floating-point operators"): results are the same on amd64 and arm64.
 //
 // Edges: taps that fall outside the image are dropped and the remaining
 // weights renormalised (the Pillow/libvips "clamp window" rule), so no
 // border colour leaks in.
 //
-// Work is split into bands of rows handed out to at most GOMAXPROCS
-// goroutines; each output row is computed by exactly one goroutine from the
-// same inputs, so the result does not depend on scheduling.
+// Memory: there is no full-height intermediate. Output rows are split into
+// bands; a worker filters the source rows its band needs horizontally into a
+// small ring (as many rows as the widest vertical window) and emits each
+// output row as soon as its window is complete. Neighbouring bands recompute
+// the few source rows they share. Each intermediate row is a pure function of
+// its source row and each output row sums the same rows in the same order,
+// so the result does not depend on GOMAXPROCS or scheduling.
 
 const lanczosA = 3
 
@@ -88,26 +94,31 @@ func newKernel(in, out int) kernel {
 	return k
 }
 
-// bandRows is the number of rows a worker takes at a time.
-const bandRows = 16
+// minBandRows and maxBandRows bound the output rows a worker takes at a time.
+// Larger bands recompute fewer shared source rows; smaller ones balance load.
+const (
+	minBandRows = 8
+	maxBandRows = 128
+)
 
-// parallelRows calls fn(y0, y1) for disjoint bands covering [0, rows) on at
-// most GOMAXPROCS goroutines, checking ctx between bands. It returns ctx's error
-// if the context was cancelled.
-func parallelRows(ctx context.Context, rows int, fn func(y0, y1 int)) error {
-	workers := min(runtime.GOMAXPROCS(0), (rows+bandRows-1)/bandRows)
+// parallelBands calls fn(y0, y1) for disjoint bands of bh rows covering
+// [0, rows) on at most GOMAXPROCS goroutines, checking ctx between bands.
+// fn receives the worker's index so it can reuse per-worker buffers. It
+// returns ctx's error if the context was cancelled.
+func parallelBands(ctx context.Context, rows, bh int, fn func(w, y0, y1 int)) error {
+	workers := max(min(runtime.GOMAXPROCS(0), (rows+bh-1)/bh), 1)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < max(workers, 1); w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				y0 := int(next.Add(bandRows)) - bandRows
+				y0 := int(next.Add(int64(bh))) - bh
 				if y0 >= rows {
 					return
 				}
-				fn(y0, min(y0+bandRows, rows))
+				fn(w, y0, min(y0+bh, rows))
 			}
 		}()
 	}
@@ -115,62 +126,112 @@ func parallelRows(ctx context.Context, rows int, fn func(y0, y1 int)) error {
 	return ctx.Err()
 }
 
+// parallelRows calls fn(y0, y1) for disjoint bands of 16 rows covering
+// [0, rows) on at most GOMAXPROCS goroutines (see parallelBands).
+func parallelRows(ctx context.Context, rows int, fn func(y0, y1 int)) error {
+	return parallelBands(ctx, rows, 16, func(_, y0, y1 int) { fn(y0, y1) })
+}
+
+// ringRows returns how many intermediate rows a worker must keep so that,
+// computing source rows in increasing order up to the end of each output
+// row's window, the whole window is still held.
+func ringRows(k *kernel) int {
+	r, end := 1, 0
+	for i := range k.start {
+		end = max(end, k.start[i]+k.n[i])
+		r = max(r, end-k.start[i])
+	}
+	return r
+}
+
+// packedRowFunc writes row y of an opaque image into dst (len width) as
+// 8-bit R, G and B packed into the 21-bit lanes of a uint64 (see packRGB).
+type packedRowFunc func(y int, dst []uint64)
+
 // resample converts and resizes a sw×sh image read through rows to dw×dh.
 // opaque selects a 3-channel path (no alpha work) for images known to be
 // fully opaque; the output alpha is then 255.
 //
-// rows3, if not nil, is a faster source of opaque rows as 3-channel floats.
-func resample(ctx context.Context, rows rowFunc, rows3 floatRowFunc, sw, sh, dw, dh int, opaque bool) (*image.NRGBA, error) {
+// rows3, if not nil, is a faster source of opaque rows, already packed.
+func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw, dh int, opaque bool) (*image.NRGBA, error) {
 	nc := 4
 	if opaque {
 		nc = 3
 	}
 	kx, ky := newKernel(sw, dw), newKernel(sh, dh)
-	// Horizontal pass output, premultiplied; only the source rows some output
-	// row reads are converted and stored (all of them when downscaling).
-	yLo, yHi := ky.start[0], ky.start[dh-1]+ky.n[dh-1]
-	tmp := make([]float32, dw*(yHi-yLo)*nc)
-	stride := dw * nc
-
-	err := parallelRows(ctx, yHi-yLo, func(r0, r1 int) {
-		line := make([]uint8, 4*sw)
-		fl := make([]float32, nc*sw)
-		for r := r0; r < r1; r++ {
-			out := tmp[r*stride : (r+1)*stride]
-			if opaque && rows3 != nil {
-				rows3(yLo+r, fl)
-				horizontal3(out, fl, &kx)
-				continue
-			}
-			rows(yLo+r, line)
-			if opaque {
-				for i, j := 0, 0; j < len(fl); i, j = i+4, j+3 {
-					fl[j], fl[j+1], fl[j+2] = float32(line[i]), float32(line[i+1]), float32(line[i+2])
-				}
-				horizontal3(out, fl, &kx)
-			} else {
-				premultiply(fl, line)
-				horizontal4(out, fl, &kx)
-			}
-		}
-	})
-	if err != nil {
-		return nil, err
+	var fx fixedKernel
+	if opaque {
+		fx = newFixedKernel(&kx, sw)
 	}
+	ring := ringRows(&ky)
+	stride := dw * nc // one intermediate row
 
-	// Vertical pass over output rows.
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	bh := min(max((dh+6*workers-1)/(6*workers), minBandRows), maxBandRows)
+	type scratch struct {
+		ring []float32 // ring × stride
+		line []uint8   // 4 × sw
+		fl   []float32 // 4 × sw (alpha path)
+		px   []uint64  // sw (opaque path)
+		acc  []float32 // stride
+	}
+	scr := make([]*scratch, workers)
+
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
-	err = parallelRows(ctx, dh, func(y0, y1 int) {
-		acc := make([]float32, stride)
+	err := parallelBands(ctx, dh, bh, func(w, y0, y1 int) {
+		s := scr[w]
+		if s == nil {
+			s = &scratch{
+				ring: make([]float32, ring*stride),
+				line: make([]uint8, 4*sw),
+				fl:   make([]float32, 4*sw),
+				px:   make([]uint64, sw),
+				acc:  make([]float32, stride),
+			}
+			scr[w] = s
+		}
+		// hrow filters source row sy horizontally into its ring slot.
+		hrow := func(sy int) {
+			out := s.ring[(sy%ring)*stride : (sy%ring+1)*stride]
+			if opaque {
+				if rows3 != nil {
+					rows3(sy, s.px)
+				} else {
+					rows(sy, s.line)
+					packRow(s.px, s.line)
+				}
+				horizontalPacked(out, s.px, &fx)
+				return
+			}
+			rows(sy, s.line)
+			premultiply(s.fl, s.line)
+			horizontal4(out, s.fl, &kx)
+		}
+		next := ky.start[y0] // next source row to filter
 		for y := y0; y < y1; y++ {
-			clear(acc)
-			ws := ky.w[y*ky.stride : y*ky.stride+ky.n[y]]
-			for k, wk := range ws {
-				sy := ky.start[y] + k - yLo
-				src := tmp[sy*stride : (sy+1)*stride]
-				src = src[:len(acc)]
-				for i, v := range src {
-					acc[i] += float32(wk * v)
+			lo, n := ky.start[y], ky.n[y]
+			next = max(next, lo)
+			for ; next < lo+n; next++ {
+				hrow(next)
+			}
+			ws := ky.w[y*ky.stride : y*ky.stride+n]
+			acc := s.acc
+			k := 0
+			for ; k+1 < len(ws); k += 2 {
+				a := s.ring[((lo+k)%ring)*stride:]
+				b := s.ring[((lo+k+1)%ring)*stride:]
+				if k == 0 {
+					vertical2Set(acc, a[:len(acc)], b[:len(acc)], ws[0], ws[1])
+				} else {
+					vertical2(acc, a[:len(acc)], b[:len(acc)], ws[k], ws[k+1])
+				}
+			}
+			if k < len(ws) {
+				a := s.ring[((lo+k)%ring)*stride:]
+				if k == 0 {
+					vertical1Set(acc, a[:len(acc)], ws[0])
+				} else {
+					vertical1(acc, a[:len(acc)], ws[k])
 				}
 			}
 			storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*dw], acc, opaque)
@@ -182,21 +243,150 @@ func resample(ctx context.Context, rows rowFunc, rows3 floatRowFunc, sw, sh, dw,
 	return dst, nil
 }
 
-// horizontal3 filters one row of 3-channel samples.
-func horizontal3(out, fl []float32, k *kernel) {
-	for x := 0; x < len(out)/3; x++ {
-		ws := k.w[x*k.stride : x*k.stride+k.n[x]]
-		src := fl[k.start[x]*3:]
-		src = src[:len(ws)*3]
-		var r, g, b float32
-		for i, wk := range ws {
-			p := src[3*i : 3*i+3 : 3*i+3]
-			r += float32(wk * p[0])
-			g += float32(wk * p[1])
-			b += float32(wk * p[2])
+// vertical2Set sets acc = w0·a + w1·b, summed in that order (the same as
+// accumulating from zero).
+func vertical2Set(acc, a, b []float32, w0, w1 float32) {
+	a, b = a[:len(acc)], b[:len(acc)]
+	for i := range acc {
+		acc[i] = float32(w0*a[i]) + float32(w1*b[i])
+	}
+}
+
+// vertical2 adds w0·a then w1·b to acc.
+func vertical2(acc, a, b []float32, w0, w1 float32) {
+	a, b = a[:len(acc)], b[:len(acc)]
+	for i := range acc {
+		acc[i] = acc[i] + float32(w0*a[i]) + float32(w1*b[i])
+	}
+}
+
+func vertical1Set(acc, a []float32, w0 float32) {
+	a = a[:len(acc)]
+	for i := range acc {
+		acc[i] = float32(w0 * a[i])
+	}
+}
+
+func vertical1(acc, a []float32, w0 float32) {
+	a = a[:len(acc)]
+	for i := range acc {
+		acc[i] += float32(w0 * a[i])
+	}
+}
+
+// Packed fixed-point horizontal pass (opaque images).
+//
+// A pixel's 8-bit R, G and B sit in bits 0-20, 21-41 and 42-63 of a uint64.
+// Multiplying the packed word by an integer weight and summing in wrapping
+// 64-bit arithmetic computes all three channel sums at once (the map is
+// linear modulo 2^64); each lane is then recovered by sign-extending its low
+// bits and subtracting it from the word. This is exact as long as every
+// channel sum fits a signed 21-bit lane, which newFixedKernel guarantees by
+// its choice of precision.
+//
+// Precision: input 8-bit integers; weights in Q(q), q <= 11, rounded from
+// the float64 weights with the rounding remainder put on the largest tap so
+// that each output pixel's weights sum to exactly 1<<q (flat areas stay
+// exact); output float32 = sum / 2^q, exact. Rounding the weights moves an
+// output value by at most 255·n·2^-(q+1) (~0.4 at n=13, q=11; typically
+// <0.05), on top of the float pass below.
+
+// packRGB packs 8-bit r, g, b into the three lanes of a uint64.
+func packRGB(r, g, b uint8) uint64 { return uint64(r) | uint64(g)<<21 | uint64(b)<<42 }
+
+// packRow packs a row of 8-bit RGBA, dropping alpha.
+func packRow(dst []uint64, src []uint8) {
+	src = src[:4*len(dst)]
+	for x := range dst {
+		p := src[4*x : 4*x+3 : 4*x+3]
+		dst[x] = packRGB(p[0], p[1], p[2])
+	}
+}
+
+// fixedKernel is a kernel's weights in Q(q) as wrapping uint64 multipliers,
+// with every output pixel given the same tap count n (windows cut by an
+// image edge are shifted inwards and padded with zero weights) so the inner
+// loop has no per-pixel bookkeeping: output x reads px[start[x]:start[x]+n]
+// with weights w[x*n : x*n+n].
+type fixedKernel struct {
+	w     []uint64
+	start []int
+	n     int
+	inv   float32 // 2^-q
+}
+
+func newFixedKernel(k *kernel, in int) fixedKernel {
+	q := 11
+	for ; q > 4; q-- { // keep 255·Σ|w|·2^q (plus rounding) below 2^20
+		worst := 0.0
+		for i := range k.start {
+			var sum float64
+			for _, v := range k.w[i*k.stride : i*k.stride+k.n[i]] {
+				sum += math.Abs(float64(v)) + 1/float64(int(1)<<q)
+			}
+			worst = max(worst, sum)
 		}
-		o := out[3*x : 3*x+3 : 3*x+3]
-		o[0], o[1], o[2] = r, g, b
+		if 255*worst*float64(int(1)<<q) < 1<<20-1024 {
+			break
+		}
+	}
+	n := 0
+	for _, v := range k.n {
+		n = max(n, v)
+	}
+	if n4 := (n + 3) &^ 3; n4 <= in {
+		n = n4 // lets horizontalPacked unroll by four
+	}
+	n = min(n, in)
+	one := int64(1) << q
+	f := fixedKernel{w: make([]uint64, len(k.start)*n), start: make([]int, len(k.start)), n: n, inv: float32(1 / float64(one))}
+	for i := range k.start {
+		ws := k.w[i*k.stride : i*k.stride+k.n[i]]
+		s := min(k.start[i], in-n) // shift a short window inwards
+		f.start[i] = s
+		off := k.start[i] - s
+		var sum int64
+		big := 0
+		for j, v := range ws {
+			iv := int64(math.Round(float64(v) * float64(one)))
+			f.w[i*n+off+j] = uint64(iv)
+			sum += iv
+			if math.Abs(float64(v)) > math.Abs(float64(ws[big])) {
+				big = j
+			}
+		}
+		f.w[i*n+off+big] += uint64(one - sum)
+	}
+	return f
+}
+
+// horizontalPacked filters one row of packed pixels into out, which holds
+// the three output planes R, G, B of len(out)/3 each, as float32 in [0,255]
+// (plus ringing).
+func horizontalPacked(out []float32, px []uint64, f *fixedKernel) {
+	dw := len(out) / 3
+	or, og, ob := out[:dw], out[dw:2*dw], out[2*dw:3*dw]
+	inv, n, start := f.inv, f.n, f.start[:dw]
+	w := f.w[:dw*n]
+	for x, s := range start {
+		ws := w[x*n : x*n+n]
+		p := px[s:][:len(ws)]
+		var t uint64
+		if len(ws)%4 == 0 {
+			for len(ws) >= 4 && len(p) >= 4 {
+				t += ws[0]*p[0] + ws[1]*p[1] + ws[2]*p[2] + ws[3]*p[3]
+				ws, p = ws[4:], p[4:]
+			}
+		} else {
+			for i, wi := range ws {
+				t += wi * p[i]
+			}
+		}
+		r := int64(t<<43) >> 43
+		t2 := int64(t-uint64(r)) >> 21
+		g := (t2 << 43) >> 43
+		b := (t2 - g) >> 21
+		or[x], og[x], ob[x] = float32(r)*inv, float32(g)*inv, float32(b)*inv
 	}
 }
 
@@ -232,11 +422,15 @@ func premultiply(dst []float32, src []uint8) {
 }
 
 // storeRow un-premultiplies, rounds and clamps one row of float32 RGBA.
-// acc holds 3 channels when opaque, else 4.
+// acc holds 3 planes (R, G, B) when opaque, else interleaved RGBA.
 func storeRow(dst []uint8, acc []float32, opaque bool) {
 	if opaque {
-		for i, j := 0, 0; j+2 < len(acc); i, j = i+4, j+3 {
-			dst[i], dst[i+1], dst[i+2], dst[i+3] = clamp8(acc[j]), clamp8(acc[j+1]), clamp8(acc[j+2]), 255
+		dw := len(acc) / 3
+		r, g, b := acc[:dw], acc[dw:2*dw], acc[2*dw:3*dw]
+		dst = dst[:4*dw]
+		for x := range r {
+			d := dst[4*x : 4*x+4 : 4*x+4]
+			d[0], d[1], d[2], d[3] = clamp8(r[x]), clamp8(g[x]), clamp8(b[x]), 255
 		}
 		return
 	}

@@ -167,7 +167,7 @@ func TestFloatRowsMatch(t *testing.T) {
 			for i := range m.Cb {
 				m.Cb[i], m.Cr[i] = uint8(i*17), uint8(255-i*7)
 			}
-			a, err := resample(context.Background(), rowsOf(m), floatRowsOf(m), 67, 45, 30, 20, true)
+			a, err := resample(context.Background(), rowsOf(m), packedRowsOf(m), 67, 45, 30, 20, true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,178 @@
+package jpegenc
+
+import "math"
+
+// Forward DCT: the Arai–Agui–Nakajima (AAN) factorisation, 5 multiplies per
+// 1-D transform, in integer arithmetic. Its outputs carry a per-coefficient
+// scale (8·s[u]·s[v], s[0]=1, s[k]=√2·cos(kπ/16)) that is folded into the
+// quantiser reciprocals (quantRecip), so it costs nothing.
+//
+// Fixed-point formats (all arithmetic in int, i.e. 64-bit):
+//   - input: level-shifted samples, Q0 integers in [-128, 127];
+//   - the row pass shifts them left by fdctFracBits (Q6) before the butterflies;
+//   - constant multipliers are Q13 (aanC*), products are rounded back to Q6;
+//   - output: Q6 AAN-scaled coefficients, |x| < 2^23.
+//
+// Q6 (not fewer bits) matters: s[7]² ≈ 0.076, so one Q2 LSB of the u=v=7
+// output is 0.4 of a quality-100 quantiser step.
+//
+// quantRecip therefore divides by q·8·s[u]·s[v]·2^fdctFracBits.
+const (
+	fdctFracBits = 6
+	aanConstBits = 13
+
+	aanC0707 = 5793  // 0.707106781 · 2^13
+	aanC0382 = 3135  // 0.382683433 · 2^13
+	aanC0541 = 4433  // 0.541196100 · 2^13
+	aanC1306 = 10703 // 1.306562965 · 2^13
+
+	recipBits = 32 // quantRecip values are Q32 reciprocals
+)
+
+func mulC(x, c int) int { return (x*c + 1<<(aanConstBits-1)) >> aanConstBits }
+
+// aanScale[k] = √2·cos(kπ/16) for k>0, 1 for k=0.
+var aanScale = func() (s [8]float64) {
+	s[0] = 1
+	for k := 1; k < 8; k++ {
+		s[k] = math.Sqrt2 * math.Cos(float64(k)*math.Pi/16)
+	}
+	return s
+}()
+
+// quantRecip returns, in zig-zag order, round(2^32 / (q·8·s[u]·s[v]·2^6))
+// for the natural-order table q.
+func quantRecip(q *[64]uint8) (r [64]uint64) {
+	for k := 0; k < 64; k++ {
+		n := int(zigzag[k])
+		d := float64(q[n]) * 8 * aanScale[n>>3] * aanScale[n&7] * (1 << fdctFracBits)
+		r[k] = uint64(math.Round(math.Exp2(recipBits) / d))
+	}
+	return r
+}
+
+// fdctQuant transforms the 8×8 block of Q0 level-shifted samples at src
+// (row stride `stride`), quantises it with recip (zig-zag order, Q32) and
+// writes the result in zig-zag order to dst. It returns a mask with bit k set
+// when dst[k] != 0 for k ≥ 1 (bit 0 is never set). Quantisation rounds half
+// away from zero; AC is clamped to ±1023 and DC to [-1024, 1023] so every
+// value fits the baseline categories (DC ≤ 11, AC ≤ 10).
+func fdctQuant(src []int16, stride int, recip *[64]uint64, dst *[64]int16) uint64 {
+	var ws [64]int
+	fdct(src, stride, &ws)
+	return quantize(&ws, recip, dst)
+}
+
+// fdct computes the AAN-scaled Q6 coefficients of the Q0 block at src into
+// ws (natural order): ws[v*8+u] = 8·s[u]·s[v]·2^6 · F(u,v), where F is the
+// T.81 A.3.3 FDCT.
+func fdct(src []int16, stride int, ws *[64]int) {
+	// Pass 1: rows, Q0 -> Q6. The butterflies of aan1D, written out here
+	// (and in pass 2) because the call does not inline.
+	for y := 0; y < 8; y++ {
+		s := src[y*stride : y*stride+8 : y*stride+8]
+		d0, d1, d2, d3 := int(s[0]), int(s[1]), int(s[2]), int(s[3])
+		d4, d5, d6, d7 := int(s[4]), int(s[5]), int(s[6]), int(s[7])
+		t0, t7 := (d0+d7)<<fdctFracBits, (d0-d7)<<fdctFracBits
+		t1, t6 := (d1+d6)<<fdctFracBits, (d1-d6)<<fdctFracBits
+		t2, t5 := (d2+d5)<<fdctFracBits, (d2-d5)<<fdctFracBits
+		t3, t4 := (d3+d4)<<fdctFracBits, (d3-d4)<<fdctFracBits
+		o := ws[y*8 : y*8+8 : y*8+8]
+		t10, t13 := t0+t3, t0-t3
+		t11, t12 := t1+t2, t1-t2
+		o[0] = t10 + t11
+		o[4] = t10 - t11
+		z1 := mulC(t12+t13, aanC0707)
+		o[2] = t13 + z1
+		o[6] = t13 - z1
+		a, b, c := t4+t5, t5+t6, t6+t7
+		z5 := mulC(a-c, aanC0382)
+		z2 := mulC(a, aanC0541) + z5
+		z4 := mulC(c, aanC1306) + z5
+		z3 := mulC(b, aanC0707)
+		z11, z13 := t7+z3, t7-z3
+		o[5] = z13 + z2
+		o[3] = z13 - z2
+		o[1] = z11 + z4
+		o[7] = z11 - z4
+	}
+	// Pass 2: columns, Q6 -> Q6.
+	for x := 0; x < 8; x++ {
+		d0, d1, d2, d3 := ws[x], ws[8+x], ws[16+x], ws[24+x]
+		d4, d5, d6, d7 := ws[32+x], ws[40+x], ws[48+x], ws[56+x]
+		t0, t7 := d0+d7, d0-d7
+		t1, t6 := d1+d6, d1-d6
+		t2, t5 := d2+d5, d2-d5
+		t3, t4 := d3+d4, d3-d4
+		t10, t13 := t0+t3, t0-t3
+		t11, t12 := t1+t2, t1-t2
+		ws[x] = t10 + t11
+		ws[32+x] = t10 - t11
+		z1 := mulC(t12+t13, aanC0707)
+		ws[16+x] = t13 + z1
+		ws[48+x] = t13 - z1
+		a, b, c := t4+t5, t5+t6, t6+t7
+		z5 := mulC(a-c, aanC0382)
+		z2 := mulC(a, aanC0541) + z5
+		z4 := mulC(c, aanC1306) + z5
+		z3 := mulC(b, aanC0707)
+		z11, z13 := t7+z3, t7-z3
+		ws[40+x] = z13 + z2
+		ws[24+x] = z13 - z2
+		ws[8+x] = z11 + z4
+		ws[56+x] = z11 - z4
+	}
+}
+
+// quantize divides the fdct output by the quantiser (multiplying by its Q32
+// reciprocal, rounding half up on the magnitude) into zig-zag order. It is
+// branch-free per coefficient: sign via x>>63, non-zero bit via (v|-v)>>63.
+func quantize(ws *[64]int, recip *[64]uint64, dst *[64]int16) uint64 {
+	// DC: clamp to [-1024, 1023] so a DC difference fits category 11.
+	x := ws[0]
+	sg := x >> 63
+	v := int((uint64((x^sg)-sg)*recip[0] + 1<<(recipBits-1)) >> recipBits)
+	v = (v ^ sg) - sg
+	dst[0] = int16(min(max(v, -1024), 1023))
+	var mask uint64
+	for k := 1; k < 64; k++ {
+		x := ws[zigzag[k]&63]
+		sg := x >> 63
+		m := (uint64((x^sg)-sg)*recip[k] + 1<<(recipBits-1)) >> recipBits
+		v := int(min(m, 1023)) // AC category ≤ 10
+		v = (v ^ sg) - sg
+		mask |= uint64(v|-v) >> 63 << uint(k)
+		dst[k] = int16(v)
+	}
+	return mask
+}
+
+// aan1D is one AAN butterfly network (the reference form of the code
+// written out in fdct; TestAAN1D checks they agree) after the first stage: t0..t3 are
+// d0+d7, d1+d6, d2+d5, d3+d4 and t4..t7 are d3-d4, d2-d5, d1-d6, d0-d7.
+// Outputs are the AAN-scaled coefficients 0..7 in the input's Q format.
+func aan1D(o []int, t0, t1, t2, t3, t4, t5, t6, t7 int) {
+	_ = o[7]
+	// Even part.
+	t10, t13 := t0+t3, t0-t3
+	t11, t12 := t1+t2, t1-t2
+	o[0] = t10 + t11
+	o[4] = t10 - t11
+	z1 := mulC(t12+t13, aanC0707)
+	o[2] = t13 + z1
+	o[6] = t13 - z1
+	// Odd part.
+	a := t4 + t5
+	b := t5 + t6
+	c := t6 + t7
+	z5 := mulC(a-c, aanC0382)
+	z2 := mulC(a, aanC0541) + z5
+	z4 := mulC(c, aanC1306) + z5
+	z3 := mulC(b, aanC0707)
+	z11 := t7 + z3
+	z13 := t7 - z3
+	o[5] = z13 + z2
+	o[3] = z13 - z2
+	o[1] = z11 + z4
+	o[7] = z11 - z4
+}
