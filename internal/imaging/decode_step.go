@@ -28,7 +28,8 @@ func decodeStep(ctx context.Context, j *job) error {
 }
 
 // resizeStep converts the decoded image to 8-bit straight sRGB and resizes it
-// to j.want with Lanczos3 when the sizes differ.
+// to j.want with Lanczos3 when the sizes differ; a resize also applies the
+// EXIF orientation as it stores the rows (orientStep then has nothing to do).
 func resizeStep(ctx context.Context, j *job) error {
 	b := j.img.Bounds()
 	if b.Dx() == j.want.X && b.Dy() == j.want.Y {
@@ -43,16 +44,20 @@ func resizeStep(ctx context.Context, j *job) error {
 	if o, ok := j.img.(interface{ Opaque() bool }); ok {
 		opaque = o.Opaque()
 	}
-	out, err := resample(ctx, rowsOf(j.img), packedRowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque)
+	out, err := resampleOriented(ctx, rowsOf(j.img), packedRowsOf(j.img), b.Dx(), b.Dy(), j.want.X, j.want.Y, opaque, j.info.Orientation)
 	if err != nil {
 		return err
 	}
-	j.img, j.out = nil, out
+	j.img, j.out, j.oriented = nil, out, true
 	return nil
 }
 
-// orientStep applies the EXIF orientation to the (already resized) image.
+// orientStep applies the EXIF orientation to the (already resized) image,
+// unless resizeStep already did.
 func orientStep(_ context.Context, j *job) error {
+	if j.oriented {
+		return nil
+	}
 	j.out = orient(j.out, j.info.Orientation)
 	return nil
 }

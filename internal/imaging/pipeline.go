@@ -25,6 +25,8 @@ type job struct {
 	out  *image.NRGBA
 	dst  io.Writer
 	res  Output
+
+	oriented bool // resizeStep already applied info.Orientation to out
 }
 
 // step is one stage of the pipeline.

@@ -154,6 +154,17 @@ type packedRowFunc func(y int, dst []uint64)
 //
 // rows3, if not nil, is a faster source of opaque rows, already packed.
 func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw, dh int, opaque bool) (*image.NRGBA, error) {
+	return resampleOriented(ctx, rows, rows3, sw, sh, dw, dh, opaque, 1)
+}
+
+// resampleOriented is resample followed by orient(·, o), with the
+// orientation folded into the store of each output row: the result is the
+// dw×dh stored-orientation image as displayed (dh×dw when o swaps axes),
+// byte-identical to orient(resample(...), o) without the extra copy.
+func resampleOriented(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw, dh int, opaque bool, o int) (*image.NRGBA, error) {
+	if o < 2 || o > 8 {
+		o = 1
+	}
 	nc := 4
 	if opaque {
 		nc = 3
@@ -174,10 +185,15 @@ func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw
 		fl   []float32 // 4 × sw (alpha path)
 		px   []uint64  // sw (opaque path)
 		acc  []float32 // stride
+		row  []uint8   // tileRows × 4 × dw, output rows before orienting
 	}
 	scr := make([]*scratch, workers)
 
-	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	ow, oh := dw, dh
+	if swapsAxes(o) {
+		ow, oh = dh, dw
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, ow, oh))
 	err := parallelBands(ctx, dh, bh, func(w, y0, y1 int) {
 		s := scr[w]
 		if s == nil {
@@ -187,6 +203,7 @@ func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw
 				fl:   make([]float32, 4*sw),
 				px:   make([]uint64, sw),
 				acc:  make([]float32, stride),
+				row:  make([]uint8, tileRows*4*dw),
 			}
 			scr[w] = s
 		}
@@ -216,25 +233,34 @@ func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw
 			}
 			ws := ky.w[y*ky.stride : y*ky.stride+n]
 			acc := s.acc
+			row := func(k int) []float32 { return s.ring[((lo+k)%ring)*stride:][:len(acc)] }
 			k := 0
-			for ; k+1 < len(ws); k += 2 {
-				a := s.ring[((lo+k)%ring)*stride:]
-				b := s.ring[((lo+k+1)%ring)*stride:]
+			for ; k+3 < len(ws); k += 4 {
 				if k == 0 {
-					vertical2Set(acc, a[:len(acc)], b[:len(acc)], ws[0], ws[1])
+					vertical4Set(acc, row(0), row(1), row(2), row(3), ws[0], ws[1], ws[2], ws[3])
 				} else {
-					vertical2(acc, a[:len(acc)], b[:len(acc)], ws[k], ws[k+1])
+					vertical4(acc, row(k), row(k+1), row(k+2), row(k+3), ws[k], ws[k+1], ws[k+2], ws[k+3])
 				}
 			}
-			if k < len(ws) {
-				a := s.ring[((lo+k)%ring)*stride:]
+			for ; k < len(ws); k++ {
 				if k == 0 {
-					vertical1Set(acc, a[:len(acc)], ws[0])
+					vertical1Set(acc, row(0), ws[0])
 				} else {
-					vertical1(acc, a[:len(acc)], ws[k])
+					vertical1(acc, row(k), ws[k])
 				}
 			}
-			storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*dw], acc, opaque)
+			if o == 1 {
+				storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*dw], acc, opaque)
+				continue
+			}
+			// Orientations that swap axes write stored rows as display
+			// columns; collecting tileRows rows first turns that into
+			// runs of tileRows adjacent pixels.
+			t := (y - y0) % tileRows
+			storeRow(s.row[t*4*dw:(t+1)*4*dw], acc, opaque)
+			if t == tileRows-1 || y == y1-1 {
+				placeRows(dst, s.row[:(t+1)*4*dw], y-t, dw, dh, o)
+			}
 		}
 	})
 	if err != nil {
@@ -243,20 +269,20 @@ func resample(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw, sh, dw
 	return dst, nil
 }
 
-// vertical2Set sets acc = w0·a + w1·b, summed in that order (the same as
-// accumulating from zero).
-func vertical2Set(acc, a, b []float32, w0, w1 float32) {
-	a, b = a[:len(acc)], b[:len(acc)]
+// vertical4Set sets acc = w0·a + w1·b + w2·c + w3·d, summed left to right
+// (the same as accumulating from zero, one row at a time).
+func vertical4Set(acc, a, b, c, d []float32, w0, w1, w2, w3 float32) {
+	a, b, c, d = a[:len(acc)], b[:len(acc)], c[:len(acc)], d[:len(acc)]
 	for i := range acc {
-		acc[i] = float32(w0*a[i]) + float32(w1*b[i])
+		acc[i] = float32(w0*a[i]) + float32(w1*b[i]) + float32(w2*c[i]) + float32(w3*d[i])
 	}
 }
 
-// vertical2 adds w0·a then w1·b to acc.
-func vertical2(acc, a, b []float32, w0, w1 float32) {
-	a, b = a[:len(acc)], b[:len(acc)]
+// vertical4 adds w0·a, w1·b, w2·c, w3·d to acc in that order.
+func vertical4(acc, a, b, c, d []float32, w0, w1, w2, w3 float32) {
+	a, b, c, d = a[:len(acc)], b[:len(acc)], c[:len(acc)], d[:len(acc)]
 	for i := range acc {
-		acc[i] = acc[i] + float32(w0*a[i]) + float32(w1*b[i])
+		acc[i] = acc[i] + float32(w0*a[i]) + float32(w1*b[i]) + float32(w2*c[i]) + float32(w3*d[i])
 	}
 }
 
@@ -418,6 +444,52 @@ func premultiply(dst []float32, src []uint8) {
 		dst[i+1] = float32(float32(src[i+1]) * f)
 		dst[i+2] = float32(float32(src[i+2]) * f)
 		dst[i+3] = a
+	}
+}
+
+// tileRows is how many output rows are oriented together.
+const tileRows = 16
+
+// placeRows writes rows y0, y0+1, ... of a w×h stored-orientation image,
+// held consecutively in rows (4·w bytes each), into dst, the image as
+// displayed under EXIF orientation o (see orient for the mapping).
+func placeRows(dst *image.NRGBA, rows []uint8, y0, w, h, o int) {
+	n := len(rows) / (4 * w)
+	ds, pix := dst.Stride, dst.Pix
+	if !swapsAxes(o) { // 2, 3, 4: each row stays a row, maybe mirrored
+		for t := 0; t < n; t++ {
+			y := y0 + t
+			if o != 2 {
+				y = h - 1 - y
+			}
+			row := rows[t*4*w : (t+1)*4*w]
+			d := pix[y*ds : y*ds+4*w]
+			if o == 4 {
+				copy(d, row)
+				continue
+			}
+			for x := 0; x < w; x++ {
+				copy(d[4*(w-1-x):4*(w-1-x)+4:4*(w-1-x)+4], row[4*x:4*x+4:4*x+4])
+			}
+		}
+		return
+	}
+	// 5..8: stored (x, y) goes to display row x (5, 6) or w-1-x (7, 8),
+	// column y (5, 8) or h-1-y (6, 7).
+	colStep, col0 := 4, 4*y0
+	if o == 6 || o == 7 {
+		colStep, col0 = -4, 4*(h-1-y0)
+	}
+	for x := 0; x < w; x++ {
+		dy := x
+		if o == 7 || o == 8 {
+			dy = w - 1 - x
+		}
+		off := dy*ds + col0
+		for t := 0; t < n; t++ {
+			copy(pix[off:off+4:off+4], rows[t*4*w+4*x:t*4*w+4*x+4])
+			off += colStep
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package imaging
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // BenchmarkHorizontal times one horizontal pass over a 4032-px row to 2048.
 func BenchmarkHorizontal(b *testing.B) {
@@ -15,4 +18,34 @@ func BenchmarkHorizontal(b *testing.B) {
 	for b.Loop() {
 		horizontalPacked(out, px, &fx)
 	}
+}
+
+// BenchmarkOrient6 times the separate orientation copy of a 2048×1536 result.
+func BenchmarkOrient6(b *testing.B) {
+	m := noise(2048, 1536, false, 3)
+	for b.Loop() {
+		orient(m, 6)
+	}
+}
+
+// BenchmarkResizeOrient6 times a 4000×3000 → 2048×1536 resize with
+// orientation 6, folded (resampleOriented) and as a separate copy.
+func BenchmarkResizeOrient6(b *testing.B) {
+	src := noise(4000, 3000, false, 9)
+	b.Run("folded", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := resampleOriented(context.Background(), rowsOf(src), nil, 4000, 3000, 2048, 1536, true, 6); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("separate", func(b *testing.B) {
+		for b.Loop() {
+			m, err := resample(context.Background(), rowsOf(src), nil, 4000, 3000, 2048, 1536, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			orient(m, 6)
+		}
+	})
 }

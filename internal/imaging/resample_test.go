@@ -181,3 +181,26 @@ func TestFloatRowsMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestResampleOrientedMatches checks that folding the orientation into the
+// row store gives exactly orient(resample(...)), for every EXIF value, both
+// channel paths.
+func TestResampleOrientedMatches(t *testing.T) {
+	for _, alpha := range []bool{false, true} {
+		src := noise(53, 37, alpha, 5)
+		want, err := resample(context.Background(), rowsOf(src), nil, 53, 37, 21, 15, !alpha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for o := 1; o <= 8; o++ {
+			got, err := resampleOriented(context.Background(), rowsOf(src), nil, 53, 37, 21, 15, !alpha, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := orient(want, o)
+			if got.Rect != w.Rect || !bytes.Equal(got.Pix, w.Pix) {
+				t.Fatalf("alpha=%v orientation %d: folded result differs from orient()", alpha, o)
+			}
+		}
+	}
+}

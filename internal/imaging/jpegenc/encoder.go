@@ -258,7 +258,7 @@ func (e *encoder) encode(w io.Writer) error {
 	hdr := e.header()
 	size := len(hdr) + 2 + 2*nb
 	for _, b := range bands {
-		size += len(b.out.buf)
+		size += b.out.pos
 	}
 	out := make([]byte, 0, size)
 	out = append(out, hdr...)
@@ -266,7 +266,7 @@ func (e *encoder) encode(w io.Writer) error {
 		if i > 0 {
 			out = append(out, 0xFF, byte(0xD0+(i-1)%8))
 		}
-		out = append(out, b.out.buf...)
+		out = append(out, b.out.bytes()...)
 	}
 	out = append(out, 0xFF, 0xD9)
 	_, err := w.Write(out)

@@ -128,7 +128,7 @@ func TestFDCTFloat(t *testing.T) {
 				src[i] = int16(min(127, (i&7)*16+(i>>3)*14-128+r.IntN(4)))
 			}
 		}
-		var ws [64]int
+		var ws [64]int64
 		fdct(src, 8, &ws)
 		for v := 0; v < 8; v++ {
 			for u := 0; u < 8; u++ {
@@ -437,15 +437,15 @@ func TestAAN1D(t *testing.T) {
 		for i := range src {
 			src[i] = int16(r.IntN(256) - 128)
 		}
-		var ws, ref [64]int
+		var ws, ref [64]int64
 		fdct(src, 8, &ws)
 		for y := 0; y < 8; y++ {
-			d := func(i int) int { return int(src[y*8+i]) << fdctFracBits }
+			d := func(i int) int64 { return int64(src[y*8+i]) << fdctFracBits }
 			aan1D(ref[y*8:y*8+8], d(0)+d(7), d(1)+d(6), d(2)+d(5), d(3)+d(4), d(3)-d(4), d(2)-d(5), d(1)-d(6), d(0)-d(7))
 		}
-		var col [8]int
+		var col [8]int64
 		for x := 0; x < 8; x++ {
-			d := func(i int) int { return ref[i*8+x] }
+			d := func(i int) int64 { return ref[i*8+x] }
 			aan1D(col[:], d(0)+d(7), d(1)+d(6), d(2)+d(5), d(3)+d(4), d(3)-d(4), d(2)-d(5), d(1)-d(6), d(0)-d(7))
 			for y := range col {
 				ref[y*8+x] = col[y]
@@ -454,5 +454,24 @@ func TestAAN1D(t *testing.T) {
 		if ws != ref {
 			t.Fatalf("fdct differs from aan1D reference")
 		}
+	}
+}
+
+func TestZigzag(t *testing.T) {
+	want := [...]uint8{0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5}
+	for k, n := range want {
+		if zigzag[k] != n {
+			t.Fatalf("zigzag[%d] = %d, want %d", k, zigzag[k], n)
+		}
+	}
+	seen := map[uint8]bool{}
+	for k, n := range zigzag {
+		seen[n] = true
+		if unzigzag[n] != uint8(k) {
+			t.Fatalf("unzigzag[%d] = %d, want %d", n, unzigzag[n], k)
+		}
+	}
+	if len(seen) != 64 || zigzag[63] != 63 {
+		t.Fatal("zigzag is not a permutation ending at 63")
 	}
 }

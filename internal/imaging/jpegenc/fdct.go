@@ -7,7 +7,7 @@ import "math"
 // scale (8·s[u]·s[v], s[0]=1, s[k]=√2·cos(kπ/16)) that is folded into the
 // quantiser reciprocals (quantRecip), so it costs nothing.
 //
-// Fixed-point formats (all arithmetic in int, i.e. 64-bit):
+// Fixed-point formats (all arithmetic in int64, also on 32-bit targets):
 //   - input: level-shifted samples, Q0 integers in [-128, 127];
 //   - the row pass shifts them left by fdctFracBits (Q6) before the butterflies;
 //   - constant multipliers are Q13 (aanC*), products are rounded back to Q6;
@@ -29,7 +29,7 @@ const (
 	recipBits = 32 // quantRecip values are Q32 reciprocals
 )
 
-func mulC(x, c int) int { return (x*c + 1<<(aanConstBits-1)) >> aanConstBits }
+func mulC(x, c int64) int64 { return (x*c + 1<<(aanConstBits-1)) >> aanConstBits }
 
 // aanScale[k] = √2·cos(kπ/16) for k>0, 1 for k=0.
 var aanScale = func() (s [8]float64) {
@@ -58,7 +58,7 @@ func quantRecip(q *[64]uint8) (r [64]uint64) {
 // away from zero; AC is clamped to ±1023 and DC to [-1024, 1023] so every
 // value fits the baseline categories (DC ≤ 11, AC ≤ 10).
 func fdctQuant(src []int16, stride int, recip *[64]uint64, dst *[64]int16) uint64 {
-	var ws [64]int
+	var ws [64]int64
 	fdct(src, stride, &ws)
 	return quantize(&ws, recip, dst)
 }
@@ -66,13 +66,13 @@ func fdctQuant(src []int16, stride int, recip *[64]uint64, dst *[64]int16) uint6
 // fdct computes the AAN-scaled Q6 coefficients of the Q0 block at src into
 // ws (natural order): ws[v*8+u] = 8·s[u]·s[v]·2^6 · F(u,v), where F is the
 // T.81 A.3.3 FDCT.
-func fdct(src []int16, stride int, ws *[64]int) {
+func fdct(src []int16, stride int, ws *[64]int64) {
 	// Pass 1: rows, Q0 -> Q6. The butterflies of aan1D, written out here
 	// (and in pass 2) because the call does not inline.
 	for y := 0; y < 8; y++ {
 		s := src[y*stride : y*stride+8 : y*stride+8]
-		d0, d1, d2, d3 := int(s[0]), int(s[1]), int(s[2]), int(s[3])
-		d4, d5, d6, d7 := int(s[4]), int(s[5]), int(s[6]), int(s[7])
+		d0, d1, d2, d3 := int64(s[0]), int64(s[1]), int64(s[2]), int64(s[3])
+		d4, d5, d6, d7 := int64(s[4]), int64(s[5]), int64(s[6]), int64(s[7])
 		t0, t7 := (d0+d7)<<fdctFracBits, (d0-d7)<<fdctFracBits
 		t1, t6 := (d1+d6)<<fdctFracBits, (d1-d6)<<fdctFracBits
 		t2, t5 := (d2+d5)<<fdctFracBits, (d2-d5)<<fdctFracBits
@@ -127,21 +127,23 @@ func fdct(src []int16, stride int, ws *[64]int) {
 // quantize divides the fdct output by the quantiser (multiplying by its Q32
 // reciprocal, rounding half up on the magnitude) into zig-zag order. It is
 // branch-free per coefficient: sign via x>>63, non-zero bit via (v|-v)>>63.
-func quantize(ws *[64]int, recip *[64]uint64, dst *[64]int16) uint64 {
+func quantize(ws *[64]int64, recip *[64]uint64, dst *[64]int16) uint64 {
 	// DC: clamp to [-1024, 1023] so a DC difference fits category 11.
 	x := ws[0]
 	sg := x >> 63
-	v := int((uint64((x^sg)-sg)*recip[0] + 1<<(recipBits-1)) >> recipBits)
+	v := int64((uint64((x^sg)-sg)*recip[0] + 1<<(recipBits-1)) >> recipBits)
 	v = (v ^ sg) - sg
 	dst[0] = int16(min(max(v, -1024), 1023))
+	// AC in natural order (sequential loads), scattered to zig-zag.
 	var mask uint64
-	for k := 1; k < 64; k++ {
-		x := ws[zigzag[k]&63]
+	for n := 1; n < 64; n++ {
+		x := ws[n]
+		k := unzigzag[n] & 63
 		sg := x >> 63
 		m := (uint64((x^sg)-sg)*recip[k] + 1<<(recipBits-1)) >> recipBits
-		v := int(min(m, 1023)) // AC category ≤ 10
+		v := int64(min(m, 1023)) // AC category ≤ 10
 		v = (v ^ sg) - sg
-		mask |= uint64(v|-v) >> 63 << uint(k)
+		mask |= uint64(v|-v) >> 63 << k
 		dst[k] = int16(v)
 	}
 	return mask
@@ -151,7 +153,7 @@ func quantize(ws *[64]int, recip *[64]uint64, dst *[64]int16) uint64 {
 // written out in fdct; TestAAN1D checks they agree) after the first stage: t0..t3 are
 // d0+d7, d1+d6, d2+d5, d3+d4 and t4..t7 are d3-d4, d2-d5, d1-d6, d0-d7.
 // Outputs are the AAN-scaled coefficients 0..7 in the input's Q format.
-func aan1D(o []int, t0, t1, t2, t3, t4, t5, t6, t7 int) {
+func aan1D(o []int64, t0, t1, t2, t3, t4, t5, t6, t7 int64) {
 	_ = o[7]
 	// Even part.
 	t10, t13 := t0+t3, t0-t3

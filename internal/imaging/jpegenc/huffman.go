@@ -1,6 +1,9 @@
 package jpegenc
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // codeTable maps a Huffman symbol to code<<8 | length (length ≤ 16).
 type codeTable [256]uint32
@@ -21,13 +24,33 @@ func (h *huffSpec) codes() (t codeTable) {
 
 // bitWriter packs Huffman codes MSB-first into a 64-bit accumulator and
 // emits 32 bits at a time, stuffing a 0x00 after every 0xFF byte (T.81 F.1.2.3).
+// buf[:pos] is the output; reserve keeps room for a whole block so the hot
+// path stores without growing.
 type bitWriter struct {
 	buf []byte
+	pos int
 	acc uint64 // the low n bits are pending; higher bits are stale
 	n   uint   // < 32 between calls
 }
 
-// put appends the low `size` bits of v (size ≤ 32, v < 1<<size).
+// maxBlockBytes bounds one block's output: DC + 63 AC + ≤ 3 ZRL + EOB < 70
+// codes of ≤ 16+11 bits, every byte possibly stuffed, plus the accumulator.
+const maxBlockBytes = 512
+
+// reserve makes room for at least maxBlockBytes more bytes.
+func (b *bitWriter) reserve() {
+	if len(b.buf)-b.pos < maxBlockBytes {
+		nb := make([]byte, max(2*len(b.buf), 64<<10))
+		copy(nb, b.buf[:b.pos])
+		b.buf = nb
+	}
+}
+
+// bytes returns the bytes written so far.
+func (b *bitWriter) bytes() []byte { return b.buf[:b.pos] }
+
+// put appends the low `size` bits of v (size ≤ 32, v < 1<<size). The caller
+// has reserved room.
 func (b *bitWriter) put(v uint32, size uint) {
 	b.acc = b.acc<<size | uint64(v)
 	b.n += size
@@ -36,7 +59,8 @@ func (b *bitWriter) put(v uint32, size uint) {
 		w := uint32(b.acc >> b.n)
 		// Any 0xFF byte in w? (the classic "has zero byte" test on ^w)
 		if (^w-0x01010101)&w&0x80808080 == 0 {
-			b.buf = append(b.buf, byte(w>>24), byte(w>>16), byte(w>>8), byte(w))
+			binary.BigEndian.PutUint32(b.buf[b.pos:], w)
+			b.pos += 4
 		} else {
 			b.slow(w)
 		}
@@ -45,28 +69,30 @@ func (b *bitWriter) put(v uint32, size uint) {
 
 func (b *bitWriter) slow(w uint32) {
 	for s := 24; s >= 0; s -= 8 {
-		c := byte(w >> uint(s))
-		b.buf = append(b.buf, c)
-		if c == 0xFF {
-			b.buf = append(b.buf, 0)
-		}
+		b.byte(byte(w >> uint(s)))
+	}
+}
+
+func (b *bitWriter) byte(c byte) {
+	b.buf[b.pos] = c
+	b.pos++
+	if c == 0xFF {
+		b.buf[b.pos] = 0
+		b.pos++
 	}
 }
 
 // flush pads the last byte with 1-bits (T.81 F.1.2.3) and writes out
 // everything pending.
 func (b *bitWriter) flush() {
+	b.reserve()
 	if pad := (8 - b.n%8) % 8; pad > 0 {
 		b.acc = b.acc<<pad | (1<<pad - 1)
 		b.n += pad
 	}
 	for b.n >= 8 {
 		b.n -= 8
-		c := byte(b.acc >> b.n)
-		b.buf = append(b.buf, c)
-		if c == 0xFF {
-			b.buf = append(b.buf, 0)
-		}
+		b.byte(byte(b.acc >> b.n))
 	}
 }
 
@@ -85,10 +111,11 @@ func category(v int32) (uint, uint32) {
 // encodeBlock writes one block (zig-zag order, nz = mask of non-zero AC
 // positions) with DC prediction *pred (T.81 F.1.2).
 func (b *bitWriter) encodeBlock(q *[64]int16, nz uint64, pred *int32, dc, ac *codeTable) {
+	b.reserve()
 	d := int32(q[0]) - *pred
 	*pred = int32(q[0])
 	s, x := category(d)
-	c := dc[s]
+	c := dc[s&0xff]
 	b.put(c>>8<<s|x, uint(c&0xff)+s)
 	last := 0
 	for nz != 0 {
@@ -100,8 +127,8 @@ func (b *bitWriter) encodeBlock(q *[64]int16, nz uint64, pred *int32, dc, ac *co
 			b.put(c>>8, uint(c&0xff))
 			run -= 16
 		}
-		s, x := category(int32(q[k]))
-		c := ac[run<<4|int(s)]
+		s, x := category(int32(q[k&63]))
+		c := ac[(run<<4|int(s))&0xff]
 		b.put(c>>8<<s|x, uint(c&0xff)+s)
 		last = k
 	}

@@ -31,6 +31,9 @@ var baseQuant = [2][64]uint8{
 // (T.81 figure A.6); built by walking the anti-diagonals.
 var zigzag [64]uint8
 
+// unzigzag is the inverse of zigzag: the zig-zag position of natural index n.
+var unzigzag [64]uint8
+
 func init() {
 	k := 0
 	for s := 0; s < 15; s++ { // s = row + col
@@ -45,6 +48,13 @@ func init() {
 				k++
 			}
 		}
+	}
+	invertZigzag()
+}
+
+func invertZigzag() {
+	for k, n := range zigzag {
+		unzigzag[n] = uint8(k)
 	}
 }
 
