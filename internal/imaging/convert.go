@@ -123,32 +123,6 @@ func ycbcrRows(m *image.YCbCr, alpha []uint8, aStride int) rowFunc {
 	}
 }
 
-// floatRowFunc writes row y of an opaque image as 3-channel float32 RGB in
-// [0,255] into dst (len 3*width), skipping the 8-bit RGBA intermediate.
-type floatRowFunc func(y int, dst []float32)
-
-// floatRowsOf returns a floatRowFunc for the common opaque JPEG case
-// (*image.YCbCr at origin), or nil.
-func floatRowsOf(img image.Image) floatRowFunc {
-	m, ok := img.(*image.YCbCr)
-	if !ok || m.Rect.Min != (image.Point{}) {
-		return nil
-	}
-	w := m.Rect.Dx()
-	hs, vs := chromaShift(m.SubsampleRatio)
-	return func(y int, dst []float32) {
-		yrow := m.Y[y*m.YStride : y*m.YStride+w]
-		co := (y >> vs) * m.CStride
-		cb, cr := m.Cb[co:], m.Cr[co:]
-		dst = dst[:3*len(yrow)]
-		for x, yy := range yrow {
-			r, g, b := color.YCbCrToRGB(yy, cb[x>>hs], cr[x>>hs])
-			d := dst[3*x : 3*x+3 : 3*x+3]
-			d[0], d[1], d[2] = float32(r), float32(g), float32(b)
-		}
-	}
-}
-
 // chromaShift returns the horizontal and vertical chroma subsampling shifts.
 func chromaShift(r image.YCbCrSubsampleRatio) (hs, vs uint) {
 	switch r {

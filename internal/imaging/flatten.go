@@ -9,7 +9,8 @@ import (
 // format cannot carry alpha (JPEG; GIF output is flattened too, because its
 // fixed palette has no transparent entry). Background's own alpha is ignored.
 func flattenStep(_ context.Context, j *job) error {
-	if j.spec.Format == PNG {
+	if j.spec.Format == PNG || !j.info.HasAlpha {
+		// Nothing to blend: the source declares no alpha channel.
 		return nil
 	}
 	flatten(j.out.Pix, j.spec.Background)
