@@ -59,7 +59,15 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fs.StringVar(&cfg.LambdaMode, "lambda", getenv("IMGFLOW_LAMBDA", cfg.LambdaMode), "inprocess or process (IMGFLOW_LAMBDA)")
 	logLevel := fs.String("log-level", getenv("IMGFLOW_LOG_LEVEL", "info"), "level of the log file (IMGFLOW_LOG_LEVEL)")
 	params := paramFlag{}
-	fs.Var(params, "param", "template parameter override Name=Value (repeatable)")
+	// IMGFLOW_PARAMS="A=1,B=2" gives defaults that --param flags override.
+	for _, kv := range strings.Split(getenv("IMGFLOW_PARAMS", ""), ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			if err := params.Set(kv); err != nil {
+				return fmt.Errorf("IMGFLOW_PARAMS: %w", err)
+			}
+		}
+	}
+	fs.Var(params, "param", "template parameter override Name=Value (repeatable; IMGFLOW_PARAMS=A=1,B=2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
