@@ -394,26 +394,96 @@ func horizontalPacked(out []float32, px []uint64, f *fixedKernel) {
 	or, og, ob := out[:dw], out[dw:2*dw], out[2*dw:3*dw]
 	inv, n, start := f.inv, f.n, f.start[:dw]
 	w := f.w[:dw*n]
+	// Fully unrolled loops for the common tap counts (12 for 2:1, 20 for
+	// ~3:1, 24 for 4:1): measured about twice as fast as the generic loop
+	// (BenchmarkHorizontal).
+	switch n {
+	case 8:
+		for x, s := range start {
+			a, b := (*[8]uint64)(w[x*8:x*8+8]), (*[8]uint64)(px[s:s+8])
+			t0 := a[0]*b[0] + a[1]*b[1] + a[2]*b[2] + a[3]*b[3]
+			t1 := a[4]*b[4] + a[5]*b[5] + a[6]*b[6] + a[7]*b[7]
+			or[x], og[x], ob[x] = unpackSum(t0+t1, inv)
+		}
+	case 12:
+		for x, s := range start {
+			a, b := (*[12]uint64)(w[x*12:x*12+12]), (*[12]uint64)(px[s:s+12])
+			t0 := a[0]*b[0] + a[1]*b[1] + a[2]*b[2] + a[3]*b[3]
+			t1 := a[4]*b[4] + a[5]*b[5] + a[6]*b[6] + a[7]*b[7]
+			t2 := a[8]*b[8] + a[9]*b[9] + a[10]*b[10] + a[11]*b[11]
+			or[x], og[x], ob[x] = unpackSum(t0+t1+t2, inv)
+		}
+	case 16:
+		for x, s := range start {
+			a, b := (*[16]uint64)(w[x*16:x*16+16]), (*[16]uint64)(px[s:s+16])
+			t0 := a[0]*b[0] + a[1]*b[1] + a[2]*b[2] + a[3]*b[3]
+			t1 := a[4]*b[4] + a[5]*b[5] + a[6]*b[6] + a[7]*b[7]
+			t2 := a[8]*b[8] + a[9]*b[9] + a[10]*b[10] + a[11]*b[11]
+			t3 := a[12]*b[12] + a[13]*b[13] + a[14]*b[14] + a[15]*b[15]
+			or[x], og[x], ob[x] = unpackSum(t0+t1+t2+t3, inv)
+		}
+	case 20:
+		for x, s := range start {
+			a, b := (*[20]uint64)(w[x*20:x*20+20]), (*[20]uint64)(px[s:s+20])
+			t0 := a[0]*b[0] + a[1]*b[1] + a[2]*b[2] + a[3]*b[3]
+			t1 := a[4]*b[4] + a[5]*b[5] + a[6]*b[6] + a[7]*b[7]
+			t2 := a[8]*b[8] + a[9]*b[9] + a[10]*b[10] + a[11]*b[11]
+			t3 := a[12]*b[12] + a[13]*b[13] + a[14]*b[14] + a[15]*b[15]
+			t4 := a[16]*b[16] + a[17]*b[17] + a[18]*b[18] + a[19]*b[19]
+			or[x], og[x], ob[x] = unpackSum(t0+t1+t2+t3+t4, inv)
+		}
+	case 24:
+		for x, s := range start {
+			a, b := (*[24]uint64)(w[x*24:x*24+24]), (*[24]uint64)(px[s:s+24])
+			t0 := a[0]*b[0] + a[1]*b[1] + a[2]*b[2] + a[3]*b[3]
+			t1 := a[4]*b[4] + a[5]*b[5] + a[6]*b[6] + a[7]*b[7]
+			t2 := a[8]*b[8] + a[9]*b[9] + a[10]*b[10] + a[11]*b[11]
+			t3 := a[12]*b[12] + a[13]*b[13] + a[14]*b[14] + a[15]*b[15]
+			t4 := a[16]*b[16] + a[17]*b[17] + a[18]*b[18] + a[19]*b[19]
+			t5 := a[20]*b[20] + a[21]*b[21] + a[22]*b[22] + a[23]*b[23]
+			or[x], og[x], ob[x] = unpackSum(t0+t1+t2+t3+t4+t5, inv)
+		}
+	default:
+		horizontalPackedN(or, og, ob, px, f)
+	}
+}
+
+// horizontalPackedN is horizontalPacked for any tap count.
+func horizontalPackedN(or, og, ob []float32, px []uint64, f *fixedKernel) {
+	dw := len(or)
+	inv, n, start := f.inv, f.n, f.start[:dw]
+	w := f.w[:dw*n]
 	for x, s := range start {
 		ws := w[x*n : x*n+n]
 		p := px[s:][:len(ws)]
 		var t uint64
 		if len(ws)%4 == 0 {
-			for len(ws) >= 4 && len(p) >= 4 {
-				t += ws[0]*p[0] + ws[1]*p[1] + ws[2]*p[2] + ws[3]*p[3]
-				ws, p = ws[4:], p[4:]
+			// Two independent sums (wrapping addition is associative,
+			// so the result is the same) and array views without
+			// per-tap bounds checks; measured by BenchmarkHorizontal.
+			var t1 uint64
+			for i := 0; i+4 <= len(ws) && i+4 <= len(p); i += 4 {
+				a, b := (*[4]uint64)(ws[i:i+4]), (*[4]uint64)(p[i:i+4])
+				t += a[0]*b[0] + a[1]*b[1]
+				t1 += a[2]*b[2] + a[3]*b[3]
 			}
+			t += t1
 		} else {
 			for i, wi := range ws {
 				t += wi * p[i]
 			}
 		}
-		r := int64(t<<43) >> 43
-		t2 := int64(t-uint64(r)) >> 21
-		g := (t2 << 43) >> 43
-		b := (t2 - g) >> 21
-		or[x], og[x], ob[x] = float32(r)*inv, float32(g)*inv, float32(b)*inv
+		or[x], og[x], ob[x] = unpackSum(t, inv)
 	}
+}
+
+// unpackSum splits a packed sum into its three signed lanes, scaled by inv.
+func unpackSum(t uint64, inv float32) (float32, float32, float32) {
+	r := int64(t<<43) >> 43
+	t2 := int64(t-uint64(r)) >> 21
+	g := (t2 << 43) >> 43
+	b := (t2 - g) >> 21
+	return float32(r) * inv, float32(g) * inv, float32(b) * inv
 }
 
 // horizontal4 filters one row of 4-channel premultiplied samples.

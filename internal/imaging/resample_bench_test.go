@@ -5,18 +5,23 @@ import (
 	"testing"
 )
 
-// BenchmarkHorizontal times one horizontal pass over a 4032-px row to 2048.
+// BenchmarkHorizontal times one horizontal pass over a row: 4032 px to 2048
+// (12 taps), 6000 to 2048 (20) and 3000 to 2000 (generic loop).
 func BenchmarkHorizontal(b *testing.B) {
-	const sw, dw = 4032, 2048
-	kx := newKernel(sw, dw)
-	fx := newFixedKernel(&kx, sw)
-	px := make([]uint64, sw)
-	for i := range px {
-		px[i] = packRGB(uint8(i), uint8(i*7), uint8(i*13))
-	}
-	out := make([]float32, 3*dw)
-	for b.Loop() {
-		horizontalPacked(out, px, &fx)
+	for _, c := range [][2]int{{4032, 2048}, {6000, 2048}, {3000, 2000}} {
+		sw, dw := c[0], c[1]
+		b.Run(itoaTest(sw)+"to"+itoaTest(dw), func(b *testing.B) {
+			kx := newKernel(sw, dw)
+			fx := newFixedKernel(&kx, sw)
+			px := make([]uint64, sw)
+			for i := range px {
+				px[i] = packRGB(uint8(i), uint8(i*7), uint8(i*13))
+			}
+			out := make([]float32, 3*dw)
+			for b.Loop() {
+				horizontalPacked(out, px, &fx)
+			}
+		})
 	}
 }
 

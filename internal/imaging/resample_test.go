@@ -204,3 +204,32 @@ func TestResampleOrientedMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestHorizontalPackedUnrolled checks the unrolled tap counts of
+// horizontalPacked against the generic loop, bit for bit.
+func TestHorizontalPackedUnrolled(t *testing.T) {
+	seen := map[int]bool{}
+	for _, c := range [][2]int{{4000, 3000}, {2500, 1000}, {4032, 2048}, {3000, 1100}, {6000, 2048}, {4032, 1024}, {997, 256}, {60, 31}, {9, 4}} {
+		sw, dw := c[0], c[1]
+		kx := newKernel(sw, dw)
+		fx := newFixedKernel(&kx, sw)
+		seen[fx.n] = true
+		px := make([]uint64, sw)
+		for i := range px {
+			px[i] = packRGB(uint8(i*31+7), uint8(i*i*7), uint8(255-i*13))
+		}
+		got, want := make([]float32, 3*dw), make([]float32, 3*dw)
+		horizontalPacked(got, px, &fx)
+		horizontalPackedN(want[:dw], want[dw:2*dw], want[2*dw:], px, &fx)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%d→%d (n=%d): out[%d] = %v, want %v", sw, dw, fx.n, i, got[i], want[i])
+			}
+		}
+	}
+	for _, n := range []int{8, 12, 16, 20, 24} {
+		if !seen[n] {
+			t.Errorf("tap count %d not exercised", n)
+		}
+	}
+}

@@ -21,7 +21,10 @@ type huffTable struct {
 	// skipAC maps the next lookBits bits, for an AC table, to the code's
 	// length plus its magnitude bits (<<8) and the symbol RS, for reading
 	// past coefficients whose values are not needed; 0 = slow path.
-	skipAC  [1 << lookBits]uint16
+	skipAC [1 << lookBits]uint16
+	// dcFast is set when every symbol is a valid DC size (0..11): fastAC
+	// then also gives a DC difference (code plus magnitude bits) at once.
+	dcFast  bool
 	maxCode [18]int32 // largest code of each length, -1 if none; [17] sentinel
 	valPtr  [17]int32 // index in vals of the first code of each length, minus that code
 	vals    [256]uint8
@@ -58,6 +61,10 @@ func (h *huffTable) build(counts *[16]uint8, vals []uint8) error {
 		code = (code + n) << 1
 	}
 	h.maxCode[17] = 0x7fffffff
+	h.dcFast = true
+	for _, v := range vals[:k] {
+		h.dcFast = h.dcFast && v <= 11
+	}
 	// Fast AC entries: symbol RS with S magnitude bits after an L-bit code.
 	for i := 0; i < 1<<lookBits; i++ {
 		e := h.look[i]

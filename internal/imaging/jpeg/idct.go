@@ -223,13 +223,13 @@ func idct4x4(dst []byte, stride int, in *[64]int32) {
 // 2^(13+2+3), the 3 being the two 1/(2 sqrt2) factors' 1/8.
 func idct2x2(dst []byte, stride int, in *[64]int32) {
 	var ws [16]int32 // 2 rows x 8 horizontal frequencies
-	const round = 1 << (constBits - pass1Bits - 1)
-	for _, u := range [...]int{0, 1, 3, 5, 7} {
-		c0 := in[u]<<constBits + round
-		c1 := in[8+u]*fixV1 - in[24+u]*fixV3 + in[40+u]*fixV5 - in[56+u]*fixV7
-		ws[u] = (c0 + c1) >> (constBits - pass1Bits)
-		ws[8+u] = (c0 - c1) >> (constBits - pass1Bits)
-	}
+	// Constant columns: once inlined, the indices are constants and need
+	// no bounds checks (BenchmarkStage/idct2x2).
+	idct2x2Col(&ws, in, 0)
+	idct2x2Col(&ws, in, 1)
+	idct2x2Col(&ws, in, 3)
+	idct2x2Col(&ws, in, 5)
+	idct2x2Col(&ws, in, 7)
 	const sh = constBits + pass1Bits + 3
 	const bias = 128<<sh + 1<<(sh-1)
 	for y := 0; y < 2; y++ {
@@ -241,6 +241,15 @@ func idct2x2(dst []byte, stride int, in *[64]int32) {
 		d[0] = clamp8((c0 + c1) >> sh)
 		d[1] = clamp8((c0 - c1) >> sh)
 	}
+}
+
+// idct2x2Col is pass 1 of idct2x2 for horizontal frequency u: Q0 in, Q2 out.
+func idct2x2Col(ws *[16]int32, in *[64]int32, u int) {
+	const round = 1 << (constBits - pass1Bits - 1)
+	c0 := in[u]<<constBits + round
+	c1 := in[8+u]*fixV1 - in[24+u]*fixV3 + in[40+u]*fixV5 - in[56+u]*fixV7
+	ws[u] = (c0 + c1) >> (constBits - pass1Bits)
+	ws[8+u] = (c0 - c1) >> (constBits - pass1Bits)
 }
 
 // dcPixel is the 1x1 IDCT (1/8 scale): S00/8 + 128, rounded. Q0 in and out.

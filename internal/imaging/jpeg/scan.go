@@ -418,6 +418,17 @@ func (w *worker) decodeDC(h *huffTable, pred *int32) error {
 	if br.n < 32 {
 		br.fill()
 	}
+	if h.dcFast {
+		// Symbols are sizes 0..11, so a fastAC entry has run 0 and its
+		// value is the sign-extended difference (size 0 is not in fastAC).
+		if e := h.fastAC[br.acc>>(64-lookBits)]; e != 0 {
+			l := uint(e & 0xff)
+			br.acc <<= l
+			br.n -= l
+			*pred += e >> 16
+			return nil
+		}
+	}
 	t, ok := br.decode(h)
 	if !ok {
 		return errBadHuffCode
@@ -553,18 +564,19 @@ func (d *decoder) reconstructBlock(c *component, bx, by int, cf *[64]int16, last
 	dst := c.pix[by*bs*c.stride+bx*bs:]
 	if bs == 1 {
 		dst[0] = dcPixel(int32(cf[0]) * int32(q[0]))
-		for k := 0; k <= last; k++ {
-			cf[k] = 0
-		}
+		clear(cf[:last+1])
 		return
 	}
-	for k := 0; k <= last; k++ {
-		blk[unzig[k]] = int32(cf[k]) * int32(q[k])
-		cf[k] = 0
+	// Ranging over cf[:last+1] and masking the unzig index lets the
+	// compiler drop the per-coefficient bounds checks.
+	cs := cf[:last+1]
+	for k, v := range cs {
+		blk[unzig[k]&63] = int32(v) * int32(q[k])
 	}
+	clear(cs)
 	reconstruct(dst, c.stride, bs, blk, last)
-	for k := 0; k <= last; k++ {
-		blk[unzig[k]] = 0
+	for k := range cs {
+		blk[unzig[k]&63] = 0
 	}
 }
 
