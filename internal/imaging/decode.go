@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"io"
 
-	"golang.org/x/image/webp"
 
 	"github.com/imgflow/imgflow/internal/imaging/jpeg"
 )
@@ -51,7 +50,7 @@ var decoders = map[Format]decodeFunc{
 	JPEG: decodeJPEGScaled,
 	PNG:  func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return png.Decode(r) },
 	GIF:  decodeGIFFirstFrame,
-	WebP: func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return webp.Decode(r) },
+	WebP: decodeWebP,
 }
 
 // decodeGIFFirstFrame decodes the first frame only (gif.Decode stops there) and
