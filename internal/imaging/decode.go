@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"io"
 
-
 	"github.com/imgflow/imgflow/internal/imaging/jpeg"
 )
 
