@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/metric"
 	"image/color"
 	"io"
 	"os"
@@ -111,35 +112,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			unit += d
 			if i >= *warmup {
-				perVariant[v] = append(perVariant[v], ms(d))
+				perVariant[v] = append(perVariant[v], metric.MS(d))
 			}
 			res.Variants[v] = Variant{Preset: plan.Preset, Width: out.Width, Height: out.Height, Bytes: out.Bytes}
 		}
 		if i >= *warmup {
-			res.RunsMS = append(res.RunsMS, ms(unit))
+			res.RunsMS = append(res.RunsMS, metric.MS(unit))
 		}
 	}
-	res.MedianMS = median(res.RunsMS)
+	res.MedianMS = metric.Median(res.RunsMS)
 	for v := range res.Variants {
-		res.Variants[v].MedianMS = median(perVariant[v])
+		res.Variants[v].MedianMS = metric.Median(perVariant[v])
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// median returns the middle value (the mean of the two middle ones for an
-// even count); 0 for none.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -18,9 +18,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/metric"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/imgflow/imgflow/internal/imaging/jpeg"
@@ -75,27 +75,13 @@ func run(args []string, stdout io.Writer) error {
 		}
 		dp := time.Since(start)
 		if i > 0 {
-			res.RGBARunsMS = append(res.RGBARunsMS, ms(d))
-			res.PlanesRunsMS = append(res.PlanesRunsMS, ms(dp))
+			res.RGBARunsMS = append(res.RGBARunsMS, metric.MS(d))
+			res.PlanesRunsMS = append(res.PlanesRunsMS, metric.MS(dp))
 		}
 	}
-	res.RGBAMedianMS = median(res.RGBARunsMS)
-	res.PlanesMedianMS = median(res.PlanesRunsMS)
+	res.RGBAMedianMS = metric.Median(res.RGBARunsMS)
+	res.PlanesMedianMS = metric.Median(res.PlanesRunsMS)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/metric"
 	"image"
 	"io"
 	"math"
@@ -313,8 +314,8 @@ func (r *imageResult) quality(c *config, path string, info imaging.Info, oursDir
 		if err != nil {
 			return err
 		}
-		v.SSIMOurs = num(ssim(om, ro.img))
-		v.SSIMSharp = num(ssim(sm, rs.img))
+		v.SSIMOurs = num(metric.SSIM(om, ro.img))
+		v.SSIMSharp = num(metric.SSIM(sm, rs.img))
 		v.SSIMDiff = v.SSIMOurs - v.SSIMSharp
 		v.Flag = float64(v.SSIMOurs) < float64(v.SSIMSharp)-0.005
 		d00, d76 := meanDeltaE(om, sm)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/metric"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,7 +143,7 @@ func timeProcesses(ctx context.Context, work string, warmup, runs int, env []str
 			rss = rss[warmup:]
 		}
 		s.RSSKB = rss
-		s.MedianMS = median(s.RunsMS)
+		s.MedianMS = metric.Median(s.RunsMS)
 		s.MedianRSS = medianInt(rss)
 	}
 	return out, nil
@@ -169,18 +170,6 @@ func parseMaxRSS(path string) ([]int64, error) {
 		}
 	}
 	return out, sc.Err()
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func medianInt(xs []int64) int64 {

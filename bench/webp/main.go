@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/metric"
 	"image"
 	"image/color"
 	"image/draw"
@@ -67,7 +68,7 @@ func main() {
 			jb := encJPEG(flat)
 			jd, err := jpeg.Decode(bytes.NewReader(jb))
 			check(err)
-			js := ssim(flat, jd)
+			js := metric.SSIM(flat, jd)
 			jms := median(func() { encJPEG(flat) })
 			// WebP lossy quality sweep (method 4, libwebp default).
 			type pt struct {
@@ -79,7 +80,7 @@ func main() {
 				b := encWebP(ref, q, 4)
 				d, err := gwebp.Decode(bytes.NewReader(b)) // libwebp decoder: x/image/webp returns studio-range YCbCr as full-range (see README)
 				check(err)
-				sweep = append(sweep, pt{q, len(b), ssim(flat, flatten(studio(d)))})
+				sweep = append(sweep, pt{q, len(b), metric.SSIM(flat, flatten(studio(d)))})
 			}
 			eqSize := sweep[0]
 			for _, p := range sweep {
@@ -135,7 +136,7 @@ func coldOnce(path string) {
 	t = time.Now()
 	b.Reset()
 	check(gwebp.Encode(&b, m, gwebp.Options{Quality: 80, Method: 4}))
-	fmt.Printf("first=%.0fms second=%.1fms", ms(first), ms(time.Since(t)))
+	fmt.Printf("first=%.0fms second=%.1fms", metric.MS(first), metric.MS(time.Since(t)))
 }
 
 func resized(data []byte, side int) *image.NRGBA {
@@ -177,13 +178,11 @@ func median(f func()) float64 {
 	for range 5 {
 		s := time.Now()
 		f()
-		t = append(t, ms(time.Since(s)))
+		t = append(t, metric.MS(time.Since(s)))
 	}
 	slices.Sort(t)
 	return t[2]
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func check(err error) {
 	if err != nil {
@@ -200,7 +199,7 @@ func rangeCheck(m *image.NRGBA) {
 	g, err := gwebp.Decode(bytes.NewReader(b))
 	check(err)
 	mean := func(im image.Image) float64 {
-		_, _, y := luma(flatten(im))
+		_, _, y := metric.Luma(flatten(im))
 		var s float64
 		for _, v := range y {
 			s += v
@@ -208,8 +207,8 @@ func rangeCheck(m *image.NRGBA) {
 		return s / float64(len(y))
 	}
 	fmt.Printf("x/image/webp decode: %T mean Y %.2f, SSIM vs source %.4f; libwebp decode: %T mean Y %.2f, SSIM %.4f; source mean Y %.2f\n",
-		x, mean(x), ssim(m, flatten(x)), g, mean(g), ssim(m, flatten(g)), mean(m))
-	fmt.Printf("studio-range corrected: mean Y %.2f, SSIM %.4f\n", mean(studio(g)), ssim(m, flatten(studio(g))))
+		x, mean(x), metric.SSIM(m, flatten(x)), g, mean(g), metric.SSIM(m, flatten(g)), mean(m))
+	fmt.Printf("studio-range corrected: mean Y %.2f, SSIM %.4f\n", mean(studio(g)), metric.SSIM(m, flatten(studio(g))))
 }
 
 // studio converts a decoded lossy WebP (VP8 planes are BT.601 limited range,

@@ -1,5 +1,6 @@
-// Copied from bench/resizebench/ssim.go (package main there, not importable); unchanged.
-package main
+// Package metric holds the measurements the benchmark programs share: SSIM
+// on luma, and medians of timed runs.
+package metric
 
 import (
 	"image"
@@ -23,9 +24,9 @@ const (
 	ssimL     = 255
 )
 
-// luma returns Y of m, row-major. For a decoded JPEG (*image.YCbCr) that is
+// Luma returns Y of m, row-major. For a decoded JPEG (*image.YCbCr) that is
 // its Y plane, the luma the encoder computed from its RGB input.
-func luma(m image.Image) (w, h int, y []float64) {
+func Luma(m image.Image) (w, h int, y []float64) {
 	b := m.Bounds()
 	w, h = b.Dx(), b.Dy()
 	y = make([]float64, w*h)
@@ -67,11 +68,11 @@ func gaussianWindow() [ssimWin]float64 {
 	return g
 }
 
-// ssim returns the mean SSIM of two images of the same size, on luma; NaN
+// SSIM returns the mean SSIM of two images of the same size, on luma; NaN
 // when the sizes differ or the image is smaller than the window.
-func ssim(a, b image.Image) float64 {
-	w, h, ya := luma(a)
-	wb, hb, yb := luma(b)
+func SSIM(a, b image.Image) float64 {
+	w, h, ya := Luma(a)
+	wb, hb, yb := Luma(b)
 	if w != wb || h != hb {
 		return math.NaN()
 	}
