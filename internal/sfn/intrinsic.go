@@ -273,11 +273,10 @@ func roundHalfUp(n json.Number) (*big.Int, bool) {
 	if !ok {
 		return nil, false
 	}
-	// floor(x + 1/2), as Java's Math.round.
+	// floor(x + 1/2), as Java's Math.round. The denominator is positive, so
+	// Euclidean division (Int.Div) is the floor.
 	a := new(big.Rat).Add(r, big.NewRat(1, 2))
-	q, m := new(big.Int).DivMod(a.Num(), a.Denom(), new(big.Int))
-	_ = m
-	return q, true
+	return new(big.Int).Div(a.Num(), a.Denom()), true
 }
 
 // formatArg renders a value the way States.Format does (Java style for

@@ -68,7 +68,7 @@ func (v *validator) run(def []byte) {
 		v.add(CodeSchemaValidationFailed, "", "The definition must be a JSON object.")
 		return
 	}
-	v.workflow(top, "", "", JSONPath, 0, true)
+	v.workflow(top, "", JSONPath, 0, true)
 }
 
 // duplicates reports repeated object keys (duplicate state names).
@@ -141,7 +141,7 @@ var stateFields = map[string]map[string]string{
 		"ToleratedFailurePercentage": "", "ToleratedFailurePercentagePath": "P", "Label": "", "Arguments": "A"},
 }
 
-func (v *validator) workflow(w map[string]any, loc, kind, parentQL string, depth int, top bool) {
+func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, top bool) {
 	if depth > maxNesting {
 		v.add(CodeTooDeeplyNested, loc, "The states are nested more than %d levels deep.", maxNesting)
 		return
@@ -232,7 +232,6 @@ func (v *validator) workflow(w map[string]any, loc, kind, parentQL string, depth
 			}
 		}
 	}
-	_ = kind
 }
 
 // state validates one state; it returns its transition targets and
@@ -416,7 +415,7 @@ func (v *validator) state(name string, st map[string]any, loc, parentQL string, 
 				v.add(CodeSchemaValidationFailed, bl, "A branch must be an object.")
 				continue
 			}
-			v.workflow(m, bl, "branch", ql, depth+1, false)
+			v.workflow(m, bl, ql, depth+1, false)
 		}
 	case "Map":
 		p, okP := st["ItemProcessor"].(map[string]any)
@@ -425,9 +424,9 @@ func (v *validator) state(name string, st map[string]any, loc, parentQL string, 
 		case okP && okI:
 			v.add(CodeSchemaValidationFailed, loc, "A Map state cannot have both 'ItemProcessor' and 'Iterator'.")
 		case okP:
-			v.workflow(p, loc+"/ItemProcessor", "processor", ql, depth+1, false)
+			v.workflow(p, loc+"/ItemProcessor", ql, depth+1, false)
 		case okI:
-			v.workflow(it, loc+"/Iterator", "processor", ql, depth+1, false)
+			v.workflow(it, loc+"/Iterator", ql, depth+1, false)
 		default:
 			v.add(CodeSchemaValidationFailed, loc+"/ItemProcessor", "A Map state requires 'ItemProcessor'.")
 		}
