@@ -1,7 +1,9 @@
 package samtemplate
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -615,6 +617,23 @@ func (r *resolver) defaultValue(id, typ, attr string) (any, error) {
 			return name, nil
 		case "Arn":
 			return r.arn("logs", "log-group:"+name+":*"), nil
+		}
+		return unknown()
+	case "AWS::KMS::Key":
+		// Key ids are UUIDs AWS picks; this one is derived from the stack and logical id.
+		sum := sha256.Sum256([]byte(r.opts.StackName + "/" + id))
+		h := hex.EncodeToString(sum[:16])
+		keyID := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+		switch attr {
+		case "", "KeyId":
+			return keyID, nil
+		case "Arn":
+			return r.arn("kms", "key/"+keyID), nil
+		}
+		return unknown()
+	case "AWS::KMS::Alias":
+		if attr == "" {
+			return r.prop(id, "AliasName"), nil
 		}
 		return unknown()
 	case "AWS::IAM::Role":

@@ -1,6 +1,7 @@
 package samtemplate
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,124 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %s", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// A Ref to a Number parameter resolves to a string, as in CloudFormation; the typed view must
+// still accept it in an integer property (CloudFormation converts it), and AWS::NoValue must
+// drop the property.
+func TestParseNumberParameterInIntegerProperty(t *testing.T) {
+	const src = `
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Reserved:
+    Type: Number
+    Default: 25
+  Days:
+    Type: Number
+    Default: 14
+Conditions:
+  HasReserved: !Not [!Equals [!Ref Reserved, "0"]]
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: !Ref Days
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      LifecycleConfiguration:
+        Rules:
+          - Status: Enabled
+            NoncurrentVersionExpiration:
+              NoncurrentDays: !Ref Days
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: bootstrap
+      ReservedConcurrentExecutions: !If [HasReserved, !Ref Reserved, !Ref AWS::NoValue]
+      Environment:
+        Variables:
+          DAYS: !Ref Days
+`
+	tests := []struct {
+		name     string
+		reserved string
+		want     int // 0: unset
+	}{
+		{name: "reserved", reserved: "25", want: 25},
+		{name: "unreserved", reserved: "0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tm, err := Parse([]byte(src), Options{Parameters: map[string]string{"Reserved": tc.reserved}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _ := tm.Function("Fn")
+			if f.Properties == nil {
+				t.Fatal("no typed properties")
+			}
+			if got := derefInt(f.Properties.ReservedConcurrentExecutions); got != tc.want {
+				t.Errorf("typed ReservedConcurrentExecutions = %d, want %d", got, tc.want)
+			}
+			if _, ok := f.Resolved["ReservedConcurrentExecutions"]; ok != (tc.want != 0) {
+				t.Errorf("resolved ReservedConcurrentExecutions present = %v, want %v", ok, tc.want != 0)
+			}
+			if f.Environment["DAYS"] != "14" {
+				t.Errorf("env DAYS = %q; a string property must stay a string", f.Environment["DAYS"])
+			}
+			lg, err := tm.CFN.GetLogsLogGroupWithName("Logs")
+			if err != nil || derefInt(lg.RetentionInDays) != 14 {
+				t.Errorf("typed RetentionInDays = %v (%v), want 14", lg, err)
+			}
+			b, err := tm.CFN.GetS3BucketWithName("Bucket")
+			if err != nil || b.LifecycleConfiguration == nil || len(b.LifecycleConfiguration.Rules) != 1 ||
+				b.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration == nil ||
+				b.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays != 14 {
+				t.Errorf("typed NoncurrentDays in a list item: %+v (%v)", b, err)
+			}
+			if len(tm.Untyped) > 0 {
+				t.Errorf("Untyped = %v", tm.Untyped)
+			}
+		})
+	}
+}
+
+func TestKMSDefaultValues(t *testing.T) {
+	const src = `
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties:
+      AliasName: !Sub alias/${AWS::StackName}-x
+      TargetKeyId: !Ref Key
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: !GetAtt Key.Arn
+`
+	tm, err := Parse([]byte(src), Options{StackName: "st", AccountID: "123", Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := tm.Ref("Key")
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(id) {
+		t.Errorf("Ref Key = %q, want a key id (UUID)", id)
+	}
+	if arn, _ := tm.GetAtt("Key", "Arn"); arn != "arn:aws:kms:eu-west-1:123:key/"+id {
+		t.Errorf("Key.Arn = %q", arn)
+	}
+	if alias, _ := tm.Ref("Alias"); alias != "alias/st-x" {
+		t.Errorf("Ref Alias = %q", alias)
+	}
+	other, err := Parse([]byte(src), Options{StackName: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oid, _ := other.Ref("Key"); oid == id {
+		t.Error("two stacks got the same key id")
 	}
 }

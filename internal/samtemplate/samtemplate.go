@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/awslabs/goformation/v7"
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -232,7 +233,47 @@ func (t *Template) Outputs() map[string]string {
 	return out
 }
 
-var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
+var (
+	unknownField    = regexp.MustCompile(`unknown field "([^"]+)"`)
+	stringForNumber = regexp.MustCompile(`cannot unmarshal string into Go struct field \S*?Properties\.(\S+) of type (u?int\d*|float\d*|bool)`)
+)
+
+// numberAt replaces the strings at path (field names; lists are descended into, as encoding/json
+// leaves their indexes out of an error's field path) with the number or boolean they spell. It
+// reports whether it changed anything.
+func numberAt(v any, path []string, kind string) bool {
+	if list, ok := v.([]any); ok {
+		changed := false
+		for _, it := range list {
+			changed = numberAt(it, path, kind) || changed
+		}
+		return changed
+	}
+	m := asMap(v)
+	if m == nil || len(path) == 0 {
+		return false
+	}
+	if len(path) > 1 {
+		return numberAt(m[path[0]], path[1:], kind)
+	}
+	s, ok := m[path[0]].(string)
+	if !ok {
+		return false
+	}
+	if kind == "bool" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return false
+		}
+		m[path[0]] = b
+		return true
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return false
+	}
+	m[path[0]] = json.Number(s)
+	return true
+}
 
 // typed unmarshals the resolved template into goformation's types. goformation rejects
 // properties its schema lacks, so each resource is tried alone first and unknown top-level
@@ -255,8 +296,16 @@ func typed(resolved map[string]any) (*cloudformation.Template, []string, error) 
 			if err == nil {
 				break
 			}
-			m := unknownField.FindStringSubmatch(err.Error())
 			props := asMap(res["Properties"])
+			if m := stringForNumber.FindStringSubmatch(err.Error()); m != nil && props != nil {
+				// A Ref to a Number parameter resolves to a string; CloudFormation converts it
+				// for a numeric property, so the typed copy does too.
+				if !numberAt(props, strings.Split(m[1], "."), m[2]) {
+					return nil, nil, fmt.Errorf("%s: %w", id, err)
+				}
+				continue
+			}
+			m := unknownField.FindStringSubmatch(err.Error())
 			if m == nil || props == nil {
 				return nil, nil, fmt.Errorf("%s: %w", id, err)
 			}
