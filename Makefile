@@ -3,7 +3,7 @@
 #   make build   every Lambda as a static linux/arm64 `bootstrap` + zip, and the layer zip
 #   make build-host  the same bootstraps for this machine, in build/host/ (imgflow local --lambda process)
 #   make test    test dependencies (test-deps), then go test ./...
-#   make lint    gofmt, go vet, asl-validator on the state machine definition
+#   make lint    gofmt, go vet, asl-validator on the state machine definition, cfn-lint on template.yaml
 #   make deploy  sam build && sam deploy --guided
 #   make run     the local stack (cmd/imgflow)
 #   make bench   our resize engine vs sharp over ../shared/images (bench/resize.sh)
@@ -153,6 +153,27 @@ lint: lint-deps
 	sed -E 's/\$$\{([A-Za-z0-9_]+)\}/$(DUMMY_ARN_PREFIX)\1/g' $(ASL) > $(BUILD_DIR)/lint/pipeline.asl.json
 	@if grep -q '\$${' $(BUILD_DIR)/lint/pipeline.asl.json; then echo "unsubstituted \$${...} left in $(ASL)" >&2; exit 1; fi
 	$(ASL_VALIDATOR) --json-path $(BUILD_DIR)/lint/pipeline.asl.json
+	@$(MAKE) --no-print-directory lint-template
+
+# cfn-lint (PyPI: pip install cfn-lint; it brings the SAM translator) checks template.yaml after the
+# SAM transform, plus the project's own rules in $(CFN_LINT_RULES). It is a Python tool that
+# lint-deps cannot install everywhere: without it, lint warns and skips this check, unless CI is set
+# (as CI services set it) or REQUIRE_CFN_LINT=1; then it fails. REQUIRE_CFN_LINT=0 overrides CI.
+CFN_LINT         ?= cfn-lint
+CFN_LINT_REGIONS ?= us-east-1
+CFN_LINT_RULES   := cfn-lint-rules.txt
+TEMPLATE         := template.yaml
+
+.PHONY: lint-template
+lint-template:
+	@if ! command -v $(CFN_LINT) >/dev/null 2>&1; then \
+	  case "$${REQUIRE_CFN_LINT:-$${CI:-}}" in \
+	    ""|0|false) echo "lint: WARNING: $(CFN_LINT) not found, $(TEMPLATE) NOT checked (pip install cfn-lint; CI fails without it)" >&2; exit 0 ;; \
+	  esac; \
+	  echo "lint: $(CFN_LINT) not found (pip install cfn-lint); required because CI or REQUIRE_CFN_LINT is set" >&2; exit 1; \
+	fi; \
+	echo "$(CFN_LINT) --regions $(CFN_LINT_REGIONS) --custom-rules $(CFN_LINT_RULES) -- $(TEMPLATE)"; \
+	AWS_DEFAULT_REGION=$(firstword $(CFN_LINT_REGIONS)) $(CFN_LINT) --regions $(CFN_LINT_REGIONS) --custom-rules $(CFN_LINT_RULES) -- $(TEMPLATE)
 
 # ------------------------------------------------------------------ bench
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,9 +44,9 @@ func TestFunctions(t *testing.T) {
 		{name: "trigger", id: "TriggerFunction", minMemory: 128, maxMemory: 256,
 			env: map[string]string{"STATE_MACHINE_ARN": "", "UPLOAD_PREFIX": "uploads/", "OUTPUT_BUCKET": "", "OUTPUT_PREFIX": "variants"}},
 		{name: "validate", id: "ValidateFunction", minMemory: 256, maxMemory: 512,
-			env: map[string]string{"MAX_PIXELS": "100000000", "MAX_BYTES": "104857600", "OUTPUT_BUCKET": "", "OUTPUT_PREFIX": "variants"}},
+			env: map[string]string{"MAX_PIXELS": "100000000", "MAX_SIDE": "30000", "MAX_BYTES": "104857600", "OUTPUT_BUCKET": "", "OUTPUT_PREFIX": "variants"}},
 		{name: "resize", id: "ResizeFunction", minMemory: 1024, maxMemory: 10240,
-			env: map[string]string{"OUTPUT_BUCKET": "", "MAX_PIXELS": "100000000", "CACHE_CONTROL": "public, max-age=31536000, immutable"}},
+			env: map[string]string{"OUTPUT_BUCKET": "", "MAX_PIXELS": "100000000", "MAX_SIDE": "30000", "CACHE_CONTROL": "public, max-age=31536000, immutable"}},
 		{name: "store", id: "StoreFunction", minMemory: 128, maxMemory: 512,
 			env: map[string]string{"OUTPUT_BUCKET": "", "CACHE_CONTROL": "public, max-age=300"}},
 		{name: "notify", id: "NotifyFunction", minMemory: 128, maxMemory: 256,
@@ -129,6 +130,7 @@ func TestFunctionPolicies(t *testing.T) {
 	output, _ := tm.GetAtt("OutputBucket", "Arn")
 	pipeline, _ := tm.Ref("ImagePipeline")
 	topic, _ := tm.Ref("NotificationTopic")
+	key, _ := tm.GetAtt("NotificationKey", "Arn")
 	uploads := upload + "/uploads/*"
 	variants := output + "/variants/*"
 	tests := []struct {
@@ -150,8 +152,8 @@ func TestFunctionPolicies(t *testing.T) {
 			allowed: map[string][]string{"s3:GetObject": {variants}, "s3:PutObject": {variants}},
 			needed:  []string{"s3:GetObject", "s3:PutObject"}},
 		{name: "notify", id: "NotifyFunction",
-			allowed: map[string][]string{"sns:Publish": {topic}},
-			needed:  []string{"sns:Publish"}},
+			allowed: map[string][]string{"sns:Publish": {topic}, "kms:GenerateDataKey": {key}, "kms:Decrypt": {key}},
+			needed:  []string{"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,13 +264,16 @@ func TestUploadBucketReferences(t *testing.T) {
 func TestBuckets(t *testing.T) {
 	tm := loadProject(t, Options{StackName: "photos", AccountID: "111122223333", Region: "eu-west-1"})
 	tests := []struct {
-		name       string
-		id         string
-		bucket     string
-		versioning bool
+		name           string
+		id             string
+		bucket         string
+		versioning     bool
+		noncurrentDays int // 0: no noncurrent-version expiry
 	}{
-		{name: "upload", id: "UploadBucket", bucket: "photos-original-111122223333-eu-west-1", versioning: true},
-		{name: "output", id: "OutputBucket", bucket: "photos-resized-111122223333-eu-west-1"},
+		// Originals are the only copy; their old versions are kept longer.
+		{name: "upload", id: "UploadBucket", bucket: "photos-original-111122223333-eu-west-1", versioning: true, noncurrentDays: 30},
+		// Outputs are derived: versioned only long enough to undo a bad deploy.
+		{name: "output", id: "OutputBucket", bucket: "photos-resized-111122223333-eu-west-1", versioning: true, noncurrentDays: 14},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,6 +301,37 @@ func TestBuckets(t *testing.T) {
 			}
 			if _, ok := p["NotificationConfiguration"]; ok {
 				t.Errorf("%s declares notifications; the trigger's S3 event is the only one", tc.id)
+			}
+			var noncurrent, abort, markers bool
+			for _, r := range asSlice(asMap(p["LifecycleConfiguration"])["Rules"]) {
+				rule := asMap(r)
+				if str(rule["Status"]) != "Enabled" || rule["Prefix"] != nil || rule["Filter"] != nil {
+					continue // only whole-bucket rules count
+				}
+				if d := str(asMap(rule["NoncurrentVersionExpiration"])["NoncurrentDays"]); d != "" {
+					noncurrent = true
+					if d != strconv.Itoa(tc.noncurrentDays) {
+						t.Errorf("noncurrent versions expire after %s days, want %d", d, tc.noncurrentDays)
+					}
+				}
+				if str(asMap(rule["AbortIncompleteMultipartUpload"])["DaysAfterInitiation"]) != "" {
+					abort = true
+				}
+				if rule["ExpiredObjectDeleteMarker"] == true {
+					markers = true
+				}
+				if rule["ExpirationInDays"] != nil || rule["ExpirationDate"] != nil {
+					t.Errorf("rule %s expires current objects", str(rule["Id"]))
+				}
+			}
+			if noncurrent != (tc.noncurrentDays > 0) {
+				t.Errorf("noncurrent-version expiry = %v, want %v", noncurrent, tc.noncurrentDays > 0)
+			}
+			if tc.versioning && !markers {
+				t.Error("no rule removes expired delete markers")
+			}
+			if !abort {
+				t.Error("no rule aborts incomplete multipart uploads")
 			}
 		})
 	}
@@ -411,7 +447,10 @@ func TestParametersAndOutputs(t *testing.T) {
 		{"WorkflowType", "STANDARD"},
 		{"MaxPixels", "100000000"},
 		{"MaxBytes", "104857600"},
+		{"MaxSide", "30000"},
 		{"LogLevel", "info"},
+		{"ResizeReservedConcurrency", "40"},
+		{"LogRetentionDays", "30"},
 	}
 	for _, p := range params {
 		t.Run("parameter "+p.name, func(t *testing.T) {
