@@ -87,9 +87,10 @@ type File struct {
 // io.ReaderAt that fetches ranges lazily; ItemData reads items later.
 //
 // Box order: iPhone and libheif files put meta right after ftyp, so Parse
-// reads the first few KiB only. Files with mdat before meta are valid;
-// Parse then reads mdat's header, skips its payload and reads meta after
-// it (two more small reads). See Probe for sequential readers.
+// reads the first few KiB, then the header of each later top-level box
+// (mdat) to check that it fits in size. Files with mdat before meta are
+// valid; Parse then reads mdat's header, skips its payload and reads meta
+// after it (two more small reads). See Probe for sequential readers.
 //
 // Errors: *FormatError (corrupt or truncated boxes; an end of input inside
 // a box wraps io.ErrUnexpectedEOF), *UnsupportedError (AVIF, other brands,
@@ -105,7 +106,9 @@ func parse(r io.ReaderAt, size int64, sizeKnown bool, o Options) (*File, error) 
 	var ftyp, meta []byte
 	haveMoov := false
 	var off int64
-	for n := 0; off < size && meta == nil; n++ {
+	// With a known size, the boxes after meta are checked to fit in the
+	// file (one header read each), so a truncated mdat is found here.
+	for n := 0; off < size && (meta == nil || sizeKnown); n++ {
 		if n == maxTopBoxes {
 			return nil, &LimitError{What: "top-level boxes", Value: int64(n) + 1, Limit: maxTopBoxes}
 		}
@@ -133,8 +136,8 @@ func parse(r io.ReaderAt, size int64, sizeKnown bool, o Options) (*File, error) 
 		}
 		switch typ {
 		case "ftyp", "meta":
-			if typ == "ftyp" && n > 0 {
-				return nil, formatErr("second ftyp box")
+			if (typ == "ftyp" && n > 0) || (typ == "meta" && meta != nil) {
+				return nil, formatErr("second " + typ + " box")
 			}
 			plen := int64(bsize) - int64(hdr)
 			if !sizeKnown && size-off == int64(bsize) && typ == "meta" {

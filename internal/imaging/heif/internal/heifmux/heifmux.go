@@ -127,6 +127,8 @@ type File struct {
 	PitmVersion uint8
 	OffsetSize  int // iloc offset_size and length_size: 4 (default) or 8
 	ExtraMeta   [][]byte
+	// MetaLargeSize writes meta with size 1 and a 64-bit largesize.
+	MetaLargeSize bool
 }
 
 // Bytes writes the file: ftyp, meta, mdat (or ftyp, mdat, meta).
@@ -197,7 +199,11 @@ func (f *File) meta(offs []uint64, mdatStart uint64) []byte {
 		parts = append(parts, Box("idat", idat))
 	}
 	parts = append(parts, f.ExtraMeta...)
-	return FullBox("meta", 0, 0, parts...)
+	m := FullBox("meta", 0, 0, parts...)
+	if f.MetaLargeSize {
+		m = bytes.Join([][]byte{U32(1), []byte("meta"), U64(uint64(len(m) + 8)), m[8:]}, nil)
+	}
+	return m
 }
 
 func (f *File) pitm() []byte {
@@ -316,11 +322,11 @@ func (f *File) iref() []byte {
 	}
 	var boxes [][]byte
 	for _, r := range f.Refs {
-		body := [][]byte{id(r.From), U16(uint16(len(r.To)))}
+		body := append(id(r.From), U16(uint16(len(r.To)))...)
 		for _, t := range r.To {
-			body = append(body, id(t))
+			body = append(body, id(t)...)
 		}
-		boxes = append(boxes, Box(r.Type, body...))
+		boxes = append(boxes, Box(r.Type, body))
 	}
 	return FullBox("iref", v, 0, boxes...)
 }
