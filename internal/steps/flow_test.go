@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,10 +48,30 @@ func (c *capturedSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func
 	return &sns.PublishOutput{MessageId: aws.String(fmt.Sprintf("m-%d", len(c.msgs)))}, nil
 }
 
-// invoker adapts the local Lambda service to the engine.
-type invoker struct{ svc *lambda.Service }
+// invoker adapts the local Lambda service to the engine. A test can make
+// it fail invocations first, as Lambda's throttling does.
+type invoker struct {
+	svc *lambda.Service
 
-func (i invoker) Invoke(ctx context.Context, fn string, payload []byte) (*sfn.LambdaResponse, error) {
+	mu       sync.Mutex
+	throttle func(fn string, payload []byte) error // nil: invoke
+}
+
+func (i *invoker) setThrottle(fn func(fn string, payload []byte) error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.throttle = fn
+}
+
+func (i *invoker) Invoke(ctx context.Context, fn string, payload []byte) (*sfn.LambdaResponse, error) {
+	i.mu.Lock()
+	throttle := i.throttle
+	i.mu.Unlock()
+	if throttle != nil {
+		if err := throttle(fn, payload); err != nil {
+			return nil, err
+		}
+	}
 	resp, err := i.svc.Invoke(ctx, fn, payload)
 	if err != nil {
 		return nil, err
@@ -58,10 +80,11 @@ func (i invoker) Invoke(ctx context.Context, fn string, payload []byte) (*sfn.La
 }
 
 type flow struct {
-	engine *sfn.Engine
-	def    []byte
-	mem    *s3iotest.Memory
-	sns    *capturedSNS
+	engine  *sfn.Engine
+	def     []byte
+	mem     *s3iotest.Memory
+	sns     *capturedSNS
+	invoker *invoker
 }
 
 func newFlow(t *testing.T) *flow {
@@ -113,12 +136,13 @@ func newFlow(t *testing.T) *flow {
 	}
 	cfg := sfn.NewDefaultConfig()
 	cfg.Clock = sfn.NewFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	cfg.Lambda = invoker{svc}
+	inv := &invoker{svc: svc}
+	cfg.Lambda = inv
 	eng, err := sfn.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &flow{engine: eng, def: def, mem: mem, sns: topic}
+	return &flow{engine: eng, def: def, mem: mem, sns: topic, invoker: inv}
 }
 
 func (f *flow) run(t *testing.T, key string, body []byte) (sfn.Result, pipeline.ObjectRef) {
@@ -126,7 +150,13 @@ func (f *flow) run(t *testing.T, key string, body []byte) (sfn.Result, pipeline.
 	obj := f.mem.Add("in", key, body, "application/octet-stream")
 	ref := pipeline.ObjectRef{Bucket: "in", Key: key, VersionID: obj.VersionID, ETag: strings.Trim(obj.ETag, `"`), Size: int64(len(body))}
 	input, _ := json.Marshal(ref)
-	x, err := f.engine.Start(context.Background(), f.def, input, sfn.StartOptions{StateMachineName: "imgflow-pipeline"})
+	return f.start(t, "", string(input)), ref
+}
+
+// start runs one execution with input as given, as StartExecution would.
+func (f *flow) start(t *testing.T, name, input string) sfn.Result {
+	t.Helper()
+	x, err := f.engine.Start(context.Background(), f.def, []byte(input), sfn.StartOptions{Name: name, StateMachineName: "imgflow-pipeline"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +166,20 @@ func (f *flow) run(t *testing.T, key string, body []byte) (sfn.Result, pipeline.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res, ref
+	return res
+}
+
+// published returns the notifications published since the first before.
+func (f *flow) published(before int) []*sns.PublishInput {
+	f.sns.mu.Lock()
+	defer f.sns.mu.Unlock()
+	return append([]*sns.PublishInput(nil), f.sns.msgs[before:]...)
+}
+
+func (f *flow) count() int {
+	f.sns.mu.Lock()
+	defer f.sns.mu.Unlock()
+	return len(f.sns.msgs)
 }
 
 func TestPipelineDefinitionWithRealHandlers(t *testing.T) {
@@ -148,7 +191,7 @@ func TestPipelineDefinitionWithRealHandlers(t *testing.T) {
 			t.Fatalf("status %s: %s: %s", res.Status, res.Error, res.Cause)
 		}
 		want := map[string]string{"xl.jpg": "1365x2048", "lg.jpg": "683x1024", "md.jpg": "341x512", "thumb.jpg": "171x256"}
-		raw, ok := f.mem.Latest("out", "variants/uploads/holiday/beach/manifest.json")
+		raw, ok := f.mem.Latest("out", "variants/uploads/holiday/beach.jpg/manifest.json")
 		if !ok {
 			t.Fatalf("no manifest; output bucket has %v", f.mem.Keys("out"))
 		}
@@ -209,11 +252,265 @@ func TestPipelineDefinitionWithRealHandlers(t *testing.T) {
 			if n := f.mem.Versions(ref.Bucket, ref.Key); n != 1 {
 				t.Errorf("the original has %d versions: it was modified", n)
 			}
-			for _, k := range f.mem.Keys("out") {
-				if strings.Contains(k, strings.TrimSuffix(filepath.Base(tt.key), filepath.Ext(tt.key))+"/manifest") {
-					t.Errorf("a failed run wrote a manifest: %s", k)
-				}
+			if _, ok := f.mem.Latest("out", pipeline.ManifestKey("variants", tt.key)); ok {
+				t.Errorf("a failed run wrote a manifest for %s", tt.key)
 			}
 		})
 	}
+}
+
+// TestSourcesNeverShareOutputs uploads names that differ only in their
+// extension, and keys that climb with "..": each source gets its own
+// manifest and variants, and none touches another's.
+func TestSourcesNeverShareOutputs(t *testing.T) {
+	f := newFlow(t)
+	sources := []struct {
+		key  string
+		body []byte
+	}{
+		{key: "uploads/photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(900, 600), 0, false)},
+		{key: "uploads/photo.png", body: fixtures.PNG(fixtures.Quadrants(600, 900))},
+		{key: "uploads/photo.jpeg", body: fixtures.JPEG(fixtures.Quadrants(700, 700), 3, false)},
+		{key: "uploads/secret-photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(500, 400), 0, false)},
+		// As a key, this names the folder of uploads/secret-photo.jpg's
+		// outputs once ".." is resolved.
+		{key: "uploads/../../variants/uploads/secret-photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(300, 300), 0, false)},
+		{key: "uploads/../../../../etc/passwd", body: fixtures.JPEG(fixtures.Quadrants(64, 64), 0, false)},
+		{key: "uploads/my photo+1 100%.jpg.", body: fixtures.JPEG(fixtures.Quadrants(80, 60), 0, false)},
+	}
+	etags := map[string]string{} // xl variant ETag -> source key
+	for _, src := range sources {
+		t.Run(src.key, func(t *testing.T) {
+			res, _ := f.run(t, src.key, src.body)
+			if res.Status != sfn.StatusSucceeded {
+				t.Fatalf("status %s: %s: %s", res.Status, res.Error, res.Cause)
+			}
+		})
+	}
+	for _, src := range sources {
+		raw, ok := f.mem.Latest("out", pipeline.ManifestKey("variants", src.key))
+		if !ok {
+			t.Fatalf("no manifest for %s; output bucket has %v", src.key, f.mem.Keys("out"))
+		}
+		var m pipeline.Manifest
+		if err := json.Unmarshal(raw.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		dir := pipeline.OutputDir("variants", src.key)
+		if m.Source.Key != src.key || m.Folder != dir || m.OutputScheme != pipeline.OutputScheme {
+			t.Errorf("the manifest in %s describes %q in %q (%s)", dir, m.Source.Key, m.Folder, m.OutputScheme)
+		}
+		if n := f.mem.Versions("out", pipeline.ManifestKey("variants", src.key)); n != 1 {
+			t.Errorf("%s's manifest was written %d times: another source wrote it", src.key, n)
+		}
+		for _, v := range m.Variants {
+			if !strings.HasPrefix(v.Key, dir+"/") || strings.Contains(v.Key[len(dir)+1:], "/") {
+				t.Errorf("%s's variant %s is not directly in %s", src.key, v.Key, dir)
+			}
+			obj, ok := f.mem.Latest("out", v.Key)
+			if !ok {
+				t.Errorf("variant %s listed but not stored", v.Key)
+				continue
+			}
+			if v.Preset == "xl" {
+				if other, dup := etags[obj.ETag]; dup {
+					t.Errorf("%s and %s have the same xl variant (ETag %s)", src.key, other, obj.ETag)
+				}
+				etags[obj.ETag] = src.key
+			}
+		}
+	}
+	for _, k := range f.mem.Keys("out") {
+		for _, seg := range strings.Split(k, "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				t.Errorf("output key %q has a %q segment", k, seg)
+			}
+		}
+	}
+}
+
+// TestHandStartedExecutions starts the state machine by hand, as a user
+// would from the console or the CLI, with inputs the trigger never sends.
+// Every failure must end with the original typed error, after exactly one
+// failure notification.
+func TestHandStartedExecutions(t *testing.T) {
+	f := newFlow(t)
+	f.mem.Add("in", "uploads/here.jpg", fixtures.JPEG(fixtures.Quadrants(400, 300), 0, false), "image/jpeg")
+	tests := []struct {
+		name, input string
+		execution   string // the execution's name
+		wantStatus  sfn.Status
+		wantError   string
+		wantCause   string
+		wantSubject string
+	}{
+		{name: "no versionId, object exists", input: `{"bucket":"in","key":"uploads/here.jpg"}`,
+			wantStatus: sfn.StatusSucceeded, wantSubject: "imgflow: uploads/here.jpg processed (4 variants)"},
+		{name: "no versionId, object missing", input: `{"bucket":"in","key":"uploads/gone.jpg"}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: uploads/gone.jpg FAILED: original no longer exists"},
+		{name: "version that does not exist", input: `{"bucket":"in","key":"uploads/here.jpg","versionId":"no-such-version"}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: uploads/here.jpg FAILED: original no longer exists"},
+		{name: "no bucket", input: `{"key":"uploads/here.jpg"}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: uploads/here.jpg FAILED: invalid execution input"},
+		{name: "extra fields, one named like the old error slot", input: `{"bucket":"in","key":"uploads/gone2.jpg","note":"by hand","error":{"Error":"x"},"validation":1}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: uploads/gone2.jpg FAILED: original no longer exists"},
+		{name: "fields of the wrong type", input: `{"bucket":"in","key":"uploads/here.jpg","size":"big"}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: uploads/here.jpg FAILED: invalid execution input"},
+		{name: "a string", execution: "by-hand-string", input: `"uploads/here.jpg"`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution by-hand-string FAILED: invalid execution input"},
+		{name: "an array", execution: "by-hand-array", input: `[{"bucket":"in","key":"uploads/here.jpg"}]`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution by-hand-array FAILED: invalid execution input"},
+		{name: "a number", execution: "by-hand-number", input: `42`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution by-hand-number FAILED: invalid execution input"},
+		{name: "null", execution: "by-hand-null", input: `null`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution by-hand-null FAILED: invalid execution input"},
+		{name: "empty object", execution: "by-hand-empty", input: `{}`,
+			wantStatus: sfn.StatusFailed, wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution by-hand-empty FAILED: invalid execution input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.count()
+			res := f.start(t, tt.execution, tt.input)
+			if res.Status != tt.wantStatus || res.Error != tt.wantError || !strings.Contains(res.Cause, tt.wantCause) {
+				t.Fatalf("got %s %s %q, want %s %s with %s", res.Status, res.Error, res.Cause, tt.wantStatus, tt.wantError, tt.wantCause)
+			}
+			msgs := f.published(before)
+			if len(msgs) != 1 {
+				t.Fatalf("%d notifications, want exactly one", len(msgs))
+			}
+			if s := aws.ToString(msgs[0].Subject); s != tt.wantSubject {
+				t.Errorf("subject %q, want %q", s, tt.wantSubject)
+			}
+			if tt.wantStatus == sfn.StatusFailed && !strings.Contains(aws.ToString(msgs[0].Message), "What to do") {
+				t.Errorf("the failure email gives no advice:\n%s", aws.ToString(msgs[0].Message))
+			}
+		})
+	}
+}
+
+func TestEmptyUploadIsRejected(t *testing.T) {
+	f := newFlow(t)
+	before := f.count()
+	res, _ := f.run(t, "uploads/empty.jpg", []byte{})
+	if res.Status != sfn.StatusFailed || res.Error != "ImageRejectedError" || !strings.Contains(res.Cause, "EmptyObject") {
+		t.Fatalf("got %s %s %q, want FAILED ImageRejectedError EmptyObject", res.Status, res.Error, res.Cause)
+	}
+	msgs := f.published(before)
+	if len(msgs) != 1 || aws.ToString(msgs[0].Subject) != "imgflow: uploads/empty.jpg FAILED: empty file" {
+		t.Fatalf("notifications %d, want one failure email about an empty file", len(msgs))
+	}
+}
+
+// TestResizeSurvivesThrottling throttles every Resize invocation several
+// times, as Lambda does when the function's reserved concurrency is taken,
+// and then for good: the first run must succeed, the second must fail
+// after a bounded number of attempts with the failure email.
+func TestResizeSurvivesThrottling(t *testing.T) {
+	f := newFlow(t)
+	body := fixtures.JPEG(fixtures.Quadrants(300, 200), 0, false)
+	tests := []struct {
+		name        string
+		throttles   int // per variant, before Resize is let through
+		wantStatus  sfn.Status
+		maxAttempts int // per variant
+	}{
+		{name: "throttled six times per variant", throttles: 6, wantStatus: sfn.StatusSucceeded, maxAttempts: 7},
+		{name: "throttled for good", throttles: 1 << 30, wantStatus: sfn.StatusFailed, maxAttempts: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			attempts := map[string]int{}
+			f.invoker.setThrottle(func(fn string, payload []byte) error {
+				if !strings.Contains(fn, "Resize") {
+					return nil
+				}
+				var req pipeline.ResizeRequest
+				_ = json.Unmarshal(payload, &req)
+				mu.Lock()
+				defer mu.Unlock()
+				attempts[req.Variant.Preset]++
+				if attempts[req.Variant.Preset] <= tt.throttles {
+					return &sfn.TaskError{Err: "Lambda.TooManyRequestsException", Cause: "Rate Exceeded. (Service: Lambda, Status Code: 429)"}
+				}
+				return nil
+			})
+			defer f.invoker.setThrottle(nil)
+			before := f.count()
+			res, _ := f.run(t, "uploads/busy-"+strings.ReplaceAll(tt.name, " ", "-")+".jpg", body)
+			if res.Status != tt.wantStatus {
+				t.Fatalf("status %s %s %q, want %s", res.Status, res.Error, res.Cause, tt.wantStatus)
+			}
+			if tt.wantStatus == sfn.StatusFailed && res.Error != "Lambda.TooManyRequestsException" {
+				t.Errorf("error %s, want the throttling error itself", res.Error)
+			}
+			mu.Lock()
+			for preset, n := range attempts {
+				if n > tt.maxAttempts {
+					t.Errorf("%s: %d attempts, want at most %d", preset, n, tt.maxAttempts)
+				}
+			}
+			mu.Unlock()
+			if n := len(f.published(before)); n != 1 {
+				t.Errorf("%d notifications, want one", n)
+			}
+		})
+	}
+}
+
+// TestThrottlingRetryIsBounded reads the Resize retrier for throttling from
+// the definition: it must come before any other retrier that matches the
+// error (the first match wins), wait long enough to outlast a burst, and
+// wait at most a bounded time in all (an EXPRESS execution lasts at most
+// five minutes).
+func TestThrottlingRetryIsBounded(t *testing.T) {
+	f := newFlow(t)
+	var def struct {
+		States map[string]struct {
+			ItemProcessor struct {
+				States map[string]struct {
+					Retry []struct {
+						ErrorEquals     []string
+						IntervalSeconds float64
+						MaxAttempts     int
+						BackoffRate     float64
+						MaxDelaySeconds float64
+						JitterStrategy  string
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(f.def, &def); err != nil {
+		t.Fatal(err)
+	}
+	retry := def.States["ResizeVariants"].ItemProcessor.States["Resize"].Retry
+	for _, r := range retry {
+		if !slices.Contains(r.ErrorEquals, "Lambda.TooManyRequestsException") && !slices.Contains(r.ErrorEquals, "States.ALL") {
+			continue
+		}
+		if len(r.ErrorEquals) != 1 || r.JitterStrategy != "FULL" {
+			t.Fatalf("the first retrier matching throttling is %+v, want one of its own with FULL jitter", r)
+		}
+		var total, wait float64
+		for i := range r.MaxAttempts {
+			wait = min(r.IntervalSeconds*math.Pow(r.BackoffRate, float64(i)), r.MaxDelaySeconds)
+			total += wait
+		}
+		if r.MaxAttempts < 8 || total < 120 || total > 180 {
+			t.Errorf("%d retries waiting at most %.0f s in all: want at least 8 retries and 120 to 180 s", r.MaxAttempts, total)
+		}
+		return
+	}
+	t.Fatal("Resize does not retry Lambda.TooManyRequestsException")
 }

@@ -107,18 +107,67 @@ func composeSuccess(req pipeline.NotifyRequest, outputBucket string) Message {
 func composeFailure(req pipeline.NotifyRequest) Message {
 	src := req.Object
 	f := ExplainFailure(req.Error, req.Cause)
+	// An execution started by hand may name no object at all; the
+	// execution's name is then what identifies the failure.
+	what := src.Key
+	if what == "" {
+		what = "execution " + executionName(req.ExecutionARN)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "imgflow could not process %s: %s.\n\n", src.Key, f.Summary)
+	fmt.Fprintf(&b, "imgflow could not process %s: %s.\n\n", what, f.Summary)
 	fmt.Fprintf(&b, "What to do: %s\n\n", f.Advice)
 	fmt.Fprintf(&b, "Error:   %s\n", f.ErrorType)
 	fmt.Fprintf(&b, "Details: %s\n\n", f.Message)
-	fmt.Fprintf(&b, "The original s3://%s/%s", src.Bucket, src.Key)
-	if src.VersionID != "" {
-		fmt.Fprintf(&b, " (version %s)", src.VersionID)
+	switch {
+	case src.Key != "" && src.Bucket != "":
+		fmt.Fprintf(&b, "The original s3://%s/%s", src.Bucket, src.Key)
+		if src.VersionID != "" {
+			fmt.Fprintf(&b, " (version %s)", src.VersionID)
+		}
+		b.WriteString(" was left untouched.\n")
+	case len(req.Input) > 0:
+		fmt.Fprintf(&b, "Execution input: %s\n", clip(string(req.Input), maxInputShown))
 	}
-	b.WriteString(" was left untouched.\n")
 	writeExecution(&b, req.ExecutionARN)
-	return Message{Subject: subject("imgflow: ", src.Key, " FAILED: "+f.Summary), Body: b.String(), Reason: string(f.Reason)}
+	return Message{Subject: subject("imgflow: ", what, " FAILED: "+f.Summary), Body: b.String(), Reason: string(f.Reason)}
+}
+
+// maxInputShown bounds the execution input quoted in a failure email.
+const maxInputShown = 500
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
+}
+
+// executionName is the last part of an execution ARN
+// (arn:aws:states:region:account:execution:machine:NAME).
+func executionName(arn string) string {
+	if arn == "" {
+		return "(unknown)"
+	}
+	return arn[strings.LastIndexByte(arn, ':')+1:]
+}
+
+// FailedObject is the object a failed execution was about: req.Object, with
+// the bucket, key and version taken from the execution input where it has
+// them as strings. The input is whatever the execution was started with,
+// so anything else in it (another type, a missing field, not an object at
+// all) is ignored rather than allowed to fail the failure report.
+func FailedObject(req pipeline.NotifyRequest) pipeline.Source {
+	obj := req.Object
+	var in map[string]any
+	if json.Unmarshal(req.Input, &in) != nil {
+		return obj
+	}
+	for field, dst := range map[string]*string{"bucket": &obj.Bucket, "key": &obj.Key, "versionId": &obj.VersionID} {
+		if v, ok := in[field].(string); ok && *dst == "" {
+			*dst = v
+		}
+	}
+	return obj
 }
 
 func writeExecution(b *strings.Builder, arn string) {

@@ -87,6 +87,9 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.NotifyRequest) (pipel
 		log.Error("bad notify input", zap.Error(err))
 		return pipeline.NotifyResponse{}, err
 	}
+	if req.Status == pipeline.StatusFailed {
+		req.Object = FailedObject(req)
+	}
 	msg := Compose(req, h.cfg.OutputBucket)
 	attrs := map[string]snstypes.MessageAttributeValue{
 		AttrStatus:    stringAttr(req.Status),

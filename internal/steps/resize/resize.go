@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -103,6 +104,11 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 	if !format.Valid() || v.Key == "" || v.LongSide <= 0 {
 		return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("bad variant plan %+v", v)}
 	}
+	// Only ever write into the source's own folder, whatever the payload
+	// says: a variant key elsewhere would overwrite another source's files.
+	if i := strings.LastIndexByte(v.Key, '/'); i < 0 || !isOutputDirOf(v.Key[:i], src.Key) {
+		return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant key %q is not in the output folder of %q", v.Key, src.Key)}
+	}
 	// Pinned to the version and ETag validate saw: every variant comes from
 	// the same bytes, even if the key is overwritten meanwhile.
 	ref := s3io.Ref{Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, ETag: src.ETag}
@@ -141,6 +147,11 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 		Preset: v.Preset, Bucket: v.Bucket, Key: v.Key, Width: res.Width, Height: res.Height,
 		Bytes: int64(buf.Len()), Format: string(format), ContentType: format.ContentType(),
 	}, nil
+}
+
+func isOutputDirOf(dir, sourceKey string) bool {
+	_, ok := pipeline.OutputPrefixOf(dir, sourceKey)
+	return ok
 }
 
 // NewFromEnv builds a Handler from the function's environment, as its main

@@ -62,9 +62,9 @@ func TestHandleMakesVariants(t *testing.T) {
 		want        map[string]string // key -> WxH format
 	}{
 		{name: "rotated jpeg with gps", body: fixtures.JPEG(fixtures.Quadrants(320, 240), 6, true), w: 320, h: 240, orien: 6,
-			want: map[string]string{"variants/uploads/pic/xl.jpg": "240x320 jpeg", "variants/uploads/pic/thumb.jpg": "48x64 jpeg"}},
+			want: map[string]string{"variants/uploads/pic.jpg/xl.jpg": "240x320 jpeg", "variants/uploads/pic.jpg/thumb.jpg": "48x64 jpeg"}},
 		{name: "translucent png", body: fixtures.TranslucentPNG(200, 100), w: 200, h: 100, alpha: true,
-			want: map[string]string{"variants/uploads/pic/xl.png": "200x100 png", "variants/uploads/pic/thumb.png": "64x32 png"}},
+			want: map[string]string{"variants/uploads/pic.jpg/xl.png": "200x100 png", "variants/uploads/pic.jpg/thumb.png": "64x32 png"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,6 +157,29 @@ func TestSourceChangedIsRejected(t *testing.T) {
 	_, err := h.Handle(context.Background(), req)
 	if r, ok := err.(*pipelineerr.ImageRejectedError); !ok || r.Reason != pipelineerr.ReasonSourceChanged {
 		t.Fatalf("err = %T %v, want SourceChanged", err, err)
+	}
+}
+
+func TestRefusesKeysOutsideTheSourceFolder(t *testing.T) {
+	tests := []struct{ name, key string }{
+		{name: "another source's folder", key: "variants/uploads/other.jpg/xl.jpg"},
+		{name: "the old scheme's folder", key: "variants/uploads/pic/xl.jpg"},
+		{name: "climbing out", key: "variants/uploads/pic.jpg/../other.jpg/xl.jpg"},
+		{name: "no folder", key: "xl.jpg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t)
+			req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(64, 64), 0, false), 64, 64, 1, false)[0]
+			req.Variant.Key = tt.key
+			_, err := h.Handle(context.Background(), req)
+			if _, ok := err.(*pipelineerr.ConfigError); !ok {
+				t.Fatalf("err = %T %v, want ConfigError", err, err)
+			}
+			if keys := mem.Keys("out"); len(keys) != 0 {
+				t.Errorf("stored %v", keys)
+			}
+		})
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,8 +28,10 @@ import (
 	"github.com/imgflow/imgflow/layers/common/s3io"
 )
 
-// ManifestVersion is the manifest's schema version.
-const ManifestVersion = 1
+// ManifestVersion is the manifest's schema version. Version 2 moved the
+// outputs to one folder per source key (pipeline.OutputScheme) and added
+// outputScheme and folder.
+const ManifestVersion = 2
 
 // placeholderMaxPixels bounds the decode of the variant the placeholder is
 // computed from: it is the smallest variant, never a full-size image.
@@ -111,14 +112,21 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 	slices.SortFunc(variants, func(a, b pipeline.Variant) int {
 		return cmp.Or(cmp.Compare(a.Width, b.Width), cmp.Compare(a.Preset, b.Preset))
 	})
-	dir := path.Dir(variants[0].Key)
+	dir := folder(variants[0].Key)
 	for _, v := range variants {
-		if path.Dir(v.Key) != dir {
+		if folder(v.Key) != dir {
 			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants %s and %s are in different folders", v.Key, variants[0].Key)}
 		}
 		if v.Bucket != h.cfg.OutputBucket {
 			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s is in bucket %q, not OUTPUT_BUCKET %q", v.Preset, v.Bucket, h.cfg.OutputBucket)}
 		}
+	}
+	// The manifest goes where validate planned the variants, but only if
+	// that is the source's own folder: a payload naming another folder
+	// must not overwrite another source's manifest.
+	prefix, ok := pipeline.OutputPrefixOf(dir, req.Source.Key)
+	if !ok {
+		return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants are in %q, which is not the output folder of %q", dir, req.Source.Key)}
 	}
 	ph, dominant, err := h.placeholder(ctx, variants[0])
 	if err != nil {
@@ -127,7 +135,9 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 
 	src := req.Source
 	m := pipeline.Manifest{
-		Version: ManifestVersion,
+		Version:      ManifestVersion,
+		OutputScheme: pipeline.OutputScheme,
+		Folder:       dir,
 		Source: pipeline.ManifestSource{Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, ETag: src.ETag,
 			Format: src.Format, Width: src.Width, Height: src.Height, Bytes: src.Bytes, Orientation: src.Orientation},
 		Srcset:       Srcset(variants),
@@ -137,12 +147,11 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 		Timings:      pipeline.Timings{ValidateMs: req.ValidateMs, ResizeMs: map[string]int64{}},
 	}
 	for _, v := range variants {
-		m.Variants = append(m.Variants, pipeline.ManifestVariant{Preset: v.Preset, Name: path.Base(v.Key), Key: v.Key,
+		m.Variants = append(m.Variants, pipeline.ManifestVariant{Preset: v.Preset, Name: fileName(v.Key), Key: v.Key,
 			Width: v.Width, Height: v.Height, Bytes: v.Bytes, Format: v.Format, ContentType: v.ContentType})
 		m.Timings.ResizeMs[v.Preset] = v.DurationMs
 	}
-	// Beside the variants, wherever validate planned them.
-	key := dir + "/manifest.json"
+	key := pipeline.ManifestKey(prefix, src.Key)
 	now := h.now()
 	m.CreatedAt = now.UTC().Format(time.RFC3339Nano)
 	m.Timings.StoreMs = now.Sub(start).Milliseconds()
@@ -186,6 +195,19 @@ func (h *Handler) placeholder(ctx context.Context, v pipeline.Variant) (pipeline
 		fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B), nil
 }
 
+// folder is the output folder of an output key: everything before its last
+// slash (path.Dir would also clean the path, which output keys never need).
+func folder(key string) string {
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 {
+		return ""
+	}
+	return key[:i]
+}
+
+// fileName is an output key's name in its folder.
+func fileName(key string) string { return key[strings.LastIndexByte(key, '/')+1:] }
+
 // Srcset lists variants (sorted by width) as an HTML srcset, with names
 // relative to the manifest's folder. Presets that come out at the same width
 // (a small source is never upscaled) appear once.
@@ -197,7 +219,7 @@ func Srcset(sorted []pipeline.Variant) string {
 			continue
 		}
 		last = v.Width
-		parts = append(parts, path.Base(v.Key)+" "+strconv.Itoa(v.Width)+"w")
+		parts = append(parts, fileName(v.Key)+" "+strconv.Itoa(v.Width)+"w")
 	}
 	return strings.Join(parts, ", ")
 }

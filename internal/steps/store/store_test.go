@@ -76,7 +76,7 @@ func TestHandleWritesManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.ManifestKey != "variants/uploads/sunset/manifest.json" || resp.Bucket != "out" {
+	if resp.ManifestKey != "variants/uploads/sunset.jpg/manifest.json" || resp.Bucket != "out" {
 		t.Fatalf("manifest at s3://%s/%s", resp.Bucket, resp.ManifestKey)
 	}
 	stored, ok := mem.Latest("out", resp.ManifestKey)
@@ -102,6 +102,9 @@ func TestHandleWritesManifest(t *testing.T) {
 	}
 	if m.ExecutionARN != "arn:aws:states:us-east-1:1:execution:sm:run" || m.Version != ManifestVersion {
 		t.Errorf("execution %q version %d", m.ExecutionARN, m.Version)
+	}
+	if m.OutputScheme != pipeline.OutputScheme || m.Folder != "variants/uploads/sunset.jpg" {
+		t.Errorf("outputScheme %q folder %q, want %q variants/uploads/sunset.jpg", m.OutputScheme, m.Folder, pipeline.OutputScheme)
 	}
 	if m.Timings.ValidateMs != 12 || m.Timings.ResizeMs["thumb"] != 5 || m.Timings.StoreMs != 5 || m.Timings.TotalMs != 1010 {
 		t.Errorf("timings = %+v", m.Timings)
@@ -143,8 +146,12 @@ func TestHandleErrors(t *testing.T) {
 		wantType string
 	}{
 		{name: "no variants", wantType: "ConfigError"},
-		{name: "variant in another bucket", variants: []pipeline.Variant{{Bucket: "elsewhere", Key: "v/a/xl.jpg"}}, wantType: "ConfigError"},
-		{name: "variant missing", variants: []pipeline.Variant{{Bucket: "out", Key: "v/a/xl.jpg"}}, wantType: "ImageRejectedError"},
+		{name: "variant in another bucket", variants: []pipeline.Variant{{Bucket: "elsewhere", Key: "v/a.jpg/xl.jpg"}}, wantType: "ConfigError"},
+		{name: "variants in two folders", variants: []pipeline.Variant{{Bucket: "out", Key: "v/a.jpg/xl.jpg"}, {Bucket: "out", Key: "v/b.jpg/md.jpg"}}, wantType: "ConfigError"},
+		// A payload must not make store write into another source's folder.
+		{name: "another source's folder", variants: []pipeline.Variant{{Bucket: "out", Key: "v/b.jpg/xl.jpg"}}, wantType: "ConfigError"},
+		{name: "the old scheme's folder", variants: []pipeline.Variant{{Bucket: "out", Key: "v/a/xl.jpg"}}, wantType: "ConfigError"},
+		{name: "variant missing", variants: []pipeline.Variant{{Bucket: "out", Key: "v/a.jpg/xl.jpg"}}, wantType: "ImageRejectedError"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +160,7 @@ func TestHandleErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = h.Handle(context.Background(), pipeline.StoreRequest{Variants: tt.variants})
+			_, err = h.Handle(context.Background(), pipeline.StoreRequest{Source: pipeline.Source{Bucket: "in", Key: "a.jpg"}, Variants: tt.variants})
 			var got string
 			switch err.(type) {
 			case *pipelineerr.ConfigError:

@@ -164,9 +164,11 @@ func (h *Handler) objectRef(rec events.S3EventRecord) (pipeline.ObjectRef, strin
 		return ref, "key is outside the upload prefix " + h.cfg.UploadPrefix, nil
 	case strings.HasSuffix(key, "/"):
 		return ref, "folder marker", nil
-	case ref.Size == 0:
-		return ref, "zero-byte object", nil
 	}
+	// A zero-byte file is not skipped: it starts a run that validate
+	// rejects with EmptyObject, so the uploader gets the failure email
+	// and `imgflow upload --wait` an answer, instead of a log line nobody
+	// reads.
 	return ref, "", nil
 }
 

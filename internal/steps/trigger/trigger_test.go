@@ -80,9 +80,11 @@ func TestHandleFilters(t *testing.T) {
 		{name: "plain upload", rec: record("in", "uploads/cat.jpg", "v1", 100), wantStarted: true},
 		{name: "outside prefix", rec: record("in", "other/cat.jpg", "v1", 100), wantReason: "outside the upload prefix"},
 		{name: "folder marker", rec: record("in", "uploads/dir/", "v1", 0), wantReason: "folder marker"},
-		{name: "zero bytes", rec: record("in", "uploads/empty.jpg", "v1", 0), wantReason: "zero-byte"},
+		// A zero-byte file starts a run: validate rejects it where the uploader sees it.
+		{name: "zero bytes", rec: record("in", "uploads/empty.jpg", "v1", 0), wantStarted: true},
+		{name: "zero-byte folder marker deeper down", rec: record("in", "uploads/a/b/", "v2", 0), wantReason: "folder marker"},
 		{name: "output bucket", rec: record("out", "uploads/cat.jpg", "v1", 100), wantReason: "output bucket"},
-		{name: "output prefix in upload bucket", rec: record("in", "variants/uploads/cat/xl.jpg", "v1", 100), wantReason: "output prefix"},
+		{name: "output prefix in upload bucket", rec: record("in", "variants/uploads/cat.jpg/xl.jpg", "v1", 100), wantReason: "output prefix"},
 		{name: "not a create", rec: deleted, wantReason: "not an ObjectCreated"},
 	}
 	for _, tt := range tests {

@@ -98,7 +98,7 @@ func New(cfg *Config, api s3io.API, log *zap.Logger, now func() time.Time) (*Han
 func (h *Handler) Handle(ctx context.Context, req pipeline.ValidateRequest) (pipeline.ValidateResponse, error) {
 	start := h.now()
 	log := logx.ForInvocation(ctx, h.log, req.ExecutionARN, req.Object.Key)
-	resp, read, err := h.validate(ctx, req.Object)
+	resp, read, err := h.validateRequest(ctx, req)
 	if err != nil {
 		err = pipelineerr.Boundary(err)
 		log.Info("upload rejected", zap.Error(err), zap.Int64("bytes_read", read))
@@ -114,10 +114,30 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.ValidateRequest) (pip
 	return resp, nil
 }
 
-func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipeline.ValidateResponse, int64, error) {
-	if obj.Bucket == "" || obj.Key == "" {
-		return pipeline.ValidateResponse{}, 0, &pipelineerr.ConfigError{Err: errors.New("input has no bucket or key")}
+// validateRequest rejects an execution input that names no object, then
+// validates the object. Only an execution started by hand can have such an
+// input and only a person can fix it, so it is a rejection (never retried,
+// explained in the email), not a ConfigError.
+func (h *Handler) validateRequest(ctx context.Context, req pipeline.ValidateRequest) (pipeline.ValidateResponse, int64, error) {
+	obj := req.Object
+	var missing []string
+	if obj.Bucket == "" {
+		missing = append(missing, `"bucket"`)
 	}
+	if obj.Key == "" {
+		missing = append(missing, `"key"`)
+	}
+	switch {
+	case req.InputError != nil:
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput, "%v", req.InputError)
+	case len(missing) > 0:
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput,
+			"the execution input has no %s (a non-empty string)", strings.Join(missing, " and no "))
+	}
+	return h.validate(ctx, obj)
+}
+
+func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipeline.ValidateResponse, int64, error) {
 	ref := s3io.Ref{Bucket: obj.Bucket, Key: obj.Key, VersionID: obj.VersionID}
 	info, err := h.s3.Head(ctx, ref)
 	if err != nil {
@@ -164,7 +184,32 @@ func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipelin
 	if src.VersionID == "" {
 		src.VersionID = obj.VersionID
 	}
-	return pipeline.ValidateResponse{Source: src, Variants: Plan(src, h.presets, h.cfg.OutputBucket, h.cfg.OutputPrefix)}, fetched, nil
+	plans := Plan(src, h.presets, h.cfg.OutputBucket, h.cfg.OutputPrefix)
+	if err := checkKeyLengths(src.Key, h.cfg.OutputPrefix, plans); err != nil {
+		return pipeline.ValidateResponse{}, fetched, err
+	}
+	return pipeline.ValidateResponse{Source: src, Variants: plans}, fetched, nil
+}
+
+// maxKeyBytes is S3's limit on the length of a key.
+const maxKeyBytes = 1024
+
+// checkKeyLengths rejects a source whose output keys S3 would refuse: the
+// output folder is the whole key, escaped, under the output prefix, so it
+// is longer than the key. Refused here, the upload gets an email that says
+// why instead of retried PutObject failures.
+func checkKeyLengths(sourceKey, prefix string, plans []pipeline.VariantPlan) error {
+	longest := pipeline.ManifestKey(prefix, sourceKey)
+	for _, p := range plans {
+		if len(p.Key) > len(longest) {
+			longest = p.Key
+		}
+	}
+	if len(longest) > maxKeyBytes {
+		return pipelineerr.Reject(pipelineerr.ReasonKeyTooLong,
+			"the output key %.40q... would have %d bytes, S3 allows %d", longest, len(longest), maxKeyBytes)
+	}
+	return nil
 }
 
 // Plan resolves presets against a source: the concrete format, the exact

@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -49,14 +50,14 @@ func TestAccepts(t *testing.T) {
 		{
 			name: "jpeg rotated by exif", body: fixtures.JPEG(fixtures.Quadrants(4000, 3000), 6, true),
 			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6,
-			wantVariants: []string{"variants/uploads/photo/xl.jpg:1536x2048", "variants/uploads/photo/lg.jpg:768x1024",
-				"variants/uploads/photo/md.jpg:384x512", "variants/uploads/photo/thumb.jpg:192x256"},
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.jpg:1536x2048", "variants/uploads/photo.jpg/lg.jpg:768x1024",
+				"variants/uploads/photo.jpg/md.jpg:384x512", "variants/uploads/photo.jpg/thumb.jpg:192x256"},
 		},
 		{
 			name: "png with alpha stays png, small source never upscaled", body: fixtures.TranslucentPNG(300, 200),
 			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1,
-			wantVariants: []string{"variants/uploads/photo/xl.png:300x200", "variants/uploads/photo/lg.png:300x200",
-				"variants/uploads/photo/md.png:300x200", "variants/uploads/photo/thumb.png:256x171"},
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.png:300x200", "variants/uploads/photo.jpg/lg.png:300x200",
+				"variants/uploads/photo.jpg/md.png:300x200", "variants/uploads/photo.jpg/thumb.png:256x171"},
 		},
 	}
 	for _, tt := range tests {
@@ -144,6 +145,60 @@ func TestRejects(t *testing.T) {
 			}
 			if tt.body != nil && mem.Versions("in", "uploads/x.jpg") != 1 {
 				t.Error("the original was modified")
+			}
+		})
+	}
+}
+
+// TestExecutionInput feeds validate the payloads the state machine builds
+// from hand-started executions ("object.$": "$"), decoded as the Lambda
+// runtime decodes them: whatever the input, the outcome is a success or an
+// ImageRejectedError, never a decoder error or a retried one.
+func TestExecutionInput(t *testing.T) {
+	good := fixtures.JPEG(fixtures.Quadrants(64, 48), 0, false)
+	longName := "uploads/" + strings.Repeat("x", 1000) + ".jpg"
+	tests := []struct {
+		name       string
+		input      string // the execution input
+		wantReason pipelineerr.Reason
+		wantText   string
+	}{
+		{name: "no versionId is fine", input: `{"bucket":"in","key":"uploads/x.jpg"}`},
+		{name: "extra fields are ignored", input: `{"bucket":"in","key":"uploads/x.jpg","comment":"by hand","retry":2}`},
+		{name: "no bucket", input: `{"key":"uploads/x.jpg"}`, wantReason: pipelineerr.ReasonInvalidInput, wantText: `no "bucket"`},
+		{name: "no bucket and no key", input: `{"versionId":"v1"}`, wantReason: pipelineerr.ReasonInvalidInput, wantText: `no "bucket" and no "key"`},
+		{name: "empty key", input: `{"bucket":"in","key":""}`, wantReason: pipelineerr.ReasonInvalidInput, wantText: `no "key"`},
+		{name: "key that does not exist", input: `{"bucket":"in","key":"uploads/nope.jpg"}`, wantReason: pipelineerr.ReasonSourceMissing},
+		{name: "bucket that does not exist", input: `{"bucket":"nope","key":"uploads/x.jpg"}`, wantReason: pipelineerr.ReasonSourceMissing},
+		{name: "a string", input: `"uploads/x.jpg"`, wantReason: pipelineerr.ReasonInvalidInput, wantText: "is a string, not a JSON object"},
+		{name: "an array", input: `[{"bucket":"in","key":"uploads/x.jpg"}]`, wantReason: pipelineerr.ReasonInvalidInput, wantText: "is an array"},
+		{name: "null", input: `null`, wantReason: pipelineerr.ReasonInvalidInput, wantText: "is null"},
+		{name: "a number", input: `7`, wantReason: pipelineerr.ReasonInvalidInput, wantText: "is a number"},
+		{name: "key of the wrong type", input: `{"bucket":"in","key":["uploads/x.jpg"]}`, wantReason: pipelineerr.ReasonInvalidInput, wantText: `"key"`},
+		{name: "outputs longer than S3 allows", input: `{"bucket":"in","key":"` + longName + `"}`, wantReason: pipelineerr.ReasonKeyTooLong, wantText: "1024"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t, nil)
+			mem.Add("in", "uploads/x.jpg", good, "image/jpeg")
+			mem.Add("in", longName, good, "image/jpeg")
+			var req pipeline.ValidateRequest
+			if err := json.Unmarshal([]byte(`{"object":`+tt.input+`,"executionArn":"arn:x"}`), &req); err != nil {
+				t.Fatalf("the payload does not decode: %v", err)
+			}
+			resp, err := h.Handle(context.Background(), req)
+			if tt.wantReason == "" {
+				if err != nil || len(resp.Variants) == 0 {
+					t.Fatalf("err = %v, variants %v; want a success", err, resp.Variants)
+				}
+				return
+			}
+			rejected, ok := err.(*pipelineerr.ImageRejectedError)
+			if !ok {
+				t.Fatalf("err = %T %v, want *ImageRejectedError", err, err)
+			}
+			if rejected.Reason != tt.wantReason || !strings.Contains(rejected.Error(), tt.wantText) {
+				t.Errorf("rejected with %q, want reason %s mentioning %q", rejected, tt.wantReason, tt.wantText)
 			}
 		})
 	}

@@ -4,7 +4,12 @@ package pipeline
 // needs to show the image (srcset, placeholder, colour) and what an operator
 // needs to trace it (source version, execution, timings).
 type Manifest struct {
-	Version      int               `json:"version"`
+	Version int `json:"version"`
+	// OutputScheme names how Folder derives from Source.Key (OutputScheme,
+	// EscapeKey): the folder is the output prefix plus the escaped key, so
+	// percent-decoding what follows the prefix gives the source key back.
+	OutputScheme string            `json:"outputScheme"`
+	Folder       string            `json:"folder"` // key of the folder holding the manifest and variants, no trailing slash
 	Source       ManifestSource    `json:"source"`
 	Variants     []ManifestVariant `json:"variants"` // sorted by width
 	Srcset       string            `json:"srcset"`

@@ -8,8 +8,10 @@
 package pipeline
 
 import (
-	"path"
-	"strings"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -29,6 +31,13 @@ type ObjectRef struct {
 type ValidateRequest struct {
 	Object       ObjectRef `json:"object"`
 	ExecutionARN string    `json:"executionArn,omitempty"`
+	// InputError says why Object could not be read, nil when it was. The
+	// state machine hands validate the execution input as it is
+	// ("object.$": "$"), and an execution started by hand can have any JSON
+	// as input; decoding never fails on it, so that validate can reject it
+	// with a typed error instead of the Lambda runtime failing with the
+	// decoder's error type.
+	InputError error `json:"-"`
 }
 
 // Source describes the original image as validate found it. Width and Height
@@ -115,15 +124,18 @@ const (
 )
 
 // NotifyRequest is the notify step's input on both paths. On success Object
-// is the validated Source; on failure only bucket, key and version are known.
+// is the validated Source. On failure Input is the execution input as it was
+// given, which is any JSON for an execution started by hand; notify takes
+// the bucket, key and version from it when they are there.
 type NotifyRequest struct {
-	Status       string    `json:"status"`
-	Object       Source    `json:"object"`
-	Variants     []Variant `json:"variants,omitempty"`
-	ManifestKey  string    `json:"manifestKey,omitempty"`
-	Error        string    `json:"error,omitempty"`
-	Cause        string    `json:"cause,omitempty"`
-	ExecutionARN string    `json:"executionArn,omitempty"`
+	Status       string          `json:"status"`
+	Object       Source          `json:"object"`
+	Input        json.RawMessage `json:"input,omitempty"`
+	Variants     []Variant       `json:"variants,omitempty"`
+	ManifestKey  string          `json:"manifestKey,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Cause        string          `json:"cause,omitempty"`
+	ExecutionARN string          `json:"executionArn,omitempty"`
 }
 
 // NotifyResponse is the notify step's output.
@@ -131,23 +143,71 @@ type NotifyResponse struct {
 	MessageID string `json:"messageId"`
 }
 
-// OutputDir is the folder that holds a source's variants and manifest:
-// <prefix>/<source key without extension>.
-func OutputDir(prefix, sourceKey string) string {
-	stem := strings.TrimSuffix(sourceKey, path.Ext(sourceKey))
-	prefix = strings.Trim(prefix, "/")
-	if prefix == "" {
-		return stem
+// UnmarshalJSON decodes a validate payload. Only a payload that is not a
+// JSON object at all is an error (the state machine always builds one); an
+// unreadable "object" is reported in InputError.
+func (r *ValidateRequest) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Object       json.RawMessage `json:"object"`
+		ExecutionARN string          `json:"executionArn"`
 	}
-	return prefix + "/" + stem
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = ValidateRequest{ExecutionARN: raw.ExecutionARN}
+	r.InputError = decodeObjectRef(raw.Object, &r.Object)
+	return nil
 }
 
-// VariantKey is where a variant is stored: <prefix>/<stem>/<preset>.<ext>.
-func VariantKey(prefix, sourceKey, preset, ext string) string {
-	return OutputDir(prefix, sourceKey) + "/" + preset + "." + ext
+// decodeObjectRef decodes an execution input into ref and explains in a
+// user's terms why it cannot be.
+func decodeObjectRef(b json.RawMessage, ref *ObjectRef) error {
+	if kind := jsonKind(b); kind != "object" {
+		return fmt.Errorf("the execution input is %s, not a JSON object", kind)
+	}
+	err := json.Unmarshal(b, ref)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return fmt.Errorf("field %q of the execution input is a JSON %s, not a %s", typeErr.Field, typeErr.Value, wantKind(typeErr.Type))
+	}
+	return fmt.Errorf("the execution input: %w", err)
 }
 
-// ManifestKey is where the manifest is stored, beside the variants.
-func ManifestKey(prefix, sourceKey string) string {
-	return OutputDir(prefix, sourceKey) + "/manifest.json"
+// wantKind names the JSON type a Go field takes.
+func wantKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return t.String()
+}
+
+// jsonKind names the JSON type of b from its first byte, with an article.
+func jsonKind(b json.RawMessage) string {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return "object"
+		case '[':
+			return "an array"
+		case '"':
+			return "a string"
+		case 't', 'f':
+			return "a boolean"
+		case 'n':
+			return "null"
+		}
+		return "a number"
+	}
+	return "missing"
 }

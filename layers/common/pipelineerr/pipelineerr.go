@@ -27,6 +27,13 @@ const (
 	ReasonCorruptImage      Reason = "CorruptImage"
 	ReasonSourceMissing     Reason = "SourceMissing"
 	ReasonSourceChanged     Reason = "SourceChanged"
+	// ReasonInvalidInput is an execution input the pipeline cannot read:
+	// not a JSON object, or without a bucket and key. Only an execution
+	// started by hand can have one; the trigger always sends a good one.
+	ReasonInvalidInput Reason = "InvalidInput"
+	// ReasonKeyTooLong is a key whose output keys would pass S3's limit of
+	// 1024 bytes once the output prefix and escaping are added.
+	ReasonKeyTooLong Reason = "KeyTooLong"
 )
 
 // Summary is a short lower-case phrase for an email subject line.
@@ -48,6 +55,10 @@ func (r Reason) Summary() string {
 		return "original no longer exists"
 	case ReasonSourceChanged:
 		return "original changed during processing"
+	case ReasonInvalidInput:
+		return "invalid execution input"
+	case ReasonKeyTooLong:
+		return "file name too long"
 	}
 	return "rejected"
 }
@@ -71,6 +82,10 @@ func (r Reason) Advice() string {
 		return "The original was deleted before it could be processed. Upload it again if it is still needed."
 	case ReasonSourceChanged:
 		return "The original was overwritten while it was processed; the newer upload has its own run."
+	case ReasonInvalidInput:
+		return `Start the execution with a JSON object naming the original, e.g. {"bucket": "<upload bucket>", "key": "uploads/photo.jpg"} ("versionId" is optional), or upload the file and let the trigger start it.`
+	case ReasonKeyTooLong:
+		return "Upload the file under a shorter name or folder path: the output keys add the output prefix and escape some characters, and S3 keys are limited to 1024 bytes."
 	}
 	return "Check the error below, fix the file and upload it again."
 }
