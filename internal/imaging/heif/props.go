@@ -229,12 +229,12 @@ func parseClap(p []byte) (Transform, error) {
 }
 
 // rect returns the clean aperture of a w×h image as a pixel rectangle
-// [x0, x1) × [y0, y1): the centre is at (w-1)/2 + horizOff, and the left
-// and top edges are rounded down, the size to the nearest integer (as
-// libheif does). ok is false when the aperture is empty or not inside the
+// [x0, x1) × [y0, y1): the centre is at (w-1)/2 + horizOff; the left edge
+// is rounded down, the top edge and the size to the nearest integer
+// (halves up), as libheif does. ok is false when the aperture is empty or not inside the
 // image. Exact rational arithmetic: no overflow on hostile fractions.
 func (k Clap) rect(w, h int) (x0, y0, x1, y1 int, ok bool) {
-	edge := func(size int, offN int32, offD uint32, apN, apD uint32) (lo, n int, ok bool) {
+	edge := func(size int, offN int32, offD uint32, apN, apD uint32, roundLo bool) (lo, n int, ok bool) {
 		// lo = off + (size-1)/2 - (ap-1)/2
 		ap := big.NewRat(int64(apN), int64(apD))
 		lo0 := new(big.Rat).SetFrac64(int64(offN), int64(offD))
@@ -242,6 +242,9 @@ func (k Clap) rect(w, h int) (x0, y0, x1, y1 int, ok bool) {
 		half := new(big.Rat).Sub(ap, big.NewRat(1, 1))
 		half.Mul(half, big.NewRat(1, 2))
 		lo0.Sub(lo0, half)
+		if roundLo {
+			lo0.Add(lo0, big.NewRat(1, 2))
+		}
 		fl := new(big.Int).Div(lo0.Num(), lo0.Denom()) // Euclidean: floor for a positive denominator
 		// round(ap) = floor(ap + 1/2)
 		ap.Add(ap, big.NewRat(1, 2))
@@ -255,8 +258,8 @@ func (k Clap) rect(w, h int) (x0, y0, x1, y1 int, ok bool) {
 		}
 		return int(l), int(m), true
 	}
-	x0, cw, okx := edge(w, k.HorizOffN, k.HorizOffD, k.WidthN, k.WidthD)
-	y0, ch, oky := edge(h, k.VertOffN, k.VertOffD, k.HeightN, k.HeightD)
+	x0, cw, okx := edge(w, k.HorizOffN, k.HorizOffD, k.WidthN, k.WidthD, false)
+	y0, ch, oky := edge(h, k.VertOffN, k.VertOffD, k.HeightN, k.HeightD, true)
 	if !okx || !oky {
 		return 0, 0, 0, 0, false
 	}
