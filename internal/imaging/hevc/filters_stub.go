@@ -1,0 +1,4 @@
+package hevc
+
+func (d *decoder) deblock()  {}
+func (d *decoder) applySAO() {}
