@@ -1,4 +1,0 @@
-package hevc
-
-func (d *decoder) deblock()  {}
-func (d *decoder) applySAO() {}

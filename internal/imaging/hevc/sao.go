@@ -1,0 +1,152 @@
+package hevc
+
+// Sample adaptive offset (8.7.3), applied per CTB to the deblocked
+// picture. Neighbours are read from a copy of the deblocked planes.
+
+// saoEdgeOffsets is (hPos, vPos) of the two neighbours per edge class
+// (Table 8-13).
+var saoEdgeOffsets = [4][2][2]int{
+	{{-1, 0}, {1, 0}},
+	{{0, -1}, {0, 1}},
+	{{-1, -1}, {1, 1}},
+	{{1, -1}, {-1, 1}},
+}
+
+// saoEdgeMap maps 2 + Sign(a) + Sign(b) to edgeIdx (8-388).
+var saoEdgeMap = [5]int{1, 2, 0, 3, 4}
+
+func (d *decoder) applySAO() {
+	any := false
+	for _, sh := range d.sliceHdrs {
+		if sh.saoLuma || sh.saoChroma {
+			any = true
+		}
+	}
+	if !any {
+		return
+	}
+	s := d.sps
+	for cIdx := 0; cIdx < d.numPlanes; cIdx++ {
+		src := make([]uint16, len(d.plane[cIdx]))
+		copy(src, d.plane[cIdx])
+		for rs := range d.sao {
+			sh := d.sliceHdrs[d.ctbSlice[rs]]
+			if (cIdx == 0 && !sh.saoLuma) || (cIdx > 0 && !sh.saoChroma) {
+				continue
+			}
+			if d.sao[rs].typ[cIdx] == 0 {
+				continue
+			}
+			d.saoCTB(cIdx, rs%s.picWCtb, rs/s.picWCtb, src)
+		}
+	}
+}
+
+// saoCTB applies SAO to component cIdx of the CTB at (rx, ry).
+func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
+	s, p := d.sps, d.pps
+	sp := &d.sao[ry*s.picWCtb+rx]
+	subW, subH, bd := 1, 1, s.bitDepthY
+	if cIdx > 0 {
+		subW, subH, bd = s.subW, s.subH, s.bitDepthC
+	}
+	ctbW, ctbH := s.ctbSize/subW, s.ctbSize/subH
+	x0, y0 := rx*ctbW, ry*ctbH
+	x1, y1 := min(x0+ctbW, d.pw[cIdx]), min(y0+ctbH, d.ph[cIdx])
+	st := d.stride[cIdx]
+	dst := d.plane[cIdx]
+	maxV := 1<<uint(bd) - 1
+	var off [5]int
+	for i := 0; i < 4; i++ {
+		off[i+1] = int(sp.offset[cIdx][i])
+	}
+	checkNF := s.pcmLoopFilterOff || p.transquantBypass
+	if sp.typ[cIdx] == 1 {
+		var band [32]int
+		pos := int(sp.class[cIdx])
+		for k := 0; k < 4; k++ {
+			band[(k+pos)&31] = k + 1
+		}
+		shift := uint(bd - 5)
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				if checkNF && d.noFilter[d.idx4(x*subW, y*subH)] != 0 {
+					continue
+				}
+				v := int(src[y*st+x])
+				if b := band[v>>shift]; b != 0 {
+					dst[y*st+x] = uint16(clip3(0, maxV, v+off[b]))
+				}
+			}
+		}
+		return
+	}
+	// Which neighbouring CTBs may be read (8.7.3.2: picture, slice and
+	// tile boundaries).
+	var usable [3][3]bool
+	curRs := ry*s.picWCtb + rx
+	curTs := d.rsToTs[curRs]
+	cur := d.sliceHdrs[d.ctbSlice[curRs]]
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			nx, ny := rx+dx, ry+dy
+			if nx < 0 || ny < 0 || nx >= s.picWCtb || ny >= s.picHCtb {
+				continue
+			}
+			nRs := ny*s.picWCtb + nx
+			nTs := d.rsToTs[nRs]
+			nb := d.sliceHdrs[d.ctbSlice[nRs]]
+			ok := true
+			if nb.sliceAddr != cur.sliceAddr {
+				if (nTs < curTs && !cur.lfAcrossSlices) || (nTs > curTs && !nb.lfAcrossSlices) {
+					ok = false
+				}
+			}
+			if !p.loopFilterAcrossTiles && d.tileID[nTs] != d.tileID[curTs] {
+				ok = false
+			}
+			usable[dy+1][dx+1] = ok
+		}
+	}
+	eo := saoEdgeOffsets[sp.class[cIdx]]
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if checkNF && d.noFilter[d.idx4(x*subW, y*subH)] != 0 {
+				continue
+			}
+			v := int(src[y*st+x])
+			edge := 2
+			skip := false
+			for _, o := range eo {
+				nx, ny := x+o[0], y+o[1]
+				cx, cy := 1, 1
+				if nx < x0 {
+					cx = 0
+				} else if nx >= x0+ctbW {
+					cx = 2
+				}
+				if ny < y0 {
+					cy = 0
+				} else if ny >= y0+ctbH {
+					cy = 2
+				}
+				if nx >= d.pw[cIdx] || ny >= d.ph[cIdx] || !usable[cy][cx] {
+					skip = true
+					break
+				}
+				n := int(src[ny*st+nx])
+				if v > n {
+					edge++
+				} else if v < n {
+					edge--
+				}
+			}
+			if skip {
+				continue
+			}
+			if k := saoEdgeMap[edge]; k != 0 {
+				dst[y*st+x] = uint16(clip3(0, maxV, v+off[k]))
+			}
+		}
+	}
+}
