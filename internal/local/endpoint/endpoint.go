@@ -101,16 +101,29 @@ func isSNSAction(r *http.Request) bool {
 	if snsActions[r.URL.Query().Get("Action")] {
 		return true
 	}
+	form := peekForm(r)
+	return form.Get("Action") != "" && (form.Get("Version") == "2010-03-31" || snsActions[form.Get("Action")])
+}
+
+// peekForm parses a form-encoded POST body (up to maxFormPeek) and puts
+// the bytes back for the handler; other requests give an empty form.
+func peekForm(r *http.Request) url.Values {
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return false
+		return url.Values{}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxFormPeek))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 	if err != nil {
-		return false
+		return url.Values{}
 	}
 	form, err := url.ParseQuery(string(body))
-	return err == nil && form.Get("Action") != "" && (form.Get("Version") == "2010-03-31" || snsActions[form.Get("Action")])
+	if err != nil {
+		return url.Values{}
+	}
+	return form
 }
 
 // LoopbackOnly refuses requests from other machines when the stack listens

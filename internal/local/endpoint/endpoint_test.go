@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func sigv4(service string) string {
+func authHeader(service string) string {
 	return "AWS4-HMAC-SHA256 Credential=test/20261125/us-east-1/" + service + "/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"
 }
 
@@ -21,10 +21,10 @@ func TestClassify(t *testing.T) {
 		body    string
 		want    string
 	}{
-		{name: "signed step functions", method: "POST", target: "/", headers: map[string]string{"Authorization": sigv4("states"), "X-Amz-Target": "AWSStepFunctions.StartExecution"}, want: ServiceStates},
-		{name: "signed sns query", method: "POST", target: "/", headers: map[string]string{"Authorization": sigv4("sns"), "Content-Type": "application/x-www-form-urlencoded"}, body: "Action=Publish&Version=2010-03-31", want: ServiceSNS},
-		{name: "signed lambda invoke", method: "POST", target: "/2015-03-31/functions/f/invocations", headers: map[string]string{"Authorization": sigv4("lambda")}, want: ServiceLambda},
-		{name: "signed s3 path style", method: "PUT", target: "/bucket/key.jpg", headers: map[string]string{"Authorization": sigv4("s3")}, want: ServiceS3},
+		{name: "signed step functions", method: "POST", target: "/", headers: map[string]string{"Authorization": authHeader("states"), "X-Amz-Target": "AWSStepFunctions.StartExecution"}, want: ServiceStates},
+		{name: "signed sns query", method: "POST", target: "/", headers: map[string]string{"Authorization": authHeader("sns"), "Content-Type": "application/x-www-form-urlencoded"}, body: "Action=Publish&Version=2010-03-31", want: ServiceSNS},
+		{name: "signed lambda invoke", method: "POST", target: "/2015-03-31/functions/f/invocations", headers: map[string]string{"Authorization": authHeader("lambda")}, want: ServiceLambda},
+		{name: "signed s3 path style", method: "PUT", target: "/bucket/key.jpg", headers: map[string]string{"Authorization": authHeader("s3")}, want: ServiceS3},
 		{name: "presigned s3 get", method: "GET", target: "/bucket/key.jpg?X-Amz-Credential=test%2F20261125%2Fus-east-1%2Fs3%2Faws4_request", want: ServiceS3},
 		{name: "unsigned sns confirmation link", method: "GET", target: "/?Action=ConfirmSubscription&TopicArn=arn&Token=t", want: ServiceSNS},
 		{name: "unsigned sfn by target", method: "POST", target: "/", headers: map[string]string{"X-Amz-Target": "AWSStepFunctions.ListStateMachines"}, want: ServiceStates},

@@ -18,6 +18,7 @@ const maxPayload = 6 << 20
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.signed(s.handleInvoke))
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.signed(s.handleList))
+	mux.HandleFunc("GET /2015-03-31/functions", s.signed(s.handleList)) // botocore's path
 	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.signed(s.handleGet))
 	// Everything else the Lambda API has (CreateFunction, aliases, event
 	// source mappings, ...) is refused in AWS's shape, never faked.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/johannesboyne/gofakes3"
 	"go.uber.org/zap"
@@ -34,11 +35,15 @@ type requestInfo struct {
 	// codes to 500, so errors it cannot express travel here.
 	apiErr *APIError
 	queued int
+	// cors are the Access-Control-* headers of the bucket's CORS rule that
+	// allowed the request; they replace gofakes3's wildcard ones.
+	cors http.Header
 }
 
 // reqBackend adapts the store to gofakes3 for one request.
 type reqBackend struct {
 	st          *store
+	dataDir     string // named in the error of a full disk
 	ri          *requestInfo
 	log         *zap.Logger
 	minPartSize int64
@@ -59,6 +64,11 @@ func (b *reqBackend) fail(err error) error {
 	if errors.As(err, &ae) {
 		b.ri.apiErr = ae
 		return gofakes3.ErrInternal // body and status replaced by the response writer
+	}
+	if isNoSpace(err) {
+		b.log.Warn("s3 write refused: data directory full", zap.String("method", b.ri.method), zap.Error(err))
+		b.ri.apiErr = errInsufficientStorage(b.dataDir)
+		return gofakes3.ErrInternal
 	}
 	var ge gofakes3.Error
 	if !errors.As(err, &ge) {
@@ -298,13 +308,21 @@ func (w *responseWriter) WriteHeader(code int) {
 		return
 	}
 	w.wroteHeader = true
+	h := w.Header()
+	for k := range h {
+		if strings.HasPrefix(k, "Access-Control-") {
+			delete(h, k)
+		}
+	}
+	for k, v := range w.ri.cors {
+		h[k] = v
+	}
 	if code >= 400 && w.ri.apiErr != nil {
 		writeAPIError(w.ResponseWriter, w.r, w.ri.apiErr, w.requestID, w.hostID)
 		w.suppress = true
 		return
 	}
 	if code < 300 {
-		h := w.Header()
 		if w.ri.etag != "" {
 			h.Set("ETag", `"`+w.ri.etag+`"`)
 		}

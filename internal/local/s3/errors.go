@@ -2,8 +2,11 @@ package s3
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"syscall"
 )
 
 // APIError is an S3 REST error as sent on the wire: an HTTP status, the S3
@@ -92,4 +95,20 @@ func errMethodNotAllowed() *APIError {
 func errServiceUnavailable() *APIError {
 	return &APIError{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
 		Message: "The local S3 service is shutting down."}
+}
+
+// errInsufficientStorage answers a write the data directory has no room
+// for. S3 has no such error (its disks do not fill up); 503 says "not now,
+// nothing was stored", the code names the cause and the message says what
+// to do. SDKs retry a 503 a few times, which is harmless.
+func errInsufficientStorage(dataDir string) *APIError {
+	return &APIError{Status: http.StatusServiceUnavailable, Code: "InsufficientStorage",
+		Message: fmt.Sprintf("The data directory %s is full (no space left on device); nothing was stored. Free some space and retry.", dataDir)}
+}
+
+// isNoSpace reports whether err says the disk is full. bbolt formats some
+// file errors with %s, so their text is checked too.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		err != nil && strings.Contains(err.Error(), syscall.ENOSPC.Error())
 }

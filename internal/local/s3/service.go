@@ -316,21 +316,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.inflight.Done()
 
-	var scope sigv4.Scope
-	if r.Method != http.MethodOptions { // CORS preflights are never signed
-		sc, err := sigv4.Check(r, s.cfg.Region, "s3", s.clock.Now())
-		if err != nil {
-			var ae *sigv4.AuthError
-			if errors.As(err, &ae) {
-				fail(&APIError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Region: ae.Region})
-			} else {
-				fail(&APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied"})
-			}
-			return
-		}
-		scope = sc
-	}
-
 	// Resolve virtual-host style to path style: gofakes3 routes on the path.
 	if b := s.hostBucket(r.Host); b != "" {
 		p := r.URL.Path
@@ -341,6 +326,31 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.RawPath = ""
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if r.Method == http.MethodOptions { // CORS preflights are never signed
+		s.servePreflight(w, r, bucket, fail)
+		return
+	}
+	scope, err := sigv4.Check(r, s.cfg.Region, "s3", s.clock.Now())
+	if err != nil {
+		var ae *sigv4.AuthError
+		if errors.As(err, &ae) {
+			fail(&APIError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Region: ae.Region})
+		} else {
+			fail(&APIError{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Access Denied"})
+		}
+		return
+	}
+	var cors http.Header
+	if fromWebPage(r) {
+		var ae *APIError
+		if cors, ae = s.checkCORS(r, bucket); ae != nil {
+			fail(ae)
+			return
+		}
+		for k, v := range cors {
+			w.Header()[k] = v
+		}
+	}
 	if strings.IndexByte(key, 0) >= 0 {
 		fail(errInvalidArgument("Object key must not contain NUL"))
 		return
@@ -358,8 +368,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLocation(w, r, bucket, requestID, hostID)
 		return
 	}
+	if _, ok := q["cors"]; ok {
+		s.serveCORS(w, r, bucket, fail)
+		return
+	}
 
-	ri := &requestInfo{method: r.Method, putEvent: EventPut}
+	ri := &requestInfo{method: r.Method, putEvent: EventPut, cors: cors}
 	if r.Method == http.MethodPost {
 		ri.putEvent = EventPost
 	}
@@ -388,7 +402,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if key == "" && bucket != "" && r.Method == http.MethodHead {
 		w.Header().Set("x-amz-bucket-region", s.cfg.Region)
 	}
-	backend := &reqBackend{st: s.st, ri: ri, log: s.log, minPartSize: s.cfg.MinPartSize}
+	backend := &reqBackend{st: s.st, dataDir: s.cfg.DataDir, ri: ri, log: s.log, minPartSize: s.cfg.MinPartSize}
 	g := gofakes3.New(backend,
 		gofakes3.WithRequestID(n-1), // gofakes3 increments before use: its id is ours
 		gofakes3.WithTimeSkewLimit(0),
@@ -665,6 +679,11 @@ func (s *Service) failStore(fail func(*APIError), bucket string, err error) {
 	}
 	if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
 		fail(errNoSuchBucket(bucket))
+		return
+	}
+	if isNoSpace(err) {
+		s.log.Warn("s3 write refused: data directory full", zap.String("bucket", bucket), zap.Error(err))
+		fail(errInsufficientStorage(s.cfg.DataDir))
 		return
 	}
 	s.log.Error("s3 request failed", zap.String("bucket", bucket), zap.Error(err))

@@ -28,7 +28,7 @@ import (
 //
 // bbolt top-level buckets:
 //
-//	buckets          name → bucketRecord (versioning, notification config)
+//	buckets          name → bucketRecord (versioning, notification and CORS config)
 //	o/<bucket>       per S3 bucket, with nested
 //	    cur          key → versionRecord of the newest version (may be a delete marker)
 //	    ver          key 0x00 ^seq(8 bytes BE) → versionRecord (all versions, newest first per key)
@@ -61,6 +61,7 @@ type bucketRecord struct {
 	Created       time.Time             `json:"created"`
 	Versioning    string                `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Notifications []LambdaConfiguration `json:"notifications,omitempty"`
+	CORS          []CORSRule            `json:"cors,omitempty"`
 }
 
 // versionRecord is one version of an object (or a delete marker).
@@ -95,11 +96,14 @@ type partRecord struct {
 }
 
 type store struct {
-	db        *bolt.DB
-	root      string
-	clock     Clock
-	region    string
-	accountID string
+	db   *bolt.DB
+	root string
+	// createTemp creates a blob file being written: os.CreateTemp, or a
+	// fake in tests (a full disk).
+	createTemp func(dir, pattern string) (blobFile, error)
+	clock      Clock
+	region     string
+	accountID  string
 }
 
 func openStore(dataDir string, clock Clock, region, accountID string) (*store, error) {
@@ -128,7 +132,7 @@ func openStore(dataDir string, clock Clock, region, accountID string) (*store, e
 		db.Close()
 		return nil, fmt.Errorf("open s3 store: %w", err)
 	}
-	return &store{db: db, root: root, clock: clock, region: region, accountID: accountID}, nil
+	return &store{db: db, root: root, clock: clock, region: region, accountID: accountID, createTemp: createTempFile}, nil
 }
 
 func (st *store) close() error { return st.db.Close() }
@@ -158,10 +162,20 @@ func (st *store) blobPath(id string) string {
 	return filepath.Join(st.root, "blobs", id[:2], id)
 }
 
+// blobFile is the file writeBlob writes.
+type blobFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+	Name() string
+}
+
+func createTempFile(dir, pattern string) (blobFile, error) { return os.CreateTemp(dir, pattern) }
+
 // writeBlob streams r into a new durable blob and returns its id, size and MD5.
 func (st *store) writeBlob(r io.Reader) (id string, size int64, sum []byte, err error) {
 	id = newID()
-	f, err := os.CreateTemp(filepath.Join(st.root, "tmp"), id+"-*")
+	f, err := st.createTemp(filepath.Join(st.root, "tmp"), id+"-*")
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("write blob: %w", err)
 	}
@@ -175,7 +189,7 @@ func (st *store) writeBlob(r io.Reader) (id string, size int64, sum []byte, err 
 	h := md5.New()
 	size, err = io.Copy(io.MultiWriter(f, h), r)
 	if err != nil {
-		return "", 0, nil, err
+		return "", 0, nil, err // a body error (gofakes3 maps it) or a write error (isNoSpace)
 	}
 	if err = f.Sync(); err != nil {
 		return "", 0, nil, fmt.Errorf("write blob: %w", err)

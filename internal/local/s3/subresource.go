@@ -15,7 +15,7 @@ type subresourceRule int
 
 const (
 	srPass           subresourceRule = iota // gofakes3 (with our backend) implements it
-	srOwn                                   // this package implements it (notification, location)
+	srOwn                                   // this package implements it (notification, location, cors)
 	srNotImplemented                        // refused
 )
 
@@ -32,9 +32,10 @@ var subresources = map[string]subresourceRule{
 
 	"location":     srOwn,
 	"notification": srOwn,
+	"cors":         srOwn,
 
 	"accelerate": srNotImplemented, "acl": srNotImplemented, "analytics": srNotImplemented,
-	"attributes": srNotImplemented, "cors": srNotImplemented, "encryption": srNotImplemented,
+	"attributes": srNotImplemented, "encryption": srNotImplemented,
 	"intelligent-tiering": srNotImplemented, "inventory": srNotImplemented, "legal-hold": srNotImplemented,
 	"lifecycle": srNotImplemented, "logging": srNotImplemented, "metadataConfiguration": srNotImplemented,
 	"metadataInventoryTable": srNotImplemented, "metadataJournalTable": srNotImplemented,
@@ -87,6 +88,9 @@ func checkSubresources(r *http.Request, key string) *APIError {
 		return errNotImplemented("?partNumber without uploadId")
 	}
 	if _, ok := q["notification"]; ok && (key != "" || (r.Method != http.MethodGet && r.Method != http.MethodPut)) {
+		return errMethodNotAllowed()
+	}
+	if _, ok := q["cors"]; ok && (key != "" || (r.Method != http.MethodGet && r.Method != http.MethodPut && r.Method != http.MethodDelete)) {
 		return errMethodNotAllowed()
 	}
 	if _, ok := q["delete"]; ok && (key != "" || r.Method != http.MethodPost) {

@@ -55,7 +55,10 @@ func TestUnimplementedSubresources(t *testing.T) {
 			_, err := c.PutBucketTagging(ctx, &awss3.PutBucketTaggingInput{Bucket: b, Tagging: tagging})
 			return err
 		}},
-		{"DeleteBucketCors", func() error { _, err := c.DeleteBucketCors(ctx, &awss3.DeleteBucketCorsInput{Bucket: b}); return err }},
+		{"DeleteBucketWebsite", func() error {
+			_, err := c.DeleteBucketWebsite(ctx, &awss3.DeleteBucketWebsiteInput{Bucket: b})
+			return err
+		}},
 		{"DeleteBucketPolicy", func() error {
 			_, err := c.DeleteBucketPolicy(ctx, &awss3.DeleteBucketPolicyInput{Bucket: b})
 			return err

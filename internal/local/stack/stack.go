@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/internal/local/endpoint"
+	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/s3"
@@ -40,6 +41,7 @@ type Config struct {
 	Template          string            // template.yaml
 	DataDir           string            // everything persistent lives here
 	Listen            string            // the endpoint's address; port 0 picks a free one
+	AllowHosts        []string          // Host names answered besides loopback ones (--allow-host)
 	SMTPAddr          string            // SNS email goes here; "" writes to the mailbox in DataDir
 	NotificationEmail string            // sets the template's NotificationEmail parameter
 	AutoConfirm       bool              // confirm subscriptions without the confirmation email
@@ -146,7 +148,9 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if err := st.startServices(); err != nil {
 		return nil, err
 	}
-	st.serve()
+	if err := st.serve(); err != nil {
+		return nil, err
+	}
 	if err := st.createResources(ctx, builders); err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func (st *Stack) startServices() error {
 	return nil
 }
 
-func (st *Stack) serve() {
+func (st *Stack) serve() error {
 	lambdaMux := http.NewServeMux()
 	st.Lambda.Routes(lambdaMux)
 	mux := endpoint.New(st.S3, map[string]http.Handler{
@@ -203,11 +207,15 @@ func (st *Stack) serve() {
 		endpoint.ServiceSNS:    st.SNS,
 		endpoint.ServiceLambda: lambdaMux,
 	})
-	st.srv = &http.Server{
-		Handler:           endpoint.LoopbackOnly(st.cfg.Listen, mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          zap.NewStdLog(st.log.With(zap.String("component", "http"))),
+	gcfg := endpoint.NewDefaultGuardConfig(st.cfg.Listen)
+	gcfg.AllowHosts = st.cfg.AllowHosts
+	h, err := endpoint.NewGuard(gcfg, mux)
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	st.srv, err = httpguard.NewServer(httpguard.NewDefaultConfig(), h, zap.NewStdLog(st.log.With(zap.String("component", "http"))))
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
 	}
 	go func() {
 		if err := st.srv.Serve(st.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -215,6 +223,7 @@ func (st *Stack) serve() {
 		}
 		close(st.serveErr)
 	}()
+	return nil
 }
 
 // Err reports a failure of the endpoint's server; it is closed when the

@@ -1,0 +1,23 @@
+package endpoint
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+)
+
+const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
+
+var randReader = rand.Reader
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
