@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// checkAuth accepts any credentials but requires a SigV4 credential scope
-// of <date>/<region>/sns/aws4_request, from the Authorization header or a
-// presigned query. The signature itself is not verified.
+// checkAuth requires a complete SigV4 Authorization header (Credential,
+// SignedHeaders, Signature) or a complete presigned query (all six X-Amz-*
+// parameters), with a credential scope of <date>/<region>/sns/aws4_request.
+// The endpoint in front of the service verifies the signature itself.
 func (s *Service) checkAuth(r *http.Request) *APIError {
 	cred := ""
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -15,15 +16,28 @@ func (s *Service) checkAuth(r *http.Request) *APIError {
 		if algo != "AWS4-HMAC-SHA256" {
 			return newAPIError(http.StatusBadRequest, "IncompleteSignature", "Unsupported AWS 'algorithm': '%s'", algo)
 		}
+		var signedHeaders, signature string
 		for _, part := range strings.Split(rest, ",") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch k {
+			case "Credential":
 				cred = v
+			case "SignedHeaders":
+				signedHeaders = v
+			case "Signature":
+				signature = v
 			}
 		}
-		if cred == "" {
-			return newAPIError(http.StatusBadRequest, "IncompleteSignature", "Authorization header requires 'Credential' parameter.")
+		if cred == "" || signedHeaders == "" || signature == "" {
+			return newAPIError(http.StatusBadRequest, "IncompleteSignature", "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
 		}
-	} else if q := r.URL.Query(); q.Get("X-Amz-Credential") != "" {
+	} else if q := r.URL.Query(); q.Get("X-Amz-Credential") != "" || q.Get("X-Amz-Signature") != "" || q.Get("X-Amz-Algorithm") != "" {
+		for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"} {
+			if q.Get(k) == "" {
+				return newAPIError(http.StatusBadRequest, "IncompleteSignature",
+					"A presigned request requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders and X-Amz-Signature parameters; %s is missing.", k)
+			}
+		}
 		cred = q.Get("X-Amz-Credential")
 	} else {
 		return errMissingAuth
