@@ -99,9 +99,17 @@ func decodeSpec(t *testing.T, spec *heifmux.File, codec Codec) (*Image, image.Im
 	return img, m, err
 }
 
+// withAlphaItem adds an alpha plane (item 10) with the grid's transforms.
 func withAlphaItem(f *heifmux.File) *heifmux.File {
-	f.Items = append(f.Items, heifmux.Item{ID: 10, Type: "hvc1", Hidden: true, Data: nal4(10), Props: []heifmux.Prop{
-		ess(fakeHVCC), opt(heifmux.Ispe(100, 90)), ess(heifmux.AuxC(AuxAlphaHEVC))}})
+	props := []heifmux.Prop{ess(fakeHVCC), opt(heifmux.Ispe(100, 90)), ess(heifmux.AuxC(AuxAlphaHEVC))}
+	for _, it := range f.Items {
+		for _, p := range it.Props {
+			if t := string(p.Box[4:8]); it.ID == 1 && (t == "irot" || t == "imir" || t == "clap") {
+				props = append(props, p)
+			}
+		}
+	}
+	f.Items = append(f.Items, heifmux.Item{ID: 10, Type: "hvc1", Hidden: true, Data: nal4(10), Props: props})
 	f.Refs = append(f.Refs, heifmux.Ref{Type: "auxl", From: 10, To: []uint32{1}})
 	return f
 }

@@ -39,8 +39,9 @@ type Image struct {
 
 	// Alpha is the alpha plane (an auxl auxiliary image whose auxC type is
 	// AuxAlphaHEVC or AuxAlphaCICP), nil when there is none. It has the
-	// same decoded size as its master and no layout of its own: the
-	// master's Layout applies to both.
+	// same decoded size and Layout as its master (its own transforms must
+	// fold to the master's; an alpha plane that does not fit is ignored),
+	// so the master's Layout applies to both.
 	Alpha *Image
 	// Premultiplied is set when a prem reference says the colour planes
 	// are premultiplied by Alpha.
@@ -159,10 +160,12 @@ func (f *File) PrimaryImage() (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("alpha plane: %w", err)
 		}
-		if alpha.Width != img.Width || alpha.Height != img.Height {
-			return nil, formatErrf("alpha plane is %dx%d, its image %dx%d", alpha.Width, alpha.Height, img.Width, img.Height)
+		// The alpha plane carries its own transforms (libheif decodes it
+		// with them); one that does not end up on the master's pixels is
+		// ignored, as libheif ignores one of another size.
+		if alpha.Width != img.Width || alpha.Height != img.Height || alpha.Layout != img.Layout {
+			continue
 		}
-		alpha.Transforms, alpha.Layout = nil, Layout{}
 		img.Alpha = alpha
 		img.Premultiplied = refersTo(f.items[f.primary].refs["prem"], []uint32{id})
 		break

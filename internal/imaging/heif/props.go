@@ -1,6 +1,9 @@
 package heif
 
-import "math/big"
+import (
+	"math"
+	"math/big"
+)
 
 // property is one child box of ipco, parsed on demand: a property that no
 // image of interest uses is never looked at, so a broken thumbnail
@@ -148,7 +151,7 @@ type TransformKind string
 // Transformative properties, applied in the order ipma lists them.
 const (
 	Rotate TransformKind = "irot" // anticlockwise by Angle degrees
-	Mirror TransformKind = "imir" // Axis 0: about a vertical axis (left-right), 1: horizontal (top-bottom)
+	Mirror TransformKind = "imir" // Mode 0: top and bottom exchanged, 1: left and right exchanged
 	Crop   TransformKind = "clap" // clean aperture
 )
 
@@ -156,8 +159,11 @@ const (
 type Transform struct {
 	Kind  TransformKind
 	Angle int // Rotate: 0, 90, 180 or 270, anticlockwise
-	Axis  int // Mirror: 0 vertical axis, 1 horizontal axis
-	Clap  Clap
+	// Mode is Mirror's field (called axis before ISO/IEC 23008-12:2017
+	// Amd 2, whose wording was read both ways): 0 exchanges top and
+	// bottom, 1 left and right, as iPhones and libheif write and read it.
+	Mode int
+	Clap Clap
 }
 
 func parseIspe(p []byte) (w, h uint32, err error) {
@@ -210,7 +216,7 @@ func parseIrot(p []byte) (Transform, error) {
 func parseImir(p []byte) (Transform, error) {
 	c := newCursor(p, "imir")
 	a := c.u8()
-	return Transform{Kind: Mirror, Axis: int(a & 1)}, c.err
+	return Transform{Kind: Mirror, Mode: int(a & 1)}, c.err
 }
 
 func parseClap(p []byte) (Transform, error) {
@@ -231,37 +237,44 @@ func parseClap(p []byte) (Transform, error) {
 // rect returns the clean aperture of a w×h image as a pixel rectangle
 // [x0, x1) × [y0, y1): the centre is at (w-1)/2 + horizOff; the left edge
 // is rounded down, the top edge and the size to the nearest integer
-// (halves up), as libheif does. ok is false when the aperture is empty or not inside the
-// image. Exact rational arithmetic: no overflow on hostile fractions.
+// (halves up), and the result is clamped to the image, as libheif does
+// (writers round sloppily). ok is false when nothing of the aperture lies
+// inside the image. Exact rational arithmetic: no overflow on hostile
+// fractions.
 func (k Clap) rect(w, h int) (x0, y0, x1, y1 int, ok bool) {
-	edge := func(size int, offN int32, offD uint32, apN, apD uint32, roundLo bool) (lo, n int, ok bool) {
+	edge := func(size int, offN int32, offD uint32, apN, apD uint32, roundLo bool) (lo, hi int, ok bool) {
+		if apN > math.MaxInt32 || apD > math.MaxInt32 || offD > math.MaxInt32 {
+			return 0, 0, false // libheif's range: these are int32 in practice
+		}
 		// lo = off + (size-1)/2 - (ap-1)/2
 		ap := big.NewRat(int64(apN), int64(apD))
-		lo0 := new(big.Rat).SetFrac64(int64(offN), int64(offD))
-		lo0.Add(lo0, big.NewRat(int64(size-1), 2))
+		l := new(big.Rat).SetFrac64(int64(offN), int64(offD))
+		l.Add(l, big.NewRat(int64(size-1), 2))
 		half := new(big.Rat).Sub(ap, big.NewRat(1, 1))
 		half.Mul(half, big.NewRat(1, 2))
-		lo0.Sub(lo0, half)
+		l.Sub(l, half)
 		if roundLo {
-			lo0.Add(lo0, big.NewRat(1, 2))
+			l.Add(l, big.NewRat(1, 2))
 		}
-		fl := new(big.Int).Div(lo0.Num(), lo0.Denom()) // Euclidean: floor for a positive denominator
+		fl := new(big.Int).Div(l.Num(), l.Denom()) // Euclidean: floor for a positive denominator
 		// round(ap) = floor(ap + 1/2)
 		ap.Add(ap, big.NewRat(1, 2))
-		rn := new(big.Int).Div(ap.Num(), ap.Denom())
-		if !fl.IsInt64() || !rn.IsInt64() {
+		n := new(big.Int).Div(ap.Num(), ap.Denom())
+		end := new(big.Int).Add(fl, n)
+		lo64 := max(fl.Int64(), 0)
+		if !fl.IsInt64() || !end.IsInt64() || n.Sign() <= 0 {
 			return 0, 0, false
 		}
-		l, m := fl.Int64(), rn.Int64()
-		if l < 0 || m <= 0 || l+m > int64(size) {
+		hi64 := min(end.Int64(), int64(size))
+		if lo64 >= hi64 {
 			return 0, 0, false
 		}
-		return int(l), int(m), true
+		return int(lo64), int(hi64), true
 	}
-	x0, cw, okx := edge(w, k.HorizOffN, k.HorizOffD, k.WidthN, k.WidthD, false)
-	y0, ch, oky := edge(h, k.VertOffN, k.VertOffD, k.HeightN, k.HeightD, true)
+	x0, x1, okx := edge(w, k.HorizOffN, k.HorizOffD, k.WidthN, k.WidthD, false)
+	y0, y1, oky := edge(h, k.VertOffN, k.VertOffD, k.HeightN, k.HeightD, true)
 	if !okx || !oky {
 		return 0, 0, 0, 0, false
 	}
-	return x0, y0, x0 + cw, y0 + ch, true
+	return x0, y0, x1, y1, true
 }

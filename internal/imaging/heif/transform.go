@@ -57,10 +57,10 @@ func orientationOf(m mat) int {
 // transformMat is an irot or imir property as a matrix.
 func transformMat(t Transform) mat {
 	if t.Kind == Mirror {
-		if t.Axis == 0 {
-			return orientMats[2]
+		if t.Mode == 0 {
+			return orientMats[4] // top-bottom
 		}
-		return orientMats[4]
+		return orientMats[2] // left-right
 	}
 	switch t.Angle {
 	case 90:

@@ -34,7 +34,9 @@ func (g grid2) remap(w, h int, src func(x, y int) (int, int)) grid2 {
 }
 
 // The oracle: each property applied to pixels, as ISO/IEC 23008-12 words it.
-func (g grid2) rotCCW() grid2 { return g.remap(g.h, g.w, func(x, y int) (int, int) { return g.w - 1 - y, x }) }
+func (g grid2) rotCCW() grid2 {
+	return g.remap(g.h, g.w, func(x, y int) (int, int) { return g.w - 1 - y, x })
+}
 func (g grid2) mirrorLR() grid2 {
 	return g.remap(g.w, g.h, func(x, y int) (int, int) { return g.w - 1 - x, y })
 }
@@ -73,10 +75,10 @@ func (g grid2) apply(t Transform) (grid2, bool) {
 			g = g.rotCCW()
 		}
 	case Mirror:
-		if t.Axis == 0 {
-			return g.mirrorLR(), true
+		if t.Mode == 0 {
+			return g.mirrorTB(), true
 		}
-		return g.mirrorTB(), true
+		return g.mirrorLR(), true
 	case Crop:
 		x0, y0, x1, y1, ok := t.Clap.rect(g.w, g.h)
 		if !ok {
@@ -127,7 +129,7 @@ func TestLayoutMatchesOracle(t *testing.T) {
 	clapOdd := Transform{Kind: Crop, Clap: Clap{WidthN: 4, WidthD: 1, HeightN: 3, HeightD: 1, HorizOffN: 1, HorizOffD: 2, VertOffN: 0, VertOffD: 1}}
 	set := []Transform{
 		{Kind: Rotate, Angle: 90}, {Kind: Rotate, Angle: 180}, {Kind: Rotate, Angle: 270},
-		{Kind: Mirror, Axis: 0}, {Kind: Mirror, Axis: 1}, clapOff, clapOdd,
+		{Kind: Mirror, Mode: 0}, {Kind: Mirror, Mode: 1}, clapOff, clapOdd,
 	}
 	var seqs [][]Transform
 	seqs = append(seqs, nil)
@@ -185,7 +187,8 @@ func TestClapRect(t *testing.T) {
 		// left 63.5-32.5 = 31 exactly; top 63.5-24 = 39.5 rounds to 40 (libheif rounds the top, floors the left)
 		{"half-pixel top rounds up", Clap{66, 1, 49, 1, 0, 1, 0, 1}, 128, 128, rect(31, 40, 97, 89), true},
 		{"whole image", Clap{64, 1, 48, 1, 0, 1, 0, 1}, 64, 48, rect(0, 0, 64, 48), true},
-		{"past the right edge", Clap{64, 1, 48, 1, 1, 1, 0, 1}, 64, 48, image.Rectangle{}, false},
+		{"past the right edge is clamped", Clap{64, 1, 48, 1, 1, 1, 0, 1}, 64, 48, rect(1, 0, 64, 48), true},
+		{"wholly outside", Clap{10, 1, 10, 1, 100, 1, 0, 1}, 64, 48, image.Rectangle{}, false},
 		{"negative size", Clap{0xffffffff, 1, 48, 1, 0, 1, 0, 1}, 64, 48, image.Rectangle{}, false},
 		{"huge offset", Clap{1, 1, 1, 1, -0x80000000, 1, 0x7fffffff, 1}, 64, 48, image.Rectangle{}, false},
 	}

@@ -41,8 +41,8 @@ func Ispe(w, h uint32) []byte { return FullBox("ispe", 0, 0, U32(w), U32(h)) }
 // Irot rotates by angle×90° anticlockwise.
 func Irot(angle uint8) []byte { return Box("irot", U8(angle)) }
 
-// Imir mirrors about a vertical (axis 0) or horizontal (1) axis.
-func Imir(axis uint8) []byte { return Box("imir", U8(axis)) }
+// Imir mirrors: mode 0 exchanges top and bottom, 1 left and right.
+func Imir(mode uint8) []byte { return Box("imir", U8(mode)) }
 
 // Clap is a clean aperture of w×h pixels whose centre is offset by
 // (dx/2, dy/2) pixels from the image centre.
