@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -72,6 +73,10 @@ type genCase struct {
 	depth int
 	csp   string
 	args  []string
+	// frames is the number of pictures to encode (default 1); pic is the
+	// index of the picture to decode (its predecessors' VCL NAL units are
+	// dropped) and compare with dec265's matching output frame.
+	frames, pic int
 }
 
 var genCases = []genCase{
@@ -85,7 +90,13 @@ var genCases = []genCase{
 	{name: "tskip", w: 128, h: 96, depth: 8, csp: "420", args: []string{"--qp", "25", "--tskip"}},
 	{name: "scaling_default", w: 128, h: 96, depth: 8, csp: "420", args: []string{"--qp", "28", "--scaling-list", "default"}},
 	{name: "aq_cuqpdelta", w: 192, h: 128, depth: 8, csp: "420", args: []string{"--crf", "26", "--aq-mode", "2", "--qg-size", "16"}},
-	{name: "slices", w: 192, h: 192, depth: 8, csp: "420", args: []string{"--qp", "30", "--slices", "3"}},
+	{name: "slices", w: 192, h: 192, depth: 8, csp: "420", args: []string{"--qp", "30", "--slices", "3", "--wpp"}},
+	{name: "slices_ctu16", w: 160, h: 144, depth: 8, csp: "420", args: []string{"--qp", "34", "--slices", "5", "--wpp", "--ctu", "16"}},
+	{name: "constrained_intra", w: 128, h: 96, depth: 8, csp: "420", args: []string{"--qp", "30", "--constrained-intra"}},
+	{name: "cra_second_picture", w: 128, h: 96, depth: 8, csp: "420", frames: 3, pic: 2, args: []string{"--qp", "30", "--keyint", "2", "--min-keyint", "2", "--open-gop", "--bframes", "0", "--no-scenecut"}},
+	{name: "lossless", w: 64, h: 64, depth: 8, csp: "420", args: []string{"--lossless"}},
+	{name: "cu_lossless", w: 128, h: 96, depth: 8, csp: "420", args: []string{"--qp", "30", "--cu-lossless"}},
+	{name: "mono10", w: 96, h: 64, depth: 10, csp: "400", args: []string{"--qp", "28"}},
 	{name: "wpp", w: 256, h: 192, depth: 8, csp: "420", args: []string{"--qp", "30", "--wpp"}},
 	{name: "mono", w: 128, h: 96, depth: 8, csp: "400", args: []string{"--qp", "30"}},
 	{name: "yuv444", w: 128, h: 96, depth: 8, csp: "444", args: []string{"--qp", "30"}},
@@ -103,11 +114,15 @@ func encodeX265(t *testing.T, dir string, c genCase) []byte {
 	in := filepath.Join(dir, c.name+".yuv")
 	out := filepath.Join(dir, c.name+".h265")
 	csp := map[string]string{"420": "i420", "444": "i444", "400": "i400"}[c.csp]
-	if err := os.WriteFile(in, synthYUV(c.w, c.h, c.depth, c.csp, int64(len(c.name))), 0o644); err != nil {
+	var raw []byte
+	for i := 0; i < max(c.frames, 1); i++ {
+		raw = append(raw, synthYUV(c.w, c.h, c.depth, c.csp, int64(len(c.name)+i))...)
+	}
+	if err := os.WriteFile(in, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"--input", in, "--input-res", fmt.Sprintf("%dx%d", c.w, c.h), "--fps", "1",
-		"--frames", "1", "--input-depth", fmt.Sprint(c.depth), "--output-depth", fmt.Sprint(c.depth),
+		"--frames", fmt.Sprint(max(c.frames, 1)), "--input-depth", fmt.Sprint(c.depth), "--output-depth", fmt.Sprint(c.depth),
 		"--input-csp", csp, "--preset", "medium", "--keyint", "1", "--no-info", "--log-level", "error",
 		"--pools", "1", "--frame-threads", "1", "--no-wpp"}
 	if c.csp == "444" {
@@ -178,6 +193,41 @@ func rawPlanes(p *Picture) []byte {
 	return out.Bytes()
 }
 
+// TestGeneratedPSlice checks that a P picture is refused with an
+// UnsupportedError.
+func TestGeneratedPSlice(t *testing.T) {
+	if _, err := exec.LookPath("x265"); err != nil {
+		t.Skip("x265 not installed")
+	}
+	c := genCase{name: "pslice", w: 64, h: 64, depth: 8, csp: "420", frames: 2,
+		args: []string{"--qp", "30", "--keyint", "10", "--bframes", "0"}}
+	stream := encodeX265(t, t.TempDir(), c)
+	_, err := Decode(context.Background(), nil, dropPictures(SplitAnnexB(stream), 1), nil)
+	var ue UnsupportedError
+	if !errors.As(err, &ue) {
+		t.Fatalf("Decode of a P picture: got %v, want UnsupportedError", err)
+	}
+}
+
+// dropPictures removes the VCL NAL units of the first n pictures.
+func dropPictures(nalus [][]byte, n int) [][]byte {
+	var out [][]byte
+	pics := 0
+	for _, u := range nalus {
+		typ := int(u[0]>>1) & 0x3f
+		if typ < 32 {
+			if u[2]&0x80 != 0 { // first_slice_segment_in_pic_flag
+				pics++
+			}
+			if pics <= n {
+				continue
+			}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
 // decodeAnnexB decodes the first picture of an Annex B stream.
 func decodeAnnexB(stream []byte) (*Picture, error) {
 	return Decode(context.Background(), nil, SplitAnnexB(stream), nil)
@@ -227,7 +277,12 @@ func TestGeneratedConformance(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			stream := encodeX265(t, dir, c)
 			want := refDecode(t, dir, c.name, stream)
-			pic, err := decodeAnnexB(stream)
+			nalus := SplitAnnexB(stream)
+			if c.pic > 0 {
+				nalus = dropPictures(nalus, c.pic)
+				want = want[len(want)/max(c.frames, 1)*c.pic : len(want)/max(c.frames, 1)*(c.pic+1)]
+			}
+			pic, err := Decode(context.Background(), nil, nalus, nil)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}

@@ -160,7 +160,7 @@ func (d *decoder) chromaEdge(cIdx, x, y int, vertical bool) {
 	if cIdx == 2 {
 		off = p.crQpOffset
 	}
-	qPi := ((int(d.qpMap[iq])+int(d.qpMap[ip])+1)>>1) + off
+	qPi := ((int(d.qpMap[iq]) + int(d.qpMap[ip]) + 1) >> 1) + off
 	qpC := d.chromaQp(qPi)
 	sh := d.sliceAt(x, y)
 	bd := s.bitDepthC

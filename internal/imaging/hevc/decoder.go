@@ -66,6 +66,9 @@ type decoder struct {
 	ctbX0, ctbY0   int    // current CTB origin in luma samples
 	cuLog2         int
 
+	// Test hooks: skip the in-loop filters (as dec265 --disable-*).
+	noDeblock, noSAO bool
+
 	coeff [32 * 32]int32
 	tmp   [32 * 32]int32
 }
@@ -431,11 +434,15 @@ func (d *decoder) finish(ctx context.Context) (*Picture, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d.deblock()
+	if !d.noDeblock {
+		d.deblock()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d.applySAO()
+	if !d.noSAO {
+		d.applySAO()
+	}
 	s := d.sps
 	cfg := s.config()
 	pic := &Picture{
