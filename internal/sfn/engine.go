@@ -157,7 +157,7 @@ func (e *Engine) Start(ctx context.Context, def []byte, input []byte, opts Start
 	if err != nil {
 		return nil, &InvalidInputError{Msg: err.Error()}
 	}
-	return e.start(ctx, d, append([]byte(nil), def...), in, opts)
+	return e.start(ctx, d, append([]byte(nil), def...), in, opts, nil)
 }
 
 // InvalidInputError reports execution input that is not JSON.
@@ -180,10 +180,11 @@ func (e *DefinitionError) Error() string {
 // input is a decoded JSON value (see DecodeJSON).
 // It does not run Validate.
 func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts StartOptions) (*Execution, error) {
-	return e.start(ctx, d, nil, input, opts)
+	return e.start(ctx, d, nil, input, opts, nil)
 }
 
-func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any, opts StartOptions) (*Execution, error) {
+// start starts an execution, or with rs continues a recorded one.
+func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any, opts StartOptions, rs *ResumeOptions) (*Execution, error) {
 	if opts.Name == "" {
 		opts.Name = e.cfg.NewUUID()
 	}
@@ -214,6 +215,14 @@ func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any
 	}
 	ex.status = StatusRunning
 	ex.hist = &history{limit: e.cfg.MaxHistoryEvents, clock: e.cfg.Clock}
+	if rs != nil {
+		ex.start, ex.redriveCount = rs.Start, rs.RedriveCount
+		if len(rs.History) > 0 {
+			ex.hist.events = append([]Event(nil), rs.History...)
+			ex.hist.high = 1 // ExecutionStarted
+			ex.replay = newReplay(ex.hist.events, rs.Redrive)
+		}
+	}
 	if cb := e.cfg.OnEvent; cb != nil {
 		ex.hist.onEvent = func(ev Event) { cb(arn, ev) }
 	}
@@ -235,15 +244,24 @@ func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any
 	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	ex.cancel = cancel
 	if d.TimeoutSeconds != nil && *d.TimeoutSeconds > 0 {
+		// The execution times out TimeoutSeconds after its start, also
+		// when it is resumed.
+		left := ex.start.Add(time.Duration(*d.TimeoutSeconds) * time.Second).Sub(e.cfg.Clock.Now())
 		var c2 context.CancelFunc
-		runCtx, c2 = e.cfg.Clock.WithTimeout(runCtx, time.Duration(*d.TimeoutSeconds)*time.Second)
+		runCtx, c2 = e.cfg.Clock.WithTimeout(runCtx, left)
 		ex.cancelTimeout = c2
 	}
-	ex.hist.add(0, "ExecutionStarted", map[string]any{
-		"input":        encodeJSON(input),
-		"inputDetails": map[string]any{"truncated": false},
-		"roleArn":      opts.RoleARN,
-	})
+	if ex.hist.len() == 0 {
+		_, _ = ex.hist.addAt(ex.start, 0, "ExecutionStarted", map[string]any{
+			"input":        encodeJSON(input),
+			"inputDetails": map[string]any{"truncated": false},
+			"roleArn":      opts.RoleARN,
+		})
+	}
+	if rs != nil && rs.Redrive {
+		// Execution* events are never refused by the history limit.
+		ex.redrivenID, _ = ex.hist.add(int64(ex.hist.len()), "ExecutionRedriven", map[string]any{"redriveCount": rs.RedriveCount})
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

@@ -449,14 +449,6 @@ func TestExecutionTimeoutAndAbortEvents(t *testing.T) {
 	}
 }
 
-func TestFailInterrupted(t *testing.T) {
-	r := sfn.Record{Status: sfn.StatusRunning, Events: []sfn.Event{{ID: 1, Type: "ExecutionStarted"}, {ID: 2, PreviousEventID: 1, Type: "TaskStateEntered"}}}
-	r.FailInterrupted(t0, "engine restarted")
-	if r.Status != sfn.StatusFailed || len(r.Events) != 3 || r.Events[2].Type != "ExecutionFailed" || r.Events[2].PreviousEventID != 2 {
-		t.Fatalf("record %+v", r)
-	}
-}
-
 func TestDefinitionRoundTrip(t *testing.T) {
 	def := `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Next":"P"}],"Default":"P"},"P":{"Type":"Pass","InputPath":null,"ResultPath":"$.r","End":true}}}`
 	d, err := sfn.ParseDefinition([]byte(def))

@@ -22,6 +22,13 @@ type Execution struct {
 	start  time.Time
 	hist   *history
 
+	// replay is the recorded history a resumed execution replays (nil
+	// for a new one); redrivenID is the ExecutionRedriven event of a
+	// redrive and redriveCount $$.Execution.RedriveCount.
+	replay       *replay
+	redrivenID   int64
+	redriveCount int
+
 	cancel        context.CancelCauseFunc
 	cancelTimeout context.CancelFunc
 	done          chan struct{}
@@ -106,22 +113,6 @@ type Record struct {
 	Events     []Event `json:"events,omitempty"`
 }
 
-// FailInterrupted marks a record that was RUNNING when the process
-// stopped as FAILED and appends the ExecutionFailed event, so that a
-// store can close executions it cannot resume after a restart.
-func (r *Record) FailInterrupted(now time.Time, cause string) {
-	if r.Status != StatusRunning {
-		return
-	}
-	var prev int64
-	if n := len(r.Events); n > 0 {
-		prev = r.Events[n-1].ID
-	}
-	r.Status, r.Error, r.Cause, r.StopDate = StatusFailed, ErrRuntime, cause, now
-	r.Events = append(r.Events, Event{ID: prev + 1, PreviousEventID: prev, Timestamp: now, Type: "ExecutionFailed",
-		Details: map[string]any{"error": ErrRuntime, "cause": cause}})
-}
-
 // Record returns the execution's serialisable record including history.
 func (x *Execution) Record() Record {
 	r := x.Result()
@@ -156,7 +147,8 @@ func (x *Execution) run(ctx context.Context) {
 	if x.cancelTimeout != nil {
 		defer x.cancelTimeout()
 	}
-	f := &frame{ex: x, hist: x.hist, def: x.def, vars: newVarScope(nil), prev: 0}
+	f := &frame{ex: x, hist: x.hist, def: x.def, vars: newVarScope(nil), prev: 0,
+		replaying: x.replay != nil, liveFrom: x.redrivenID}
 	out, err := f.run(ctx, x.input)
 	x.finish(ctx, f, out, err)
 }
@@ -225,7 +217,7 @@ func (x *Execution) contextExecution() map[string]any {
 	x.ctxOnce.Do(func() {
 		x.ctxExec = map[string]any{
 			"Id": x.arn, "Input": x.input, "Name": x.opts.Name, "RoleArn": x.opts.RoleARN,
-			"StartTime": fmtTime(x.start), "RedriveCount": json.Number("0"),
+			"StartTime": fmtTime(x.start), "RedriveCount": json.Number(itoa(x.redriveCount)),
 		}
 	})
 	return x.ctxExec

@@ -22,21 +22,82 @@ type frame struct {
 	mapItem map[string]any
 	// inParallel is set on Parallel branch frames.
 	inParallel bool
+
+	// Replay (see replay.go). replaying is set while the frame takes its
+	// events from the record of a resumed execution.
+	replaying bool
+	parent    *frame
+	// park holds a fan-out job at the end of its record; nil for the
+	// top frame.
+	park *parker
+	// high is the newest recorded event replayed by this frame or its
+	// children (guarded by replay.mu).
+	high int64
+	// fuzzy is set after a replayed fan-out: prev is a guess and the
+	// frame's next recorded event chains to any event from high on.
+	fuzzy bool
+	// prevTime is the timestamp of the recorded event prev.
+	prevTime time.Time
+	// liveFrom, on the top frame of a redrive, is the ExecutionRedriven
+	// event the first new state chains to.
+	liveFrom int64
+}
+
+// child returns a frame for a Parallel branch or Map iteration of f,
+// starting after the event prev; p parks it in a replayed fan-out.
+func (f *frame) child(def *Definition, prev int64, p *parker) *frame {
+	return &frame{ex: f.ex, hist: f.hist, def: def, vars: newVarScope(f.vars), prev: prev,
+		replaying: f.replaying, parent: f, park: p}
+}
+
+// record records an event chained to prev or, while the frame replays,
+// takes the recorded one; replayed reports which.
+func (f *frame) record(prev int64, typ string, d map[string]any) (ev Event, replayed bool, err error) {
+	if f.replaying {
+		if ev, ok := f.take(prev, typ, d); ok {
+			return ev, true, nil
+		}
+		// The record ends here for this frame. If the run it belongs to
+		// ended (a redrive, or a later redrive is recorded), the frame
+		// was stopped here. Otherwise it goes live; before it acts, it
+		// waits for its turn (see waitTurn).
+		if f.ex.replay.interrupted() {
+			f.waitTurn()
+			return Event{}, false, errReplayAborted
+		}
+		f.replaying = false
+	}
+	id, err := f.hist.add(prev, typ, d)
+	return Event{ID: id, PreviousEventID: prev, Type: typ, Details: d}, false, err
 }
 
 // emitDetached records an event chained to prev without advancing the
 // frame (AWS does this for *StateSucceeded and MapRunSucceeded).
 func (f *frame) emitDetached(prev int64, typ string, d map[string]any) (int64, error) {
-	return f.hist.add(prev, typ, d)
+	ev, _, err := f.record(prev, typ, d)
+	return ev.ID, err
 }
 
 func (f *frame) emit(typ string, d map[string]any) error {
-	id, err := f.hist.add(f.prev, typ, d)
+	_, _, err := f.emitEvent(typ, d)
+	return err
+}
+
+// emitEvent is emit returning the event and whether it was replayed.
+func (f *frame) emitEvent(typ string, d map[string]any) (Event, bool, error) {
+	ev, replayed, err := f.record(f.prev, typ, d)
 	if err != nil {
-		return err
+		return ev, replayed, err
 	}
-	f.prev = id
-	return nil
+	f.prev = ev.ID
+	return ev, replayed, nil
+}
+
+// afterFanOut moves the frame past the events of its branches or
+// iterations: its next event chains to the newest one.
+func (f *frame) afterFanOut() {
+	f.prev = f.hist.lastID()
+	f.fuzzy = f.replaying
 }
 
 // run executes the workflow from StartAt with the given input.
@@ -51,6 +112,19 @@ func (f *frame) run(ctx context.Context, input any) (any, error) {
 			return nil, newErrf(ErrRuntime, "State '%s' does not exist", name)
 		}
 		out, next, err := f.runState(ctx, st, input)
+		if err != nil && f.replaying && f.parent == nil && ctx.Err() == nil {
+			// The record ends with this top-level state failing. It
+			// was run again after a redrive (the next recorded one), or
+			// is run again now by this one.
+			if id, ok := f.ex.replay.takeRedriven(); ok {
+				f.prev, f.fuzzy = id, false
+				continue
+			}
+			if f.liveFrom != 0 {
+				f.replaying, f.fuzzy, f.prev, f.liveFrom = false, false, f.liveFrom, 0
+				continue
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -155,8 +229,12 @@ func (f *frame) runState(ctx context.Context, st *State, raw any) (any, string, 
 	d := payloadDetails("input", raw)
 	d["name"] = st.Name
 	enteredPrev := f.prev
-	if err := f.emit(st.Type+"StateEntered", d); err != nil {
+	ev, replayed, err := f.emitEvent(st.Type+"StateEntered", d)
+	if err != nil {
 		return nil, "", err
+	}
+	if replayed {
+		rt.enteredTime = ev.Timestamp
 	}
 	rt.enteredID = f.prev
 	rt.enteredPrev = enteredPrev
@@ -186,7 +264,7 @@ func (f *frame) runState(ctx context.Context, st *State, raw any) (any, string, 
 			return nil, "", se
 		}
 		if delay, ok := retryDelay(st.Retry, attempts, se.Name, rt); ok {
-			if err := f.ex.eng.cfg.Clock.Sleep(ctx, delay); err != nil {
+			if err := f.sleepAfter(ctx, st, delay); err != nil {
 				return nil, "", err
 			}
 			rt.retryCount++
@@ -228,19 +306,17 @@ func (f *frame) reportEvalFailure(rt *runtimeCtx, se *StatesError) {
 		d["location"] = se.location
 	}
 	// AWS chains EvaluationFailed to the event before the state entered.
-	if id, err := f.hist.add(rt.enteredPrev, "EvaluationFailed", d); err == nil {
-		f.prev = id
+	if ev, _, err := f.record(rt.enteredPrev, "EvaluationFailed", d); err == nil {
+		f.prev = ev.ID
 	}
 }
 
 // exit records the Exited event and commits variable assignments.
+// Replaying, the output and assignments are the recorded ones.
 func (f *frame) exit(rt *runtimeCtx, res *stepResult) (any, string, error) {
-	if n := f.ex.eng.cfg.MaxPayloadBytes; n > 0 && payloadSize(res.output) > n {
+	if n := f.ex.eng.cfg.MaxPayloadBytes; n > 0 && payloadSize(res.output) > n && !f.replaying {
 		return nil, "", newErr(ErrDataLimitExceeded, rt.stateCause(fmt.Sprintf(
 			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", rt.st.Name)))
-	}
-	for k, v := range res.assigns {
-		f.vars.set(k, v)
 	}
 	d := payloadDetails("output", res.output)
 	d["name"] = rt.st.Name
@@ -252,10 +328,56 @@ func (f *frame) exit(rt *runtimeCtx, res *stepResult) (any, string, error) {
 		d["assignedVariables"] = av
 		d["assignedVariablesDetails"] = map[string]any{"truncated": false}
 	}
-	if err := f.emit(rt.st.Type+"StateExited", d); err != nil {
+	ev, replayed, err := f.emitEvent(rt.st.Type+"StateExited", d)
+	if err != nil {
 		return nil, "", err
 	}
-	return res.output, res.next, nil
+	out, assigns := res.output, res.assigns
+	if replayed {
+		if out, assigns, err = recordedExit(ev); err != nil {
+			return nil, "", err
+		}
+	}
+	for k, v := range assigns {
+		f.vars.set(k, v)
+	}
+	return out, res.next, nil
+}
+
+// recordedExit decodes the output and assigned variables of a recorded
+// StateExited event.
+func recordedExit(ev Event) (any, map[string]any, error) {
+	out, err := recordedJSON(ev, "output")
+	if err != nil {
+		return nil, nil, err
+	}
+	av, _ := ev.Details["assignedVariables"].(map[string]any)
+	var assigns map[string]any
+	for k, v := range av {
+		s, _ := v.(string)
+		x, err := decodeJSON([]byte(s))
+		if err != nil {
+			return nil, nil, newErrf(ErrRuntime, "recorded event #%d: variable %s: %v", ev.ID, k, err)
+		}
+		if assigns == nil {
+			assigns = map[string]any{}
+		}
+		assigns[k] = x
+	}
+	return out, assigns, nil
+}
+
+// recordedJSON decodes a JSON payload field of a recorded event.
+func recordedJSON(ev Event, field string) (any, error) {
+	s, ok := ev.Details[field].(string)
+	if !ok {
+		return nil, newErrf(ErrRuntime, "recorded event #%d (%s) has no %s", ev.ID, ev.Type, field)
+	}
+	v, err := decodeJSON([]byte(s))
+	if err != nil {
+		return nil, newErrf(ErrRuntime, "recorded event #%d (%s): %s: %v", ev.ID, ev.Type, field, err)
+	}
+	return v, nil
 }
 
 // attempt runs one try of the state (all processing steps).

@@ -89,6 +89,10 @@ type history struct {
 	events []Event
 	limit  int
 	clock  Clock
+	// high is the id lastID reports: the newest event recorded, or, while
+	// a resumed execution replays its recorded events, the newest one
+	// replayed so far (what lastID returned when the events were new).
+	high int64
 	// onEvent, if set, observes every event (e.g. a durable store).
 	onEvent func(Event)
 }
@@ -97,20 +101,35 @@ type history struct {
 // limit-1 events only an Execution* event may be added (AWS: event
 // 25,000 must be ExecutionSucceeded or the execution fails).
 func (h *history) add(prev int64, typ string, details map[string]any) (int64, error) {
+	return h.addAt(h.clock.Now(), prev, typ, details)
+}
+
+// addAt is add with the event's timestamp given.
+func (h *history) addAt(t time.Time, prev int64, typ string, details map[string]any) (int64, error) {
 	h.mu.Lock()
 	if h.limit > 0 && len(h.events) >= h.limit-1 && !strings.HasPrefix(typ, "Execution") {
 		h.mu.Unlock()
 		return 0, newErr(ErrRuntime, fmt.Sprintf("The execution reached the maximum number of history events (%d).", h.limit))
 	}
 	id := int64(len(h.events) + 1)
-	ev := Event{ID: id, PreviousEventID: prev, Timestamp: h.clock.Now(), Type: typ, Details: details}
+	ev := Event{ID: id, PreviousEventID: prev, Timestamp: t, Type: typ, Details: details}
 	h.events = append(h.events, ev)
+	h.high = id
 	// The observer runs under the lock so it sees events in id order.
 	if h.onEvent != nil {
 		h.onEvent(ev)
 	}
 	h.mu.Unlock()
 	return id, nil
+}
+
+// replayed notes that the recorded event id was replayed (see high).
+func (h *history) replayed(id int64) {
+	h.mu.Lock()
+	if id > h.high {
+		h.high = id
+	}
+	h.mu.Unlock()
 }
 
 func (h *history) snapshot() []Event {
@@ -133,7 +152,7 @@ func (h *history) snapshot() []Event {
 func (h *history) lastID() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return int64(len(h.events))
+	return h.high
 }
 
 func (h *history) len() int {

@@ -3,6 +3,7 @@ package sfn
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -16,14 +17,18 @@ func (f *frame) runParallel(ctx context.Context, rt *runtimeCtx, input any) (any
 		return nil, err
 	}
 	out := make([]any, len(st.Branches))
-	err := f.fanOut(ctx, len(st.Branches), 0, func(ctx context.Context, i int) error {
-		child := &frame{ex: f.ex, hist: f.hist, def: st.Branches[i], vars: newVarScope(f.vars), prev: f.prev, inParallel: true}
+	err := f.fanOut(ctx, len(st.Branches), 0, f.replaying, func(ctx context.Context, i int, p *parker) error {
+		child := f.child(st.Branches[i], f.prev, p)
+		child.inParallel = true
 		v, err := child.run(ctx, input)
 		out[i] = v
 		return err
 	})
-	f.prev = f.hist.lastID()
+	f.afterFanOut()
 	if err != nil {
+		if errors.Is(err, errReplayAborted) {
+			return nil, err
+		}
 		se := asStatesError(err)
 		if ctx.Err() != nil || se.Name == ErrRuntime {
 			return nil, se
@@ -37,19 +42,26 @@ func (f *frame) runParallel(ctx context.Context, rt *runtimeCtx, input any) (any
 }
 
 // fanOut runs n jobs with at most limit at a time (0 = engine cap). The
-// first failure cancels the rest and is returned. onFail, if set, decides
-// whether a failure is tolerated.
-func (f *frame) fanOut(ctx context.Context, n, limit int, job func(ctx context.Context, i int) error) error {
+// first failure cancels the rest and is returned. With replay the jobs'
+// frames replay a record first (see replayFanOut); p is then their
+// parker, nil otherwise.
+func (f *frame) fanOut(ctx context.Context, n, limit int, replay bool, job func(ctx context.Context, i int, p *parker) error) error {
 	cfg := f.ex.eng.cfg
 	if limit <= 0 || limit > cfg.MaxMapConcurrency {
 		limit = cfg.MaxMapConcurrency
 	}
-	if cfg.Sequential || limit == 1 || n <= 1 {
+	if cfg.Sequential {
+		limit = 1
+	}
+	if replay {
+		return f.replayFanOut(ctx, n, limit, job)
+	}
+	if limit == 1 || n <= 1 {
 		for i := range n {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := job(ctx, i); err != nil {
+			if err := job(ctx, i, nil); err != nil {
 				return err
 			}
 		}
@@ -79,7 +91,7 @@ func (f *frame) fanOut(ctx context.Context, n, limit int, job func(ctx context.C
 						err = newErrf(ErrRuntime, "internal error: %v", r)
 					}
 				}()
-				return job(cctx, i)
+				return job(cctx, i, nil)
 			}()
 			if err != nil {
 				once.Do(func() { first = err; cancel() })
@@ -156,6 +168,9 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 	// Items
 	var items []any
 	if len(st.ItemReader) > 0 {
+		if !f.waitTurn() {
+			return nil, ctx.Err()
+		}
 		var err error
 		if items, err = f.readItems(ctx, rt, input); err != nil {
 			return nil, f.mapFail(rt, err)
@@ -267,17 +282,23 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		}
 		return false
 	}
-	err = f.fanOut(ctx, len(items), int(maxConc), func(ctx context.Context, i int) error {
+	if distributed && f.replaying && !f.waitTurn() {
+		// The iterations of a distributed Map are not recorded: they all
+		// run again, once the enclosing fan-out's replay is done.
+		return nil, ctx.Err()
+	}
+	err = f.fanOut(ctx, len(items), int(maxConc), f.replaying && !distributed, func(ctx context.Context, i int, p *parker) error {
 		item := map[string]any{"Index": json.Number(itoa(i)), "Value": items[i]}
-		hist := f.hist
-		if distributed {
-			hist = &history{clock: f.ex.eng.cfg.Clock}
-		}
 		start := f.prev
 		if sequential {
 			start = iterPrev
 		}
-		child := &frame{ex: f.ex, hist: hist, def: proc, vars: newVarScope(f.vars), prev: start, mapItem: item}
+		child := f.child(proc, start, p)
+		child.mapItem = item
+		if distributed {
+			child.hist = &history{clock: f.ex.eng.cfg.Clock}
+			child.replaying = false
+		}
 		defer func() {
 			if sequential {
 				iterPrev = child.prev
@@ -314,7 +335,7 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		}
 		v, err := child.run(ctx, itemIn)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errReplayAborted) {
 				if !distributed {
 					_ = child.emit("MapIterationAborted", d)
 				}
@@ -344,13 +365,13 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 		}
 		return nil
 	})
-	f.prev = f.hist.lastID()
+	f.afterFanOut()
 	if err != nil {
 		if sequential && !distributed {
 			// The failure chains to the failed iteration's last state event.
-			f.prev = iterPrev
+			f.prev, f.fuzzy = iterPrev, false
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, errReplayAborted) {
 			return nil, err
 		}
 		se := asStatesError(err)

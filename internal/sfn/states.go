@@ -91,6 +91,8 @@ func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 	st := rt.st
 	clk := f.ex.eng.cfg.Clock
 	var d time.Duration
+	// until is when the wait ends: Seconds count from the state's entry.
+	var until time.Time
 	switch {
 	case st.ql == JSONata && len(st.Seconds) > 0:
 		env := rt.jsonata(input, nil)
@@ -118,7 +120,7 @@ func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 		if !ok {
 			return env.qerr("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
 		}
-		d = t.Sub(clk.Now())
+		until, d = t, t.Sub(clk.Now())
 	case len(st.Seconds) > 0:
 		n, _ := numInt(json.Number(strings.TrimSpace(string(st.Seconds))))
 		d = time.Duration(n) * time.Second
@@ -129,7 +131,7 @@ func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 		if !ok {
 			return newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
 		}
-		d = t.Sub(clk.Now())
+		until, d = t, t.Sub(clk.Now())
 	case st.SecondsPath != "":
 		v, err := evalDynamic(st.SecondsPath, "SecondsPath", rt.scope(input), rt)
 		if err != nil {
@@ -157,15 +159,15 @@ func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 		if !ok {
 			return newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, stringOrJSON(v))))
 		}
-		d = t.Sub(clk.Now())
+		until, d = t, t.Sub(clk.Now())
 	}
 	if d > maxWait {
 		return newErr(ErrRuntime, rt.stateCause("Wait state delay is too long."))
 	}
-	if d <= 0 {
-		return nil
+	if until.IsZero() {
+		until = rt.enteredTime.Add(d)
 	}
-	return clk.Sleep(ctx, d)
+	return f.sleepUntil(ctx, st, until)
 }
 
 // runChoice evaluates JSONPath choice rules and returns the next state.

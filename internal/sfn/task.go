@@ -175,6 +175,14 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 		}
 	}
 
+	if f.replaying {
+		if out, ok, err := f.replayTask(ctx); ok || err != nil {
+			return out, err
+		}
+	}
+	if !f.waitTurn() {
+		return nil, ctx.Err()
+	}
 	tctx := context.WithValue(ctx, clockKey{}, eng.cfg.Clock)
 	cancel := func() {}
 	if timeout > 0 {
