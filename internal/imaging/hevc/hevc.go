@@ -177,3 +177,14 @@ func Decode(ctx context.Context, paramSets [][]byte, nalus [][]byte, opt *Option
 	}
 	return d.decode(ctx, nalus)
 }
+
+// DecodeSample decodes an HEIF item or MP4 sample: cfg is the parsed hvcC
+// of the item and data its NAL units, each preceded by a cfg.LengthSize
+// byte length.
+func DecodeSample(ctx context.Context, cfg *HvcC, data []byte, opt *Options) (*Picture, error) {
+	nalus, err := SplitLengthPrefixed(data, cfg.LengthSize)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(ctx, cfg.ParamSets, nalus, opt)
+}
