@@ -2,9 +2,16 @@ package samtemplate
 
 import (
 	"encoding/json"
+	"maps"
+	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/imgflow/imgflow/internal/steps/resize"
+	"github.com/imgflow/imgflow/internal/steps/validate"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
 )
 
 // The operational settings of the deployed stack: log retention, Resize's concurrency, the
@@ -283,7 +290,60 @@ func TestMaxSide(t *testing.T) {
 		})
 	}
 	p := asMap(asMap(loadProject(t, Options{}).Raw["Parameters"])["MaxSide"])
-	if min, err := strconv.Atoi(str(p["MinValue"])); str(p["Type"]) != "Number" || err != nil || min < 1 {
-		t.Errorf("MaxSide = %v, want a Number with MinValue >= 1", p)
+	min, errMin := strconv.Atoi(str(p["MinValue"]))
+	max, errMax := strconv.ParseInt(str(p["MaxValue"]), 10, 64)
+	if str(p["Type"]) != "Number" || errMin != nil || min < 1 || errMax != nil || max > math.MaxInt32 {
+		t.Errorf("MaxSide = %v, want a Number in 1..%d (what the handlers accept)", p, math.MaxInt32)
+	}
+}
+
+// The template's limits default to what the handlers use when the variable is unset, so a stack
+// deployed with its defaults applies the limits the local stack and the handler tests assume.
+func TestLimitDefaultsMatchHandlers(t *testing.T) {
+	tm := loadProject(t, Options{})
+	handlers := []struct {
+		name   string
+		id     string
+		limits []string
+		load   func(env map[string]string) (any, error)
+	}{
+		{name: "validate", id: "ValidateFunction", limits: []string{"MAX_PIXELS", "MAX_SIDE", "MAX_BYTES"},
+			load: func(env map[string]string) (any, error) {
+				cfg := validate.NewDefaultConfig()
+				return cfg, validate.LoadFromEnv(cfg, envconfig.Map(env))
+			}},
+		{name: "resize", id: "ResizeFunction", limits: []string{"MAX_PIXELS", "MAX_SIDE"},
+			load: func(env map[string]string) (any, error) {
+				cfg := resize.NewDefaultConfig()
+				return cfg, resize.LoadFromEnv(cfg, envconfig.Map(env))
+			}},
+	}
+	for _, h := range handlers {
+		t.Run(h.name, func(t *testing.T) {
+			f, ok := tm.Function(h.id)
+			if !ok {
+				t.Fatalf("no %s", h.id)
+			}
+			withTemplate, err := h.load(f.Environment)
+			if err != nil {
+				t.Fatalf("the template's environment: %v", err)
+			}
+			for _, k := range h.limits {
+				v, ok := f.Environment[k]
+				if !ok {
+					t.Errorf("the template does not set %s", k)
+					continue
+				}
+				env := maps.Clone(f.Environment)
+				delete(env, k)
+				withDefault, err := h.load(env)
+				if err != nil {
+					t.Fatalf("without %s: %v", k, err)
+				}
+				if !reflect.DeepEqual(withDefault, withTemplate) {
+					t.Errorf("%s defaults to %s in the template but to something else in the handler: %+v vs %+v", k, v, withTemplate, withDefault)
+				}
+			}
+		})
 	}
 }
