@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sns"
@@ -48,6 +49,10 @@ type Config struct {
 	MaxUploadBytes int64    // one uploaded file
 	MaxBodyBytes   int64    // any other request body
 	PageSize       int      // executions per page
+	// AllowHosts are Host names the console answers besides loopback ones
+	// and its own address (--allow-host); any other Host is refused
+	// (DNS rebinding).
+	AllowHosts []string
 }
 
 // NewDefaultConfig returns the defaults; the stack fields are filled by
@@ -148,6 +153,7 @@ type handler struct {
 	views  *views
 	hub    *hub
 	counts *statusCounts
+	hosts  *httpguard.Hosts
 }
 
 // Console is the console's http.Handler plus what it runs in the
@@ -178,8 +184,12 @@ func New(cfg *Config, deps Deps) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts, err := httpguard.NewHosts(cfg.Listen, cfg.AllowHosts)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	h := &handler{cfg: *cfg, sfn: deps.SFN, sns: deps.SNS, lambda: deps.Lambda, s3: deps.S3,
-		log: deps.Log.With(zap.String("component", "console")), views: v, hub: newHub()}
+		log: deps.Log.With(zap.String("component", "console")), views: v, hub: newHub(), hosts: hosts}
 	h.counts = newStatusCounts(h)
 	c := &Console{h: h}
 	c.unsub = deps.SFN.Subscribe(func(ev sfnapi.ExecutionEvent) {
@@ -207,6 +217,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /executions/{sm}/{name}/rerun", h.rerunExecution)
 	mux.HandleFunc("GET /upload", h.uploadPage)
 	mux.HandleFunc("PUT /upload", h.uploadObject)
+	mux.HandleFunc("GET /upload/status", h.uploadStatus)
 	mux.HandleFunc("GET /notifications", h.notificationsPage)
 	mux.HandleFunc("GET /state-machine", h.stateMachinePage)
 	// Read-only console endpoints.
@@ -237,15 +248,15 @@ func Start(ctx context.Context, cfg *Config, st *stack.Stack, log *zap.Logger) (
 		return nil, fmt.Errorf("console: listen on %s: %w", cfg.Listen, err)
 	}
 	c.URL = "http://" + c.ln.Addr().String()
-	c.srv = &http.Server{
-		Handler:           c,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       10 * time.Minute, // uploads of large files
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          zap.NewStdLog(c.h.log),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	// No WriteTimeout: /api/events is a long-lived stream. Slow uploads
+	// are cut by the body rate, not by a whole-request ReadTimeout.
+	c.srv, err = httpguard.NewServer(httpguard.NewDefaultConfig(), c, zap.NewStdLog(c.h.log))
+	if err != nil {
+		c.unsub()
+		c.ln.Close()
+		return nil, fmt.Errorf("console: %w", err)
 	}
+	c.srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()

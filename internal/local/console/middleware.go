@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+
+	"github.com/imgflow/imgflow/internal/local/httpguard"
 )
 
 // contextKey is the type of the console's context keys.
@@ -18,10 +20,15 @@ func nonceFrom(ctx context.Context) string {
 	return n
 }
 
-// middleware sets the security headers (a CSP with a per-request nonce for
-// the one script), caps request bodies, and refuses cross-site writes.
+// middleware refuses Hosts not on the allow-list (DNS rebinding), sets the
+// security headers (a CSP with a per-request nonce for the one script),
+// caps request bodies, and refuses cross-site writes.
 func (h *handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.hosts.Allowed(r.Host) {
+			httpguard.RefuseHost(w, r, h.hosts)
+			return
+		}
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		nonce := base64.RawURLEncoding.EncodeToString(b[:])
@@ -50,7 +57,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 }
 
 // sameOrigin accepts a write only from the console's own pages: browsers
-// send Sec-Fetch-Site or Origin on every cross-site POST/PUT.
+// send Sec-Fetch-Site or Origin on every cross-site POST/PUT. r.Host can be
+// trusted here: the middleware has checked it against the allow-list, so a
+// page served under a rebound name never gets this far.
 func sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "same-origin", "none":
