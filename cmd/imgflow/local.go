@@ -36,6 +36,12 @@ func (p paramFlag) Set(v string) error {
 	return nil
 }
 
+// hostsFlag collects repeated --allow-host NAME.
+type hostsFlag []string
+
+func (h *hostsFlag) String() string     { return strings.Join(*h, ",") }
+func (h *hostsFlag) Set(v string) error { *h = append(*h, v); return nil }
+
 // runLocal is `imgflow local`: the whole pipeline on this machine.
 func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) error {
 	cfg := stack.NewDefaultConfig()
@@ -51,6 +57,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fs.StringVar(&cfg.DataDir, "data", getenv("IMGFLOW_DATA", cfg.DataDir), "data directory (IMGFLOW_DATA)")
 	fs.StringVar(&cfg.Listen, "endpoint", getenv("IMGFLOW_ENDPOINT", cfg.Listen), "address of the AWS endpoint (IMGFLOW_ENDPOINT)")
 	consoleAddr := fs.String("console", getenv("IMGFLOW_CONSOLE", "127.0.0.1:8080"), "address of the web console (IMGFLOW_CONSOLE)")
+	allowHosts := hostsFlag{}
+	for _, h := range strings.Split(getenv("IMGFLOW_ALLOW_HOSTS", ""), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			allowHosts = append(allowHosts, h)
+		}
+	}
 	fs.StringVar(&cfg.SMTPAddr, "smtp", getenv("IMGFLOW_SMTP", ""), "SMTP server HOST:PORT for email; empty keeps mail in the data dir (IMGFLOW_SMTP)")
 	fs.StringVar(&cfg.NotificationEmail, "notification-email", getenv("IMGFLOW_NOTIFICATION_EMAIL", ""), "subscribe this address (IMGFLOW_NOTIFICATION_EMAIL)")
 	autoConfirm, _ := strconv.ParseBool(getenv("IMGFLOW_AUTO_CONFIRM", "false"))
@@ -68,10 +80,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 	}
 	fs.Var(params, "param", "template parameter override Name=Value (repeatable; IMGFLOW_PARAMS=A=1,B=2)")
+	fs.Var(&allowHosts, "allow-host", "also answer requests for this Host name, or *.domain, besides localhost and 127.0.0.1 (repeatable; IMGFLOW_ALLOW_HOSTS=a,b)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.Parameters = params
+	cfg.AllowHosts = allowHosts
 
 	level, err := logx.ParseLevel(*logLevel)
 	if err != nil {
@@ -95,7 +109,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	ccfg := console.NewDefaultConfig()
-	ccfg.Listen, ccfg.MailUI = *consoleAddr, *mailUI
+	ccfg.Listen, ccfg.MailUI, ccfg.AllowHosts = *consoleAddr, *mailUI, allowHosts
 	console.ConfigForStack(ccfg, st, cfg.DataDir)
 	con, err := console.Start(ctx, ccfg, st, log)
 	if err != nil {
@@ -158,7 +172,7 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPa
 		mail = "sent to SMTP " + cfg.SMTPAddr
 	}
 	fmt.Fprintf(w, "  email          %s\n\n", mail)
-	fmt.Fprintf(w, "Try it (credentials can be anything; the region is %s):\n", cfg.Region)
+	fmt.Fprintf(w, "Try it (any access key whose secret is the same string; the region is %s):\n", cfg.Region)
 	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
 	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, upload, prefix)
 	if len(st.Resources.StateMachines) > 0 {
