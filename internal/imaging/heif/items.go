@@ -236,6 +236,9 @@ func (f *File) parseIref(p []byte) error {
 	return nil
 }
 
+// span is one extent resolved to an offset in the file or in idat.
+type span struct{ off, len uint64 }
+
 // ItemData returns the bytes of an item: its iloc extents concatenated,
 // read from the file (construction method 0) or from idat (method 1).
 // Construction method 2 (item offset) and external data references are
@@ -265,7 +268,6 @@ func (f *File) ItemData(id uint32) ([]byte, error) {
 	default:
 		return nil, formatErrf("item %d: construction method %d", id, loc.method)
 	}
-	type span struct{ off, len uint64 }
 	spans := make([]span, 0, len(loc.extents))
 	var total uint64
 	for _, e := range loc.extents {
@@ -289,6 +291,9 @@ func (f *File) ItemData(id uint32) ([]byte, error) {
 	if total > math.MaxInt32 {
 		return nil, &LimitError{What: "item bytes", Value: int64(total), Limit: math.MaxInt32}
 	}
+	if !f.sizeKnown && loc.method == 0 {
+		return f.readUnsized(id, spans)
+	}
 	out := make([]byte, 0, total)
 	for _, s := range spans {
 		if loc.method == 1 {
@@ -299,6 +304,25 @@ func (f *File) ItemData(id uint32) ([]byte, error) {
 		out = out[:start+int(s.len)]
 		if k, err := f.r.ReadAt(out[start:], int64(s.off)); k < int(s.len) {
 			return nil, wrapRead(fmt.Sprintf("item %d data", id), err)
+		}
+	}
+	return out, nil
+}
+
+// readUnsized reads extents from a source of unknown size in chunks, so a
+// hostile length costs no more memory than the data actually present.
+func (f *File) readUnsized(id uint32, spans []span) ([]byte, error) {
+	const chunk = 1 << 20
+	var out []byte
+	for _, s := range spans {
+		for done := uint64(0); done < s.len; {
+			n := min(s.len-done, chunk)
+			start := len(out)
+			out = append(out, make([]byte, n)...)
+			if k, err := f.r.ReadAt(out[start:], int64(s.off+done)); uint64(k) < n {
+				return nil, wrapRead(fmt.Sprintf("item %d data", id), err)
+			}
+			done += n
 		}
 	}
 	return out, nil

@@ -71,9 +71,10 @@ type File struct {
 	MajorBrand       string
 	CompatibleBrands []string
 
-	r    io.ReaderAt
-	size int64
-	opt  Options
+	r         io.ReaderAt
+	size      int64
+	sizeKnown bool // false for Probe's sequential source (size is math.MaxInt64)
+	opt       Options
 
 	primary uint32
 	items   map[uint32]*item
@@ -163,7 +164,12 @@ func parse(r io.ReaderAt, size int64, sizeKnown bool, o Options) (*File, error) 
 		}
 		off += int64(bsize)
 	}
-	return newFile(r, size, o, ftyp, meta, haveMoov)
+	f, err := newFile(r, size, o, ftyp, meta, haveMoov)
+	if err != nil {
+		return nil, err
+	}
+	f.sizeKnown = sizeKnown
+	return f, nil
 }
 
 // newFile builds a File from the ftyp and meta payloads.
