@@ -40,7 +40,7 @@ func FuzzParse(f *testing.F) {
 		if k := errKind(err); k == "other" {
 			t.Fatalf("untyped error: %v", err)
 		}
-		pi, perr := Probe(onlyReader{bytes.NewReader(b)}, fuzzOptions, 0)
+		pi, perr := Probe(onlyReader{bytes.NewReader(b)}, fuzzOptions)
 		if k := errKind(perr); k == "other" {
 			t.Fatalf("Probe: untyped error: %v", perr)
 		}

@@ -92,7 +92,7 @@ func TestParseFixtures(t *testing.T) {
 				}
 			}
 			// Probe from a sequential reader agrees with Parse.
-			pi, err := Probe(onlyReader{bytes.NewReader(b)}, nil, 0)
+			pi, err := Probe(onlyReader{bytes.NewReader(b)}, nil)
 			if err != nil {
 				t.Fatalf("Probe: %v", err)
 			}

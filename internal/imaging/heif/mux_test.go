@@ -220,7 +220,7 @@ func readPNG(t *testing.T, path string) image.Image {
 
 func TestIPhoneGridFixture(t *testing.T) {
 	b := readFixture(t, "iphone-grid/image.heic")
-	info, err := Probe(onlyReader{bytes.NewReader(b)}, nil, 0)
+	info, err := Probe(onlyReader{bytes.NewReader(b)}, nil)
 	if err != nil {
 		t.Fatalf("Probe: %v", err)
 	}

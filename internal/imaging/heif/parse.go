@@ -39,6 +39,9 @@ type Options struct {
 	MaxTiles int
 	// MaxRefs bounds the item references of iref, all types together.
 	MaxRefs int
+	// MaxExifSkip bounds how far Probe reads past meta on a source that
+	// cannot seek to reach the Exif item (DefaultMaxExifSkip).
+	MaxExifSkip int64
 }
 
 func (o *Options) withDefaults() Options {
@@ -60,6 +63,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if d.MaxRefs <= 0 {
 		d.MaxRefs = DefaultMaxRefs
+	}
+	if d.MaxExifSkip <= 0 {
+		d.MaxExifSkip = DefaultMaxExifSkip
 	}
 	return d
 }

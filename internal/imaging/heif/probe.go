@@ -43,8 +43,8 @@ type Info struct {
 // Exif item. It decodes nothing.
 //
 // Reading order: iPhones and libheif write ftyp, meta, mdat, so Probe
-// reads a few KiB, then the Exif item if it lies within MaxExifSkip bytes
-// after meta (1 MiB by default). When mdat comes first, or an item lies
+// reads a few KiB, then the Exif item if it lies within
+// Options.MaxExifSkip bytes after meta (1 MiB by default). When mdat comes first, or an item lies
 // behind what was read, Probe needs to go back: it does so when r is an
 // io.Seeker; otherwise it reads the whole mdat to reach meta (bounded by
 // the source's length, which the caller limits) and leaves Info.Exif nil
@@ -52,15 +52,13 @@ type Info struct {
 // ftyp and meta.
 //
 // Errors are those of Parse and PrimaryImage.
-func Probe(r io.Reader, opt *Options, maxExifSkip int64) (*Info, error) {
-	if maxExifSkip <= 0 {
-		maxExifSkip = DefaultMaxExifSkip
-	}
+func Probe(r io.Reader, opt *Options) (*Info, error) {
+	o := opt.withDefaults()
 	fr := &forwardReader{r: r}
 	if s, ok := r.(io.Seeker); ok {
 		fr.seeker = s
 	}
-	f, err := parse(fr, math.MaxInt64, false, opt.withDefaults())
+	f, err := parse(fr, math.MaxInt64, false, o)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +71,7 @@ func Probe(r io.Reader, opt *Options, maxExifSkip int64) (*Info, error) {
 	}
 	info := f.Info(img)
 	if img.ExifID != 0 {
-		fr.maxSkip = maxExifSkip
+		fr.maxSkip = o.MaxExifSkip
 		exif, err := f.Exif(img)
 		var fe *FormatError
 		switch {

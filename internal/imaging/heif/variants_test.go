@@ -2,6 +2,7 @@ package heif
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"testing"
 
@@ -96,13 +97,13 @@ func TestBoxVariants(t *testing.T) {
 			// reaches the Exif item only when it lies after meta.
 			for _, r := range []struct {
 				name     string
-				src      func() any
+				src      io.Reader
 				wantExif bool
 			}{
-				{"seekable", func() any { return bytes.NewReader(b) }, true},
-				{"sequential", func() any { return onlyReader{bytes.NewReader(b)} }, !spec.MdatFirst},
+				{"seekable", bytes.NewReader(b), true},
+				{"sequential", onlyReader{bytes.NewReader(b)}, !spec.MdatFirst},
 			} {
-				pi, err := Probe(r.src().(interface{ Read([]byte) (int, error) }), nil, 0)
+				pi, err := Probe(r.src, nil)
 				if err != nil {
 					t.Fatalf("Probe(%s): %v", r.name, err)
 				}
@@ -205,6 +206,70 @@ func TestPropertiesAndDerivations(t *testing.T) {
 				t.Fatalf("PrimaryImage: %v", err)
 			}
 			tt.check(t, f, img)
+		})
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// seekCounter is a countingReader that can also seek.
+type seekCounter struct {
+	countingReader
+	s io.Seeker
+}
+
+func (s *seekCounter) Seek(off int64, whence int) (int64, error) { return s.s.Seek(off, whence) }
+
+// TestProbeReadsLittle checks what validate's ranged reads cost: with meta
+// first, Probe reads the header and the Exif item, not the 4 MiB of data
+// after them; with mdat first it must seek or read through mdat.
+func TestProbeReadsLittle(t *testing.T) {
+	big := func(mdatFirst bool) []byte {
+		f := gridSpec()
+		f.MdatFirst = mdatFirst
+		f.Items = append(f.Items, heifmux.Item{ID: 40, Type: "mime", ContentType: "application/octet-stream", Data: make([]byte, 4<<20)})
+		return f.Bytes()
+	}
+	tests := []struct {
+		name     string
+		b        []byte
+		seekable bool
+		max      int64
+		wantExif bool
+	}{
+		{"meta first, sequential", big(false), false, 8 << 10, true},
+		{"mdat first, seekable", big(true), true, 8 << 10, true},
+		{"mdat first, sequential reads through mdat", big(true), false, 5 << 20, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			br := bytes.NewReader(tt.b)
+			c := &countingReader{r: br}
+			var r io.Reader = c
+			if tt.seekable {
+				sc := &seekCounter{countingReader: countingReader{r: br}, s: br}
+				r, c = sc, &sc.countingReader
+			}
+			info, err := Probe(r, nil)
+			if err != nil {
+				t.Fatalf("Probe: %v", err)
+			}
+			if c.n > tt.max {
+				t.Errorf("read %d bytes of %d, want at most %d", c.n, len(tt.b), tt.max)
+			}
+			if (info.Exif != nil) != tt.wantExif || !info.HasEXIF {
+				t.Errorf("Exif read %v (HasEXIF %v), want %v", info.Exif != nil, info.HasEXIF, tt.wantExif)
+			}
 		})
 	}
 }
