@@ -53,6 +53,11 @@ var (
 	errTaskNotFound         = errors.New("task token not found")
 )
 
+// notResumableError explains why a stored execution cannot be continued.
+type notResumableError struct{ msg string }
+
+func (e *notResumableError) Error() string { return "cannot continue the execution: " + e.msg }
+
 // invalidInputError is execution or task output that is not JSON.
 type invalidInputError struct{ msg string }
 
@@ -152,6 +157,62 @@ func (g *engine) start(ctx context.Context, p *parsed, input any, o startOpts) (
 		return nil, err
 	}
 	return &run{x: x}, nil
+}
+
+// resumeOpts describe a stored execution to continue (see sfn.Resume).
+type resumeOpts struct {
+	startOpts
+	start        time.Time
+	events       []store.Event // its stored history, ids 1..n
+	redrive      bool
+	redriveCount int
+}
+
+// resume continues a stored execution of p from its history: resumed
+// after a restart, or redriven. Errors other than ctx's mean the history
+// cannot be continued.
+func (g *engine) resume(ctx context.Context, p *parsed, input any, o resumeOpts) (*run, error) {
+	hist := make([]sfn.Event, len(o.events))
+	for i, ev := range o.events {
+		e, err := fromStoreEvent(ev)
+		if err != nil {
+			return nil, &notResumableError{msg: "its history is damaged: " + err.Error()}
+		}
+		hist[i] = e
+	}
+	x, err := g.e.Resume(ctx, p.d, input, sfn.ResumeOptions{
+		StartOptions: sfn.StartOptions{Name: o.Name, StateMachineARN: o.StateMachineARN, StateMachineName: o.StateMachineName, RoleARN: o.RoleARN},
+		Start:        o.start, History: hist, Redrive: o.redrive, RedriveCount: o.redriveCount,
+	})
+	if err != nil {
+		var ae *sfn.ExecutionAlreadyExistsError
+		var re *sfn.ResumeError
+		switch {
+		case errors.As(err, &ae):
+			return nil, errEngineAlreadyRunning
+		case errors.As(err, &re):
+			return nil, &notResumableError{msg: re.Msg}
+		}
+		return nil, err
+	}
+	return &run{x: x}, nil
+}
+
+// fromStoreEvent is toStoreEvent's inverse.
+func fromStoreEvent(se store.Event) (sfn.Event, error) {
+	ev := sfn.Event{ID: se.ID, PreviousEventID: se.PreviousID, Timestamp: se.Timestamp, Type: se.Type}
+	if len(se.Details) > 0 {
+		v, err := sfn.DecodeJSON(se.Details)
+		if err != nil {
+			return ev, fmt.Errorf("event #%d: %w", se.ID, err)
+		}
+		d, ok := v.(map[string]any)
+		if !ok {
+			return ev, fmt.Errorf("event #%d: details are not an object", se.ID)
+		}
+		ev.Details = d
+	}
+	return ev, nil
 }
 
 func (r *run) arn() string                { return r.x.ARN() }

@@ -108,15 +108,11 @@ func (s *Service) startExecution1(ctx context.Context, smARN, name, input string
 		return nil, err
 	}
 	le.mu.Lock()
-	le.run = r
-	le.rec.StartDate = r.result().Start
-	err = s.st.PutExecution(le.rec)
+	le.run = r // its record was queued with its first event (onEvent)
 	le.mu.Unlock()
 	close(started)
 	go s.watch(le)
-	if err == nil {
-		err = s.st.Flush(ctx)
-	}
+	err = s.st.Flush(ctx)
 	s.started(le) // it runs, even if the commit failed
 	if err != nil {
 		return nil, err

@@ -120,6 +120,10 @@ func newHarness(t *testing.T, dir string) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.svc = svc
+	// As the local stack does once its functions exist.
+	if _, err := svc.Resume(context.Background()); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
 	mux := http.NewServeMux()
 	svc.Routes(mux)
 	h.srv = httptest.NewServer(mux)

@@ -5,14 +5,20 @@
 // bbolt file (see package store) so that a restart loses nothing.
 //
 // Durability: each history event is queued to the store as the engine
-// records it and group-committed within milliseconds; StartExecution
-// returns only after the execution's record is committed. Executions that
-// were RUNNING when the process stopped (crash, kill -9) are closed when
-// the store is next opened: status FAILED, error "Local.StackStopped"
-// (ErrNameStackStopped), a cause naming the last recorded event, and an
-// ExecutionFailed event appended to the history. Close does the same for
-// executions still running when its drain bound expires. They are not
-// resumed: the engine cannot restart an execution from the middle.
+// records it, in id order, and group-committed within milliseconds (one
+// fsynced bbolt transaction per commit), so whatever a crash leaves of a
+// history is a prefix of it. An execution's record is queued before its
+// first event, and StartExecution returns only after it is committed.
+//
+// Restarts: an execution that was RUNNING when the process stopped (kill
+// -9, a crash, or Close once its drain bound expires) stays RUNNING in the
+// store, and Resume continues it from its recorded history, as AWS never
+// fails a Standard execution because a host stopped (see sfn.Resume):
+// completed states are not run again, a task that was in flight is
+// invoked again (at-least-once), a Wait ends when it would have. Only an
+// execution whose history cannot be continued (its definition is gone,
+// its history damaged) is closed as FAILED with error
+// "Local.StackStopped" (ErrNameStackStopped) and a cause that says why.
 package sfnapi
 
 import (
@@ -30,8 +36,8 @@ import (
 	"github.com/imgflow/imgflow/internal/sfn"
 )
 
-// ErrNameStackStopped is the error of executions that were running when
-// the local stack stopped.
+// ErrNameStackStopped is the error of an execution that was running when
+// the local stack stopped and could not be resumed.
 const ErrNameStackStopped = "Local.StackStopped"
 
 // Execution statuses.
@@ -75,12 +81,13 @@ type liveExec struct {
 	rec      store.Execution // as started
 	run      *run
 	lastID   int64 // last event id queued to the store
-	offset   int64 // event id offset (redrive)
 	redrive  int   // redrive count (0: not redriven)
-	detached bool  // closed by Close: engine events are ignored
+	detached bool  // left running by Close: engine events are ignored
 	ended    bool  // the engine recorded the execution's last event
-	// announced is set once ExecutionStarted is published; events
-	// before that are held.
+	// first is the run's first event (ExecutionStarted or
+	// ExecutionRedriven; nil when resumed), published by started once
+	// the record is committed; events before that are held.
+	first     *ExecutionEvent
 	announced bool
 	held      []ExecutionEvent
 	// started is closed once run is set or the start failed (startErr).
@@ -89,10 +96,10 @@ type liveExec struct {
 	done     chan struct{} // closed after the final record is committed
 }
 
-// New opens the store under cfg.DataDir, closes executions a previous
-// process left RUNNING, and builds the engine from engCfg (nil: the
-// engine's defaults). Region and AccountID of engCfg are overridden by
-// cfg's; an OnEvent set in engCfg is still called.
+// New opens the store under cfg.DataDir and builds the engine from engCfg
+// (nil: the engine's defaults). Region and AccountID of engCfg are
+// overridden by cfg's; an OnEvent set in engCfg is still called.
+// Executions a previous process left RUNNING are continued by Resume.
 func New(cfg *Config, engCfg *sfn.Config, log *zap.Logger) (*Service, error) {
 	if cfg == nil {
 		cfg = NewDefaultConfig()
@@ -117,32 +124,13 @@ func New(cfg *Config, engCfg *sfn.Config, log *zap.Logger) (*Service, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	closed, err := st.FailRunning(s.interrupt())
-	if err != nil {
-		_ = st.Close()
-		return nil, fmt.Errorf("sfnapi: recover: %w", err)
-	}
-	for _, x := range closed {
-		s.log.Warn("execution was running when the stack stopped; marked failed",
-			zap.String("execution_arn", x.ARN))
-	}
 	return s, nil
 }
 
-func (s *Service) interrupt() store.Interrupt {
-	return store.Interrupt{
-		Error: ErrNameStackStopped,
-		Now:   s.eng.now(),
-		Cause: func(_ *store.Execution, last int64) string {
-			return fmt.Sprintf("The local stack stopped while this execution was running (last recorded event: #%d). "+
-				"It was not resumed; start it again.", last)
-		},
-	}
-}
-
 // Close stops accepting executions, waits until running executions end
-// or ctx is done, then closes the rest as FAILED (ErrNameStackStopped),
-// stops the engine and closes the store.
+// or ctx is done, then stops the engine and closes the store. Executions
+// still running are left RUNNING with what they recorded so far, for
+// Resume on the next start.
 func (s *Service) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closing {
@@ -158,8 +146,8 @@ func (s *Service) Close(ctx context.Context) error {
 	case <-drained:
 	case <-ctx.Done():
 	}
-	in := s.interrupt()
 	var errs []error
+	left := 0
 	s.live.Range(func(_, v any) bool {
 		le := v.(*liveExec)
 		<-le.started // a start in progress takes microseconds
@@ -173,23 +161,19 @@ func (s *Service) Close(ctx context.Context) error {
 		}
 		le.mu.Lock()
 		if !le.detached && !le.ended {
+			// What the engine records from now on (the aborts of the
+			// shutdown) is not the execution's: it resumes from here.
 			le.detached = true
-			x, err := s.st.FailExecution(le.rec, le.lastID, in)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			ev := ExecutionEvent{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
-				Status: x.Status, EventType: "ExecutionFailed", EventID: le.lastID + 1, Time: in.Now}
-			if le.announced {
-				s.publish(ev)
-			} else {
-				le.held = append(le.held, ev)
-			}
-			s.log.Warn("execution still running at close; marked failed", zap.String("execution_arn", x.ARN))
+			left++
+			s.log.Info("execution still running at close; it resumes on the next start",
+				zap.String("execution_arn", le.rec.ARN), zap.Int64("last_event_id", le.lastID))
 		}
 		le.mu.Unlock()
 		return true
 	})
+	if left > 0 {
+		s.log.Info("executions left running for the next start", zap.Int("executions", left))
+	}
 	// The engine's goroutines end once stopped; their events are ignored.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -223,8 +207,18 @@ func (s *Service) onEvent(arn string, ev store.Event) {
 		le.mu.Unlock()
 		return
 	}
-	if le.redrive > 0 {
-		ev = redrivenEvent(ev, le.offset, le.redrive)
+	first := ev.Type == "ExecutionStarted" || ev.Type == "ExecutionRedriven"
+	if first {
+		// The record is queued before the run's first event, so the
+		// store never holds events of a run it does not list as RUNNING.
+		if ev.Type == "ExecutionStarted" {
+			le.rec.StartDate = ev.Timestamp
+		} else {
+			le.rec.RedriveDate = ev.Timestamp
+		}
+		if err := s.st.PutExecution(le.rec); err != nil {
+			s.log.Error("store execution", zap.String("execution_arn", arn), zap.Error(err))
+		}
 	}
 	if err := s.st.AppendEvents(arn, ev); err != nil {
 		s.log.Error("append history event", zap.String("execution_arn", arn), zap.Error(err))
@@ -237,13 +231,16 @@ func (s *Service) onEvent(arn string, ev store.Event) {
 		le.ended = true
 	}
 	rec := le.rec
-	le.mu.Unlock()
-	if ev.Type == "ExecutionStarted" || ev.Type == "ExecutionRedriven" {
+	xev := ExecutionEvent{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
+		Status: StatusRunning, EventType: ev.Type, EventID: ev.ID, Time: ev.Timestamp}
+	if first {
 		// Published once the record is committed (see started).
+		le.first = &xev
+		le.mu.Unlock()
 		return
 	}
-	s.emit(le, ExecutionEvent{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
-		Status: StatusRunning, EventType: ev.Type, EventID: ev.ID, Time: ev.Timestamp})
+	le.mu.Unlock()
+	s.emit(le, xev)
 }
 
 // emit publishes an execution's event, or holds it until the execution's
@@ -258,18 +255,15 @@ func (s *Service) emit(le *liveExec, ev ExecutionEvent) {
 	s.publish(ev)
 }
 
-// started publishes an execution's first event after its record is
+// started publishes a run's first event after the execution's record is
 // committed, so a subscriber can always DescribeExecution it, then the
 // events held meanwhile.
 func (s *Service) started(le *liveExec) {
 	le.mu.Lock()
 	defer le.mu.Unlock()
-	rec, typ, id, t := le.rec, "ExecutionStarted", int64(1), le.rec.StartDate
-	if le.redrive > 0 {
-		typ, id, t = "ExecutionRedriven", le.offset+1, rec.RedriveDate
+	if le.first != nil {
+		s.publish(*le.first)
 	}
-	s.publish(ExecutionEvent{ExecutionARN: rec.ARN, StateMachineARN: rec.StateMachineARN, Name: rec.Name,
-		Status: StatusRunning, EventType: typ, EventID: id, Time: t})
 	for _, ev := range le.held {
 		s.publish(ev)
 	}

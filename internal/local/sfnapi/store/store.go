@@ -534,47 +534,16 @@ func lastEventID(tx *bolt.Tx, execARN string) int64 {
 	return int64(binary.BigEndian.Uint64(k))
 }
 
-// Interrupt is how FailRunning closes one execution.
+// Interrupt is how FailExecution closes an execution.
 type Interrupt struct {
 	Error string
 	Cause func(x *Execution, lastEventID int64) string
 	Now   time.Time
 }
 
-// FailRunning marks every RUNNING execution FAILED in one transaction,
-// appending an ExecutionFailed event after its last stored event. It
-// returns the executions it closed.
-func (s *Store) FailRunning(in Interrupt) ([]Execution, error) {
-	var closed []Execution
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var todo []Execution
-		err := tx.Bucket(bktExec).ForEach(func(_, v []byte) error {
-			var x Execution
-			if err := json.Unmarshal(v, &x); err != nil {
-				return err
-			}
-			if x.Status == "RUNNING" {
-				todo = append(todo, x)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, x := range todo {
-			last := lastEventID(tx, x.ARN)
-			if err := failOne(tx, &x, last, in); err != nil {
-				return err
-			}
-			closed = append(closed, x)
-		}
-		return nil
-	})
-	return closed, err
-}
-
-// FailExecution queues the same closing for one execution whose events
-// up to lastEventID are already queued.
+// FailExecution queues the closing of an execution whose events up to
+// lastEventID are stored or queued: status FAILED and an ExecutionFailed
+// event after lastEventID.
 func (s *Store) FailExecution(x Execution, lastEventID int64, in Interrupt) (Execution, error) {
 	cause := in.Cause(&x, lastEventID)
 	w := x // the writer's own copy
