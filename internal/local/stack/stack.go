@@ -154,6 +154,11 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if err := st.createResources(ctx, builders); err != nil {
 		return nil, err
 	}
+	// Executions a previous run left running continue once the functions
+	// they call exist.
+	if _, err := st.SFN.Resume(ctx); err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
 	if err := st.writeStackFile(); err != nil {
 		return nil, err
 	}
@@ -232,7 +237,9 @@ func (st *Stack) Err() <-chan error { return st.serveErr }
 
 // Close drains running executions (up to DrainTimeout or ctx), then stops
 // the endpoint and every service. The endpoint stays up while draining,
-// because the functions finishing those executions talk to it.
+// because the functions finishing those executions talk to it. Executions
+// still running after the drain are left running: the next Start resumes
+// them.
 func (st *Stack) Close(ctx context.Context) error {
 	var errs []error
 	if st.SFN != nil {
