@@ -51,7 +51,10 @@ type Info struct {
 // with HasEXIF set. Probe never buffers more than a box header besides
 // ftyp and meta.
 //
-// Errors are those of Parse and PrimaryImage.
+// r must be at the file's first byte; when it is an io.Seeker, offsets are
+// file offsets (io.SeekStart). Errors are those of Parse and PrimaryImage,
+// plus *UnsupportedError when a grid descriptor lies behind what a source
+// that cannot seek has read.
 func Probe(r io.Reader, opt *Options) (*Info, error) {
 	o := opt.withDefaults()
 	fr := &forwardReader{r: r}
