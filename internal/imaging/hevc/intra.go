@@ -114,25 +114,30 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 			p = f
 		}
 	}
-	left := func(y int) int32 { return p[2*n-1-y] } // p[-1][y], y >= -1
-	top := func(x int) int32 { return p[2*n+1+x] }  // p[x][-1], x >= -1
+	// lf[1+y] = p[-1][y] and tp[1+x] = p[x][-1] for x, y in -1..2n-1.
+	var lfBuf, tpBuf [2*64 + 1]int32
+	lf, tp := lfBuf[:2*n+1], tpBuf[:2*n+1]
+	for i := range lf {
+		lf[i] = p[2*n-i]
+	}
+	copy(tp, p[2*n:])
 	maxV := int32(1)<<uint(bd) - 1
 	dst := pl[yTb*st+xTb:]
 	switch {
 	case mode == 0: // planar (8.4.4.2.5)
-		tr, bl := top(n), left(n)
+		tr, bl := tp[1+n], lf[1+n]
 		sh := uint(log2Size + 1)
 		for y := 0; y < n; y++ {
 			row := dst[y*st : y*st+n]
-			ly := left(y)
+			ly := lf[1+y]
 			for x := range row {
-				row[x] = uint16((int32(n-1-x)*ly + int32(x+1)*tr + int32(n-1-y)*top(x) + int32(y+1)*bl + int32(n)) >> sh)
+				row[x] = uint16((int32(n-1-x)*ly + int32(x+1)*tr + int32(n-1-y)*tp[1+x] + int32(y+1)*bl + int32(n)) >> sh)
 			}
 		}
 	case mode == 1: // DC (8.4.4.2.6)
 		sum := int32(n)
 		for i := 0; i < n; i++ {
-			sum += top(i) + left(i)
+			sum += tp[1+i] + lf[1+i]
 		}
 		dc := sum >> uint(log2Size+1)
 		for y := 0; y < n; y++ {
@@ -142,85 +147,84 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 			}
 		}
 		if cIdx == 0 && n < 32 {
-			dst[0] = uint16((left(0) + 2*dc + top(0) + 2) >> 2)
+			dst[0] = uint16((lf[1] + 2*dc + tp[1] + 2) >> 2)
 			for x := 1; x < n; x++ {
-				dst[x] = uint16((top(x) + 3*dc + 2) >> 2)
+				dst[x] = uint16((tp[1+x] + 3*dc + 2) >> 2)
 			}
 			for y := 1; y < n; y++ {
-				dst[y*st] = uint16((left(y) + 3*dc + 2) >> 2)
+				dst[y*st] = uint16((lf[1+y] + 3*dc + 2) >> 2)
 			}
 		}
 	default: // angular (8.4.4.2.6)
 		angle := intraPredAngle[mode]
-		var refBuf [3*64 + 1]int32
-		ref := refBuf[64:] // ref[i] for i in [-n, 2n]
-		refAt := func(i int) int32 { return refBuf[64+i] }
-		_ = ref
+		var refBuf [3*64 + 2]int32 // ref[i] at refBuf[64+i], i in [-n, 2n]
 		if mode >= 18 {
 			for x := 0; x <= n; x++ {
-				refBuf[64+x] = top(x - 1)
+				refBuf[64+x] = tp[x]
 			}
 			if angle < 0 {
 				if (n*angle)>>5 < -1 {
 					for x := (n * angle) >> 5; x <= -1; x++ {
-						refBuf[64+x] = left(-1 + ((x*invAngle[mode] + 128) >> 8))
+						refBuf[64+x] = lf[(x*invAngle[mode]+128)>>8]
 					}
 				}
 			} else {
 				for x := n + 1; x <= 2*n; x++ {
-					refBuf[64+x] = top(x - 1)
+					refBuf[64+x] = tp[x]
 				}
 			}
 			for y := 0; y < n; y++ {
 				iIdx := ((y + 1) * angle) >> 5
 				iFact := int32(((y + 1) * angle) & 31)
 				row := dst[y*st : y*st+n]
+				r := refBuf[64+iIdx+1 : 64+iIdx+2+n]
 				if iFact != 0 {
 					for x := range row {
-						row[x] = uint16(((32-iFact)*refAt(x+iIdx+1) + iFact*refAt(x+iIdx+2) + 16) >> 5)
+						row[x] = uint16(((32-iFact)*r[x] + iFact*r[x+1] + 16) >> 5)
 					}
 				} else {
 					for x := range row {
-						row[x] = uint16(refAt(x + iIdx + 1))
+						row[x] = uint16(r[x])
 					}
 				}
 			}
 			if mode == 26 && cIdx == 0 && n < 32 {
 				for y := 0; y < n; y++ {
-					dst[y*st] = uint16(clip32(top(0)+((left(y)-left(-1))>>1), maxV))
+					dst[y*st] = uint16(clip32(tp[1]+((lf[1+y]-lf[0])>>1), maxV))
 				}
 			}
 		} else {
 			for x := 0; x <= n; x++ {
-				refBuf[64+x] = left(x - 1)
+				refBuf[64+x] = lf[x]
 			}
 			if angle < 0 {
 				if (n*angle)>>5 < -1 {
 					for x := (n * angle) >> 5; x <= -1; x++ {
-						refBuf[64+x] = top(-1 + ((x*invAngle[mode] + 128) >> 8))
+						refBuf[64+x] = tp[(x*invAngle[mode]+128)>>8]
 					}
 				}
 			} else {
 				for x := n + 1; x <= 2*n; x++ {
-					refBuf[64+x] = left(x - 1)
+					refBuf[64+x] = lf[x]
 				}
 			}
 			for x := 0; x < n; x++ {
 				iIdx := ((x + 1) * angle) >> 5
 				iFact := int32(((x + 1) * angle) & 31)
+				r := refBuf[64+iIdx+1 : 64+iIdx+2+n]
 				if iFact != 0 {
 					for y := 0; y < n; y++ {
-						dst[y*st+x] = uint16(((32-iFact)*refAt(y+iIdx+1) + iFact*refAt(y+iIdx+2) + 16) >> 5)
+						dst[y*st+x] = uint16(((32-iFact)*r[y] + iFact*r[y+1] + 16) >> 5)
 					}
 				} else {
 					for y := 0; y < n; y++ {
-						dst[y*st+x] = uint16(refAt(y + iIdx + 1))
+						dst[y*st+x] = uint16(r[y])
 					}
 				}
 			}
 			if mode == 10 && cIdx == 0 && n < 32 {
 				for x := 0; x < n; x++ {
-					dst[x] = uint16(clip32(left(0)+((top(x)-top(-1))>>1), maxV))
+					dst[x] = uint16(clip32(lf[1]+((tp[1+x]-tp[0])>>1), maxV))
 				}
 			}
 		}

@@ -27,23 +27,59 @@ func (d *decoder) applySAO() {
 	}
 	s := d.sps
 	for cIdx := 0; cIdx < d.numPlanes; cIdx++ {
-		src := make([]uint16, len(d.plane[cIdx]))
-		copy(src, d.plane[cIdx])
-		for rs := range d.sao {
-			sh := d.sliceHdrs[d.ctbSlice[rs]]
-			if (cIdx == 0 && !sh.saoLuma) || (cIdx > 0 && !sh.saoChroma) {
+		subH := 1
+		if cIdx > 0 {
+			subH = s.subH
+		}
+		ctbH := s.ctbSize / subH
+		w, h, st := d.pw[cIdx], d.ph[cIdx], d.stride[cIdx]
+		pl := d.plane[cIdx]
+		// buf holds the deblocked rows y0-1 .. y1 of one CTB row; prev
+		// keeps the deblocked last row of the previous CTB row, which
+		// SAO has overwritten in the plane by then.
+		buf := make([]uint16, (ctbH+2)*w)
+		prev := make([]uint16, w)
+		for ry := 0; ry < s.picHCtb; ry++ {
+			y0 := ry * ctbH
+			y1 := min(y0+ctbH, h)
+			on := false
+			for rx := 0; rx < s.picWCtb; rx++ {
+				rs := ry*s.picWCtb + rx
+				sh := d.sliceHdrs[d.ctbSlice[rs]]
+				if d.sao[rs].typ[cIdx] != 0 && ((cIdx == 0 && sh.saoLuma) || (cIdx > 0 && sh.saoChroma)) {
+					on = true
+				}
+			}
+			if on {
+				if ry > 0 {
+					copy(buf, prev)
+				}
+				for y := y0; y < y1; y++ {
+					copy(buf[(y-y0+1)*w:(y-y0+2)*w], pl[y*st:y*st+w])
+				}
+				if y1 < h {
+					copy(buf[(y1-y0+1)*w:(y1-y0+2)*w], pl[y1*st:y1*st+w])
+				}
+			}
+			copy(prev, pl[(y1-1)*st:(y1-1)*st+w])
+			if !on {
 				continue
 			}
-			if d.sao[rs].typ[cIdx] == 0 {
-				continue
+			for rx := 0; rx < s.picWCtb; rx++ {
+				rs := ry*s.picWCtb + rx
+				sh := d.sliceHdrs[d.ctbSlice[rs]]
+				if (cIdx == 0 && !sh.saoLuma) || (cIdx > 0 && !sh.saoChroma) || d.sao[rs].typ[cIdx] == 0 {
+					continue
+				}
+				d.saoCTB(cIdx, rx, ry, buf, y0-1)
 			}
-			d.saoCTB(cIdx, rs%s.picWCtb, rs/s.picWCtb, src)
 		}
 	}
 }
 
-// saoCTB applies SAO to component cIdx of the CTB at (rx, ry).
-func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
+// saoCTB applies SAO to component cIdx of the CTB at (rx, ry); src holds
+// deblocked rows from srcY0 on, with the plane's width as stride.
+func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16, srcY0 int) {
 	s, p := d.sps, d.pps
 	sp := &d.sao[ry*s.picWCtb+rx]
 	subW, subH, bd := 1, 1, s.bitDepthY
@@ -54,6 +90,7 @@ func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
 	x0, y0 := rx*ctbW, ry*ctbH
 	x1, y1 := min(x0+ctbW, d.pw[cIdx]), min(y0+ctbH, d.ph[cIdx])
 	st := d.stride[cIdx]
+	sst := d.pw[cIdx]
 	dst := d.plane[cIdx]
 	maxV := 1<<uint(bd) - 1
 	var off [5]int
@@ -73,7 +110,7 @@ func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
 				if checkNF && d.noFilter[d.idx4(x*subW, y*subH)] != 0 {
 					continue
 				}
-				v := int(src[y*st+x])
+				v := int(src[(y-srcY0)*sst+x])
 				if b := band[v>>shift]; b != 0 {
 					dst[y*st+x] = uint16(clip3(0, maxV, v+off[b]))
 				}
@@ -114,7 +151,7 @@ func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
 			if checkNF && d.noFilter[d.idx4(x*subW, y*subH)] != 0 {
 				continue
 			}
-			v := int(src[y*st+x])
+			v := int(src[(y-srcY0)*sst+x])
 			edge := 2
 			skip := false
 			for _, o := range eo {
@@ -134,7 +171,7 @@ func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16) {
 					skip = true
 					break
 				}
-				n := int(src[ny*st+nx])
+				n := int(src[(ny-srcY0)*sst+nx])
 				if v > n {
 					edge++
 				} else if v < n {

@@ -205,30 +205,76 @@ func (d *decoder) inverseDST(b []int32, bdShift uint) {
 
 // inverseDCT is the two-stage inverse DCT (8.6.4.2, trType 0) of an
 // n = 1<<log2Size block in place, using only the coefficients inside the
-// nonzero bounding box (maxX, maxY).
+// nonzero bounding box (maxX, maxY). Input: scaled coefficients (16-bit);
+// the first stage is clipped to 16 bits after a 7-bit shift, the second
+// shifted by bdShift, as the spec orders. A DC-only block is a constant.
 func (d *decoder) inverseDCT(b []int32, log2Size, maxX, maxY int, bdShift uint) {
 	n := 1 << log2Size
-	step := 32 >> uint(log2Size)
+	rnd := int32(1) << (bdShift - 1)
+	if maxX == 0 && maxY == 0 {
+		v := (64*clip16((64*b[0]+64)>>7) + rnd) >> bdShift
+		for i := range b[:n*n] {
+			b[i] = v
+		}
+		return
+	}
 	t := d.tmp[:n*n]
+	var col, out [32]int32
 	// First stage: columns 0..maxX; the others are all zero.
 	for x := 0; x <= maxX; x++ {
+		for k := 0; k <= maxY; k++ {
+			col[k] = b[k*n+x]
+		}
+		idct1D(&col, n, maxY, &out)
 		for y := 0; y < n; y++ {
-			var s int32
-			for k := 0; k <= maxY; k++ {
-				s += transMatrix[k*step][y] * b[k*n+x]
-			}
-			t[y*n+x] = clip16((s + 64) >> 7)
+			t[y*n+x] = clip16((out[y] + 64) >> 7)
 		}
 	}
-	rnd := int32(1) << (bdShift - 1)
 	for y := 0; y < n; y++ {
-		row := t[y*n:]
-		for x := 0; x < n; x++ {
-			var s int32
-			for k := 0; k <= maxX; k++ {
-				s += transMatrix[k*step][x] * row[k]
-			}
-			b[y*n+x] = (s + rnd) >> bdShift
+		copy(col[:maxX+1], t[y*n:y*n+maxX+1])
+		idct1D(&col, n, maxX, &out)
+		row := b[y*n : y*n+n]
+		for x := range row {
+			row[x] = (out[x] + rnd) >> bdShift
 		}
+	}
+}
+
+// idct1D is the n-point 1-D inverse DCT of c[0..kMax] (the rest taken as
+// zero) by even/odd decomposition: the even coefficients form an
+// n/2-point inverse DCT E, the odd ones a sum O, and out[i] = E[i]+O[i],
+// out[n-1-i] = E[i]-O[i]. Exact integer arithmetic, so it equals the
+// matrix product of 8.6.4.2.
+func idct1D(c *[32]int32, n, kMax int, out *[32]int32) {
+	if n == 4 {
+		var c1, c2, c3 int32
+		if kMax >= 1 {
+			c1 = c[1]
+		}
+		if kMax >= 2 {
+			c2 = c[2]
+		}
+		if kMax >= 3 {
+			c3 = c[3]
+		}
+		e0, e1 := 64*(c[0]+c2), 64*(c[0]-c2)
+		o0, o1 := 83*c1+36*c3, 36*c1-83*c3
+		out[0], out[1], out[2], out[3] = e0+o0, e1+o1, e1-o1, e0-o0
+		return
+	}
+	var ce, e [32]int32
+	for k := 0; 2*k <= kMax; k++ {
+		ce[k] = c[2*k]
+	}
+	idct1D(&ce, n/2, kMax/2, &e)
+	step := 32 / n
+	h := n / 2
+	for i := 0; i < h; i++ {
+		var o int32
+		for k := 1; k <= kMax; k += 2 {
+			o += transMatrix[k*step][i] * c[k]
+		}
+		out[i] = e[i] + o
+		out[n-1-i] = e[i] - o
 	}
 }
