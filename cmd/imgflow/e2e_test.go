@@ -24,8 +24,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +36,7 @@ import (
 
 	"github.com/imgflow/imgflow/internal/local/stack"
 	"github.com/imgflow/imgflow/internal/steps/fixtures"
+	"github.com/imgflow/imgflow/internal/steps/trigger"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
@@ -103,6 +106,9 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	t.Run("subscription confirmed through the emailed link", e.testConfirm)
 	t.Run("jpeg and png with alpha succeed", e.testSuccess)
 	t.Run("corrupt and text files fail with typed errors", e.testFailures)
+	t.Run("names differing in extension keep separate outputs", e.testSeparateOutputs)
+	t.Run("empty upload is rejected within seconds", e.testEmptyUpload)
+	t.Run("hand-started executions fail with the original error", e.testHandStarted)
 	t.Run("duplicate delivery starts one execution", e.testDuplicate)
 	t.Run("200 uploads at once", e.testMany)
 	t.Run("kill -9 mid-run and restart", e.testKillRestart)
@@ -309,10 +315,11 @@ func (e *e2e) describe(arn string) execDetail {
 	return d
 }
 
-// stem is the start of the execution name the trigger derives from a key.
+// stem is the start of the execution name the trigger derives from a key:
+// the name without its 24-hex-digit hash.
 func stem(key string) string {
-	base := filepath.Base(key)
-	return strings.TrimSuffix(base, filepath.Ext(base)) + "-"
+	name := trigger.ExecutionName(pipeline.ObjectRef{Key: key})
+	return name[:len(name)-24]
 }
 
 // byKey maps source keys to their executions, describing only those whose
@@ -401,6 +408,27 @@ func (e *e2e) mail(subject string) (mailMessage, bool) {
 	return mailMessage{}, false
 }
 
+// mailCount is how many emails have exactly this subject.
+func (e *e2e) mailCount(subject string) int {
+	e.t.Helper()
+	var list struct{ Messages []mailMessage }
+	resp, err := http.Get(e.mailAPI + "/api/v1/search?query=" + url.QueryEscape(fmt.Sprintf("subject:%q", subject)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, m := range list.Messages {
+		if m.Subject == subject {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *e2e) waitMail(subject string) mailMessage {
 	e.t.Helper()
 	var m mailMessage
@@ -487,7 +515,7 @@ func (e *e2e) testSuccess(t *testing.T) {
 		if d.Status != "SUCCEEDED" {
 			t.Fatalf("%s: %s %s %s", key, d.Status, d.Error, d.Cause)
 		}
-		dir := "variants/" + strings.TrimSuffix(key, filepath.Ext(key))
+		dir := pipeline.OutputDir("variants", key)
 		var m pipeline.Manifest
 		if err := json.Unmarshal(e.download(e.output, dir+"/manifest.json"), &m); err != nil {
 			t.Fatal(err)
@@ -729,7 +757,7 @@ func (e *e2e) testProcessMode(t *testing.T) {
 		t.Fatalf("process mode: %s %s %s\n%s", d.Status, d.Error, d.Cause, e.stdout.String())
 	}
 	var objs struct{ Contents []struct{ Key string } }
-	e.awsJSON(&objs, "s3api", "list-objects-v2", "--bucket", e.output, "--prefix", "variants/uploads/process/proc/")
+	e.awsJSON(&objs, "s3api", "list-objects-v2", "--bucket", e.output, "--prefix", pipeline.OutputDir("variants", key)+"/")
 	if len(objs.Contents) != 5 {
 		t.Errorf("process mode stored %d objects, want 4 variants and the manifest", len(objs.Contents))
 	}
@@ -740,4 +768,166 @@ func (e *e2e) testProcessMode(t *testing.T) {
 	if !bytes.Contains(logged, []byte(`"message":"process ready"`)) {
 		t.Error("the log shows no bootstrap process starting")
 	}
+}
+
+// testSeparateOutputs uploads names that differ only in their extension,
+// and a key with the characters the output scheme escapes or keeps: each
+// gets its own folder, manifest and variants.
+func (e *e2e) testSeparateOutputs(t *testing.T) {
+	e.t = t
+	uploads := []struct {
+		key  string
+		body []byte
+	}{
+		{key: "uploads/names/photo.jpg", body: noisyPhoto(900, 600, 21)},
+		{key: "uploads/names/photo.png", body: fixtures.TranslucentPNG(640, 480)},
+		{key: "uploads/names/photo.jpeg", body: noisyPhoto(600, 900, 22)},
+		{key: "uploads/names/my photo+1 100% café.jpg.", body: noisyPhoto(500, 400, 23)},
+	}
+	var keys []string
+	for _, u := range uploads {
+		e.put(e.writeFile("upload.bin", u.body), u.key)
+		keys = append(keys, u.key)
+	}
+	got := e.waitFinished(2*time.Minute, keys...)
+	etags := map[string]string{}
+	for _, key := range keys {
+		if d := got[key]; d.Status != "SUCCEEDED" {
+			t.Fatalf("%s: %s %s %s", key, d.Status, d.Error, d.Cause)
+		}
+		var m pipeline.Manifest
+		if err := json.Unmarshal(e.download(e.output, pipeline.ManifestKey("variants", key)), &m); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		dir := pipeline.OutputDir("variants", key)
+		if m.Source.Key != key || m.Folder != dir || m.OutputScheme != pipeline.OutputScheme || len(m.Variants) != 4 {
+			t.Errorf("the manifest in %s describes %q in %q (%s, %d variants)", dir, m.Source.Key, m.Folder, m.OutputScheme, len(m.Variants))
+		}
+		i := slices.IndexFunc(m.Variants, func(v pipeline.ManifestVariant) bool { return v.Preset == "xl" })
+		if i < 0 || path.Dir(m.Variants[i].Key) != dir {
+			t.Fatalf("%s: no xl variant in %s: %+v", key, dir, m.Variants)
+		}
+		var head struct{ ETag string }
+		e.awsJSON(&head, "s3api", "head-object", "--bucket", e.output, "--key", m.Variants[i].Key)
+		if other, dup := etags[head.ETag]; dup {
+			t.Errorf("%s and %s have the same xl variant (ETag %s)", key, other, head.ETag)
+		}
+		etags[head.ETag] = key
+		var versions struct{ Versions []struct{ Key string } }
+		e.awsJSON(&versions, "s3api", "list-object-versions", "--bucket", e.output, "--prefix", pipeline.ManifestKey("variants", key))
+		if len(versions.Versions) > 1 {
+			t.Errorf("%s's manifest has %d versions: another upload wrote it", key, len(versions.Versions))
+		}
+	}
+}
+
+// testEmptyUpload uploads a zero-byte file with `imgflow upload --wait`:
+// the command must report the rejection within seconds (it used to wait
+// for its timeout), and exactly one failure email goes out. A folder
+// marker uploaded first must still start nothing.
+func (e *e2e) testEmptyUpload(t *testing.T) {
+	e.t = t
+	marker := "uploads/e2e-folder/"
+	e.mustAWS("s3api", "put-object", "--bucket", e.upload, "--key", marker)
+	file := filepath.Join(t.TempDir(), "empty.jpg")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 30 * time.Second
+	cmd := exec.Command(e.bin, "upload", "--wait", "--data", e.data, "--timeout", timeout.String(), file)
+	cmd.Dir = e.repo
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	t.Logf("imgflow upload --wait of an empty file: %d ms\n%s", took.Milliseconds(), out)
+	if err == nil {
+		t.Errorf("imgflow upload --wait succeeded for an empty file")
+	}
+	for _, want := range []string{"FAILED uploads/empty.jpg", "ImageRejectedError: EmptyObject", "what to do: The upload had no content"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if took >= timeout/2 {
+		t.Errorf("the rejection took %s to report", took)
+	}
+	subject := "imgflow: uploads/empty.jpg FAILED: empty file"
+	e.waitMail(subject)
+	if n := e.mailCount(subject); n != 1 {
+		t.Errorf("%d failure emails, want 1", n)
+	}
+	if n := len(e.byKey(marker)[marker]); n != 0 {
+		t.Errorf("the folder marker started %d executions", n)
+	}
+}
+
+// testHandStarted starts the state machine by hand with the aws CLI, as a
+// user would, with inputs the trigger never sends. Each must end with the
+// typed error that describes the input (not a States.Runtime error of the
+// failure path) and exactly one email.
+func (e *e2e) testHandStarted(t *testing.T) {
+	e.t = t
+	// Outside the upload prefix, so only the hand-started run processes it.
+	e.put(e.writeFile("here.jpg", noisyPhoto(640, 480, 31)), "manual/here.jpg")
+	var head struct{ VersionId string }
+	e.awsJSON(&head, "s3api", "head-object", "--bucket", e.upload, "--key", "manual/here.jpg")
+	// Shaped like the stack's version ids, but never issued.
+	unknownVersion := strings.Repeat("0", len(head.VersionId))
+	cases := []struct {
+		name, input            string
+		wantStatus, wantError  string
+		wantCause, wantSubject string
+	}{
+		{name: "hand-no-version", input: `{"bucket":%q,"key":"manual/here.jpg"}`,
+			wantStatus: "SUCCEEDED", wantSubject: "imgflow: manual/here.jpg processed (4 variants)"},
+		{name: "hand-missing-key", input: `{"bucket":%q,"key":"uploads/hand/gone.jpg"}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: uploads/hand/gone.jpg FAILED: original no longer exists"},
+		{name: "hand-unknown-version", input: `{"bucket":%q,"key":"manual/here.jpg","versionId":"` + unknownVersion + `"}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: manual/here.jpg FAILED: original no longer exists"},
+		{name: "hand-malformed-version", input: `{"bucket":%q,"key":"manual/here.jpg","versionId":"no-such-version"}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: manual/here.jpg FAILED: invalid execution input"},
+		{name: "hand-no-bucket", input: `{"key":"uploads/hand/nobucket.jpg"}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: uploads/hand/nobucket.jpg FAILED: invalid execution input"},
+		{name: "hand-extra-fields", input: `{"bucket":%q,"key":"uploads/hand/extra.jpg","comment":"retry by hand","error":{"Error":"x"}}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "SourceMissing",
+			wantSubject: "imgflow: uploads/hand/extra.jpg FAILED: original no longer exists"},
+		{name: "hand-not-an-object", input: `"uploads/hand/string.jpg"`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution hand-not-an-object FAILED: invalid execution input"},
+		{name: "hand-array", input: `[1,2,3]`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: execution hand-array FAILED: invalid execution input"},
+	}
+	arns := map[string]string{}
+	for _, c := range cases {
+		input := c.input
+		if strings.Contains(input, "%q") {
+			input = fmt.Sprintf(input, e.upload)
+		}
+		var started struct{ ExecutionArn string }
+		e.awsJSON(&started, "stepfunctions", "start-execution", "--state-machine-arn", e.sm, "--name", c.name, "--input", input)
+		arns[c.name] = started.ExecutionArn
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e.t = t
+			var d execDetail
+			eventually(t, time.Minute, c.name+" to finish", func() bool {
+				d = e.describe(arns[c.name])
+				return d.Status != "RUNNING"
+			})
+			if d.Status != c.wantStatus || d.Error != c.wantError || !strings.Contains(d.Cause, c.wantCause) {
+				t.Errorf("%s %s %q, want %s %s with %s", d.Status, d.Error, d.Cause, c.wantStatus, c.wantError, c.wantCause)
+			}
+			e.waitMail(c.wantSubject)
+			if n := e.mailCount(c.wantSubject); n != 1 {
+				t.Errorf("%d emails %q, want 1", n, c.wantSubject)
+			}
+		})
+	}
+	e.t = t
 }

@@ -23,6 +23,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/notify"
 	"github.com/imgflow/imgflow/internal/steps/trigger"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
@@ -242,7 +243,7 @@ func waitExecution(ctx context.Context, c *sfn.Client, smARN string, ref pipelin
 				}
 				return fmt.Sprintf("  SUCCEEDED %s in %.2fs: %s", ref.Key, d, strings.Join(parts, ", ")), nil
 			}
-			return fmt.Sprintf("  %s %s in %.2fs: %s: %s", out.Status, ref.Key, d, aws.ToString(out.Error), causeMessage(aws.ToString(out.Cause))),
+			return failureLines(string(out.Status), ref.Key, d, aws.ToString(out.Error), aws.ToString(out.Cause)),
 				fmt.Errorf("%s: %s", ref.Key, out.Status)
 		}
 		if time.Now().After(deadline) {
@@ -254,4 +255,15 @@ func waitExecution(ctx context.Context, c *sfn.Client, smARN string, ref pipelin
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// failureLines reports a failed execution as the failure email does: the
+// error and its message, then what to do about it.
+func failureLines(status, key string, secs float64, errName, cause string) string {
+	f := notify.ExplainFailure(errName, cause)
+	line := fmt.Sprintf("  %s %s in %.2fs: %s: %s", status, key, secs, f.ErrorType, f.Message)
+	if f.Advice != "" {
+		line += "\n    what to do: " + f.Advice
+	}
+	return line
 }

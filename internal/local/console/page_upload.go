@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/imgflow/imgflow/internal/steps/notify"
 )
 
 // UploadView is the upload page.
@@ -92,4 +94,44 @@ func uploadKey(prefix, rel string) (string, bool) {
 		return "", false
 	}
 	return prefix + clean, true
+}
+
+// UploadStatus is what the upload page shows for one upload while it
+// follows its execution; on failure it says what the failure email says.
+type UploadStatus struct {
+	ExecutionStatus
+	Reason  string `json:"reason,omitempty"`  // rejection reason, e.g. EmptyObject
+	Summary string `json:"summary,omitempty"` // a few words, e.g. "empty file"
+	Message string `json:"message,omitempty"` // the error's own message
+	Advice  string `json:"advice,omitempty"`  // what the uploader can do
+}
+
+// uploadStatus answers GET /upload/status?arn=, or ?key=&versionId= until
+// the upload's execution is known.
+func (h *handler) uploadStatus(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	arn := q.Get("arn")
+	if arn == "" && q.Get("key") != "" {
+		arn = h.findExecution(r.Context(), q.Get("key"), q.Get("versionId"))
+	}
+	if arn == "" {
+		writeJSON(w, http.StatusOK, UploadStatus{})
+		return
+	}
+	x, err := h.sfn.DescribeExecution(r.Context(), arn)
+	switch {
+	case notFound(err):
+		writeJSON(w, http.StatusOK, UploadStatus{})
+		return
+	case err != nil:
+		h.fail(w, r, err)
+		return
+	}
+	st := UploadStatus{ExecutionStatus: ExecutionStatus{Exists: true, ARN: x.ARN, Status: x.Status, URL: executionURL(x.ARN), Error: x.Error}}
+	switch x.Status {
+	case "FAILED", "TIMED_OUT", "ABORTED":
+		f := notify.ExplainFailure(x.Error, x.Cause)
+		st.Reason, st.Summary, st.Message, st.Advice = string(f.Reason), f.Summary, f.Message, f.Advice
+	}
+	writeJSON(w, http.StatusOK, st)
 }

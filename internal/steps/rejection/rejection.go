@@ -6,6 +6,7 @@ package rejection
 import (
 	"errors"
 	"io"
+	"net/http"
 
 	"github.com/imgflow/imgflow/internal/imaging"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
@@ -19,9 +20,12 @@ func FromImaging(err error, header bool) error {
 	var fe *imaging.FormatError
 	var ue *imaging.UnsupportedError
 	var le *imaging.LimitError
+	var se *imaging.SideLimitError
 	switch {
 	case errors.As(err, &le):
 		return pipelineerr.Reject(pipelineerr.ReasonTooManyPixels, "%d pixels, the limit is %d", le.Pixels, le.Limit)
+	case errors.As(err, &se):
+		return pipelineerr.Reject(pipelineerr.ReasonTooLongSide, "%dx%d, the longest side allowed is %d", se.Width, se.Height, se.Limit)
 	case errors.As(err, &ue):
 		return pipelineerr.Reject(pipelineerr.ReasonUnsupportedFormat, "%s", trim(ue.Error()))
 	case errors.As(err, &fe) && fe.Format == "":
@@ -42,8 +46,21 @@ func FromStorage(op string, ref s3io.Ref, err error) error {
 		return pipelineerr.Reject(pipelineerr.ReasonSourceMissing, "%s (version %q) no longer exists", ref.URI(), ref.VersionID)
 	case errors.Is(err, s3io.ErrPreconditionFailed):
 		return pipelineerr.Reject(pipelineerr.ReasonSourceChanged, "%s no longer has ETag %s", ref.URI(), ref.ETag)
+	case ref.VersionID != "" && httpStatus(err) == http.StatusBadRequest:
+		// S3 answers 400 to a version id it could never have issued, which
+		// only a hand-started execution can carry: retrying cannot help.
+		return pipelineerr.Reject(pipelineerr.ReasonInvalidInput, "S3 refused version %q of %s as malformed", ref.VersionID, ref.URI())
 	}
 	return &pipelineerr.StorageError{Op: op, URI: ref.URI(), Err: err}
+}
+
+// httpStatus is the status code of S3's answer in err's chain, 0 if none.
+func httpStatus(err error) int {
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) {
+		return status.HTTPStatusCode()
+	}
+	return 0
 }
 
 // trim drops the engine's package prefix: users read these messages.

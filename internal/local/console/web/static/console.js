@@ -167,16 +167,28 @@
     status(li, "Uploading…");
     xhr.send(job.file);
   }
+  // explain shows why an upload failed, in the failure email's words: the
+  // error (and rejection reason), its message and what to do.
+  function explain(li, st) {
+    var d = li.querySelector(".qi-detail");
+    if (!st.error) { d.hidden = true; return; }
+    li.querySelector(".qi-error").textContent = st.error + (st.reason ? " (" + st.reason + ")" : "") + ":";
+    li.querySelector(".qi-message").textContent = st.message || "";
+    li.querySelector(".qi-advice").textContent = st.advice ? "What to do: " + st.advice : "";
+    d.hidden = false;
+  }
   function follow(li, key, version, tries) {
     var q = li.dataset.arn ? "arn=" + encodeURIComponent(li.dataset.arn) : "key=" + encodeURIComponent(key) + "&versionId=" + encodeURIComponent(version);
-    fetch("/api/execution?" + q, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (st) {
+    fetch("/upload/status?" + q, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (st) {
       if (st.exists) {
         var a = li.querySelector(".qi-link");
         a.href = st.url; a.hidden = false;
         li.dataset.arn = st.arn;
         li.dataset.status = st.status;
-        status(li, st.status === "RUNNING" ? "Processing…" : st.status + (st.error ? " · " + st.error : ""), st.status === "SUCCEEDED" ? "done" : st.status === "RUNNING" ? "" : "error");
-        if (st.status !== "RUNNING") return;
+        li.dataset.reason = st.reason || "";
+        var final = st.status !== "RUNNING";
+        status(li, !final ? "Processing…" : st.status + (st.summary ? " · " + st.summary : st.error ? " · " + st.error : ""), st.status === "SUCCEEDED" ? "done" : !final ? "" : "error");
+        if (final) { explain(li, st); return; }
       } else if (tries > 240) { status(li, "No execution started (is the key under the upload prefix?)", "error"); return; }
       setTimeout(function () { follow(li, key, version, tries + 1); }, 500);
     }).catch(function () { setTimeout(function () { follow(li, key, version, tries + 1); }, 1000); });
