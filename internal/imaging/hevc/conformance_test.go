@@ -59,6 +59,9 @@ func synthYUV(w, h, depth int, csp string, seed int64) []byte {
 	case "420":
 		plane((w+1)/2, (h+1)/2, 2, 2, maxV/7)
 		plane((w+1)/2, (h+1)/2, 2, 2, -maxV/9)
+	case "422":
+		plane((w+1)/2, h, 2, 1, maxV/7)
+		plane((w+1)/2, h, 2, 1, -maxV/9)
 	case "444":
 		plane(w, h, 1, 1, maxV/7)
 		plane(w, h, 1, 1, -maxV/9)
@@ -127,6 +130,9 @@ var genCases = []genCase{
 	{name: "slices_ctu16", w: 160, h: 144, depth: 8, csp: "420", args: []string{"--qp", "34", "--slices", "5", "--wpp", "--ctu", "16"}, dec265Bug: sliceSAOBug},
 	{name: "scaling_explicit", w: 160, h: 128, depth: 8, csp: "420", explicitScaling: true, args: []string{"--qp", "24"}},
 	{name: "scaling_explicit_444_10", w: 96, h: 96, depth: 10, csp: "444", explicitScaling: true, args: []string{"--qp", "20", "--profile", "main444-10"}},
+	{name: "yuv422", w: 128, h: 96, depth: 8, csp: "422", args: []string{"--qp", "30"}},
+	{name: "yuv422_10_tskip", w: 96, h: 80, depth: 10, csp: "422", args: []string{"--qp", "24", "--tskip", "--profile", "main422-10"}},
+	{name: "yuv422_lowqp_ctu16", w: 64, h: 48, depth: 8, csp: "422", args: []string{"--qp", "12", "--ctu", "16", "--no-sao"}},
 	{name: "constrained_intra", w: 128, h: 96, depth: 8, csp: "420", args: []string{"--qp", "30", "--constrained-intra"}},
 	{name: "cra_second_picture", w: 128, h: 96, depth: 8, csp: "420", frames: 3, pic: 2, args: []string{"--qp", "30", "--keyint", "2", "--min-keyint", "2", "--open-gop", "--bframes", "0", "--no-scenecut"}},
 	{name: "lossless", w: 64, h: 64, depth: 8, csp: "420", args: []string{"--lossless"}},
@@ -155,7 +161,7 @@ func encodeX265(t *testing.T, dir string, c genCase) []byte {
 	t.Helper()
 	in := filepath.Join(dir, c.name+".yuv")
 	out := filepath.Join(dir, c.name+".h265")
-	csp := map[string]string{"420": "i420", "444": "i444", "400": "i400"}[c.csp]
+	csp := map[string]string{"420": "i420", "422": "i422", "444": "i444", "400": "i400"}[c.csp]
 	var raw []byte
 	for i := 0; i < max(c.frames, 1); i++ {
 		raw = append(raw, synthYUV(c.w, c.h, c.depth, c.csp, int64(len(c.name)+i))...)

@@ -4,6 +4,13 @@ package hevc
 // quadtree, coding unit, transform tree and transform unit, decoded and
 // reconstructed in one pass.
 
+// chroma422Mode is Table 8-3: the chroma intra mode used with 4:2:2 for
+// the mode derived as for 4:2:0.
+var chroma422Mode = [35]int{
+	0, 1, 2, 2, 2, 2, 3, 5, 7, 8, 10, 12, 13, 15, 17, 18, 19, 20,
+	21, 22, 23, 23, 24, 24, 25, 25, 26, 27, 27, 28, 28, 29, 29, 30, 31,
+}
+
 // codingTreeUnit parses coding_tree_unit() (7.3.8.2) at luma (x0, y0).
 func (d *decoder) codingTreeUnit(x0, y0, rs int) error {
 	d.ctbX0, d.ctbY0 = x0, y0
@@ -198,7 +205,7 @@ func (d *decoder) codingUnit(x0, y0, log2Size, depth int) error {
 		if nxn {
 			maxDepth++
 		}
-		if err := d.transformTree(x0, y0, x0, y0, x0, y0, log2Size, 0, 0, maxDepth, nxn, false, false); err != nil {
+		if err := d.transformTree(x0, y0, x0, y0, x0, y0, log2Size, 0, 0, maxDepth, nxn, 0, 0); err != nil {
 			return err
 		}
 	}
@@ -383,7 +390,10 @@ func (d *decoder) filterAcross(x, y, xN, yN int) bool {
 
 // transformTree parses transform_tree() (7.3.8.8). (xCu, yCu) is the
 // coding unit's origin; cbfCbP and cbfCrP are the parent's chroma flags.
-func (d *decoder) transformTree(xCu, yCu, x0, y0, xBase, yBase, log2Size, depth, blkIdx, maxDepth int, nxn, cbfCbP, cbfCrP bool) error {
+//
+// Chroma coded block flags are bit masks: bit 0 for the (upper) chroma
+// block, bit 1 for the lower one of a 4:2:2 transform unit.
+func (d *decoder) transformTree(xCu, yCu, x0, y0, xBase, yBase, log2Size, depth, blkIdx, maxDepth int, nxn bool, cbfCbP, cbfCrP uint8) error {
 	s, c := d.sps, &d.cab
 	var split bool
 	if log2Size <= s.log2MaxTb && log2Size > s.log2MinTb && depth < maxDepth && !(nxn && depth == 0) {
@@ -392,16 +402,23 @@ func (d *decoder) transformTree(xCu, yCu, x0, y0, xBase, yBase, log2Size, depth,
 		split = log2Size > s.log2MaxTb || (nxn && depth == 0)
 	}
 	cat := s.chromaArrayType
-	cbfCb, cbfCr := false, false
+	var cbfCb, cbfCr uint8
 	if (log2Size > 2 && cat != 0) || cat == 3 {
-		if depth == 0 || cbfCbP {
-			cbfCb = c.decodeBin(&d.ctx[ctxCbfChroma+depth]) == 1
+		two := cat == 2 && (!split || log2Size == 3)
+		if depth == 0 || cbfCbP&1 != 0 {
+			cbfCb = uint8(c.decodeBin(&d.ctx[ctxCbfChroma+depth]))
+			if two {
+				cbfCb |= uint8(c.decodeBin(&d.ctx[ctxCbfChroma+depth])) << 1
+			}
 		}
-		if depth == 0 || cbfCrP {
-			cbfCr = c.decodeBin(&d.ctx[ctxCbfChroma+depth]) == 1
+		if depth == 0 || cbfCrP&1 != 0 {
+			cbfCr = uint8(c.decodeBin(&d.ctx[ctxCbfChroma+depth]))
+			if two {
+				cbfCr |= uint8(c.decodeBin(&d.ctx[ctxCbfChroma+depth])) << 1
+			}
 		}
 	} else if cat != 0 {
-		// 4x4 luma blocks of 4:2:0: chroma is coded once, with the
+		// 4x4 luma blocks of 4:2:0 and 4:2:2: chroma is coded once, with the
 		// parent's flags, after the fourth block.
 		cbfCb, cbfCr = cbfCbP, cbfCrP
 	}
@@ -424,10 +441,12 @@ func (d *decoder) transformTree(xCu, yCu, x0, y0, xBase, yBase, log2Size, depth,
 
 // transformUnit parses transform_unit() (7.3.8.10) and reconstructs its
 // blocks: each is predicted (8.4.4.1) and its residual added.
-func (d *decoder) transformUnit(xCu, yCu, x0, y0, xBase, yBase, log2Size, blkIdx int, cbfLuma, cbfCb, cbfCr bool) error {
+func (d *decoder) transformUnit(xCu, yCu, x0, y0, xBase, yBase, log2Size, blkIdx int, cbfLuma bool, cbfCb, cbfCr uint8) error {
 	s, p, c := d.sps, d.pps, &d.cab
 	d.markEdges(x0, y0, 1<<log2Size)
-	if (cbfLuma || cbfCb || cbfCr) && p.cuQpDeltaEnabled && !d.cuQpDeltaCoded {
+	// (4:2:2: the boundary between the two chroma blocks of a unit is
+	// not a luma transform edge and is not deblocked, 8.7.2.)
+	if (cbfLuma || cbfCb != 0 || cbfCr != 0) && p.cuQpDeltaEnabled && !d.cuQpDeltaCoded {
 		v := 0
 		for v < 5 && c.decodeBin(&d.ctx[ctxCuQpDeltaAbs+min(v, 1)]) == 1 {
 			v++
@@ -484,8 +503,19 @@ func (d *decoder) transformUnit(xCu, yCu, x0, y0, xBase, yBase, log2Size, blkIdx
 		}
 		cm = d.chromaMode[j]
 	}
-	if err := d.reconstructBlock(1, xC, yC, log2C, cm, cbfCb); err != nil {
-		return err
+	if cat == 2 {
+		cm = chroma422Mode[cm]
 	}
-	return d.reconstructBlock(2, xC, yC, log2C, cm, cbfCr)
+	nBlk := 1
+	if cat == 2 {
+		nBlk = 2
+	}
+	for cIdx, cbf := range [2]uint8{cbfCb, cbfCr} {
+		for t := 0; t < nBlk; t++ {
+			if err := d.reconstructBlock(1+cIdx, xC, yC+t<<log2C, log2C, cm, cbf>>t&1 != 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

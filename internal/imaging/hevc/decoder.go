@@ -148,9 +148,6 @@ func (d *decoder) activate(s *sps, p *pps) error {
 	if s.separateColour {
 		return UnsupportedError("separate colour planes")
 	}
-	if s.chromaFormat == Chroma422 {
-		return UnsupportedError("4:2:2 chroma")
-	}
 	if s.bitDepthY > 12 || s.bitDepthC > 12 {
 		return UnsupportedError("bit depth above 12")
 	}

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "regenerate testdata streams and referen
 var fixtureCases = []string{
 	"sao", "main10", "mono", "yuv444", "wpp", "tskip", "scaling_explicit",
 	"aq_cuqpdelta", "cu_lossless", "conf_window", "cra_second_picture", "slices_ctu16",
-	"strong_smoothing_off",
+	"strong_smoothing_off", "yuv422_10_tskip",
 }
 
 const sumsFile = "testdata/sums.txt"
