@@ -398,19 +398,6 @@ func TestHandStartedExecutions(t *testing.T) {
 	}
 }
 
-func TestEmptyUploadIsRejected(t *testing.T) {
-	f := newFlow(t)
-	before := f.count()
-	res, _ := f.run(t, "uploads/empty.jpg", []byte{})
-	if res.Status != sfn.StatusFailed || res.Error != "ImageRejectedError" || !strings.Contains(res.Cause, "EmptyObject") {
-		t.Fatalf("got %s %s %q, want FAILED ImageRejectedError EmptyObject", res.Status, res.Error, res.Cause)
-	}
-	msgs := f.published(before)
-	if len(msgs) != 1 || aws.ToString(msgs[0].Subject) != "imgflow: uploads/empty.jpg FAILED: empty file" {
-		t.Fatalf("notifications %d, want one failure email about an empty file", len(msgs))
-	}
-}
-
 // TestResizeSurvivesThrottling throttles every Resize invocation several
 // times, as Lambda does when the function's reserved concurrency is taken,
 // and then for good: the first run must succeed, the second must fail
