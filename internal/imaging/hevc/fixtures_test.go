@@ -143,6 +143,15 @@ func updateFixtures(t *testing.T) {
 		}
 		fmt.Fprintf(&sums, "%s %d %s %s\n", name, c.pic, sha(want), ref)
 	}
+	for _, tc := range pcmCases {
+		yuv := synthYUV(tc.ps.w, tc.ps.h, 8, "420", int64(tc.ps.w+tc.ps.h))
+		stream := encodePCMStream(t, testVPS(t), tc.ps, yuv)
+		want := refDecode(t, dir, tc.name, stream)
+		if err := os.WriteFile(filepath.Join("testdata", tc.name+".h265"), stream, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&sums, "%s 0 %s dec265\n", tc.name, sha(want))
+	}
 	if err := os.WriteFile(sumsFile, sums.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

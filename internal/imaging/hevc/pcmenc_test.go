@@ -1,0 +1,509 @@
+package hevc
+
+// A tiny HEVC encoder for tests: it writes I pictures whose CUs are either
+// PCM or intra-predicted with no residual, with tiles, so that the tile
+// scan, substreams and entry points, PCM and prediction and filtering
+// across tile boundaries can be checked against the reference decoders
+// (x265 writes neither tiles nor PCM).
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// bitWriter writes an RBSP most significant bit first.
+type bitWriter struct {
+	b    []byte
+	nbit int
+}
+
+func (w *bitWriter) u(n int, v uint32) {
+	for i := n - 1; i >= 0; i-- {
+		if w.nbit%8 == 0 {
+			w.b = append(w.b, 0)
+		}
+		if v>>uint(i)&1 != 0 {
+			w.b[len(w.b)-1] |= 0x80 >> uint(w.nbit%8)
+		}
+		w.nbit++
+	}
+}
+
+func (w *bitWriter) flag(b bool) {
+	if b {
+		w.u(1, 1)
+	} else {
+		w.u(1, 0)
+	}
+}
+
+func (w *bitWriter) ue(v uint32) {
+	v++
+	n := 0
+	for v>>uint(n) > 1 {
+		n++
+	}
+	w.u(n, 0)
+	w.u(n+1, v)
+}
+
+func (w *bitWriter) se(v int32) {
+	if v > 0 {
+		w.ue(uint32(2*v - 1))
+	} else {
+		w.ue(uint32(-2 * v))
+	}
+}
+
+func (w *bitWriter) align(bit uint32) {
+	for w.nbit%8 != 0 {
+		w.u(1, bit)
+	}
+}
+
+func (w *bitWriter) trailing() {
+	w.u(1, 1)
+	w.align(0)
+}
+
+// escapeNAL prefixes a NAL header and inserts emulation prevention bytes.
+func escapeNAL(typ int, rbsp []byte) []byte {
+	out := []byte{byte(typ << 1), 1}
+	zeros := 0
+	for _, c := range rbsp {
+		if zeros >= 2 && c <= 3 {
+			out = append(out, 3)
+			zeros = 0
+		}
+		out = append(out, c)
+		if c == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+	}
+	return out
+}
+
+// cabacEnc is the arithmetic encoder of 9.3.5.
+type cabacEnc struct {
+	w           *bitWriter
+	low, rng    uint32
+	first       bool
+	outstanding int
+}
+
+func (e *cabacEnc) init(w *bitWriter) {
+	*e = cabacEnc{w: w, rng: 510, first: true}
+}
+
+func (e *cabacEnc) putBit(b uint32) {
+	if e.first {
+		e.first = false
+	} else {
+		e.w.u(1, b)
+	}
+	for ; e.outstanding > 0; e.outstanding-- {
+		e.w.u(1, 1-b)
+	}
+}
+
+func (e *cabacEnc) renorm() {
+	for e.rng < 256 {
+		switch {
+		case e.low < 256:
+			e.putBit(0)
+		case e.low >= 512:
+			e.low -= 512
+			e.putBit(1)
+		default:
+			e.low -= 256
+			e.outstanding++
+		}
+		e.rng <<= 1
+		e.low <<= 1
+	}
+}
+
+func (e *cabacEnc) bin(m *uint8, b int) {
+	state, mps := *m>>1, int(*m&1)
+	lps := uint32(rangeTabLps[state][(e.rng>>6)&3])
+	e.rng -= lps
+	if b != mps {
+		e.low += e.rng
+		e.rng = lps
+		if state == 0 {
+			mps = 1 - mps
+		}
+		*m = transIdxLps[state]<<1 | uint8(mps)
+	} else {
+		*m = transIdxMps[state]<<1 | uint8(mps)
+	}
+	e.renorm()
+}
+
+func (e *cabacEnc) bypass(b int) {
+	e.low <<= 1
+	if b != 0 {
+		e.low += e.rng
+	}
+	switch {
+	case e.low >= 1024:
+		e.putBit(1)
+		e.low -= 1024
+	case e.low < 512:
+		e.putBit(0)
+	default:
+		e.low -= 512
+		e.outstanding++
+	}
+}
+
+// terminate encodes a terminating bin; a 1 flushes the engine and byte
+// aligns the output with zero bits (9.3.5.5, 9.3.5.6).
+func (e *cabacEnc) terminate(b int) {
+	e.rng -= 2
+	if b == 0 {
+		e.renorm()
+		return
+	}
+	e.low += e.rng
+	e.rng = 2
+	e.renorm()
+	e.putBit((e.low >> 9) & 1)
+	e.w.u(2, ((e.low>>7)&3)|1)
+	e.w.align(0)
+}
+
+// pcmStream describes a test picture for encodePCMStream.
+type pcmStream struct {
+	w, h             int   // multiples of 16
+	tileCols         []int // column widths in CTBs (nil: one column)
+	tileRows         []int
+	lfAcrossTiles    bool
+	pcmBits          int // PCM sample bit depth (1..8)
+	pcmLoopFilterOff bool
+	// intraCU reports whether the CTB at (x, y) (in CTBs) is coded as an
+	// intra CU without residual instead of PCM.
+	intraCU func(x, y int) bool
+}
+
+// encodePCMStream writes VPS, SPS, PPS and one IDR slice of 16x16 CTBs,
+// each one CU, for the 8-bit 4:2:0 picture yuv.
+func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte {
+	t.Helper()
+	var sps bitWriter
+	sps.u(4, 0)
+	sps.u(3, 0)
+	sps.u(1, 1)
+	sps.u(2, 0)
+	sps.u(1, 0)
+	sps.u(5, 1)
+	sps.u(32, 0x60000000)
+	sps.u(4, 0x9)
+	sps.u(32, 0)
+	sps.u(12, 0)
+	sps.u(8, 93)
+	sps.ue(0)
+	sps.ue(1)
+	sps.ue(uint32(ps.w))
+	sps.ue(uint32(ps.h))
+	sps.flag(false)
+	sps.ue(0)
+	sps.ue(0)
+	sps.ue(4)
+	sps.flag(true)
+	sps.ue(0)
+	sps.ue(0)
+	sps.ue(0)
+	sps.ue(0) // min CB 8
+	sps.ue(1) // CTB 16
+	sps.ue(0) // min TB 4
+	sps.ue(2) // max TB 16
+	sps.ue(0)
+	sps.ue(0)
+	sps.flag(false) // scaling lists
+	sps.flag(false) // amp
+	sps.flag(false) // sao
+	sps.flag(true)  // pcm
+	sps.u(4, uint32(ps.pcmBits-1))
+	sps.u(4, uint32(ps.pcmBits-1))
+	sps.ue(0) // min PCM 8
+	sps.ue(1) // max PCM 16
+	sps.flag(ps.pcmLoopFilterOff)
+	sps.ue(0)
+	sps.flag(false)
+	sps.flag(false)
+	sps.flag(false) // strong intra smoothing
+	sps.flag(false) // vui
+	sps.flag(false)
+	sps.trailing()
+
+	wCtb, hCtb := ps.w/16, ps.h/16
+	cols, rows := ps.tileCols, ps.tileRows
+	if cols == nil {
+		cols = []int{wCtb}
+	}
+	if rows == nil {
+		rows = []int{hCtb}
+	}
+	var pps bitWriter
+	pps.ue(0)
+	pps.ue(0)
+	pps.flag(false)
+	pps.flag(false)
+	pps.u(3, 0)
+	pps.flag(false)
+	pps.flag(false)
+	pps.ue(0)
+	pps.ue(0)
+	pps.se(0)
+	pps.flag(false)
+	pps.flag(false)
+	pps.flag(false) // cu_qp_delta
+	pps.se(0)
+	pps.se(0)
+	pps.flag(false)
+	pps.flag(false)
+	pps.flag(false)
+	pps.flag(false) // transquant bypass
+	tiles := len(cols) > 1 || len(rows) > 1
+	pps.flag(tiles)
+	pps.flag(false) // WPP
+	if tiles {
+		pps.ue(uint32(len(cols) - 1))
+		pps.ue(uint32(len(rows) - 1))
+		pps.flag(false) // explicit spacing
+		for _, c := range cols[:len(cols)-1] {
+			pps.ue(uint32(c - 1))
+		}
+		for _, r := range rows[:len(rows)-1] {
+			pps.ue(uint32(r - 1))
+		}
+		pps.flag(ps.lfAcrossTiles)
+	}
+	pps.flag(false)
+	pps.flag(false)
+	pps.flag(false)
+	pps.flag(false)
+	pps.ue(0)
+	pps.flag(false)
+	pps.flag(false)
+	pps.trailing()
+
+	// Tile scan order of CTBs.
+	var order [][2]int
+	var substreamStart []bool
+	y0 := 0
+	for _, rh := range rows {
+		x0 := 0
+		for _, cw := range cols {
+			for y := y0; y < y0+rh; y++ {
+				for x := x0; x < x0+cw; x++ {
+					order = append(order, [2]int{x, y})
+					substreamStart = append(substreamStart, x == x0 && y == y0)
+				}
+			}
+			x0 += cw
+		}
+		y0 += rh
+	}
+	// Substreams.
+	var subs [][]byte
+	var w bitWriter
+	var enc cabacEnc
+	var ctx [numCtx]uint8
+	cw, ch := ps.w/2, ps.h/2
+	for i, p := range order {
+		if substreamStart[i] {
+			if i > 0 {
+				subs = append(subs, w.b)
+			}
+			w = bitWriter{}
+			enc.init(&w)
+			initContexts(&ctx, 26)
+		}
+		enc.bin(&ctx[ctxSplitCu], 0)
+		x, y := p[0]*16, p[1]*16
+		if ps.intraCU != nil && ps.intraCU(p[0], p[1]) {
+			enc.terminate(0)                   // pcm_flag
+			enc.bin(&ctx[ctxPrevIntraLuma], 1) // prev_intra_luma_pred_flag
+			enc.bypass(0)                      // mpm_idx 0
+			enc.bin(&ctx[ctxIntraChroma], 0)   // DM chroma mode
+			enc.bin(&ctx[ctxCbfChroma], 0)
+			enc.bin(&ctx[ctxCbfChroma], 0)
+			enc.bin(&ctx[ctxCbfLuma+1], 0)
+		} else {
+			enc.terminate(1)
+			sh := uint(8 - ps.pcmBits)
+			for yy := 0; yy < 16; yy++ {
+				for xx := 0; xx < 16; xx++ {
+					w.u(ps.pcmBits, uint32(yuv[(y+yy)*ps.w+x+xx])>>sh)
+				}
+			}
+			for c := 0; c < 2; c++ {
+				base := ps.w*ps.h + c*cw*ch
+				for yy := 0; yy < 8; yy++ {
+					for xx := 0; xx < 8; xx++ {
+						w.u(ps.pcmBits, uint32(yuv[base+(y/2+yy)*cw+x/2+xx])>>sh)
+					}
+				}
+			}
+			enc.init(&w)
+		}
+		last := i == len(order)-1
+		if last {
+			enc.terminate(1) // end_of_slice_segment_flag
+			break
+		}
+		enc.terminate(0)
+		if substreamStart[i+1] {
+			enc.terminate(1) // end_of_subset_one_bit
+		}
+	}
+	subs = append(subs, w.b)
+
+	// The slice header carries entry points measured in escaped bytes,
+	// which depend on the header itself: iterate to a fixed point.
+	sizes := make([]int, len(subs))
+	for i, s := range subs {
+		sizes[i] = len(s)
+	}
+	var slice []byte
+	for iter := 0; iter < 10; iter++ {
+		var sh bitWriter
+		sh.flag(true)  // first_slice_segment_in_pic_flag
+		sh.flag(false) // no_output_of_prior_pics_flag
+		sh.ue(0)
+		sh.ue(2) // I slice
+		sh.se(0) // slice_qp_delta
+		if tiles {
+			sh.ue(uint32(len(subs) - 1))
+			if len(subs) > 1 {
+				sh.ue(31)
+				for _, n := range sizes[:len(sizes)-1] {
+					sh.u(32, uint32(n-1))
+				}
+			}
+		}
+		sh.trailing() // byte_alignment()
+		hdrLen := len(sh.b)
+		rbsp := append([]byte(nil), sh.b...)
+		var bounds []int
+		for _, s := range subs {
+			rbsp = append(rbsp, s...)
+			bounds = append(bounds, len(rbsp))
+		}
+		slice = escapeNAL(nalIDRWRADL, rbsp)
+		// Measure each substream in the escaped NAL unit.
+		esc := escapedPositions(rbsp)
+		got := make([]int, len(subs))
+		prev := esc[hdrLen]
+		for i, b := range bounds {
+			got[i] = esc[b] - prev
+			prev = esc[b]
+		}
+		if equalInts(got, sizes) {
+			var out []byte
+			for _, n := range [][]byte{vps, escapeNAL(nalSPS, sps.b), escapeNAL(nalPPS, pps.b), slice} {
+				out = append(out, 0, 0, 0, 1)
+				out = append(out, n...)
+			}
+			return out
+		}
+		sizes = got
+	}
+	t.Fatal("entry points did not converge")
+	return nil
+}
+
+// escapedPositions maps each RBSP byte offset (0..len) to its offset in
+// the escaped payload.
+func escapedPositions(rbsp []byte) []int {
+	pos := make([]int, len(rbsp)+1)
+	zeros, o := 0, 0
+	for i, c := range rbsp {
+		if zeros >= 2 && c <= 3 {
+			o++
+			zeros = 0
+		}
+		pos[i] = o
+		o++
+		if c == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+	}
+	pos[len(rbsp)] = o
+	return pos
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+var pcmCases = []struct {
+	name string
+	ps   pcmStream
+}{
+	{"pcm_only", pcmStream{w: 64, h: 48, pcmBits: 8, pcmLoopFilterOff: true}},
+	{"pcm_deblocked", pcmStream{w: 64, h: 48, pcmBits: 6}},
+	{"pcm5_intra", pcmStream{w: 96, h: 64, pcmBits: 5, intraCU: func(x, y int) bool { return (x+2*y)%3 == 0 }}},
+	{"tiles_2x2", pcmStream{w: 96, h: 64, pcmBits: 8, tileCols: []int{2, 4}, tileRows: []int{3, 1},
+		lfAcrossTiles: true, intraCU: func(x, y int) bool { return (x+y)%2 == 0 }}},
+	{"tiles_3x1_nolf", pcmStream{w: 128, h: 48, pcmBits: 7, tileCols: []int{3, 2, 3},
+		intraCU: func(x, y int) bool { return x%3 != 1 }}},
+	{"tiles_pcm_lf_off", pcmStream{w: 96, h: 96, pcmBits: 8, tileCols: []int{1, 5}, tileRows: []int{2, 2, 2},
+		lfAcrossTiles: true, pcmLoopFilterOff: true, intraCU: func(x, y int) bool { return x == y }}},
+}
+
+// TestTilesPCM encodes tiled PCM/intra pictures with the test encoder and
+// compares the decoded planes with dec265 and ffmpeg.
+func TestTilesPCM(t *testing.T) {
+	vps := testVPS(t)
+	have265 := dec265Path() != ""
+	dir := t.TempDir()
+	for _, tc := range pcmCases {
+		t.Run(tc.name, func(t *testing.T) {
+			yuv := synthYUV(tc.ps.w, tc.ps.h, 8, "420", int64(tc.ps.w+tc.ps.h))
+			stream := encodePCMStream(t, vps, tc.ps, yuv)
+			pic, err := decodeAnnexB(stream)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			got := rawPlanes(pic)
+			if tc.ps.intraCU == nil && tc.ps.pcmBits == 8 && tc.ps.pcmLoopFilterOff && !bytes.Equal(got, yuv) {
+				t.Fatalf("PCM-only picture differs from its input: %s", firstDiff(pic, got, yuv))
+			}
+			if os.Getenv("HEVC_KEEP") != "" {
+				os.WriteFile(filepath.Join(os.Getenv("HEVC_KEEP"), tc.name+".h265"), stream, 0o644)
+			}
+			if !have265 {
+				t.Skip("dec265 not installed")
+			}
+			want := refDecode(t, dir, tc.name, stream)
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from dec265: %s", firstDiff(pic, got, want))
+			}
+			if ff := ffmpegDecode(t, dir, tc.name, stream); ff != nil && !bytes.Equal(got, ff) {
+				t.Errorf("output differs from ffmpeg: %s", firstDiff(pic, got, ff))
+			}
+		})
+	}
+}
+
+// testVPS returns a VPS NAL unit for the test encoder (any valid one).
+func testVPS(t testing.TB) []byte {
+	return fixtureNALUs(t, fixture{name: "sao"})[0]
+}
