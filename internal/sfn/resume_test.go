@@ -559,3 +559,82 @@ func TestResumeAfterIterationFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestRedriveAgainAndEarly: a second redrive follows the first one's run
+// (Prep, done in the first run, is still not run again), and an execution
+// stopped before it entered any state can be redriven.
+func TestRedriveAgainAndEarly(t *testing.T) {
+	def := `{"StartAt":"Prep","States":{
+	  "Prep":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:prep","ResultPath":"$.prep","Next":"Call"},
+	  "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:call","ResultPath":"$.call","End":true}}}`
+	d, err := sfn.ParseDefinition([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := sfn.StartOptions{Name: "r", StateMachineName: "sm"}
+	var mu sync.Mutex
+	calls := map[string]int{}
+	lambda := &sfn.FakeLambda{InvokeFunc: func(_ context.Context, fn string, _ []byte) (*sfn.LambdaResponse, error) {
+		name := fn[strings.LastIndex(fn, ":")+1:]
+		mu.Lock()
+		calls[name]++
+		n := calls[name]
+		mu.Unlock()
+		if name == "call" && n < 3 {
+			return sfn.LambdaErrorResponse("Boom", fmt.Sprintf("call %d", n)), nil
+		}
+		return &sfn.LambdaResponse{Payload: []byte(fmt.Sprintf(`"%s-%d"`, name, n))}, nil
+	}}
+	newEng := func() *sfn.Engine {
+		cfg := sfn.NewDefaultConfig()
+		cfg.Clock = sfn.NewFakeClock(t0)
+		cfg.Lambda = lambda
+		eng, err := sfn.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	ex, err := newEng().StartParsed(context.Background(), d, map[string]any{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := waitResult(t, ex)
+	hist := ex.History()
+	for i := 1; i <= 2; i++ {
+		if res.Status != sfn.StatusFailed {
+			t.Fatalf("run %d: %+v", i, res)
+		}
+		rx, err := newEng().Resume(context.Background(), d, map[string]any{},
+			sfn.ResumeOptions{StartOptions: opts, Start: t0, History: hist, Redrive: true, RedriveCount: i})
+		if err != nil {
+			t.Fatalf("redrive %d: %v", i, err)
+		}
+		res, hist = waitResult(t, rx), rx.History()
+	}
+	if res.Status != sfn.StatusSucceeded || res.Output != `{"call":"call-3","prep":"prep-1"}` || calls["prep"] != 1 {
+		t.Fatalf("after two redrives: %+v, calls %v\n%s", res, calls, types(hist))
+	}
+	want := "ExecutionStarted,TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionSucceeded,TaskStateExited," +
+		"TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionFailed,ExecutionFailed," +
+		"ExecutionRedriven,TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionFailed,ExecutionFailed," +
+		"ExecutionRedriven,TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionSucceeded,TaskStateExited,ExecutionSucceeded"
+	if got := types(hist); got != want {
+		t.Fatalf("history:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Stopped before its first state.
+	early := []sfn.Event{{ID: 1, Timestamp: t0, Type: "ExecutionStarted", Details: map[string]any{"input": "{}"}},
+		{ID: 2, PreviousEventID: 1, Timestamp: t0, Type: "ExecutionAborted"}}
+	rx, err := newEng().Resume(context.Background(), d, map[string]any{},
+		sfn.ResumeOptions{StartOptions: sfn.StartOptions{Name: "early", StateMachineName: "sm"}, Start: t0, History: early, Redrive: true, RedriveCount: 1})
+	if err != nil {
+		t.Fatalf("redrive of an execution stopped before its first state: %v", err)
+	}
+	if res := waitResult(t, rx); res.Status != sfn.StatusSucceeded {
+		t.Fatalf("redriven early: %+v", res)
+	}
+	if evs := rx.History(); evs[2].Type != "ExecutionRedriven" || evs[3].Type != "TaskStateEntered" || evs[3].PreviousEventID != 3 {
+		t.Fatalf("redriven early: %s", types(evs))
+	}
+}
