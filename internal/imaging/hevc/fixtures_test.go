@@ -376,3 +376,24 @@ func TestUnescapeRBSP(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanes8(t *testing.T) {
+	tests := []struct {
+		name string
+		bd   int
+		in   []uint16
+		want []uint8
+	}{
+		{"8-bit", 8, []uint16{0, 17, 255, 128}, []uint8{0, 17, 255, 128}},
+		{"10-bit", 10, []uint16{0, 1, 2, 1023, 514, 1021}, []uint8{0, 0, 1, 255, 129, 255}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Picture{Width: len(tc.in), Height: 1, BitDepth: tc.bd, Y: tc.in, YStride: len(tc.in)}
+			y, cb, _ := p.Planes8()
+			if !bytes.Equal(y, tc.want) || cb != nil {
+				t.Fatalf("got %v %v, want %v", y, cb, tc.want)
+			}
+		})
+	}
+}
