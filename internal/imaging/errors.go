@@ -54,6 +54,16 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("imaging: image has %d pixels, limit is %d", e.Pixels, e.Limit)
 }
 
+// SideLimitError reports an image whose declared width or height exceeds
+// Limits.MaxSide. It is returned before any pixel buffer is allocated.
+type SideLimitError struct {
+	Width, Height, Limit int
+}
+
+func (e *SideLimitError) Error() string {
+	return fmt.Sprintf("imaging: image is %dx%d, the longest side allowed is %d", e.Width, e.Height, e.Limit)
+}
+
 // formatErr builds a *FormatError; an io.EOF cause is turned into io.ErrUnexpectedEOF
 // because every caller is inside a structure when it hits the end of input.
 func formatErr(f Format, reason string, err error) *FormatError {

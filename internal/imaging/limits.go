@@ -6,9 +6,17 @@ import "context"
 // 100 MP covers every camera in common use while bounding decode memory.
 const DefaultMaxPixels int64 = 100_000_000
 
+// DefaultMaxSide is the limit used when Limits.MaxSide is zero or negative.
+// Phone panoramas are at most about 20,000 px long and a 100 MP stitched
+// panorama reaches 30,000 px at 9:1; browsers do not draw canvases longer
+// than 32,767 px. Without it a tiny file can declare a 100,000,000×1 image,
+// whose size is within MaxPixels but whose every row is 100 MB.
+const DefaultMaxSide = 30_000
+
 // Limits are the safety limits applied before any pixel buffer is allocated.
 type Limits struct {
 	MaxPixels int64 // width×height of the stored image (first frame); <= 0 means DefaultMaxPixels
+	MaxSide   int   // longest width or height of the stored image (GIF: of the logical screen); <= 0 means DefaultMaxSide
 }
 
 func (l Limits) maxPixels() int64 {
@@ -18,10 +26,21 @@ func (l Limits) maxPixels() int64 {
 	return l.MaxPixels
 }
 
-// Check returns a *LimitError when info declares more pixels than allowed.
+func (l Limits) maxSide() int {
+	if l.MaxSide <= 0 {
+		return DefaultMaxSide
+	}
+	return l.MaxSide
+}
+
+// Check returns a *LimitError when info declares more pixels than allowed,
+// else a *SideLimitError when its width or height is longer than allowed.
 func (l Limits) Check(info Info) error {
 	if p := info.Pixels(); p > l.maxPixels() {
 		return &LimitError{Pixels: p, Limit: l.maxPixels()}
+	}
+	if max(info.Width, info.Height) > l.maxSide() {
+		return &SideLimitError{Width: info.Width, Height: info.Height, Limit: l.maxSide()}
 	}
 	return nil
 }

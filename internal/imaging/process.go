@@ -66,8 +66,9 @@ type Output struct {
 // Same input and spec give byte-identical output.
 //
 // Errors: *FormatError (corrupt or truncated data), *UnsupportedError,
-// *LimitError (checked before any pixel buffer is allocated), *SpecError,
-// ctx's error, and read errors of src or write errors of dst wrapped.
+// *LimitError or *SideLimitError (checked before any pixel buffer is
+// allocated), *SpecError, ctx's error, and read errors of src or write
+// errors of dst wrapped.
 func Process(ctx context.Context, src io.Reader, dst io.Writer, spec Spec, lim Limits) (Output, error) {
 	j := &job{spec: spec, lim: lim, in: src, dst: dst}
 	if err := run(ctx, processSteps, j); err != nil {

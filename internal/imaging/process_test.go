@@ -394,6 +394,8 @@ func TestProcessErrors(t *testing.T) {
 		{"empty", bytes.NewReader(nil), Spec{Format: JPEG}, isFormatErr},
 		{"png declaring 50000x50000", bytes.NewReader(pngHeader(50000, 50000)), Spec{Format: JPEG}, isLimitErr(2_500_000_000)},
 		{"jpeg declaring 65000x65000", bytes.NewReader(sofHeader(mSOF0, 8, 65000, 65000, 3)), Spec{Format: JPEG}, isLimitErr(4_225_000_000)},
+		{"png declaring 25000000x1", bytes.NewReader(pngHeader(25_000_000, 1)), Spec{Format: JPEG}, isSideLimitErr(25_000_000, 1)},
+		{"gif declaring 1x65535", bytes.NewReader(gifScreen(t, 1, 65535, 1, 1)), Spec{Format: JPEG}, isSideLimitErr(1, 65535)},
 		{"heic", bytes.NewReader([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")), Spec{Format: JPEG}, isUnsupported("heic")},
 		{"tiff", bytes.NewReader([]byte("MM\x00*\x00\x00\x00\x08\x00\x00")), Spec{Format: JPEG}, isUnsupported("tiff")},
 		{"bmp", bytes.NewReader([]byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00")), Spec{Format: JPEG}, isUnsupported("bmp")},
@@ -422,7 +424,8 @@ func TestProcessErrors(t *testing.T) {
 			})
 			tt.check(t, err)
 			var le *LimitError
-			if errors.As(err, &le) && alloc > 1<<20 {
+			var se *SideLimitError
+			if (errors.As(err, &le) || errors.As(err, &se)) && alloc > 1<<20 {
 				t.Errorf("allocated %d bytes before rejecting", alloc)
 			}
 		})
@@ -455,6 +458,16 @@ func isLimitErr(pixels int64) func(t *testing.T, err error) {
 	}
 }
 
+func isSideLimitErr(w, h int) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var se *SideLimitError
+		if !errors.As(err, &se) || se.Width != w || se.Height != h || se.Limit != DefaultMaxSide {
+			t.Fatalf("err = %v (%T), want *SideLimitError{%d, %d, %d}", err, err, w, h, DefaultMaxSide)
+		}
+	}
+}
+
 func isUnsupported(format string) func(t *testing.T, err error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
@@ -483,6 +496,35 @@ func TestLimits(t *testing.T) {
 			var le *LimitError
 			if errors.As(err, &le) != tt.wantErr || errors.As(derr, &le) != tt.wantErr {
 				t.Fatalf("Process err = %v, Decode err = %v, want LimitError %v", err, derr, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSideLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		w, h    int
+		max     int
+		wantErr bool
+	}{
+		{"default, at the limit", DefaultMaxSide, 1, 0, false},
+		{"default, one over", DefaultMaxSide + 1, 1, 0, true},
+		{"tall, one over", 1, DefaultMaxSide + 1, 0, true},
+		{"configured, at the limit", 100, 60, 100, false},
+		{"configured, one over", 100, 60, 99, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := encodePNG(t, image.NewGray(image.Rect(0, 0, tt.w, tt.h)))
+			_, err := Process(context.Background(), bytes.NewReader(src), io.Discard, Spec{Format: PNG, LongSide: 64}, Limits{MaxSide: tt.max})
+			_, _, derr := Decode(context.Background(), bytes.NewReader(src), Limits{MaxSide: tt.max})
+			var se *SideLimitError
+			if errors.As(err, &se) != tt.wantErr || errors.As(derr, &se) != tt.wantErr {
+				t.Fatalf("Process err = %v, Decode err = %v, want SideLimitError %v", err, derr, tt.wantErr)
+			}
+			if err == nil && derr != nil {
+				t.Fatalf("Decode: %v", derr)
 			}
 		})
 	}

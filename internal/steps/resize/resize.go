@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 	"time"
 
@@ -28,12 +29,13 @@ import (
 type Config struct {
 	OutputBucket string // OUTPUT_BUCKET: the only bucket resize writes to
 	MaxPixels    int64  // MAX_PIXELS: checked again before decoding, in case resize is invoked directly
+	MaxSide      int64  // MAX_SIDE: likewise; 0 means imaging.DefaultMaxSide
 	CacheControl string // CACHE_CONTROL of the variants: their keys never change content, so cache long
 }
 
 // NewDefaultConfig returns the defaults of template.yaml.
 func NewDefaultConfig() *Config {
-	return &Config{MaxPixels: 100_000_000, CacheControl: "public, max-age=31536000, immutable"}
+	return &Config{MaxPixels: 100_000_000, MaxSide: imaging.DefaultMaxSide, CacheControl: "public, max-age=31536000, immutable"}
 }
 
 // LoadFromEnv overrides cfg with the environment.
@@ -41,6 +43,7 @@ func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
 	r := envconfig.NewReader(lookup)
 	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
 	r.Int64("MAX_PIXELS", &cfg.MaxPixels)
+	r.Int64("MAX_SIDE", &cfg.MaxSide)
 	r.String("CACHE_CONTROL", &cfg.CacheControl)
 	return r.Err()
 }
@@ -53,6 +56,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPixels <= 0 {
 		errs = append(errs, fmt.Errorf("MAX_PIXELS must be positive, got %d", c.MaxPixels))
+	}
+	if c.MaxSide < 0 || c.MaxSide > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("MAX_SIDE must be in 0..%d, got %d", math.MaxInt32, c.MaxSide))
 	}
 	return errors.Join(errs...)
 }
@@ -121,7 +127,7 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 	var buf bytes.Buffer
 	sr := &rejection.SourceReader{R: body}
 	spec := imaging.Spec{LongSide: v.LongSide, Format: format, Quality: v.Quality, Background: color.NRGBA{255, 255, 255, 255}}
-	res, err := imaging.Process(ctx, sr, &buf, spec, imaging.Limits{MaxPixels: h.cfg.MaxPixels})
+	res, err := imaging.Process(ctx, sr, &buf, spec, imaging.Limits{MaxPixels: h.cfg.MaxPixels, MaxSide: int(h.cfg.MaxSide)})
 	if sr.Err != nil {
 		return pipeline.Variant{}, rejection.FromStorage("get", ref, sr.Err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgflow/imgflow/internal/steps/fixtures"
 	"github.com/imgflow/imgflow/internal/steps/validate"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
 	"github.com/imgflow/imgflow/layers/common/presets"
@@ -146,6 +147,32 @@ func TestRejectsCorruptPixels(t *testing.T) {
 				t.Errorf("a failed resize stored %v", mem.Keys("out"))
 			}
 		})
+	}
+}
+
+// TestRejectsLongSide invokes resize directly (as a hand-started execution
+// could) with a source longer than MaxSide: the engine refuses it before
+// decoding, with the reason validate would have given.
+func TestRejectsLongSide(t *testing.T) {
+	mem, fake := s3iotest.NewMemory()
+	cfg := NewDefaultConfig()
+	cfg.OutputBucket = "out"
+	if err := LoadFromEnv(cfg, envconfig.Map(map[string]string{"MAX_SIDE": "255"})); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(cfg, fake, zap.NewNop(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(256, 16), 0, false), 256, 16, 1, false)[0]
+	_, err = h.Handle(context.Background(), req)
+	rejected, ok := err.(*pipelineerr.ImageRejectedError)
+	if !ok || rejected.Reason != pipelineerr.ReasonTooLongSide || !strings.Contains(rejected.Detail, "256x16") {
+		t.Fatalf("err = %T %v, want ImageRejectedError TooLongSide", err, err)
+	}
+	cfg.MaxSide = -1
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "MAX_SIDE") {
+		t.Errorf("MaxSide -1: Validate() = %v, want a MAX_SIDE error", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ type Config struct {
 	OutputBucket string // OUTPUT_BUCKET
 	OutputPrefix string // OUTPUT_PREFIX
 	MaxPixels    int64  // MAX_PIXELS: decompression-bomb guard, checked on the header
+	MaxSide      int64  // MAX_SIDE: longest width or height, checked on the header
 	MaxBytes     int64  // MAX_BYTES
 	PresetsFile  string // IMGFLOW_PRESETS_FILE
 }
@@ -41,6 +43,7 @@ func NewDefaultConfig() *Config {
 	return &Config{
 		OutputPrefix: "variants",
 		MaxPixels:    100_000_000,
+		MaxSide:      imaging.DefaultMaxSide,
 		MaxBytes:     100 << 20,
 		PresetsFile:  presets.DefaultPath,
 	}
@@ -52,6 +55,7 @@ func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
 	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
 	r.String("OUTPUT_PREFIX", &cfg.OutputPrefix)
 	r.Int64("MAX_PIXELS", &cfg.MaxPixels)
+	r.Int64("MAX_SIDE", &cfg.MaxSide)
 	r.Int64("MAX_BYTES", &cfg.MaxBytes)
 	r.String("IMGFLOW_PRESETS_FILE", &cfg.PresetsFile)
 	return r.Err()
@@ -65,6 +69,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxPixels <= 0 {
 		errs = append(errs, fmt.Errorf("MAX_PIXELS must be positive, got %d", c.MaxPixels))
+	}
+	if c.MaxSide <= 0 || c.MaxSide > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("MAX_SIDE must be in 1..%d, got %d", math.MaxInt32, c.MaxSide))
 	}
 	if c.MaxBytes <= 0 {
 		errs = append(errs, fmt.Errorf("MAX_BYTES must be positive, got %d", c.MaxBytes))
@@ -172,6 +179,10 @@ func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipelin
 	if px := hdr.Pixels(); px > h.cfg.MaxPixels {
 		return pipeline.ValidateResponse{}, fetched, pipelineerr.Reject(pipelineerr.ReasonTooManyPixels,
 			"%dx%d is %d pixels, the limit is %d", hdr.Width, hdr.Height, px, h.cfg.MaxPixels)
+	}
+	if side := max(hdr.Width, hdr.Height); int64(side) > h.cfg.MaxSide {
+		return pipeline.ValidateResponse{}, fetched, pipelineerr.Reject(pipelineerr.ReasonTooLongSide,
+			"%dx%d, the longest side allowed is %d", hdr.Width, hdr.Height, h.cfg.MaxSide)
 	}
 
 	w, hgt := hdr.DisplaySize()

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/imaging"
 	"github.com/imgflow/imgflow/internal/steps/fixtures"
+	"github.com/imgflow/imgflow/layers/common/envconfig"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
 	"github.com/imgflow/imgflow/layers/common/s3io/s3iotest"
@@ -122,6 +124,8 @@ func TestRejects(t *testing.T) {
 		{name: "header cut short", body: fixtures.Truncated(good, 40), wantReason: pipelineerr.ReasonCorruptHeader},
 		{name: "larger than MaxBytes", body: good, mutate: func(c *Config) { c.MaxBytes = 100 }, wantReason: pipelineerr.ReasonTooManyBytes},
 		{name: "more pixels than MaxPixels", body: good, mutate: func(c *Config) { c.MaxPixels = 64*48 - 1 }, wantReason: pipelineerr.ReasonTooManyPixels},
+		{name: "png declaring 25000000x1", body: fixtures.PNGHeader(25_000_000, 1), wantReason: pipelineerr.ReasonTooLongSide, wantText: "25000000x1"},
+		{name: "longer than MaxSide", body: good, mutate: func(c *Config) { c.MaxSide = 63 }, wantReason: pipelineerr.ReasonTooLongSide, wantText: "64x48"},
 		{name: "object gone", body: nil, wantReason: pipelineerr.ReasonSourceMissing},
 	}
 	for _, tt := range tests {
@@ -249,5 +253,20 @@ func TestStorageFailureIsRetryable(t *testing.T) {
 	_, err = h.Handle(context.Background(), pipeline.ValidateRequest{Object: pipeline.ObjectRef{Bucket: "in", Key: "uploads/x.jpg"}})
 	if _, ok := err.(*pipelineerr.StorageError); !ok {
 		t.Fatalf("err = %T %v, want *StorageError (the state machine retries it)", err, err)
+	}
+}
+
+func TestMaxSideFromEnv(t *testing.T) {
+	env := map[string]string{"OUTPUT_BUCKET": "out", "MAX_SIDE": "12345"}
+	cfg := NewDefaultConfig()
+	if cfg.MaxSide != imaging.DefaultMaxSide {
+		t.Errorf("default MaxSide = %d, want %d", cfg.MaxSide, imaging.DefaultMaxSide)
+	}
+	if err := LoadFromEnv(cfg, envconfig.Map(env)); err != nil || cfg.MaxSide != 12345 {
+		t.Fatalf("MAX_SIDE=12345: MaxSide = %d, err %v", cfg.MaxSide, err)
+	}
+	cfg.MaxSide = 0
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "MAX_SIDE") {
+		t.Errorf("MaxSide 0: Validate() = %v, want a MAX_SIDE error", err)
 	}
 }

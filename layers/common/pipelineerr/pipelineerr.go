@@ -34,6 +34,9 @@ const (
 	// ReasonKeyTooLong is a key whose output keys would pass S3's limit of
 	// 1024 bytes once the output prefix and escaping are added.
 	ReasonKeyTooLong Reason = "KeyTooLong"
+	// ReasonTooLongSide is a width or height over MaxSide: a 100,000,000×1
+	// image is within MaxPixels, but every row of it is 100 MB.
+	ReasonTooLongSide Reason = "TooLongSide"
 )
 
 // Summary is a short lower-case phrase for an email subject line.
@@ -49,6 +52,8 @@ func (r Reason) Summary() string {
 		return "file too large"
 	case ReasonTooManyPixels:
 		return "image dimensions too large"
+	case ReasonTooLongSide:
+		return "image too long or too narrow"
 	case ReasonCorruptHeader, ReasonCorruptImage:
 		return "corrupt image"
 	case ReasonSourceMissing:
@@ -76,6 +81,8 @@ func (r Reason) Advice() string {
 		return "Reduce the file size (re-export at a lower quality or resolution), or raise the MaxBytes parameter of the stack."
 	case ReasonTooManyPixels:
 		return "Reduce the image's dimensions, or raise the MaxPixels parameter of the stack if such images are expected."
+	case ReasonTooLongSide:
+		return "Reduce the image's longer side (split a very long panorama or strip into parts), or raise the MaxSide parameter of the stack if such images are expected."
 	case ReasonCorruptHeader, ReasonCorruptImage:
 		return "The file is damaged or was cut short during upload. Upload it again from the original."
 	case ReasonSourceMissing:

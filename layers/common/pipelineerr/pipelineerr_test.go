@@ -43,7 +43,7 @@ func TestBoundaryKeepsTypeNames(t *testing.T) {
 
 func TestReasonTexts(t *testing.T) {
 	for _, r := range []Reason{ReasonEmpty, ReasonNotAnImage, ReasonUnsupportedFormat, ReasonTooManyBytes,
-		ReasonTooManyPixels, ReasonCorruptHeader, ReasonCorruptImage, ReasonSourceMissing, ReasonSourceChanged, ReasonInvalidInput, ReasonKeyTooLong} {
+		ReasonTooManyPixels, ReasonTooLongSide, ReasonCorruptHeader, ReasonCorruptImage, ReasonSourceMissing, ReasonSourceChanged, ReasonInvalidInput, ReasonKeyTooLong} {
 		if r.Summary() == "rejected" {
 			t.Errorf("%s has no summary", r)
 		}
