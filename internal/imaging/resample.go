@@ -27,6 +27,10 @@ import (
 // weights renormalised (the Pillow/libvips "clamp window" rule), so no
 // border colour leaks in.
 //
+// Large shrinks (boxMinScale and beyond) first average integer boxes of
+// source pixels (box.go), so the weight tables are bounded by the output
+// size, not the source's.
+//
 // Memory: there is no full-height intermediate. Output rows are split into
 // bands; a worker filters the source rows its band needs horizontally into a
 // small ring (as many rows as the widest vertical window) and emits each
@@ -57,8 +61,14 @@ type kernel struct {
 	stride   int
 }
 
-func newKernel(in, out int) kernel {
-	scale := float64(in) / float64(out)
+func newKernel(in, out int) kernel { return newKernelExtent(in, float64(in), out) }
+
+// newKernelExtent is newKernel for in samples that span extent units of
+// the output's coordinates (extent/out per output pixel): after a box
+// shrink by f the samples cover sw/f, not ceil(sw/f) (the last box is
+// partial). newKernelExtent(in, float64(in), out) is newKernel(in, out).
+func newKernelExtent(in int, extent float64, out int) kernel {
+	scale := extent / float64(out)
 	fscale := max(scale, 1) // widen the filter when downscaling
 	support := lanczosA * fscale
 	k := kernel{start: make([]int, out), n: make([]int, out), stride: int(math.Ceil(2*support)) + 2}
@@ -169,7 +179,17 @@ func resampleOriented(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw
 	if opaque {
 		nc = 3
 	}
-	kx, ky := newKernel(sw, dw), newKernel(sh, dh)
+	ex, ey := float64(sw), float64(sh) // the source's extent, in source pixels
+	if fx, fy := boxFactor(sw, dw), boxFactor(sh, dh); fx > 1 || fy > 1 {
+		small, err := boxShrink(ctx, rows, sw, sh, fx, fy)
+		if err != nil {
+			return nil, err
+		}
+		rows, rows3 = rowsOf(small), nil
+		ex, ey = float64(sw)/float64(fx), float64(sh)/float64(fy)
+		sw, sh = small.Rect.Dx(), small.Rect.Dy()
+	}
+	kx, ky := newKernelExtent(sw, ex, dw), newKernelExtent(sh, ey, dh)
 	var fx fixedKernel
 	if opaque {
 		fx = newFixedKernel(&kx, sw)
