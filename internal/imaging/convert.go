@@ -75,20 +75,29 @@ func rowsOf(img image.Image) rowFunc {
 			}
 		}
 	case *image.Paletted:
-		var pal [256]color.NRGBA
-		for i, c := range m.Palette {
-			if i < len(pal) {
-				pal[i] = color.NRGBAModel.Convert(c).(color.NRGBA)
-			}
-		}
+		pal := nrgbaPalette(m.Palette)
 		return func(y int, dst []uint8) {
 			for x, ix := range m.Pix[y*m.Stride : y*m.Stride+w] {
 				c := pal[ix] // indexes beyond the palette read as transparent black
 				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = c.R, c.G, c.B, c.A
 			}
 		}
+	case *gifCanvas:
+		return m.rows()
 	}
 	return genericRows(img)
+}
+
+// nrgbaPalette converts a palette to straight 8-bit RGBA; indexes beyond it
+// read as transparent black.
+func nrgbaPalette(p color.Palette) *[256]color.NRGBA {
+	var pal [256]color.NRGBA
+	for i, c := range p {
+		if i < len(pal) {
+			pal[i] = color.NRGBAModel.Convert(c).(color.NRGBA)
+		}
+	}
+	return &pal
 }
 
 func genericRows(img image.Image) rowFunc {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
+	"image/color"
 	"image/gif"
 	"image/png"
 	"io"
@@ -52,9 +52,11 @@ var decoders = map[Format]decodeFunc{
 	WebP: decodeWebP,
 }
 
-// decodeGIFFirstFrame decodes the first frame only (gif.Decode stops there) and
-// places it on a transparent canvas of the logical screen size when the frame
-// is smaller than the screen.
+// decodeGIFFirstFrame decodes the first frame only (gif.Decode stops there).
+// A frame smaller than the logical screen is placed on a transparent canvas
+// of the screen's size, which is never allocated: a 50-byte GIF may declare
+// a 65535×1525 screen around a 1×1 frame (image/gif keeps frames inside
+// the screen, so the frame is never larger).
 func decodeGIFFirstFrame(r io.Reader, info Info, _ image.Point) (image.Image, error) {
 	m, err := gif.Decode(r)
 	if err != nil {
@@ -64,9 +66,48 @@ func decodeGIFFirstFrame(r io.Reader, info Info, _ image.Point) (image.Image, er
 	if m.Bounds() == screen {
 		return m, nil
 	}
-	canvas := image.NewNRGBA(screen)
-	draw.Draw(canvas, m.Bounds().Intersect(screen), m, m.Bounds().Min, draw.Src)
-	return canvas, nil
+	p, ok := m.(*image.Paletted)
+	if !ok || !p.Rect.In(screen) {
+		return nil, errors.New("gif: frame outside the logical screen")
+	}
+	return &gifCanvas{frame: p, screen: screen}, nil
+}
+
+// gifCanvas is a GIF frame on a transparent logical screen, computed row
+// by row (rowsOf) instead of stored.
+type gifCanvas struct {
+	frame  *image.Paletted
+	screen image.Rectangle
+}
+
+func (c *gifCanvas) ColorModel() color.Model { return color.NRGBAModel }
+func (c *gifCanvas) Bounds() image.Rectangle { return c.screen }
+func (c *gifCanvas) Opaque() bool            { return false } // the frame does not cover the screen
+
+func (c *gifCanvas) At(x, y int) color.Color {
+	if !image.Pt(x, y).In(c.frame.Rect) {
+		return color.NRGBA{}
+	}
+	return c.frame.At(x, y)
+}
+
+// rows returns the canvas's rowFunc: transparent black, with the frame's
+// pixels converted as rowsOf converts a paletted image.
+func (c *gifCanvas) rows() rowFunc {
+	f := c.frame.Rect
+	pal := nrgbaPalette(c.frame.Palette)
+	return func(y int, dst []uint8) {
+		clear(dst[:4*c.screen.Dx()])
+		if y < f.Min.Y || y >= f.Max.Y {
+			return
+		}
+		d := dst[4*f.Min.X : 4*f.Max.X]
+		src := c.frame.Pix[(y-f.Min.Y)*c.frame.Stride:][:f.Dx()]
+		for x, ix := range src {
+			p := pal[ix]
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = p.R, p.G, p.B, p.A
+		}
+	}
 }
 
 // sourceReader reads the source for a decoder, stops it when ctx is

@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
 	"io"
 	"testing"
 )
@@ -98,5 +101,48 @@ func TestShrinkOnLoadHook(t *testing.T) {
 			}
 			checkQuads(t, decodeOutput(t, out.Bytes()), red, green, blue, yellow, 16)
 		})
+	}
+}
+
+// TestGIFCanvas checks that a frame smaller than the logical screen reads as
+// the old allocated canvas did (transparent around the frame, palette
+// colours inside), decoded at full size and resized, and that the canvas is
+// not allocated.
+func TestGIFCanvas(t *testing.T) {
+	pal := color.Palette{color.RGBA{200, 30, 30, 255}, color.RGBA{}, color.RGBA{10, 20, 250, 255}}
+	frame := image.NewPaletted(image.Rect(5, 7, 15, 15), pal)
+	for i := range frame.Pix {
+		frame.Pix[i] = uint8(i % 3)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0},
+		Config: image.Config{ColorModel: pal, Width: 40, Height: 30}}); err != nil {
+		t.Fatal(err)
+	}
+	want := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	draw.Draw(want, frame.Rect, frame, frame.Rect.Min, draw.Src)
+
+	got, _, err := Decode(t.Context(), bytes.NewReader(b.Bytes()), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Pix, want.Pix) {
+		t.Error("full-size decode differs from the frame drawn on a transparent canvas")
+	}
+	resized, err := resample(t.Context(), rowsOf(want), nil, 40, 30, 17, 13, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := process(t, b.Bytes(), Spec{LongSide: 17, Format: PNG})
+	if m := toNRGBAForTest(decodeOutput(t, out)); !bytes.Equal(m.Pix, resized.Pix) {
+		t.Error("resized output differs from resizing the drawn canvas")
+	}
+
+	// A 1×1 frame on a 30000×3000 screen: only the frame and the output
+	// are allocated, not the 360 MB canvas.
+	big := gifScreen(t, 30000, 3000, 1, 1)
+	alloc := countAlloc(func() { process(t, big, Spec{LongSide: 64, Format: PNG}) })
+	if alloc > 32<<20 {
+		t.Errorf("allocated %d MB for a 1x1 frame", alloc>>20)
 	}
 }
