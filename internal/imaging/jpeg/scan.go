@@ -2,6 +2,7 @@ package jpeg
 
 import (
 	"bytes"
+	"encoding/binary"
 	"runtime"
 	"sync"
 )
@@ -367,6 +368,9 @@ type coefRow struct {
 func (w *worker) decodeUnits(d *decoder, s *scan, m0, m1 int) error {
 	if s.n == 1 {
 		c := &d.comp[s.ci[0]]
+		if d.progressive && s.ss > 0 {
+			return w.acUnits(d, s, c, m0, m1)
+		}
 		for m := m0; m < m1; m++ {
 			if err := w.block(d, s, 0, c, m%c.cw, m/c.cw); err != nil {
 				return err
@@ -384,6 +388,46 @@ func (w *worker) decodeUnits(d *decoder, s *scan, m0, m1 int) error {
 						return err
 					}
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// acUnits decodes blocks [m0, m1) of a progressive AC scan (one component,
+// A.2.2 order). Blocks inside an end-of-band run (G.1.2.2) are not visited
+// one by one: a first scan leaves them as they are, and a refinement scan
+// only has correction bits for blocks that already hold a nonzero
+// coefficient in the band, found by skipping zero bytes of last eight at a
+// time. So a scan of runs costs time in proportion to its data, not to the
+// image: a 100 MP file of 1000 scans that code nothing used to take 7.6 s.
+func (w *worker) acUnits(d *decoder, s *scan, c *component, m0, m1 int) error {
+	for m := m0; m < m1; {
+		if d.eobRun == 0 {
+			if err := w.block(d, s, 0, c, m%c.cw, m/c.cw); err != nil {
+				return err
+			}
+			m++
+			continue
+		}
+		// The rest of the run, up to the end of this block row.
+		bx, by := m%c.cw, m/c.cw
+		n := min(d.eobRun, m1-m, c.cw-bx)
+		d.eobRun -= n
+		m += n
+		if s.ah == 0 {
+			continue
+		}
+		base := by * c.bw
+		last := c.last[base+bx : base+bx+n]
+		for i := 0; i < len(last); i++ {
+			if i+8 <= len(last) && binary.LittleEndian.Uint64(last[i:]) == 0 {
+				i += 7 // no block of these eight has a nonzero AC coefficient
+				continue
+			}
+			if int(last[i]) >= s.ss {
+				b := base + bx + i
+				w.refineRun(s, c.coef[b*c.coefN:][:c.coefN], int(last[i]))
 			}
 		}
 	}
@@ -729,15 +773,26 @@ func (w *worker) acRefine(d *decoder, s *scan, i int, coef []int16, last *uint8)
 		return nil
 	}
 eob:
-	// Only coefficients up to the block's last nonzero one can need a
-	// correction bit.
-	for end := min(s.se, int(*last)); k <= end; k++ {
-		if coef[k] != 0 {
-			refine(br, &coef[k], p1, m1)
-		}
-	}
+	w.refineFrom(s, coef, k, int(*last))
 	d.eobRun--
 	return nil
+}
+
+// refineRun gives the correction bits of a block inside an end-of-band run
+// of a refinement scan; last is its highest nonzero zig-zag index.
+func (w *worker) refineRun(s *scan, coef []int16, last int) { w.refineFrom(s, coef, s.ss, last) }
+
+// refineFrom reads a correction bit for every nonzero coefficient from k to
+// the end of the band. Only coefficients up to the block's last nonzero one
+// can need one.
+func (w *worker) refineFrom(s *scan, coef []int16, k, last int) {
+	p1 := int16(1) << s.al
+	m1 := int16(-1) << s.al
+	for end := min(s.se, last); k <= end; k++ {
+		if coef[k] != 0 {
+			refine(&w.br, &coef[k], p1, m1)
+		}
+	}
 }
 
 // refine applies one correction bit to a nonzero coefficient.
