@@ -188,6 +188,12 @@ type pcmStream struct {
 	// intraCU reports whether the CTB at (x, y) (in CTBs) is coded as an
 	// intra CU without residual instead of PCM.
 	intraCU func(x, y int) bool
+	// segStarts lists the tile-scan indices where a new slice segment
+	// starts; dependent[k] makes the segment at segStarts[k] dependent
+	// (nil: dependent slice segments disabled).
+	segStarts      []int
+	dependent      []bool
+	lfAcrossSlices bool
 }
 
 // encodePCMStream writes VPS, SPS, PPS and one IDR slice of 16x16 CTBs,
@@ -252,7 +258,7 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 	var pps bitWriter
 	pps.ue(0)
 	pps.ue(0)
-	pps.flag(false)
+	pps.flag(ps.dependent != nil)
 	pps.flag(false)
 	pps.u(3, 0)
 	pps.flag(false)
@@ -284,7 +290,7 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 		}
 		pps.flag(ps.lfAcrossTiles)
 	}
-	pps.flag(false)
+	pps.flag(ps.lfAcrossSlices)
 	pps.flag(false)
 	pps.flag(false)
 	pps.flag(false)
@@ -310,76 +316,131 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 		}
 		y0 += rh
 	}
-	// Substreams.
-	var subs [][]byte
-	var w bitWriter
+	// Slice segments: segs[k] is the tile-scan index of the first CTB of
+	// segment k.
+	segs := append([]int{0}, ps.segStarts...)
+	out := []byte{}
+	for _, n := range [][]byte{vps, escapeNAL(nalSPS, sps.b), escapeNAL(nalPPS, pps.b)} {
+		out = append(out, 0, 0, 0, 1)
+		out = append(out, n...)
+	}
 	var enc cabacEnc
-	var ctx [numCtx]uint8
+	var ctx, ctxDs [numCtx]uint8
 	cw, ch := ps.w/2, ps.h/2
-	for i, p := range order {
-		if substreamStart[i] {
-			if i > 0 {
-				subs = append(subs, w.b)
-			}
-			w = bitWriter{}
-			enc.init(&w)
-			initContexts(&ctx, 26)
+	sliceQp := 26
+	for k, start := range segs {
+		end := len(order)
+		if k+1 < len(segs) {
+			end = segs[k+1]
 		}
-		enc.bin(&ctx[ctxSplitCu], 0)
-		x, y := p[0]*16, p[1]*16
-		if ps.intraCU != nil && ps.intraCU(p[0], p[1]) {
-			enc.terminate(0)                   // pcm_flag
-			enc.bin(&ctx[ctxPrevIntraLuma], 1) // prev_intra_luma_pred_flag
-			enc.bypass(0)                      // mpm_idx 0
-			enc.bin(&ctx[ctxIntraChroma], 0)   // DM chroma mode
-			enc.bin(&ctx[ctxCbfChroma], 0)
-			enc.bin(&ctx[ctxCbfChroma], 0)
-			enc.bin(&ctx[ctxCbfLuma+1], 0)
-		} else {
-			enc.terminate(1)
-			sh := uint(8 - ps.pcmBits)
-			for yy := 0; yy < 16; yy++ {
-				for xx := 0; xx < 16; xx++ {
-					w.u(ps.pcmBits, uint32(yuv[(y+yy)*ps.w+x+xx])>>sh)
+		dep := k > 0 && ps.dependent != nil && ps.dependent[k-1]
+		if !dep {
+			sliceQp = 26 + 3*(k%3) - 2
+		}
+		var subs [][]byte
+		var w bitWriter
+		for i := start; i < end; i++ {
+			p := order[i]
+			if i == start || substreamStart[i] {
+				if i > start {
+					subs = append(subs, w.b)
+				}
+				w = bitWriter{}
+				enc.init(&w)
+				switch {
+				case i == start && dep && !substreamStart[i]:
+					ctx = ctxDs
+				default:
+					initContexts(&ctx, sliceQp)
 				}
 			}
-			for c := 0; c < 2; c++ {
-				base := ps.w*ps.h + c*cw*ch
-				for yy := 0; yy < 8; yy++ {
-					for xx := 0; xx < 8; xx++ {
-						w.u(ps.pcmBits, uint32(yuv[base+(y/2+yy)*cw+x/2+xx])>>sh)
+			enc.bin(&ctx[ctxSplitCu], 0)
+			x, y := p[0]*16, p[1]*16
+			if ps.intraCU != nil && ps.intraCU(p[0], p[1]) {
+				enc.terminate(0)                   // pcm_flag
+				enc.bin(&ctx[ctxPrevIntraLuma], 1) // prev_intra_luma_pred_flag
+				enc.bypass(0)                      // mpm_idx 0
+				enc.bin(&ctx[ctxIntraChroma], 0)   // DM chroma mode
+				enc.bin(&ctx[ctxCbfChroma], 0)
+				enc.bin(&ctx[ctxCbfChroma], 0)
+				enc.bin(&ctx[ctxCbfLuma+1], 0)
+			} else {
+				enc.terminate(1)
+				sh := uint(8 - ps.pcmBits)
+				for yy := 0; yy < 16; yy++ {
+					for xx := 0; xx < 16; xx++ {
+						w.u(ps.pcmBits, uint32(yuv[(y+yy)*ps.w+x+xx])>>sh)
 					}
 				}
+				for c := 0; c < 2; c++ {
+					base := ps.w*ps.h + c*cw*ch
+					for yy := 0; yy < 8; yy++ {
+						for xx := 0; xx < 8; xx++ {
+							w.u(ps.pcmBits, uint32(yuv[base+(y/2+yy)*cw+x/2+xx])>>sh)
+						}
+					}
+				}
+				enc.init(&w)
 			}
-			enc.init(&w)
+			if i == end-1 {
+				ctxDs = ctx
+				enc.terminate(1) // end_of_slice_segment_flag
+				break
+			}
+			enc.terminate(0)
+			if substreamStart[i+1] {
+				enc.terminate(1) // end_of_subset_one_bit
+			}
 		}
-		last := i == len(order)-1
-		if last {
-			enc.terminate(1) // end_of_slice_segment_flag
-			break
-		}
-		enc.terminate(0)
-		if substreamStart[i+1] {
-			enc.terminate(1) // end_of_subset_one_bit
-		}
+		subs = append(subs, w.b)
+		first := order[start]
+		nal := sliceNAL(t, sliceHdr{
+			first: k == 0, depEnabled: ps.dependent != nil, dependent: dep,
+			addr: first[1]*wCtb + first[0], addrBits: ceilLog2(wCtb * hCtb),
+			qpDelta: sliceQp - 26, lfAcrossSlices: ps.lfAcrossSlices, tiles: tiles,
+		}, subs)
+		out = append(out, 0, 0, 0, 1)
+		out = append(out, nal...)
 	}
-	subs = append(subs, w.b)
+	return out
+}
 
-	// The slice header carries entry points measured in escaped bytes,
-	// which depend on the header itself: iterate to a fixed point.
+// sliceHdr holds the slice segment header fields the test encoder writes.
+type sliceHdr struct {
+	first, depEnabled, dependent bool
+	addr, addrBits               int
+	qpDelta                      int
+	lfAcrossSlices, tiles        bool
+}
+
+// sliceNAL writes one slice segment NAL unit. Its entry points are
+// measured in escaped bytes, which depend on the header itself: iterate to
+// a fixed point.
+func sliceNAL(t *testing.T, h sliceHdr, subs [][]byte) []byte {
+	t.Helper()
 	sizes := make([]int, len(subs))
 	for i, s := range subs {
 		sizes[i] = len(s)
 	}
-	var slice []byte
 	for iter := 0; iter < 10; iter++ {
 		var sh bitWriter
-		sh.flag(true)  // first_slice_segment_in_pic_flag
+		sh.flag(h.first)
 		sh.flag(false) // no_output_of_prior_pics_flag
 		sh.ue(0)
-		sh.ue(2) // I slice
-		sh.se(0) // slice_qp_delta
-		if tiles {
+		if !h.first {
+			if h.depEnabled {
+				sh.flag(h.dependent)
+			}
+			sh.u(h.addrBits, uint32(h.addr))
+		}
+		if !h.dependent {
+			sh.ue(2) // I slice
+			sh.se(int32(h.qpDelta))
+			if h.lfAcrossSlices {
+				sh.flag(true) // slice_loop_filter_across_slices_enabled_flag
+			}
+		}
+		if h.tiles {
 			sh.ue(uint32(len(subs) - 1))
 			if len(subs) > 1 {
 				sh.ue(31)
@@ -396,8 +457,6 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 			rbsp = append(rbsp, s...)
 			bounds = append(bounds, len(rbsp))
 		}
-		slice = escapeNAL(nalIDRWRADL, rbsp)
-		// Measure each substream in the escaped NAL unit.
 		esc := escapedPositions(rbsp)
 		got := make([]int, len(subs))
 		prev := esc[hdrLen]
@@ -406,12 +465,7 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 			prev = esc[b]
 		}
 		if equalInts(got, sizes) {
-			var out []byte
-			for _, n := range [][]byte{vps, escapeNAL(nalSPS, sps.b), escapeNAL(nalPPS, pps.b), slice} {
-				out = append(out, 0, 0, 0, 1)
-				out = append(out, n...)
-			}
-			return out
+			return escapeNAL(nalIDRWRADL, rbsp)
 		}
 		sizes = got
 	}
@@ -464,6 +518,15 @@ var pcmCases = []struct {
 		lfAcrossTiles: true, intraCU: func(x, y int) bool { return (x+y)%2 == 0 }}},
 	{"tiles_3x1_nolf", pcmStream{w: 128, h: 48, pcmBits: 7, tileCols: []int{3, 2, 3},
 		intraCU: func(x, y int) bool { return x%3 != 1 }}},
+	{"slices_mid_row", pcmStream{w: 96, h: 64, pcmBits: 8, segStarts: []int{5, 13, 20},
+		intraCU: func(x, y int) bool { return (x+y)%3 != 0 }}},
+	{"slices_lf_across", pcmStream{w: 96, h: 64, pcmBits: 8, segStarts: []int{4, 15}, lfAcrossSlices: true,
+		intraCU: func(x, y int) bool { return (x*y)%2 == 0 }}},
+	{"dependent_segments", pcmStream{w: 96, h: 64, pcmBits: 8, segStarts: []int{3, 7, 12, 19},
+		dependent: []bool{true, false, true, true}, intraCU: func(x, y int) bool { return x != 2 }}},
+	{"tiles_slices", pcmStream{w: 96, h: 64, pcmBits: 8, tileCols: []int{2, 4}, tileRows: []int{2, 2},
+		segStarts: []int{4, 12, 16}, dependent: []bool{false, true, false}, lfAcrossTiles: true,
+		intraCU: func(x, y int) bool { return (x+y)%2 == 1 }}},
 	{"tiles_pcm_lf_off", pcmStream{w: 96, h: 96, pcmBits: 8, tileCols: []int{1, 5}, tileRows: []int{2, 2, 2},
 		lfAcrossTiles: true, pcmLoopFilterOff: true, intraCU: func(x, y int) bool { return x == y }}},
 }
