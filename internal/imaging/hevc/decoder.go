@@ -25,6 +25,7 @@ type decoder struct {
 
 	// Tiles (6.5.1).
 	colBd, rowBd []int
+	colStart     []int // per CTB column: first column of its tile
 	rsToTs       []int32
 	tsToRs       []int32
 	tileID       []int32 // by CtbAddrInTs
@@ -272,26 +273,27 @@ func (d *decoder) setupTiles() error {
 	d.rsToTs = make([]int32, n)
 	d.tsToRs = make([]int32, n)
 	d.tileID = make([]int32, n)
+	// Tile column and row of each CTB column and row.
+	tileOfX := make([]int, W)
+	tileOfY := make([]int, H)
+	d.colStart = make([]int, W)
+	for i := 0; i < nc; i++ {
+		for x := d.colBd[i]; x < d.colBd[i+1]; x++ {
+			tileOfX[x] = i
+			d.colStart[x] = d.colBd[i]
+		}
+	}
+	for j := 0; j < nr; j++ {
+		for y := d.rowBd[j]; y < d.rowBd[j+1]; y++ {
+			tileOfY[y] = j
+		}
+	}
 	for rs := 0; rs < n; rs++ {
 		tbX, tbY := rs%W, rs/W
-		tileX, tileY := 0, 0
-		for i := 0; i < nc; i++ {
-			if tbX >= d.colBd[i] {
-				tileX = i
-			}
-		}
-		for j := 0; j < nr; j++ {
-			if tbY >= d.rowBd[j] {
-				tileY = j
-			}
-		}
-		v := 0
-		for i := 0; i < tileX; i++ {
-			v += rowH[tileY] * colW[i]
-		}
-		for j := 0; j < tileY; j++ {
-			v += W * rowH[j]
-		}
+		tileX, tileY := tileOfX[tbX], tileOfY[tbY]
+		// CTBs of the tile rows above, then of the tiles to the left in
+		// this tile row, then within the tile.
+		v := d.rowBd[tileY]*W + d.colBd[tileX]*rowH[tileY]
 		v += (tbY-d.rowBd[tileY])*colW[tileX] + tbX - d.colBd[tileX]
 		d.rsToTs[rs] = int32(v)
 		d.tsToRs[v] = int32(rs)
@@ -300,16 +302,8 @@ func (d *decoder) setupTiles() error {
 	return nil
 }
 
-// tileCol returns the tile column boundary (in CTBs) at or left of ctbX.
-func (d *decoder) tileColStart(ctbX int) int {
-	c := 0
-	for i := 0; i < len(d.colBd)-1; i++ {
-		if ctbX >= d.colBd[i] {
-			c = d.colBd[i]
-		}
-	}
-	return c
-}
+// tileColStart returns the first CTB column of the tile holding ctbX.
+func (d *decoder) tileColStart(ctbX int) int { return d.colStart[ctbX] }
 
 // available is the z-scan order availability process (6.4.1) for the
 // luma location (xN, yN) seen from (xC, yC).
