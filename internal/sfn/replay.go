@@ -192,7 +192,11 @@ func (f *frame) take(prev int64, typ string, d map[string]any) (Event, bool) {
 	r := f.ex.replay
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev := r.find(f.anchor(prev), f.fuzzy, func(ev *Event) bool { return matches(ev, typ, d) })
+	// After a fan-out, events chained to the frame's guessed last event
+	// (or a newer one) are looked up loosely; others, like an
+	// EvaluationFailed chained to the event before the state, exactly.
+	fuzzy := f.fuzzy && prev >= f.prev
+	ev := r.find(f.anchor(prev, fuzzy), fuzzy, func(ev *Event) bool { return matches(ev, typ, d) })
 	if ev == nil {
 		return Event{}, false
 	}
@@ -200,7 +204,7 @@ func (f *frame) take(prev int64, typ string, d map[string]any) (Event, bool) {
 	for p := f; p != nil; p = p.parent {
 		p.high = max(p.high, ev.ID)
 	}
-	if f.fuzzy {
+	if fuzzy {
 		// The guess is settled: the frame's events chain to this one's
 		// predecessor until it records one of its own.
 		f.fuzzy = false
@@ -211,10 +215,10 @@ func (f *frame) take(prev int64, typ string, d map[string]any) (Event, bool) {
 	return *ev, true
 }
 
-// anchor is the event a lookup starts from: prev, or after a fan-out the
-// newest event the frame has replayed (f.fuzzy).
-func (f *frame) anchor(prev int64) int64 {
-	if f.fuzzy {
+// anchor is the event a lookup starts from: prev, or after a fan-out
+// (fuzzy) the newest event the frame has replayed.
+func (f *frame) anchor(prev int64, fuzzy bool) int64 {
+	if fuzzy {
 		return f.high
 	}
 	return prev
@@ -227,7 +231,7 @@ func (f *frame) peek(prefix string) (Event, bool) {
 	r := f.ex.replay
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev := r.find(f.anchor(f.prev), f.fuzzy, func(ev *Event) bool {
+	ev := r.find(f.anchor(f.prev, f.fuzzy), f.fuzzy, func(ev *Event) bool {
 		return !f.fuzzy || strings.HasPrefix(ev.Type, prefix)
 	})
 	if ev == nil {
