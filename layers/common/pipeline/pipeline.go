@@ -5,6 +5,9 @@
 // Payloads carry references (bucket, key, version), never image bytes, so an
 // execution stays far below Step Functions' 256 KiB payload limit whatever
 // the size of the image.
+//
+// It also decides where a source's outputs go (output.go): one folder per
+// source key, so no two uploads can ever write the same output key.
 package pipeline
 
 import (
