@@ -7,17 +7,17 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/png"
 	"io"
 
 	"github.com/imgflow/imgflow/internal/imaging/jpeg"
+	"github.com/imgflow/imgflow/internal/imaging/png"
 )
 
 // decodeJPEGScaled decodes in the DCT domain at the largest of 1/2, 1/4 and
 // 1/8 that still leaves at least want in both dimensions (shrink on load):
 // the 256-px variant of a 24 MP photo decodes at 1/8, from DC coefficients
 // only. The resampler then takes the size actually decoded to want.
-func decodeJPEGScaled(r io.Reader, info Info, want image.Point) (image.Image, error) {
+func decodeJPEGScaled(ctx context.Context, r io.Reader, info Info, want image.Point) (image.Image, error) {
 	scale := 1
 	for s := 8; s > 1; s /= 2 {
 		if (info.Width+s-1)/s >= want.X && (info.Height+s-1)/s >= want.Y {
@@ -25,7 +25,7 @@ func decodeJPEGScaled(r io.Reader, info Info, want image.Point) (image.Image, er
 			break
 		}
 	}
-	return jpeg.Decode(r, &jpeg.Options{Scale: scale})
+	return jpeg.DecodeContext(ctx, r, &jpeg.Options{Scale: scale})
 }
 
 // decodeFunc decodes one image of a format from r, which is positioned at the
@@ -36,20 +36,28 @@ func decodeJPEGScaled(r io.Reader, info Info, want image.Point) (image.Image, er
 // A decoder that can reduce while decoding (a DCT-domain scaled JPEG decoder
 // picking 1/2, 1/4 or 1/8) may return any image at least as large as want in
 // both dimensions; the resize step takes the size actually returned as its
-// input, so the achieved scale feeds back into the resampler. The standard
-// library decoders ignore want.
+// input, so the achieved scale feeds back into the resampler. The other
+// decoders ignore want.
 //
 // A decodeFunc returns the underlying decoder's errors; decodeStep maps them
-// to FormatError and UnsupportedError.
-type decodeFunc func(r io.Reader, info Info, want image.Point) (image.Image, error)
+// to FormatError and UnsupportedError. Decoders that can check ctx during
+// long work (JPEG between scans, PNG every few rows) return its error.
+type decodeFunc func(ctx context.Context, r io.Reader, info Info, want image.Point) (image.Image, error)
 
 // decoders is the per-format decoder table. Replace an entry (e.g. JPEG) to
 // plug in a different decoder behind the same API.
 var decoders = map[Format]decodeFunc{
 	JPEG: decodeJPEGScaled,
-	PNG:  func(r io.Reader, _ Info, _ image.Point) (image.Image, error) { return png.Decode(r) },
+	PNG:  decodePNG,
 	GIF:  decodeGIFFirstFrame,
 	WebP: decodeWebP,
+}
+
+// decodePNG decodes with our streaming decoder (internal/imaging/png): 8
+// bits a sample, so a 16-bit or interlaced image costs what an 8-bit one
+// does (image/png's took twice, and half as much again for the passes).
+func decodePNG(ctx context.Context, r io.Reader, _ Info, _ image.Point) (image.Image, error) {
+	return png.Decode(ctx, r, nil)
 }
 
 // decodeGIFFirstFrame decodes the first frame only (gif.Decode stops there).
@@ -57,7 +65,7 @@ var decoders = map[Format]decodeFunc{
 // of the screen's size, which is never allocated: a 50-byte GIF may declare
 // a 65535×1525 screen around a 1×1 frame (image/gif keeps frames inside
 // the screen, so the frame is never larger).
-func decodeGIFFirstFrame(r io.Reader, info Info, _ image.Point) (image.Image, error) {
+func decodeGIFFirstFrame(_ context.Context, r io.Reader, info Info, _ image.Point) (image.Image, error) {
 	m, err := gif.Decode(r)
 	if err != nil {
 		return nil, err
@@ -139,12 +147,18 @@ func decodeError(f Format, err error, src *sourceReader) error {
 		}
 		return fmt.Errorf("imaging: read source: %w", src.err)
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // the decoder saw ctx end
+	}
 	var ju jpeg.UnsupportedError
 	var pu png.UnsupportedError
 	var jl *jpeg.LimitError
+	var pl *png.LimitError
 	switch {
 	case errors.As(err, &jl):
 		return &LimitError{Pixels: jl.Pixels, Limit: jl.Limit}
+	case errors.As(err, &pl):
+		return &LimitError{Pixels: pl.Pixels, Limit: pl.Limit}
 	case errors.As(err, &ju), errors.As(err, &pu):
 		return &UnsupportedError{Format: string(f), Reason: err.Error()}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

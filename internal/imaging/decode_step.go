@@ -15,7 +15,7 @@ func decodeStep(ctx context.Context, j *job) error {
 		return &UnsupportedError{Format: string(f), Reason: "no decoder"}
 	}
 	src := &sourceReader{ctx: ctx, r: j.src}
-	img, err := dec(src, j.info, j.want)
+	img, err := dec(ctx, src, j.info, j.want)
 	if err != nil {
 		return decodeError(f, err, src)
 	}

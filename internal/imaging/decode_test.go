@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"image"
@@ -66,9 +67,9 @@ func TestShrinkOnLoadHook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var hint image.Point
-			decoders[JPEG] = func(r io.Reader, info Info, want image.Point) (image.Image, error) {
+			decoders[JPEG] = func(ctx context.Context, r io.Reader, info Info, want image.Point) (image.Image, error) {
 				hint = want
-				m, err := orig(r, info, want)
+				m, err := orig(ctx, r, info, want)
 				if err != nil {
 					return nil, err
 				}

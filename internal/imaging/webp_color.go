@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"io"
 
@@ -13,7 +14,7 @@ import (
 // colours would come out washed out (golang/go#40173). Lossy planes are
 // therefore converted here with the VP8 coefficients, as libwebp does.
 // Lossless WebP is RGB already and passes through.
-func decodeWebP(r io.Reader, _ Info, _ image.Point) (image.Image, error) {
+func decodeWebP(_ context.Context, r io.Reader, _ Info, _ image.Point) (image.Image, error) {
 	m, err := webp.Decode(r)
 	if err != nil {
 		return nil, err

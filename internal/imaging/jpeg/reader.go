@@ -37,6 +37,7 @@
 package jpeg
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -220,7 +221,14 @@ type decoder struct {
 //     Adobe's inverted storage is undone;
 //   - *image.RGBA (opaque) for RGB files and YCbCr with unusual sampling.
 func Decode(r io.Reader, opt *Options) (image.Image, error) {
-	d, err := decodePlanes(r, opt)
+	return DecodeContext(context.Background(), r, opt)
+}
+
+// DecodeContext is Decode checking ctx before each scan and before the
+// final inverse DCT of a progressive image; it returns ctx's error when
+// ctx ends first.
+func DecodeContext(ctx context.Context, r io.Reader, opt *Options) (image.Image, error) {
+	d, err := decodePlanesContext(ctx, r, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +260,7 @@ func DecodeNRGBA(r io.Reader, opt *Options) (*image.NRGBA, error) {
 // much of r as it needs.
 func DecodeConfig(r io.Reader) (Config, error) {
 	d := &decoder{r: r, configMode: true}
-	if err := d.parse(); err != nil {
+	if err := d.parse(context.Background()); err != nil {
 		return Config{}, err
 	}
 	return d.config(), nil
@@ -311,6 +319,10 @@ func (d *decoder) colorSpace() string {
 }
 
 func decodePlanes(r io.Reader, opt *Options) (*decoder, error) {
+	return decodePlanesContext(context.Background(), r, opt)
+}
+
+func decodePlanesContext(ctx context.Context, r io.Reader, opt *Options) (*decoder, error) {
 	d := &decoder{r: r, scale: 1}
 	if opt != nil {
 		switch opt.Scale {
@@ -322,7 +334,7 @@ func decodePlanes(r io.Reader, opt *Options) (*decoder, error) {
 		d.maxPixels = opt.MaxPixels
 	}
 	d.bs = 8 / d.scale
-	if err := d.parse(); err != nil {
+	if err := d.parse(ctx); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -421,7 +433,7 @@ func (d *decoder) nextMarker() (byte, error) {
 
 // parse walks the marker segments (B.2, B.3). In config mode it stops after
 // the frame header; otherwise it decodes every scan.
-func (d *decoder) parse() error {
+func (d *decoder) parse(ctx context.Context) error {
 	if err := d.more(2); err != nil {
 		return err
 	}
@@ -446,6 +458,9 @@ func (d *decoder) parse() error {
 				return formatErr("no scan before EOI")
 			}
 			if d.progressive {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				d.reconstructProgressive()
 			}
 			return nil
@@ -506,6 +521,9 @@ func (d *decoder) parse() error {
 		case m == mSOS:
 			if !d.sofSeen {
 				return formatErr("SOS before SOF")
+			}
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 			p, err := d.segment()
 			if err != nil {

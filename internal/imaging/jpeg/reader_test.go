@@ -3,6 +3,7 @@ package jpeg
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -687,5 +688,96 @@ func TestErrorsHaveTypes(t *testing.T) {
 	var fe *FormatError
 	if !errors.As(err, &fe) {
 		t.Fatalf("err = %T %v", err, err)
+	}
+}
+
+// emptyScans returns a w×h grayscale progressive JPEG of all-zero
+// coefficients: a DC scan, then n scans of the band 1..63 that are nothing
+// but end-of-band runs (EOB14 with 14 one-bits: 32767 blocks a code), as a
+// refinement (Ah=1, Al=0) when refine is set. Both Huffman tables hold one
+// 1-bit code.
+func emptyScans(w, h, n int, refine bool) []byte {
+	blocks := ((w + 7) / 8) * ((h + 7) / 8)
+	seg := func(m byte, p []byte) []byte {
+		return append([]byte{0xff, m, byte((len(p) + 2) >> 8), byte(len(p) + 2)}, p...)
+	}
+	var b []byte
+	b = append(b, 0xff, mSOI)
+	b = append(b, seg(mDQT, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...))...)
+	b = append(b, seg(mSOF2, []byte{8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 1, 1, 0x11, 0})...)
+	table := func(class, sym byte) []byte {
+		t := make([]byte, 17, 18)
+		t[0], t[1] = class<<4, 1
+		return append(t, sym)
+	}
+	b = append(b, seg(mDHT, append(table(0, 0), table(1, 0xe0)...))...)
+	b = append(b, seg(mSOS, []byte{1, 1, 0, 0, 0, 0})...)
+	b = append(b, make([]byte, blocks/8)...) // one 0-bit code a block
+	if blocks%8 != 0 {
+		b = append(b, 0xff>>(blocks%8), 0)
+	}
+	ah := byte(0)
+	if refine {
+		ah = 1
+	}
+	for i := 0; i < n; i++ {
+		b = append(b, seg(mSOS, []byte{1, 1, 0, 1, 63, ah << 4})...)
+		var acc uint64
+		var nb uint
+		for left := blocks; left > 0; left -= 32767 {
+			acc, nb = acc<<15|(1<<14-1), nb+15 // code 0, then 14 extra bits of 1
+			for nb >= 8 {
+				c := byte(acc >> (nb - 8))
+				b = append(b, c)
+				if c == 0xff {
+					b = append(b, 0)
+				}
+				nb -= 8
+			}
+		}
+		if nb > 0 {
+			c := byte(acc<<(8-nb)) | 0xff>>nb
+			b = append(b, c)
+			if c == 0xff {
+				b = append(b, 0)
+			}
+		}
+	}
+	return append(b, 0xff, mEOI)
+}
+
+// TestEmptyScansAreCheap decodes files of 900 scans that code nothing: each
+// used to visit every block of the image (7.6 s for 1000 such scans on a
+// 100 MP file); now an end-of-band run is skipped as a whole, so the scans
+// cost about as much as their data. The bound is loose (5× the one-scan
+// file plus 100 ms); the old decoder took 40× on this size.
+func TestEmptyScansAreCheap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes 16 MP three times")
+	}
+	elapsed := func(b []byte) time.Duration {
+		start := time.Now()
+		m, err := Decode(bytes.NewReader(b), &Options{Scale: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, ok := m.(*image.Gray); !ok || g.Pix[0] != 128 {
+			t.Fatalf("decoded %T", m)
+		}
+		return time.Since(start)
+	}
+	base := elapsed(emptyScans(4000, 4000, 0, false))
+	for _, refine := range []bool{false, true} {
+		if el := elapsed(emptyScans(4000, 4000, 900, refine)); el > 5*base+100*time.Millisecond {
+			t.Errorf("refine %v: 900 empty scans took %v, one DC scan %v", refine, el, base)
+		}
+	}
+}
+
+func TestDecodeContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := DecodeContext(ctx, bytes.NewReader(readFixture(t, "b420.jpg")), nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
