@@ -70,6 +70,7 @@ type decoder struct {
 	// Test hooks: skip the in-loop filters (as dec265 --disable-*).
 	noDeblock, noSAO bool
 
+	ipred intraBuf
 	coeff [32 * 32]int32
 	tmp   [32 * 32]int32
 }

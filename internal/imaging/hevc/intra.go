@@ -16,6 +16,15 @@ var invAngle = [35]int{
 	18: -256, 19: -315, 20: -390, 21: -482, 22: -630, 23: -910, 24: -1638, 25: -4096,
 }
 
+// intraBuf is scratch space for predIntra, kept in the decoder so that
+// no call zeroes kilobytes of stack.
+type intraBuf struct {
+	p, f   [4*32 + 1]int32
+	av     [4*32 + 1]bool
+	lf, tp [2*32 + 1]int32
+	ref    [3*64 + 2]int32
+}
+
 // predIntra writes the prediction of the nTbS = 1<<log2Size block at
 // (xTb, yTb) of component cIdx with mode into the plane.
 func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
@@ -28,11 +37,11 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 	pl, st := d.plane[cIdx], d.stride[cIdx]
 	// p holds the reference samples in substitution order (8.4.4.2.2):
 	// p[0..2n-1] = p[-1][2n-1..0], p[2n] = p[-1][-1], p[2n+1+x] = p[x][-1].
-	var pbuf, fbuf [4*64 + 1]int32
-	var avail [4*64 + 1]bool
+	ib := &d.ipred
 	total := 4*n + 1
-	p := pbuf[:total]
-	av := avail[:total]
+	p := ib.p[:total]
+	av := ib.av[:total]
+	clear(av)
 	xY, yY := xTb*subW, yTb*subH
 	any := false
 	// Left column, bottom to top, in units of one 4x4 luma block.
@@ -94,7 +103,7 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 			thr = 1
 		}
 		if dist > thr {
-			f := fbuf[:total]
+			f := ib.f[:total]
 			c, bl, tr := p[2*n], p[0], p[4*n]
 			if s.strongIntraSmooth && cIdx == 0 && n == 32 &&
 				abs32(c+tr-2*p[2*n+n]) < 1<<uint(bd-5) &&
@@ -115,8 +124,7 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 		}
 	}
 	// lf[1+y] = p[-1][y] and tp[1+x] = p[x][-1] for x, y in -1..2n-1.
-	var lfBuf, tpBuf [2*64 + 1]int32
-	lf, tp := lfBuf[:2*n+1], tpBuf[:2*n+1]
+	lf, tp := ib.lf[:2*n+1], ib.tp[:2*n+1]
 	for i := range lf {
 		lf[i] = p[2*n-i]
 	}
@@ -157,7 +165,7 @@ func (d *decoder) predIntra(cIdx, xTb, yTb, log2Size, mode int) {
 		}
 	default: // angular (8.4.4.2.6)
 		angle := intraPredAngle[mode]
-		var refBuf [3*64 + 2]int32 // ref[i] at refBuf[64+i], i in [-n, 2n]
+		refBuf := &ib.ref // ref[i] at refBuf[64+i], i in [-n, 2n]
 		if mode >= 18 {
 			for x := 0; x <= n; x++ {
 				refBuf[64+x] = tp[x]

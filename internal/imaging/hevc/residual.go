@@ -47,6 +47,36 @@ func buildScans() (ord [4][3][]scanPos, inv [4][3][64]uint8) {
 // ctxIdxMap is the sig_coeff_flag context map for 4x4 blocks (9-39).
 var ctxIdxMap = [16]uint8{0, 1, 4, 5, 2, 3, 4, 5, 6, 6, 8, 8, 7, 7, 8, 8}
 
+// sigPattern[prevCsbf][yP*4+xP] is the sig_coeff_flag context before its
+// offsets for blocks larger than 4x4 (9.3.4.2.5): it depends on which of
+// the right and lower sub-blocks are coded.
+var sigPattern = func() (t [4][16]uint8) {
+	for p := 0; p < 4; p++ {
+		for yP := 0; yP < 4; yP++ {
+			for xP := 0; xP < 4; xP++ {
+				var v uint8
+				switch p {
+				case 0:
+					switch s := xP + yP; {
+					case s == 0:
+						v = 2
+					case s < 3:
+						v = 1
+					}
+				case 1:
+					v = uint8(max(0, 2-yP))
+				case 2:
+					v = uint8(max(0, 2-xP))
+				default:
+					v = 2
+				}
+				t[p][yP*4+xP] = v
+			}
+		}
+	}
+	return
+}()
+
 // scanIdxFor returns scanIdx (7.4.9.11) for an intra block.
 func (d *decoder) scanIdxFor(cIdx, log2Size, mode int) int {
 	if log2Size == 2 || (log2Size == 3 && (cIdx == 0 || d.sps.chromaArrayType == 3)) {
@@ -159,6 +189,25 @@ func (d *decoder) residualCoding(log2Size, cIdx, scanIdx int) (tskip bool, maxX,
 			if below {
 				prevCsbf |= 2
 			}
+			pattern := &sigPattern[prevCsbf]
+			sigOff := 0
+			if cIdx == 0 {
+				if i > 0 {
+					sigOff = 3
+				}
+				switch {
+				case log2Size > 3:
+					sigOff += 21
+				case scanIdx == 0:
+					sigOff += 9
+				default:
+					sigOff += 15
+				}
+			} else if log2Size == 3 {
+				sigOff = 9
+			} else {
+				sigOff = 12
+			}
 			for ; n >= 0; n-- {
 				xP, yP := int(posScan[n].x), int(posScan[n].y)
 				if n == 0 && inferSbDc {
@@ -167,52 +216,13 @@ func (d *decoder) residualCoding(log2Size, cIdx, scanIdx int) (tskip bool, maxX,
 					break
 				}
 				var sigCtx int
-				if log2Size == 2 {
+				switch {
+				case log2Size == 2:
 					sigCtx = int(ctxIdxMap[yP<<2+xP])
-				} else if xS == 0 && yS == 0 && xP == 0 && yP == 0 {
+				case i == 0 && xP == 0 && yP == 0:
 					sigCtx = 0
-				} else {
-					switch prevCsbf {
-					case 0:
-						switch s := xP + yP; {
-						case s == 0:
-							sigCtx = 2
-						case s < 3:
-							sigCtx = 1
-						}
-					case 1:
-						if yP == 0 {
-							sigCtx = 2
-						} else if yP == 1 {
-							sigCtx = 1
-						}
-					case 2:
-						if xP == 0 {
-							sigCtx = 2
-						} else if xP == 1 {
-							sigCtx = 1
-						}
-					default:
-						sigCtx = 2
-					}
-					if cIdx == 0 {
-						if xS > 0 || yS > 0 {
-							sigCtx += 3
-						}
-						if log2Size == 3 {
-							if scanIdx == 0 {
-								sigCtx += 9
-							} else {
-								sigCtx += 15
-							}
-						} else {
-							sigCtx += 21
-						}
-					} else if log2Size == 3 {
-						sigCtx += 9
-					} else {
-						sigCtx += 12
-					}
+				default:
+					sigCtx = int(pattern[yP<<2+xP]) + sigOff
 				}
 				if c.decodeBin(&ctx[sigBase+sigCtx]) == 1 {
 					sigPos[nSig] = uint8(n)

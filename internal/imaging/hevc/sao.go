@@ -146,40 +146,61 @@ func (d *decoder) saoCTB(cIdx, rx, ry int, src []uint16, srcY0 int) {
 		}
 	}
 	eo := saoEdgeOffsets[sp.class[cIdx]]
+	// Neighbour offsets in src for the fast path.
+	oa := eo[0][1]*sst + eo[0][0]
+	ob := eo[1][1]*sst + eo[1][0]
 	for y := y0; y < y1; y++ {
+		srow := (y - srcY0) * sst
+		innerRow := y > y0 && y < y1-1
 		for x := x0; x < x1; x++ {
 			if checkNF && d.noFilter[d.idx4(x*subW, y*subH)] != 0 {
 				continue
 			}
-			v := int(src[(y-srcY0)*sst+x])
+			i := srow + x
+			v := int(src[i])
 			edge := 2
-			skip := false
-			for _, o := range eo {
-				nx, ny := x+o[0], y+o[1]
-				cx, cy := 1, 1
-				if nx < x0 {
-					cx = 0
-				} else if nx >= x0+ctbW {
-					cx = 2
-				}
-				if ny < y0 {
-					cy = 0
-				} else if ny >= y0+ctbH {
-					cy = 2
-				}
-				if nx >= d.pw[cIdx] || ny >= d.ph[cIdx] || !usable[cy][cx] {
-					skip = true
-					break
-				}
-				n := int(src[(ny-srcY0)*sst+nx])
-				if v > n {
+			if innerRow && x > x0 && x < x1-1 {
+				// Both neighbours lie inside this CTB.
+				a, b := int(src[i+oa]), int(src[i+ob])
+				if v > a {
 					edge++
-				} else if v < n {
+				} else if v < a {
 					edge--
 				}
-			}
-			if skip {
-				continue
+				if v > b {
+					edge++
+				} else if v < b {
+					edge--
+				}
+			} else {
+				skip := false
+				for _, o := range eo {
+					nx, ny := x+o[0], y+o[1]
+					cx, cy := 1, 1
+					if nx < x0 {
+						cx = 0
+					} else if nx >= x0+ctbW {
+						cx = 2
+					}
+					if ny < y0 {
+						cy = 0
+					} else if ny >= y0+ctbH {
+						cy = 2
+					}
+					if nx >= d.pw[cIdx] || ny >= d.ph[cIdx] || !usable[cy][cx] {
+						skip = true
+						break
+					}
+					n := int(src[(ny-srcY0)*sst+nx])
+					if v > n {
+						edge++
+					} else if v < n {
+						edge--
+					}
+				}
+				if skip {
+					continue
+				}
 			}
 			if k := saoEdgeMap[edge]; k != 0 {
 				dst[y*st+x] = uint16(clip3(0, maxV, v+off[k]))
