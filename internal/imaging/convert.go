@@ -84,6 +84,8 @@ func rowsOf(img image.Image) rowFunc {
 		}
 	case *gifCanvas:
 		return m.rows()
+	case *studioYCbCr: // lossy WebP (webp_color.go)
+		return m.rows()
 	}
 	return genericRows(img)
 }

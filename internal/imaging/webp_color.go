@@ -3,6 +3,7 @@ package imaging
 import (
 	"context"
 	"image"
+	"image/color"
 	"io"
 
 	"golang.org/x/image/webp"
@@ -12,8 +13,10 @@ import (
 // ("studio swing", Y 16..235) BT.601 YCbCr, but x/image/webp returns it as
 // an image.YCbCr, whose conversion assumes full-range JFIF YCbCr: the
 // colours would come out washed out (golang/go#40173). Lossy planes are
-// therefore converted here with the VP8 coefficients, as libwebp does.
-// Lossless WebP is RGB already and passes through.
+// therefore converted with the VP8 coefficients, as libwebp does, row by
+// row as the resampler reads them (studioYCbCr): a 100 MP lossy WebP keeps
+// its 150 MB of planes and gains no 400 MB RGBA copy. Lossless WebP is RGB
+// already and passes through.
 func decodeWebP(_ context.Context, r io.Reader, _ Info, _ image.Point) (image.Image, error) {
 	m, err := webp.Decode(r)
 	if err != nil {
@@ -21,37 +24,72 @@ func decodeWebP(_ context.Context, r io.Reader, _ Info, _ image.Point) (image.Im
 	}
 	switch y := m.(type) {
 	case *image.NYCbCrA:
-		return studioToNRGBA(&y.YCbCr, y.A, y.AStride), nil
+		return &studioYCbCr{YCbCr: &y.YCbCr, alpha: y.A, aStride: y.AStride}, nil
 	case *image.YCbCr:
-		return studioToNRGBA(y, nil, 0), nil
+		return &studioYCbCr{YCbCr: y}, nil
 	}
 	return m, nil
 }
 
-// studioToNRGBA converts limited-range BT.601 YCbCr (with an optional
-// alpha plane) to 8-bit RGB. Coefficients in Q16, as libwebp's
-// VP8YUVToR/G/B: R = 1.164(Y−16) + 1.596(V−128), G = 1.164(Y−16) −
-// 0.813(V−128) − 0.391(U−128), B = 1.164(Y−16) + 2.018(U−128).
-func studioToNRGBA(m *image.YCbCr, alpha []uint8, aStride int) *image.NRGBA {
-	b := m.Rect
-	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := out.Pix[(y-b.Min.Y)*out.Stride:]
-		for x := b.Min.X; x < b.Max.X; x++ {
-			yy := (int32(m.Y[m.YOffset(x, y)]) - 16) * 76284 // 1.164 in Q16
-			ci := m.COffset(x, y)
-			cb, cr := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
-			d := row[4*(x-b.Min.X) : 4*(x-b.Min.X)+4 : 4*(x-b.Min.X)+4]
-			d[0] = clampQ16(yy + 104595*cr)
-			d[1] = clampQ16(yy - 53281*cr - 25625*cb)
-			d[2] = clampQ16(yy + 132252*cb)
-			d[3] = 255
-			if alpha != nil {
-				d[3] = alpha[(y-b.Min.Y)*aStride+(x-b.Min.X)]
+// studioYCbCr is limited-range BT.601 YCbCr with an optional alpha plane
+// (nil when opaque), read as 8-bit RGB through rows or At.
+type studioYCbCr struct {
+	*image.YCbCr
+	alpha   []uint8
+	aStride int
+}
+
+func (m *studioYCbCr) ColorModel() color.Model { return color.NRGBAModel }
+
+func (m *studioYCbCr) At(x, y int) color.Color {
+	if !image.Pt(x, y).In(m.Rect) {
+		return color.NRGBA{}
+	}
+	var p [4]uint8
+	m.pixel(p[:], x, y)
+	return color.NRGBA{p[0], p[1], p[2], p[3]}
+}
+
+// Opaque reports whether every alpha sample is 255.
+func (m *studioYCbCr) Opaque() bool {
+	if m.alpha == nil {
+		return true
+	}
+	w := m.Rect.Dx()
+	for y := 0; y < m.Rect.Dy(); y++ {
+		for _, a := range m.alpha[y*m.aStride : y*m.aStride+w] {
+			if a != 255 {
+				return false
 			}
 		}
 	}
-	return out
+	return true
+}
+
+// rows returns the rowFunc: row y (from 0) as straight 8-bit RGBA.
+func (m *studioYCbCr) rows() rowFunc {
+	b := m.Rect
+	return func(y int, dst []uint8) {
+		for x := 0; x < b.Dx(); x++ {
+			m.pixel(dst[4*x:4*x+4:4*x+4], b.Min.X+x, b.Min.Y+y)
+		}
+	}
+}
+
+// pixel converts the pixel at (x, y) into d. Coefficients in Q16, as
+// libwebp's VP8YUVToR/G/B: R = 1.164(Y−16) + 1.596(V−128), G = 1.164(Y−16)
+// − 0.813(V−128) − 0.391(U−128), B = 1.164(Y−16) + 2.018(U−128).
+func (m *studioYCbCr) pixel(d []uint8, x, y int) {
+	yy := (int32(m.Y[m.YOffset(x, y)]) - 16) * 76284 // 1.164 in Q16
+	ci := m.COffset(x, y)
+	cb, cr := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
+	d[0] = clampQ16(yy + 104595*cr)
+	d[1] = clampQ16(yy - 53281*cr - 25625*cb)
+	d[2] = clampQ16(yy + 132252*cb)
+	d[3] = 255
+	if m.alpha != nil {
+		d[3] = m.alpha[(y-m.Rect.Min.Y)*m.aStride+(x-m.Rect.Min.X)]
+	}
 }
 
 func clampQ16(v int32) uint8 {
