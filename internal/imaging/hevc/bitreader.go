@@ -102,30 +102,3 @@ func (r *bitReader) skip(n int) {
 }
 
 func (r *bitReader) byteAligned() bool { return r.pos&7 == 0 }
-
-// bitsLeft is the number of unread bits.
-func (r *bitReader) bitsLeft() int { return len(r.b)*8 - r.pos }
-
-// moreRBSPData reports 7.2 more_rbsp_data(): whether any bit other than the
-// rbsp_stop_one_bit and its trailing zeros is left.
-func (r *bitReader) moreRBSPData() bool {
-	if r.pos >= len(r.b)*8 {
-		return false
-	}
-	// Find the last 1 bit in the buffer.
-	last := len(r.b) - 1
-	for last >= 0 && r.b[last] == 0 {
-		last--
-	}
-	if last < 0 {
-		return false
-	}
-	b := r.b[last]
-	tz := 0
-	for b&1 == 0 {
-		b >>= 1
-		tz++
-	}
-	stopPos := last*8 + 7 - tz
-	return r.pos < stopPos
-}

@@ -103,7 +103,7 @@ func (d *decoder) decode(ctx context.Context, nalus [][]byte) (*Picture, error) 
 			if _, err := d.ps.add(n); err != nil {
 				return nil, err
 			}
-		case h.typ <= 9 || (h.typ >= nalBLAWLP && h.typ <= 21):
+		case h.typ <= 9 || (h.typ >= nalBLAWLP && h.typ <= nalCRA):
 			rbsp := unescapeRBSP(n[nalHeaderSize:])
 			sh, s, p, err := d.parseSliceHeader(rbsp, h.typ, prevIndep)
 			if err != nil {

@@ -2,23 +2,18 @@ package hevc
 
 import "encoding/binary"
 
-// NAL unit types (7.4.2.2, Table 7-1) used by the decoder.
+// NAL unit types (7.4.2.2, Table 7-1) used by the decoder. Types 0..9
+// are non-IRAP slice segments, 16..21 IRAP ones (BLA, IDR, CRA); the
+// reserved VCL types and all other non-VCL types are skipped.
 const (
-	nalTrailN     = 0
-	nalRsvVCL31   = 31 // last VCL type (reserved range included)
 	nalBLAWLP     = 16
 	nalIDRWRADL   = 19
 	nalIDRNLP     = 20
+	nalCRA        = 21
 	nalRsvIRAP23  = 23
 	nalVPS        = 32
 	nalSPS        = 33
 	nalPPS        = 34
-	nalAUD        = 35
-	nalEOS        = 36
-	nalEOB        = 37
-	nalFD         = 38
-	nalPrefixSEI  = 39
-	nalSuffixSEI  = 40
 	nalHeaderSize = 2
 )
 
