@@ -701,20 +701,15 @@ func (e *e2e) testKillRestart(t *testing.T) {
 	if len(keys) == 0 {
 		t.Fatal("no upload was acknowledged before the kill")
 	}
+	// A restart resumes what was running (as AWS never fails a Standard
+	// execution because a host went away), so every one of them succeeds.
 	got := e.waitFinished(3*time.Minute, keys...)
-	interrupted := 0
 	for _, key := range keys {
-		d := got[key]
-		switch {
-		case d.Status == "SUCCEEDED":
-		case d.Status == "FAILED" && strings.Contains(strings.ToLower(d.Cause), "stop"):
-			interrupted++
-		default:
+		if d := got[key]; d.Status != "SUCCEEDED" {
 			t.Errorf("%s: %s %s %q", key, d.Status, d.Error, d.Cause)
 		}
 	}
-	t.Logf("after kill -9: %d objects acknowledged; %d executions were interrupted and marked failed with a cause, the rest succeeded",
-		len(keys), interrupted)
+	t.Logf("after kill -9: %d objects acknowledged, every execution succeeded", len(keys))
 }
 
 func (e *e2e) testLogClean(t *testing.T) {
