@@ -144,6 +144,11 @@ func updateFixtures(t *testing.T) {
 		fmt.Fprintf(&sums, "%s %d %s %s\n", name, c.pic, sha(want), ref)
 	}
 	for _, tc := range pcmCases {
+		for _, name := range fixtureCases {
+			if name == tc.name {
+				t.Fatalf("fixture name %q used twice", name)
+			}
+		}
 		yuv := synthYUV(tc.ps.w, tc.ps.h, 8, "420", int64(tc.ps.w+tc.ps.h))
 		stream := encodePCMStream(t, testVPS(t), tc.ps, yuv)
 		want := refDecode(t, dir, tc.name, stream)
