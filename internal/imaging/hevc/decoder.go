@@ -141,17 +141,8 @@ func (d *decoder) decode(ctx context.Context, nalus [][]byte) (*Picture, error) 
 // activate checks the active parameter sets against the limits and the
 // features implemented, then allocates the picture.
 func (d *decoder) activate(s *sps, p *pps) error {
-	if s.unsupported != "" {
-		return UnsupportedError(s.unsupported)
-	}
-	if p.unsupported != "" {
-		return UnsupportedError(p.unsupported)
-	}
-	if s.separateColour {
-		return UnsupportedError("separate colour planes")
-	}
-	if s.bitDepthY > 12 || s.bitDepthC > 12 {
-		return UnsupportedError("bit depth above 12")
+	if err := checkSupported(s, p); err != nil {
+		return err
 	}
 	px := int64(s.width) * int64(s.height)
 	if s.width > d.maxW || s.height > d.maxH || px > d.maxPx {
@@ -206,6 +197,22 @@ func (d *decoder) activate(s *sps, p *pps) error {
 		d.setupScaling(sl)
 	}
 	d.log2MinQG = s.log2Ctb - p.diffCuQpDeltaDepth
+	return nil
+}
+
+// checkSupported refuses parameter sets that use what this package does
+// not implement.
+func checkSupported(s *sps, p *pps) error {
+	switch {
+	case s.unsupported != "":
+		return UnsupportedError(s.unsupported)
+	case p.unsupported != "":
+		return UnsupportedError(p.unsupported)
+	case s.separateColour:
+		return UnsupportedError("separate colour planes")
+	case s.bitDepthY > 12 || s.bitDepthC > 12:
+		return UnsupportedError("bit depth above 12")
+	}
 	return nil
 }
 

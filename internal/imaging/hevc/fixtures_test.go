@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -400,5 +401,84 @@ func TestPlanes8(t *testing.T) {
 				t.Fatalf("got %v %v, want %v", y, cb, tc.want)
 			}
 		})
+	}
+}
+
+// TestHostileSPS checks that absurd or unsupported SPS values give typed
+// errors: *FormatError when parsing, UnsupportedError or *LimitError
+// before any plane is allocated.
+func TestHostileSPS(t *testing.T) {
+	type kind int
+	const (
+		formatErr kind = iota
+		unsupported
+		limit
+	)
+	tests := []struct {
+		name string
+		mod  func(f *spsFields)
+		want kind
+	}{
+		{"zero width", func(f *spsFields) { f.w = 0 }, formatErr},
+		{"width not a multiple of the CB size", func(f *spsFields) { f.w = 100 }, formatErr},
+		{"width beyond 2^16", func(f *spsFields) { f.w = 1<<16 + 8 }, formatErr},
+		{"CTB 128", func(f *spsFields) { f.log2DiffCb = 4 }, formatErr},
+		{"CTB 8", func(f *spsFields) { f.log2DiffCb = 0 }, formatErr},
+		{"min TB not below min CB", func(f *spsFields) { f.log2MinTbMinus2 = 1 }, formatErr},
+		{"max TB 64", func(f *spsFields) { f.log2DiffTb = 4 }, formatErr},
+		{"transform depth too deep", func(f *spsFields) { f.maxTrDepthIntra = 9 }, formatErr},
+		{"bit depth 17", func(f *spsFields) { f.bitDepthLuma = 9 }, formatErr},
+		{"chroma_format_idc 4", func(f *spsFields) { f.chromaFormat = 4 }, formatErr},
+		{"PCM deeper than samples", func(f *spsFields) { f.pcmBits = 9 }, formatErr},
+		{"empty conformance window", func(f *spsFields) { f.confWin = []int{16, 16, 0, 0} }, formatErr},
+		{"bit depth 14", func(f *spsFields) { f.bitDepthLuma, f.bitDepthChroma = 6, 6 }, unsupported},
+		{"separate colour planes", func(f *spsFields) { f.chromaFormat, f.separateColour = 3, 1 }, unsupported},
+		{"width over the default limit", func(f *spsFields) { f.w = 16896 }, limit},
+		{"pixels over the default limit", func(f *spsFields) { f.w, f.h = 12000, 12000 }, limit},
+	}
+	vps := testVPS(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := defaultSPSFields(64, 64)
+			tc.mod(&f)
+			yuv := synthYUV(64, 64, 8, "420", 1)
+			stream := encodePCMStream(t, vps, pcmStream{w: 64, h: 64, pcmBits: 8}, yuv)
+			nalus := SplitAnnexB(stream)
+			nalus[1] = escapeNAL(nalSPS, writeSPS(f))
+			_, err := Decode(context.Background(), nil, nalus, nil)
+			var fe *FormatError
+			var ue UnsupportedError
+			var le *LimitError
+			ok := false
+			switch tc.want {
+			case formatErr:
+				ok = errors.As(err, &fe)
+			case unsupported:
+				ok = errors.As(err, &ue)
+			case limit:
+				ok = errors.As(err, &le)
+			}
+			if !ok {
+				t.Fatalf("got %v (%T)", err, err)
+			}
+		})
+	}
+	// A truncated SPS fails as truncated input.
+	sps := writeSPS(defaultSPSFields(64, 64))
+	for n := 1; n < len(sps)-1; n++ {
+		_, err := DecodeConfig([][]byte{escapeNAL(nalSPS, sps[:n])})
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("SPS cut to %d bytes: got %v, want io.ErrUnexpectedEOF", n, err)
+		}
+	}
+}
+
+// TestCanceled checks that Decode returns the context's error.
+func TestCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Decode(ctx, nil, fixtureNALUs(t, fixture{name: "wpp"}), nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }

@@ -177,6 +177,84 @@ func (e *cabacEnc) terminate(b int) {
 	e.w.align(0)
 }
 
+// spsFields are the SPS values the test encoder can vary.
+type spsFields struct {
+	chromaFormat, separateColour int
+	w, h                         int
+	confWin                      []int // left, right, top, bottom (chroma units); nil: none
+	bitDepthLuma, bitDepthChroma int   // minus 8
+	log2MinCbMinus3, log2DiffCb  int
+	log2MinTbMinus2, log2DiffTb  int
+	maxTrDepthIntra              int
+	pcmBits                      int // 0: PCM off
+	pcmLoopFilterOff             bool
+}
+
+// defaultSPSFields: 4:2:0 8-bit, 8x8 minimum CBs in 16x16 CTBs, 4 to 16
+// transforms, 8-bit PCM.
+func defaultSPSFields(w, h int) spsFields {
+	return spsFields{chromaFormat: 1, w: w, h: h, log2DiffCb: 1, log2DiffTb: 2, pcmBits: 8}
+}
+
+// writeSPS returns an SPS RBSP (7.3.2.2).
+func writeSPS(f spsFields) []byte {
+	var sps bitWriter
+	sps.u(4, 0)
+	sps.u(3, 0)
+	sps.u(1, 1)
+	sps.u(2, 0)
+	sps.u(1, 0)
+	sps.u(5, 1)
+	sps.u(32, 0x60000000)
+	sps.u(4, 0x9)
+	sps.u(32, 0)
+	sps.u(12, 0)
+	sps.u(8, 93)
+	sps.ue(0)
+	sps.ue(uint32(f.chromaFormat))
+	if f.chromaFormat == 3 {
+		sps.u(1, uint32(f.separateColour))
+	}
+	sps.ue(uint32(f.w))
+	sps.ue(uint32(f.h))
+	sps.flag(f.confWin != nil)
+	for _, v := range f.confWin {
+		sps.ue(uint32(v))
+	}
+	sps.ue(uint32(f.bitDepthLuma))
+	sps.ue(uint32(f.bitDepthChroma))
+	sps.ue(4)
+	sps.flag(true)
+	sps.ue(0)
+	sps.ue(0)
+	sps.ue(0)
+	sps.ue(uint32(f.log2MinCbMinus3))
+	sps.ue(uint32(f.log2DiffCb))
+	sps.ue(uint32(f.log2MinTbMinus2))
+	sps.ue(uint32(f.log2DiffTb))
+	sps.ue(0)
+	sps.ue(uint32(f.maxTrDepthIntra))
+	sps.flag(false) // scaling lists
+	sps.flag(false) // amp
+	sps.flag(false) // sao
+	sps.flag(f.pcmBits > 0)
+	if f.pcmBits > 0 {
+		sps.u(4, uint32(f.pcmBits-1))
+		sps.u(4, uint32(f.pcmBits-1))
+		sps.ue(0) // min PCM 8
+		sps.ue(1) // max PCM 16
+		sps.flag(f.pcmLoopFilterOff)
+	}
+	sps.ue(0)
+	sps.flag(false)
+	sps.flag(false)
+	sps.flag(false) // strong intra smoothing
+	sps.flag(false) // vui
+	sps.flag(false)
+	sps.trailing()
+	return sps.b
+}
+
 // pcmStream describes a test picture for encodePCMStream.
 type pcmStream struct {
 	w, h             int   // multiples of 16
@@ -201,52 +279,9 @@ type pcmStream struct {
 // each one CU, for the 8-bit 4:2:0 picture yuv.
 func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte {
 	t.Helper()
-	var sps bitWriter
-	sps.u(4, 0)
-	sps.u(3, 0)
-	sps.u(1, 1)
-	sps.u(2, 0)
-	sps.u(1, 0)
-	sps.u(5, 1)
-	sps.u(32, 0x60000000)
-	sps.u(4, 0x9)
-	sps.u(32, 0)
-	sps.u(12, 0)
-	sps.u(8, 93)
-	sps.ue(0)
-	sps.ue(1)
-	sps.ue(uint32(ps.w))
-	sps.ue(uint32(ps.h))
-	sps.flag(false)
-	sps.ue(0)
-	sps.ue(0)
-	sps.ue(4)
-	sps.flag(true)
-	sps.ue(0)
-	sps.ue(0)
-	sps.ue(0)
-	sps.ue(0) // min CB 8
-	sps.ue(1) // CTB 16
-	sps.ue(0) // min TB 4
-	sps.ue(2) // max TB 16
-	sps.ue(0)
-	sps.ue(0)
-	sps.flag(false) // scaling lists
-	sps.flag(false) // amp
-	sps.flag(false) // sao
-	sps.flag(true)  // pcm
-	sps.u(4, uint32(ps.pcmBits-1))
-	sps.u(4, uint32(ps.pcmBits-1))
-	sps.ue(0) // min PCM 8
-	sps.ue(1) // max PCM 16
-	sps.flag(ps.pcmLoopFilterOff)
-	sps.ue(0)
-	sps.flag(false)
-	sps.flag(false)
-	sps.flag(false) // strong intra smoothing
-	sps.flag(false) // vui
-	sps.flag(false)
-	sps.trailing()
+	sf := defaultSPSFields(ps.w, ps.h)
+	sf.pcmBits, sf.pcmLoopFilterOff = ps.pcmBits, ps.pcmLoopFilterOff
+	sps := writeSPS(sf)
 
 	wCtb, hCtb := ps.w/16, ps.h/16
 	cols, rows := ps.tileCols, ps.tileRows
@@ -324,7 +359,7 @@ func encodePCMStream(t *testing.T, vps []byte, ps pcmStream, yuv []byte) []byte 
 	// segment k.
 	segs := append([]int{0}, ps.segStarts...)
 	out := []byte{}
-	for _, n := range [][]byte{vps, escapeNAL(nalSPS, sps.b), escapeNAL(nalPPS, pps.b)} {
+	for _, n := range [][]byte{vps, escapeNAL(nalSPS, sps), escapeNAL(nalPPS, pps.b)} {
 		out = append(out, 0, 0, 0, 1)
 		out = append(out, n...)
 	}

@@ -51,6 +51,9 @@ func (d *decoder) parseSliceHeader(rbsp []byte, nalType int, prev *sliceHeader) 
 	if s == nil {
 		return nil, nil, nil, formatErr("PPS refers to a missing SPS")
 	}
+	if err := checkSupported(s, p); err != nil {
+		return nil, nil, nil, err
+	}
 	sh.ppsID = ppsID
 	if !sh.firstInPic {
 		if p.dependentSlices {
