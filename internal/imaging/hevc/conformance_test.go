@@ -343,6 +343,9 @@ func TestGeneratedConformance(t *testing.T) {
 	if _, err := exec.LookPath("x265"); err != nil || dec265Path() == "" {
 		t.Skip("x265 or dec265 not installed")
 	}
+	if testing.Short() {
+		t.Skip("encodes with x265: skipped in -short mode")
+	}
 	dir := t.TempDir()
 	if k := os.Getenv("HEVC_KEEP"); k != "" {
 		dir = k

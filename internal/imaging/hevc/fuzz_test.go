@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzDecode feeds Annex B streams to Decode with small limits; seeds are
-// the committed fixtures.
+// the committed fixtures. The seeds are whole pictures, so minimising a
+// new input is slow: run with -fuzzminimizetime=3s.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.h265")
 	for _, name := range files {

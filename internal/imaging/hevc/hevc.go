@@ -20,6 +20,13 @@
 // intra sample prediction), transform.go (8.6 scaling and inverse
 // transforms), deblock.go (8.7.2) and sao.go (8.7.3).
 //
+// Use from HEIF: parse the item's hvcC box with ParseHvcC and pass it with
+// the item data to DecodeSample (or split the data with
+// SplitLengthPrefixed and call Decode). DecodeConfig gives the size, bit
+// depth and chroma format from the parameter sets alone. Picture holds
+// 16-bit planes cropped to the conformance window; Planes8 rounds them to
+// 8 bits. Annex B streams (.h265 files) split with SplitAnnexB.
+//
 // Input policy: the picture size in the SPS is checked against Options
 // before any plane is allocated. Malformed input yields a *FormatError
 // (truncated input wraps io.ErrUnexpectedEOF); valid input using a feature
