@@ -862,27 +862,35 @@ func (e *e2e) testEmptyUpload(t *testing.T) {
 // failure path) and exactly one email.
 func (e *e2e) testHandStarted(t *testing.T) {
 	e.t = t
-	// Outside the upload prefix, so only the hand-started run processes it.
-	e.put(e.writeFile("here.jpg", noisyPhoto(640, 480, 31)), "manual/here.jpg")
+	// An upload has its own run (and email) first; the hand-started runs
+	// below then process the same object again, or fail to.
+	e.put(e.writeFile("here.jpg", noisyPhoto(640, 480, 31)), "uploads/hand/here.jpg")
+	e.waitFinished(time.Minute, "uploads/hand/here.jpg")
+	e.put(e.writeFile("manual.jpg", noisyPhoto(64, 48, 32)), "manual/here.jpg")
 	var head struct{ VersionId string }
-	e.awsJSON(&head, "s3api", "head-object", "--bucket", e.upload, "--key", "manual/here.jpg")
+	e.awsJSON(&head, "s3api", "head-object", "--bucket", e.upload, "--key", "uploads/hand/here.jpg")
 	// Shaped like the stack's version ids, but never issued.
 	unknownVersion := strings.Repeat("0", len(head.VersionId))
 	cases := []struct {
 		name, input            string
 		wantStatus, wantError  string
 		wantCause, wantSubject string
+		wantMails              int // with this subject; 1 unless said
 	}{
-		{name: "hand-no-version", input: `{"bucket":%q,"key":"manual/here.jpg"}`,
-			wantStatus: "SUCCEEDED", wantSubject: "imgflow: manual/here.jpg processed (4 variants)"},
+		{name: "hand-no-version", input: `{"bucket":%q,"key":"uploads/hand/here.jpg"}`,
+			wantStatus: "SUCCEEDED", wantSubject: "imgflow: uploads/hand/here.jpg processed (4 variants)",
+			wantMails: 2}, // the upload's own run and this one
 		{name: "hand-missing-key", input: `{"bucket":%q,"key":"uploads/hand/gone.jpg"}`,
 			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "SourceMissing",
 			wantSubject: "imgflow: uploads/hand/gone.jpg FAILED: original no longer exists"},
-		{name: "hand-unknown-version", input: `{"bucket":%q,"key":"manual/here.jpg","versionId":"` + unknownVersion + `"}`,
+		{name: "hand-unknown-version", input: `{"bucket":%q,"key":"uploads/hand/here.jpg","versionId":"` + unknownVersion + `"}`,
 			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "SourceMissing",
-			wantSubject: "imgflow: manual/here.jpg FAILED: original no longer exists"},
-		{name: "hand-malformed-version", input: `{"bucket":%q,"key":"manual/here.jpg","versionId":"no-such-version"}`,
+			wantSubject: "imgflow: uploads/hand/here.jpg FAILED: original no longer exists"},
+		{name: "hand-malformed-version", input: `{"bucket":%q,"key":"uploads/hand/here.jpg","versionId":"no-such-version"}`,
 			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
+			wantSubject: "imgflow: uploads/hand/here.jpg FAILED: invalid execution input"},
+		{name: "hand-outside-prefix", input: `{"bucket":%q,"key":"manual/here.jpg"}`,
+			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "outside the upload prefix",
 			wantSubject: "imgflow: manual/here.jpg FAILED: invalid execution input"},
 		{name: "hand-no-bucket", input: `{"key":"uploads/hand/nobucket.jpg"}`,
 			wantStatus: "FAILED", wantError: "ImageRejectedError", wantCause: "InvalidInput",
@@ -919,8 +927,12 @@ func (e *e2e) testHandStarted(t *testing.T) {
 				t.Errorf("%s %s %q, want %s %s with %s", d.Status, d.Error, d.Cause, c.wantStatus, c.wantError, c.wantCause)
 			}
 			e.waitMail(c.wantSubject)
-			if n := e.mailCount(c.wantSubject); n != 1 {
-				t.Errorf("%d emails %q, want 1", n, c.wantSubject)
+			want := max(c.wantMails, 1)
+			eventually(t, 30*time.Second, fmt.Sprintf("%d emails %q", want, c.wantSubject), func() bool {
+				return e.mailCount(c.wantSubject) >= want
+			})
+			if n := e.mailCount(c.wantSubject); n != want {
+				t.Errorf("%d emails %q, want %d", n, c.wantSubject, want)
 			}
 		})
 	}

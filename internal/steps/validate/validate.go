@@ -30,6 +30,8 @@ const headerChunk = 64 << 10
 
 // Config is the validate function's configuration.
 type Config struct {
+	UploadBucket string // UPLOAD_BUCKET: the one bucket it may read; empty means any
+	UploadPrefix string // UPLOAD_PREFIX: the one prefix it may read
 	OutputBucket string // OUTPUT_BUCKET
 	OutputPrefix string // OUTPUT_PREFIX
 	MaxPixels    int64  // MAX_PIXELS: decompression-bomb guard, checked on the header
@@ -41,6 +43,7 @@ type Config struct {
 // NewDefaultConfig returns the defaults of template.yaml.
 func NewDefaultConfig() *Config {
 	return &Config{
+		UploadPrefix: "uploads/",
 		OutputPrefix: "variants",
 		MaxPixels:    100_000_000,
 		MaxSide:      imaging.DefaultMaxSide,
@@ -52,6 +55,8 @@ func NewDefaultConfig() *Config {
 // LoadFromEnv overrides cfg with the environment.
 func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
 	r := envconfig.NewReader(lookup)
+	r.String("UPLOAD_BUCKET", &cfg.UploadBucket)
+	r.String("UPLOAD_PREFIX", &cfg.UploadPrefix)
 	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
 	r.String("OUTPUT_PREFIX", &cfg.OutputPrefix)
 	r.Int64("MAX_PIXELS", &cfg.MaxPixels)
@@ -140,6 +145,15 @@ func (h *Handler) validateRequest(ctx context.Context, req pipeline.ValidateRequ
 	case len(missing) > 0:
 		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput,
 			"the execution input has no %s (a non-empty string)", strings.Join(missing, " and no "))
+	// The function's IAM policy lets it read only the upload prefix of the
+	// upload bucket: anything else would be an AccessDenied that looks like
+	// (and is retried as) an S3 outage. Said plainly instead.
+	case h.cfg.UploadBucket != "" && obj.Bucket != h.cfg.UploadBucket:
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput,
+			"bucket %q is not the upload bucket %q", obj.Bucket, h.cfg.UploadBucket)
+	case !strings.HasPrefix(obj.Key, h.cfg.UploadPrefix):
+		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput,
+			"key %q is outside the upload prefix %q", obj.Key, h.cfg.UploadPrefix)
 	}
 	return h.validate(ctx, obj)
 }

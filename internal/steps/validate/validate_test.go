@@ -208,6 +208,49 @@ func TestExecutionInput(t *testing.T) {
 	}
 }
 
+// TestReadsOnlyWhereAllowed: the function may read only the upload prefix of
+// the upload bucket (its IAM policy says so on AWS), so a hand-started input
+// naming anything else is refused as the user's mistake before any S3 call,
+// not left to an AccessDenied that would be retried as a StorageError.
+func TestReadsOnlyWhereAllowed(t *testing.T) {
+	good := fixtures.JPEG(fixtures.Quadrants(64, 48), 0, false)
+	tests := []struct {
+		name       string
+		ref        pipeline.ObjectRef
+		wantReason pipelineerr.Reason
+		wantText   string
+	}{
+		{name: "upload prefix of the upload bucket", ref: pipeline.ObjectRef{Bucket: "in", Key: "uploads/x.jpg"}},
+		{name: "another bucket", ref: pipeline.ObjectRef{Bucket: "other", Key: "uploads/x.jpg"},
+			wantReason: pipelineerr.ReasonInvalidInput, wantText: `not the upload bucket "in"`},
+		{name: "outside the upload prefix", ref: pipeline.ObjectRef{Bucket: "in", Key: "manual/x.jpg"},
+			wantReason: pipelineerr.ReasonInvalidInput, wantText: `outside the upload prefix "uploads/"`},
+		{name: "the output prefix", ref: pipeline.ObjectRef{Bucket: "in", Key: "variants/uploads/x.jpg/xl.jpg"},
+			wantReason: pipelineerr.ReasonInvalidInput, wantText: "outside the upload prefix"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t, func(c *Config) { c.UploadBucket = "in" })
+			for _, b := range []string{"in", "other"} {
+				for _, k := range []string{"uploads/x.jpg", "manual/x.jpg", "variants/uploads/x.jpg/xl.jpg"} {
+					mem.Add(b, k, good, "image/jpeg")
+				}
+			}
+			_, err := h.Handle(context.Background(), pipeline.ValidateRequest{Object: tt.ref})
+			if tt.wantReason == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want a success", err)
+				}
+				return
+			}
+			rejected, ok := err.(*pipelineerr.ImageRejectedError)
+			if !ok || rejected.Reason != tt.wantReason || !strings.Contains(rejected.Error(), tt.wantText) {
+				t.Fatalf("err = %T %v, want %s mentioning %q", err, err, tt.wantReason, tt.wantText)
+			}
+		})
+	}
+}
+
 func TestReadsOnlyTheHeader(t *testing.T) {
 	h, mem := newHandler(t, nil)
 	// A JPEG padded to 3 MB after its EOI: validating it must not download it.
