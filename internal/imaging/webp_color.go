@@ -66,12 +66,38 @@ func (m *studioYCbCr) Opaque() bool {
 	return true
 }
 
-// rows returns the rowFunc: row y (from 0) as straight 8-bit RGBA.
+// rows returns the rowFunc: row y (from 0) as straight 8-bit RGBA, the
+// same values as pixel.
 func (m *studioYCbCr) rows() rowFunc {
 	b := m.Rect
-	return func(y int, dst []uint8) {
-		for x := 0; x < b.Dx(); x++ {
-			m.pixel(dst[4*x:4*x+4:4*x+4], b.Min.X+x, b.Min.Y+y)
+	hs, vs := chromaShift(m.SubsampleRatio)
+	if b.Min != (image.Point{}) || m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		return func(y int, dst []uint8) {
+			for x := 0; x < b.Dx(); x++ {
+				m.pixel(dst[4*x:4*x+4:4*x+4], b.Min.X+x, b.Min.Y+y)
+			}
+		}
+	}
+	w := b.Dx()
+	return func(y int, dst []uint8) { // VP8's 4:2:0, offsets per row
+		yrow := m.Y[y*m.YStride:][:w]
+		co := (y >> vs) * m.CStride
+		cb, cr := m.Cb[co:], m.Cr[co:]
+		var arow []uint8
+		if m.alpha != nil {
+			arow = m.alpha[y*m.aStride:][:w]
+		}
+		for x, yv := range yrow {
+			yy := (int32(yv) - 16) * 76284
+			cbv, crv := int32(cb[x>>hs])-128, int32(cr[x>>hs])-128
+			d := dst[4*x : 4*x+4 : 4*x+4]
+			d[0] = clampQ16(yy + 104595*crv)
+			d[1] = clampQ16(yy - 53281*crv - 25625*cbv)
+			d[2] = clampQ16(yy + 132252*cbv)
+			d[3] = 255
+			if arow != nil {
+				d[3] = arow[x]
+			}
 		}
 	}
 }

@@ -61,3 +61,33 @@ func patchMean(img image.Image, r image.Rectangle) [3]float64 {
 	n := float64(r.Dx() * r.Dy())
 	return [3]float64{sum[0] / n, sum[1] / n, sum[2] / n}
 }
+
+// TestStudioRows checks the per-row conversion of lossy WebP planes against
+// the per-pixel one, odd sizes and alpha included.
+func TestStudioRows(t *testing.T) {
+	for _, alpha := range []bool{false, true} {
+		m := image.NewNYCbCrA(image.Rect(0, 0, 37, 23), image.YCbCrSubsampleRatio420)
+		for i := range m.Y {
+			m.Y[i] = uint8(i * 7)
+			m.A[i] = uint8(i * 13)
+		}
+		for i := range m.Cb {
+			m.Cb[i], m.Cr[i] = uint8(i*31), uint8(255-i*11)
+		}
+		s := &studioYCbCr{YCbCr: &m.YCbCr}
+		if alpha {
+			s.alpha, s.aStride = m.A, m.AStride
+		}
+		rows := rowsOf(s)
+		got, want := make([]uint8, 4*37), make([]uint8, 4)
+		for y := 0; y < 23; y++ {
+			rows(y, got)
+			for x := 0; x < 37; x++ {
+				s.pixel(want, x, y)
+				if !bytes.Equal(got[4*x:4*x+4], want) {
+					t.Fatalf("alpha %v (%d,%d): row %v, pixel %v", alpha, x, y, got[4*x:4*x+4], want)
+				}
+			}
+		}
+	}
+}
