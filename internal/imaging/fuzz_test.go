@@ -69,6 +69,64 @@ func FuzzProbe(f *testing.F) {
 	})
 }
 
+// processSeeds are probeSeeds plus the hostile inputs of issue 9 (hostile_test.go)
+// scaled down to the fuzz limits: declared sizes over MaxSide or MaxPixels,
+// a small frame on a large GIF screen, progressive JPEGs of many empty
+// scans, 16-bit and interlaced PNGs, a lossless WebP of zero-bit pixels.
+func processSeeds(t testing.TB) [][]byte {
+	return append(probeSeeds(t),
+		zerosPNG(300_000, 1, 8, 0, false),
+		zerosPNG(2000, 1, 8, 0, false),
+		gifScreen(t, 60000, 3, 1, 1),
+		gifScreen(t, 400, 300, 2, 3),
+		zerosPNG(120, 90, 16, 6, false),
+		zerosPNG(120, 90, 16, 2, true),
+		zerosPNG(77, 50, 2, 3, true),
+		progressiveGray(64, 48, repeatedScans(40), true),
+		progressiveGray(24, 16, deepestScans(), true),
+		baselineGray(64, 48),
+		flatLossless(300, 200),
+	)
+}
+
+// FuzzProcess runs the engine path of the resize step (probe, limits,
+// decode, resize, encode) on any input, so every decoder behind it (JPEG,
+// PNG, GIF, WebP) is fuzzed: it must not panic, must fail only with the
+// documented error types, and must give the planned size when it succeeds.
+// The limits are small (64k pixels, 2048 px a side), so the fuzzer spends
+// its time on decoding rather than on big allocations.
+func FuzzProcess(f *testing.F) {
+	for _, s := range processSeeds(f) {
+		f.Add(s)
+	}
+	lim := Limits{MaxPixels: 1 << 16, MaxSide: 2048}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		format := PNG
+		if len(data)%2 == 1 {
+			format = JPEG
+		}
+		out, err := Process(context.Background(), bytes.NewReader(data), io.Discard, Spec{LongSide: 24, Format: format}, lim)
+		if err != nil {
+			var fe *FormatError
+			var ue *UnsupportedError
+			var le *LimitError
+			var se *SideLimitError
+			if !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.As(err, &le) && !errors.As(err, &se) {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		info, err := Probe(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("Process succeeded, Probe failed: %v", err)
+		}
+		w, h := info.DisplaySize()
+		if ww, wh := Fit(w, h, 24); out.Width != ww || out.Height != wh {
+			t.Fatalf("output %dx%d, want %dx%d", out.Width, out.Height, ww, wh)
+		}
+	})
+}
+
 // FuzzEXIF checks the EXIF parser on hostile input.
 func FuzzEXIF(f *testing.F) {
 	f.Add(tiffEXIF(binary.LittleEndian, 6, true))
