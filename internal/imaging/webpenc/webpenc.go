@@ -1,0 +1,140 @@
+// Package webpenc is a lossy WebP encoder (RFC 9649 container, RFC 6386
+// VP8 key frame) in pure Go: BT.601 limited-range 4:2:0 conversion as
+// libwebp's, intra 16×16 / 4×4 / chroma prediction chosen by
+// rate–distortion, libwebp's quality→quantiser mapping, per-frame token
+// probability updates, segmentation, a per-picture loop-filter level, token
+// partitions, and an alpha plane (ALPH) compressed with a small VP8L
+// (lossless) coder. Mode decision runs on several goroutines as a wavefront
+// over macroblock rows; the output depends on the pixels and Options only,
+// never on GOMAXPROCS or Workers.
+package webpenc
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"io"
+)
+
+// DefaultQuality is the quality used when Options.Quality is 0 (libwebp's
+// and cwebp's default).
+const DefaultQuality = 75
+
+// MaxSize is the largest width or height VP8 can code (14 bits).
+const MaxSize = 16383
+
+// Options controls Encode. A nil *Options means the defaults.
+type Options struct {
+	// Quality 1..100 has libwebp's meaning (cwebp -q): it selects the same
+	// quantiser. 0 means DefaultQuality; out-of-range values are clamped.
+	Quality int
+	// Method 0..6 trades speed for size like cwebp -m; 0 means 4. Below 2
+	// only 16×16 luma prediction is tried.
+	Method int
+	// Workers bounds the goroutines used for one image; 0 means GOMAXPROCS.
+	// It never changes the output.
+	Workers int
+
+	noFilter bool // tests: loop filter off, so decoders return the reconstruction
+	keep     **encoder
+}
+
+// UnsupportedError reports a valid image this encoder cannot write.
+type UnsupportedError string
+
+func (e UnsupportedError) Error() string { return "webpenc: unsupported: " + string(e) }
+
+// Encode writes img as a lossy WebP. *image.NRGBA is read directly (the
+// engine's output); *image.RGBA is un-premultiplied, *image.YCbCr (any
+// range: Go's full-range JFIF) and other types are converted through NRGBA.
+// Images with any alpha below 255 get an ALPH chunk (VP8X container).
+func Encode(ctx context.Context, w io.Writer, img image.Image, opt *Options) error {
+	var o Options
+	if opt != nil {
+		o = *opt
+	}
+	if o.Quality == 0 {
+		o.Quality = DefaultQuality
+	}
+	o.Quality = clampInt(o.Quality, 0, 100)
+	if o.Method == 0 {
+		o.Method = 4
+	}
+	o.Method = clampInt(o.Method, 0, 6)
+	if o.Workers <= 0 {
+		o.Workers = defaultWorkers()
+	}
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > MaxSize || b.Dy() > MaxSize {
+		return UnsupportedError(fmt.Sprintf("size %dx%d (must be 1..%d)", b.Dx(), b.Dy(), MaxSize))
+	}
+	var pix []uint8
+	var stride int
+	switch m := img.(type) {
+	case *image.NRGBA:
+		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+	default:
+		n := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(n, n.Rect, img, b.Min, draw.Src)
+		pix, stride = n.Pix, n.Stride
+	}
+	data, err := encodeNRGBA(ctx, pix, stride, b.Dx(), b.Dy(), &o)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// encodeNRGBA returns the complete RIFF file.
+func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options) ([]byte, error) {
+	e := newEncoder(w, h)
+	e.method = o.Method
+	e.workers = o.Workers
+	e.importRGBA(pix, stride, 0, h)
+	e.padSource()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e.setup(o.Quality)
+	if o.noFilter {
+		e.filterLevel = 0
+		for s := range e.seg {
+			e.seg[s].filterLevel = 0
+		}
+	}
+	if err := e.encodeMBs(ctx); err != nil {
+		return nil, err
+	}
+	vp8 := e.writeFrame()
+	if o.keep != nil {
+		*o.keep = e
+	}
+	alpha := alphaPlane(pix, stride, w, h)
+	if alpha == nil {
+		return riffSimple(vp8), nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return riffAlpha(vp8, encodeAlpha(alpha, w, h), w, h), nil
+}
+
+// setup chooses quantisers, segments, loop filter and partitions.
+func (e *encoder) setup(quality int) {
+	e.numSeg = 1
+	q := qualityToIndex(float64(quality), 1)
+	for s := range e.seg {
+		e.seg[s] = newSegmentQuant(q)
+	}
+	e.filterLevel = filterLevelFor(q, 60, 0)
+	for s := range e.seg {
+		e.seg[s].filterLevel = e.filterLevel
+	}
+	e.costs = newCostTables(&defaultCoefProb)
+	e.numParts = 1
+	if e.mbw*e.mbh >= 1024 {
+		e.numParts = 2
+	}
+}
