@@ -22,8 +22,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/imgflow/imgflow/bench/metric"
@@ -52,6 +54,7 @@ func main() {
 	dir := flag.String("dir", "/work/shared/images", "photo directory")
 	sidesFlag := flag.String("sides", "2048,1024,512,256", "long sides")
 	timing := flag.Bool("time", true, "time the 2048-px variant")
+	prof := flag.String("cpuprofile", "", "profile 10 encodes (q75, 1 worker) of the first image at the first side, then exit")
 	flag.Parse()
 	qs := []int{50, 55, 60, 65, 70, 75, 80, 85, 90}
 	if *quick {
@@ -77,6 +80,16 @@ func main() {
 		check(err)
 		for _, side := range sides {
 			ref := resized(data, side)
+			if *prof != "" {
+				f, err := os.Create(*prof)
+				check(err)
+				check(pprof.StartCPUProfile(f))
+				for range 10 {
+					encOurs(ref, 75, 1)
+				}
+				pprof.StopCPUProfile()
+				return
+			}
 			pngPath := filepath.Join(tmp, fmt.Sprintf("%s-%d.png", name, side))
 			var pb bytes.Buffer
 			check(png.Encode(&pb, ref))
@@ -111,41 +124,55 @@ func main() {
 	}
 }
 
-// timeBoth prints encode times of the 2048 variant at q75: ours with 1 and
-// 2 workers (GOMAXPROCS as set), cwebp -m 4 pinned to one core (its own
-// "Time to encode picture"), medians of 5.
+// timeBoth prints encode times of the 2048 variant at q75, medians of 5:
+// ours with 1 and 2 workers, cwebp -m 4 pinned to one core. Wall times are
+// unreliable on a shared machine, so CPU time (user+sys, getrusage) is
+// reported too; for cwebp its own "Time to read input" is subtracted.
 func timeBoth(ref *image.NRGBA, pngPath, tmp, name string) {
-	med := func(f func() float64) float64 {
-		var xs []float64
+	type tm struct{ wall, cpu float64 }
+	med := func(f func() tm) tm {
+		var w, c []float64
 		for range 5 {
-			xs = append(xs, f())
+			t := f()
+			w = append(w, t.wall)
+			c = append(c, t.cpu)
 		}
-		return metric.Median(xs)
+		return tm{metric.Median(w), metric.Median(c)}
 	}
-	one := med(func() float64 {
-		t := time.Now()
-		encOurs(ref, 75, 1)
-		return metric.MS(time.Since(t))
-	})
-	two := med(func() float64 {
-		t := time.Now()
-		encOurs(ref, 75, 2)
-		return metric.MS(time.Since(t))
-	})
-	cw := med(func() float64 {
-		out, err := exec.Command("taskset", "-c", "0", "cwebp", "-v", "-m", "4", "-q", "75", pngPath, "-o", filepath.Join(tmp, "t.webp")).CombinedOutput()
+	ours := func(workers int) tm {
+		return med(func() tm {
+			c0 := cpuNow()
+			t := time.Now()
+			encOurs(ref, 75, workers)
+			return tm{metric.MS(time.Since(t)), metric.MS(cpuNow() - c0)}
+		})
+	}
+	one, two := ours(1), ours(2)
+	cw := med(func() tm {
+		cmd := exec.Command("taskset", "-c", "0", "cwebp", "-v", "-m", "4", "-q", "75", pngPath, "-o", filepath.Join(tmp, "t.webp"))
+		out, err := cmd.CombinedOutput()
 		check(err)
+		var enc, read float64
 		for _, l := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(l, "Time to encode picture:") {
-				var s float64
-				fmt.Sscanf(strings.TrimPrefix(l, "Time to encode picture:"), "%fs", &s)
-				return s * 1000
+			var s float64
+			if _, err := fmt.Sscanf(l, "Time to encode picture: %fs", &s); err == nil {
+				enc = s * 1000
+			}
+			if _, err := fmt.Sscanf(l, "Time to read input: %fs", &s); err == nil {
+				read = s * 1000
 			}
 		}
-		return math.NaN()
+		st := cmd.ProcessState
+		return tm{enc, metric.MS(st.UserTime()+st.SystemTime()) - read}
 	})
-	fmt.Printf("\n%s 2048 q75 encode: ours 1 worker %.1f ms (%.2f× cwebp), 2 workers %.1f ms (%.2f×); cwebp -m 4 one core %.1f ms\n\n",
-		name, one, one/cw, two, two/cw, cw)
+	fmt.Printf("\n%s 2048 q75 encode, wall (CPU) ms: ours 1 worker %.1f (%.1f), 2 workers %.1f (%.1f); cwebp -m 4 on one core %.1f (%.1f); ratio 1 worker / cwebp: wall %.2f×, CPU %.2f×; 2 workers wall %.2f×\n\n",
+		name, one.wall, one.cpu, two.wall, two.cpu, cw.wall, cw.cpu, one.wall/cw.wall, one.cpu/cw.cpu, two.wall/cw.wall)
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func resized(data []byte, side int) *image.NRGBA {

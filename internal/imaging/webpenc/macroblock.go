@@ -165,9 +165,8 @@ func (c *mbCoder) encodeMB(mbx, mby int, info *mbInfo, lv *mbLevels, topNZ, left
 	// Intra 16×16.
 	bestMode, bestScore := -1, int64(0)
 	var bestD, bestR int64
-	for mode := 0; mode < numPredModes; mode++ {
+	for _, mode := range c.rankModes(16, e.i16Candidates, sq.lambdaI16, hasTop, hasLeft) {
 		p := &c.p16[mode]
-		predictBlock(p[:], c.yw[:], 16, mode, hasTop, hasLeft)
 		d, r := c.tryI16(p, sq, topNZ, leftNZ, mode)
 		score := 256*d + sq.lambdaI16*r
 		if bestMode < 0 || score < bestScore {
@@ -279,8 +278,21 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 		best, bestScore := -1, int64(0)
 		var bestD, bestR int64
 		bestLast := -1
+		// Rank the modes by prediction error and mode cost; only the best
+		// i4Candidates are quantised and costed (all with method ≥ 5).
+		var preds [numBModes][16]uint8
+		var order [numBModes]int
+		var rank [numBModes]int64
 		for mode := 0; mode < numBModes; mode++ {
-			predict4(&pred, c.yw[:], at, mode)
+			predict4(&preds[mode], c.yw[:], at, mode)
+			rank[mode] = 256*sse4(c.ys[so:], &preds[mode]) + sq.lambdaI4*int64(costs[mode])
+			order[mode] = mode
+			for i := mode; i > 0 && rank[order[i]] < rank[order[i-1]]; i-- {
+				order[i], order[i-1] = order[i-1], order[i]
+			}
+		}
+		for _, mode := range order[:c.e.i4Candidates] {
+			pred = preds[mode]
 			fdct4(c.ys[:], so, pred[:], 0, 4, &coef)
 			last := sq.y1.quantize(&coef, &lvl, 0)
 			r := int64(costs[mode])
@@ -290,7 +302,7 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 			// Distortion needs the reconstruction.
 			var rec [16]uint8
 			idct4Add(&coef, pred[:], 0, 4, rec[:], 0, 4)
-			d := sse(c.ys[so:], bps, rec[:], 4, 4, 4)
+			d := sse4(c.ys[so:], &rec)
 			if best >= 0 && 256*d+sq.lambdaI4*r >= bestScore {
 				continue
 			}
@@ -327,10 +339,8 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 func (c *mbCoder) pickUV(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, leftNZ uint16, hasTop, hasLeft bool) {
 	ct := c.e.costs
 	best, bestScore := -1, int64(0)
-	for mode := 0; mode < numPredModes; mode++ {
+	for _, mode := range c.rankModes(8, c.e.uvCandidates, sq.lambdaUV, hasTop, hasLeft) {
 		pu, pv := &c.pc[mode][0], &c.pc[mode][1]
-		predictBlock(pu[:], c.uw[:], 8, mode, hasTop, hasLeft)
-		predictBlock(pv[:], c.vw[:], 8, mode, hasTop, hasLeft)
 		var d, r int64
 		nzTotal := 0
 		for pl := 0; pl < 2; pl++ {
@@ -379,4 +389,48 @@ func (c *mbCoder) pickUV(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, le
 		copy(c.uw[offPix+y*bps:offPix+y*bps+8], c.rc[0][y*8:])
 		copy(c.vw[offPix+y*bps:offPix+y*bps+8], c.rc[1][y*8:])
 	}
+}
+
+// sse4 is sse for a 4×4 block of a (stride bps) against b (stride 4).
+func sse4(a []uint8, b *[16]uint8) int64 {
+	var s int32
+	for y := 0; y < 4; y++ {
+		ra := a[y*bps : y*bps+4 : y*bps+4]
+		rb := b[y*4 : y*4+4 : y*4+4]
+		d0 := int32(ra[0]) - int32(rb[0])
+		d1 := int32(ra[1]) - int32(rb[1])
+		d2 := int32(ra[2]) - int32(rb[2])
+		d3 := int32(ra[3]) - int32(rb[3])
+		s += d0*d0 + d1*d1 + d2*d2 + d3*d3
+	}
+	return int64(s)
+}
+
+// rankModes predicts the luma (n = 16) or chroma (n = 8) block with all
+// four modes and returns the k best by prediction SSE plus λ·mode cost,
+// best first (ties: lower mode), as the candidates to code fully.
+func (c *mbCoder) rankModes(n, k int, lambda int64, hasTop, hasLeft bool) []int {
+	var rank [numPredModes]int64
+	order := [numPredModes]int{0, 1, 2, 3}
+	for mode := 0; mode < numPredModes; mode++ {
+		if n == 16 {
+			p := &c.p16[mode]
+			predictBlock(p[:], c.yw[:], 16, mode, hasTop, hasLeft)
+			if k < numPredModes {
+				rank[mode] = 256*sse(c.ys[:], bps, p[:], 16, 16, 16) + lambda*int64(ymodeCost[mode])
+			}
+		} else {
+			pu, pv := &c.pc[mode][0], &c.pc[mode][1]
+			predictBlock(pu[:], c.uw[:], 8, mode, hasTop, hasLeft)
+			predictBlock(pv[:], c.vw[:], 8, mode, hasTop, hasLeft)
+			if k < numPredModes {
+				rank[mode] = 256*(sse(c.us[:], bps, pu[:], 8, 8, 8)+sse(c.vs[:], bps, pv[:], 8, 8, 8)) + lambda*int64(uvmodeCost[mode])
+			}
+		}
+		for i := mode; i > 0 && rank[order[i]] < rank[order[i-1]]; i-- {
+			order[i], order[i-1] = order[i-1], order[i]
+		}
+	}
+	out := order[:k]
+	return out
 }

@@ -51,44 +51,40 @@ func newMatrix(kind int, dc, ac int32) (matrix, int32) {
 // quantize quantises raster coefficients in[first:] into zigzag levels out
 // and writes the dequantised values (what the decoder will see) back into
 // in, raster order. It returns the scan index of the last non-zero level,
-// or −1.
+// or −1. (first is 0 or 1; position 0 is the DC in both orders.)
 func (m *matrix) quantize(in *[16]int16, out *[16]int16, first int) int {
 	last := -1
-	for n := 0; n < first; n++ {
-		out[n] = 0
+	if first > 0 {
+		out[0] = 0
 	}
-	for n := first; n < 16; n++ {
-		j := zigzag[n]
+	for j := first; j < 16; j++ {
 		c := int32(in[j])
-		neg := c < 0
-		if neg {
-			c = -c
-		}
-		c += m.sharpen[j]
-		if c <= m.zthresh[j] {
+		sign := c >> 31
+		a := (c ^ sign - sign) + m.sharpen[j]
+		n := int(unzigzag[j])
+		if a <= m.zthresh[j] {
 			out[n] = 0
 			in[j] = 0
 			continue
 		}
-		lv := int32((uint32(c)*m.iq[j] + m.bias[j]) >> qfix)
-		if lv > 2047 {
-			lv = 2047
+		lv := int32((uint32(a)*m.iq[j] + m.bias[j]) >> qfix)
+		lv = min(lv, 2047)
+		out[n] = int16(lv ^ sign - sign)
+		in[j] = int16((lv * m.q[j]) ^ sign - sign)
+		if lv != 0 && n > last {
+			last = n
 		}
-		if lv == 0 {
-			out[n] = 0
-			in[j] = 0
-			continue
-		}
-		d := lv * m.q[j]
-		if neg {
-			lv, d = -lv, -d
-		}
-		out[n] = int16(lv)
-		in[j] = int16(d)
-		last = n
 	}
 	return last
 }
+
+// unzigzag maps raster position to scan position.
+var unzigzag = func() (u [16]uint8) {
+	for n, j := range zigzag {
+		u[j] = uint8(n)
+	}
+	return u
+}()
 
 // segmentQuant is everything that depends on a segment's quantiser index.
 type segmentQuant struct {

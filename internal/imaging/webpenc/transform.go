@@ -49,6 +49,23 @@ func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
 // 35468/65536 = sin(π/8)·√2).
 func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) {
 	const c1, c2 = 85627, 35468
+	if in[1]|in[2]|in[3]|in[4]|in[5]|in[6]|in[7]|in[8]|in[9]|in[10]|in[11]|in[12]|in[13]|in[14]|in[15] == 0 {
+		// DC only: every output is pred + (dc+4)>>3, the same arithmetic.
+		dc := (int32(in[0]) + 4) >> 3
+		for j := 0; j < 4; j++ {
+			p := pred[po+j*ps : po+j*ps+4]
+			o := dst[do+j*ds : do+j*ds+4]
+			if dc == 0 {
+				copy(o, p)
+				continue
+			}
+			o[0] = clip255(int32(p[0]) + dc)
+			o[1] = clip255(int32(p[1]) + dc)
+			o[2] = clip255(int32(p[2]) + dc)
+			o[3] = clip255(int32(p[3]) + dc)
+		}
+		return
+	}
 	var m [16]int32
 	for i := 0; i < 4; i++ {
 		i0, i4, i8, i12 := int32(in[i]), int32(in[4+i]), int32(in[8+i]), int32(in[12+i])

@@ -92,6 +92,10 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	e := newEncoder(w, h)
 	e.method = o.Method
 	e.workers = o.Workers
+	e.i4Candidates, e.i16Candidates, e.uvCandidates = numBModes, numPredModes, numPredModes
+	if o.Method <= 4 {
+		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
+	}
 	e.importRGBA(pix, stride, 0, h)
 	e.padSource()
 	if err := ctx.Err(); err != nil {
@@ -120,6 +124,9 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	}
 	return riffAlpha(vp8, encodeAlpha(alpha, w, h), w, h), nil
 }
+
+// i4CandidatesM4 is how many of the 10 subblock modes method 4 evaluates.
+var i4CandidatesM4, i16CandidatesM4, uvCandidatesM4 = 4, 2, 2
 
 // setup chooses quantisers, segments, loop filter and partitions.
 func (e *encoder) setup(quality int) {
