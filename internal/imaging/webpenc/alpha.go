@@ -25,12 +25,64 @@ func alphaPlane(pix []uint8, stride, w, h int) []uint8 {
 	return a
 }
 
-// encodeAlpha returns the ALPH chunk payload (RFC 9649 section 2.7.1.2):
-// header byte (no pre-processing, no filter, compression 0 = raw) and the
-// plane. Replaced by the smaller of raw and VP8L once the lossless coder
-// exists.
+// Alpha filters (RFC 9649 section 2.7.1.2): the plane is coded as the
+// difference (mod 256) to a prediction from its left (A), above (B) and
+// above-left (C) neighbours.
+const (
+	filterNone = iota
+	filterHorizontal
+	filterVertical
+	filterGradient
+)
+
+// filterAlpha returns the residual plane of a under filter f. The first
+// pixel is predicted by 0, the rest of the first row by the left pixel and
+// the rest of the first column by the pixel above, whatever f is.
+func filterAlpha(a []uint8, w, h, f int) []uint8 {
+	if f == filterNone {
+		return a
+	}
+	out := make([]uint8, len(a))
+	for y := 0; y < h; y++ {
+		row := a[y*w : y*w+w]
+		o := out[y*w : y*w+w]
+		for x := 0; x < w; x++ {
+			var pred uint8
+			switch {
+			case x == 0 && y == 0:
+				pred = 0
+			case y == 0:
+				pred = row[x-1]
+			case x == 0:
+				pred = a[(y-1)*w]
+			default:
+				A, B, C := int32(row[x-1]), int32(a[(y-1)*w+x]), int32(a[(y-1)*w+x-1])
+				switch f {
+				case filterHorizontal:
+					pred = uint8(A)
+				case filterVertical:
+					pred = uint8(B)
+				default:
+					pred = clip255(A + B - C)
+				}
+			}
+			o[x] = row[x] - pred
+		}
+	}
+	return out
+}
+
+// encodeAlpha returns the ALPH chunk payload: a header byte (bits 0-1
+// compression: 0 raw, 1 lossless; bits 2-3 filter) and the data. Each
+// filter's residuals are coded with the lossless coder and the smallest
+// result wins, the raw plane if that is smaller still.
 func encodeAlpha(a []uint8, w, h int) []byte {
-	out := make([]byte, 0, 1+len(a))
-	out = append(out, 0)
-	return append(out, a...)
+	best := append([]byte{0}, a...)
+	for f := filterNone; f <= filterGradient; f++ {
+		data := encodeLossless(filterAlpha(a, w, h, f), w)
+		if 1+len(data) < len(best) {
+			best = append([]byte{byte(1 | f<<2)}, data...)
+		}
+	}
+	return best
 }

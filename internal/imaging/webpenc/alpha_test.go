@@ -1,0 +1,134 @@
+package webpenc
+
+import (
+	"bytes"
+	"image"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/image/webp"
+)
+
+// alphaImage returns an image whose alpha follows pattern.
+func alphaImage(w, h int, pattern string) *image.NRGBA {
+	m := testImage(w, h, "photo", 9)
+	r := rand.New(rand.NewPCG(4, 2))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var a uint8
+			switch pattern {
+			case "gradient":
+				a = uint8((x*7 + y*3) & 255)
+			case "noise":
+				a = uint8(r.IntN(256))
+			case "shape": // opaque disc on transparent, antialiased rim
+				dx, dy := x-w/2, y-h/2
+				d := dx*dx + dy*dy
+				switch rr := (w * w) / 9; {
+				case d < rr:
+					a = 255
+				case d < rr+w*4:
+					a = 128
+				}
+			case "one-value":
+				a = 77
+			}
+			m.Pix[m.PixOffset(x, y)+3] = a
+		}
+	}
+	return m
+}
+
+// TestAlphaLossless checks that the alpha plane decodes exactly with
+// x/image/webp and with dwebp (when installed), and which coding was used.
+func TestAlphaLossless(t *testing.T) {
+	tests := []struct {
+		name    string
+		w, h    int
+		pattern string
+	}{
+		{"gradient", 70, 50, "gradient"},
+		{"noise", 33, 21, "noise"},
+		{"shape", 120, 90, "shape"},
+		{"one-value", 40, 40, "one-value"},
+		{"1x1", 1, 1, "noise"},
+		{"wide", 300, 2, "shape"},
+		{"tall", 2, 300, "gradient"},
+	}
+	dwebp, _ := exec.LookPath("dwebp")
+	dir := t.TempDir()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := alphaImage(tc.w, tc.h, tc.pattern)
+			data, _ := encodeTest(t, m, Options{Quality: 80})
+			img, err := webp.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("x/image/webp: %v", err)
+			}
+			n, ok := img.(*image.NYCbCrA)
+			if !ok {
+				t.Fatalf("decoded %T, want *image.NYCbCrA", img)
+			}
+			for y := 0; y < tc.h; y++ {
+				for x := 0; x < tc.w; x++ {
+					if g, w := n.A[y*n.AStride+x], m.Pix[m.PixOffset(x, y)+3]; g != w {
+						t.Fatalf("x/image alpha(%d,%d) = %d, want %d", x, y, g, w)
+					}
+				}
+			}
+			if dwebp == "" {
+				return
+			}
+			in := filepath.Join(dir, tc.name+".webp")
+			out := filepath.Join(dir, tc.name+".pam")
+			if err := os.WriteFile(in, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if b, err := exec.Command(dwebp, in, "-pam", "-o", out).CombinedOutput(); err != nil {
+				t.Fatalf("dwebp: %v\n%s", err, b)
+			}
+			pam, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := bytes.Index(pam, []byte("ENDHDR\n"))
+			if i < 0 {
+				t.Fatal("dwebp -pam: no header")
+			}
+			px := pam[i+7:]
+			for k := 0; k < tc.w*tc.h; k++ {
+				if g, w := px[4*k+3], m.Pix[m.PixOffset(k%tc.w, k/tc.w)+3]; g != w {
+					t.Fatalf("dwebp alpha(%d,%d) = %d, want %d", k%tc.w, k/tc.w, g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestAlphaCodingChoice checks that smooth or flat alpha is coded
+// losslessly (compression 1) and far below the raw size.
+func TestAlphaCodingChoice(t *testing.T) {
+	tests := []struct {
+		name     string
+		pattern  string
+		maxRatio float64 // ALPH payload / (w·h)
+	}{
+		{"shape", "shape", 0.10},
+		{"one-value", "one-value", 0.02},
+		{"gradient", "gradient", 0.10},
+		{"noise", "noise", 1.0 + 1.0/(64*64)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := alphaImage(64, 64, tc.pattern)
+			a := alphaPlane(m.Pix, m.Stride, 64, 64)
+			got := encodeAlpha(a, 64, 64)
+			if r := float64(len(got)) / (64 * 64); r > tc.maxRatio {
+				t.Errorf("ALPH %d bytes (%.3f of raw, header %#x), want ≤ %.3f", len(got), r, got[0], tc.maxRatio)
+			}
+		})
+	}
+}

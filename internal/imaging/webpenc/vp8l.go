@@ -1,0 +1,429 @@
+package webpenc
+
+import "sort"
+
+// A minimal WebP lossless (VP8L, RFC 9649 section 3–5) image-stream writer
+// for the alpha plane: the values go in the green channel, no transforms,
+// no colour cache, one prefix-code group; LZ77 backward references found
+// with a hash chain (plus the run and the pixel-above candidates), and
+// length-limited canonical Huffman codes.
+
+// lsbWriter packs bits least-significant first, as VP8L reads them.
+type lsbWriter struct {
+	buf []byte
+	acc uint64
+	n   uint
+}
+
+func (w *lsbWriter) put(v uint32, nbits uint) {
+	w.acc |= uint64(v) << w.n
+	w.n += nbits
+	for w.n >= 8 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc >>= 8
+		w.n -= 8
+	}
+}
+
+func (w *lsbWriter) bytes() []byte {
+	if w.n > 0 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc, w.n = 0, 0
+	}
+	return w.buf
+}
+
+// Alphabet sizes: green = 256 literals + 24 length prefixes (no cache).
+const (
+	numLiterals     = 256
+	numLengthCodes  = 24
+	numDistCodes    = 40
+	greenAlphabet   = numLiterals + numLengthCodes
+	maxMatchLen     = 4096
+	minMatchLen     = 3
+	hashBits        = 15
+	maxChainSteps   = 16
+	maxHuffmanLen   = 15
+	maxCodeLenCodes = 7
+)
+
+// prefixEncode splits a length or distance v ≥ 1 into its prefix symbol,
+// number of extra bits and their value (section 4.2.2).
+func prefixEncode(v int) (sym int, nbits uint, extra uint32) {
+	v--
+	if v < 4 {
+		return v, 0, 0
+	}
+	h := bitsLen(v) - 1
+	second := v >> (h - 1) & 1
+	nbits = uint(h - 1)
+	return 2*h + second, nbits, uint32(v & (1<<nbits - 1))
+}
+
+// distanceCodes maps (dy, dx+8) of the 120 short 2-D distances to their
+// code (1..120), inverting the spec's distance map (section 4.2.2).
+var distanceCodes = func() (t [8][17]uint8) {
+	table := [120]uint8{
+		0x18, 0x07, 0x17, 0x19, 0x28, 0x06, 0x27, 0x29, 0x16, 0x1a,
+		0x26, 0x2a, 0x38, 0x05, 0x37, 0x39, 0x15, 0x1b, 0x36, 0x3a,
+		0x25, 0x2b, 0x48, 0x04, 0x47, 0x49, 0x14, 0x1c, 0x35, 0x3b,
+		0x46, 0x4a, 0x24, 0x2c, 0x58, 0x45, 0x4b, 0x34, 0x3c, 0x03,
+		0x57, 0x59, 0x13, 0x1d, 0x56, 0x5a, 0x23, 0x2d, 0x44, 0x4c,
+		0x55, 0x5b, 0x33, 0x3d, 0x68, 0x02, 0x67, 0x69, 0x12, 0x1e,
+		0x66, 0x6a, 0x22, 0x2e, 0x54, 0x5c, 0x43, 0x4d, 0x65, 0x6b,
+		0x32, 0x3e, 0x78, 0x01, 0x77, 0x79, 0x53, 0x5d, 0x11, 0x1f,
+		0x64, 0x6c, 0x42, 0x4e, 0x76, 0x7a, 0x21, 0x2f, 0x75, 0x7b,
+		0x31, 0x3f, 0x63, 0x6d, 0x52, 0x5e, 0x00, 0x74, 0x7c, 0x41,
+		0x4f, 0x10, 0x20, 0x62, 0x6e, 0x30, 0x73, 0x7d, 0x51, 0x5f,
+		0x40, 0x72, 0x7e, 0x61, 0x6f, 0x50, 0x71, 0x7f, 0x60, 0x70,
+	}
+	for i, dc := range table {
+		dy, dx := int(dc>>4), 8-int(dc&15) // dx in -7..8
+		if t[dy][dx+8] == 0 {
+			t[dy][dx+8] = uint8(i + 1)
+		}
+	}
+	return t
+}()
+
+// distanceCode returns the VP8L distance code of a linear distance d in an
+// image w pixels wide.
+func distanceCode(d, w int) int {
+	dy, dx := d/w, d%w
+	if dy < 8 && dx <= 8 {
+		if c := distanceCodes[dy][dx+8]; c != 0 && dy*w+dx == d {
+			return int(c)
+		}
+	}
+	if dy+1 < 8 && dx-w >= -7 {
+		if c := distanceCodes[dy+1][dx-w+8]; c != 0 {
+			return int(c)
+		}
+	}
+	return d + 120
+}
+
+// token is a literal (dist == 0) or a backward reference.
+type token struct {
+	lit  uint8
+	len  uint16
+	dist int32 // distance code
+}
+
+// lz77 tokenises p (w pixels per row).
+func lz77(p []uint8, w int) []token {
+	n := len(p)
+	toks := make([]token, 0, n/4+16)
+	head := make([]int32, 1<<hashBits)
+	for i := range head {
+		head[i] = -1
+	}
+	prev := make([]int32, n)
+	hash := func(i int) int {
+		v := uint32(p[i]) | uint32(p[i+1])<<8 | uint32(p[i+2])<<16
+		return int((v * 0x9E3779B1) >> (32 - hashBits))
+	}
+	insert := func(i int) {
+		if i+minMatchLen <= n {
+			h := hash(i)
+			prev[i] = head[h]
+			head[h] = int32(i)
+		}
+	}
+	matchLen := func(i, j int) int {
+		m := min(n-i, maxMatchLen)
+		l := 0
+		for l < m && p[i+l] == p[j+l] {
+			l++
+		}
+		return l
+	}
+	for i := 0; i < n; {
+		bestLen, bestDist := 0, 0
+		if i+minMatchLen <= n {
+			try := func(j int) {
+				if j < 0 || j >= i {
+					return
+				}
+				if l := matchLen(i, j); l > bestLen {
+					bestLen, bestDist = l, i-j
+				}
+			}
+			try(i - 1)
+			try(i - w)
+			j := int(head[hash(i)])
+			for steps := 0; j >= 0 && steps < maxChainSteps && bestLen < maxMatchLen; steps++ {
+				try(j)
+				j = int(prev[j])
+			}
+		}
+		if bestLen >= minMatchLen {
+			toks = append(toks, token{len: uint16(bestLen), dist: int32(distanceCode(bestDist, w))})
+			for k := 0; k < bestLen; k++ {
+				insert(i + k)
+			}
+			i += bestLen
+			continue
+		}
+		toks = append(toks, token{lit: p[i]})
+		insert(i)
+		i++
+	}
+	return toks
+}
+
+// huffLengths returns code lengths (≤ limit) for the frequencies: Huffman's
+// algorithm, with the counts flattened (halved, keeping non-zero) until
+// the longest code fits. Ties break by symbol, so it is deterministic.
+func huffLengths(freq []uint32, limit int) []uint8 {
+	f := append([]uint32(nil), freq...)
+	for {
+		l := huffmanOnce(f)
+		mx := 0
+		for _, v := range l {
+			mx = max(mx, int(v))
+		}
+		if mx <= limit {
+			return l
+		}
+		for i, v := range f {
+			if v > 0 {
+				f[i] = (v + 1) / 2
+			}
+		}
+	}
+}
+
+func huffmanOnce(freq []uint32) []uint8 {
+	type node struct {
+		w           uint64
+		sym         int // leaf symbol or −1
+		left, right int
+	}
+	var nodes []node
+	var live []int
+	for s, v := range freq {
+		if v > 0 {
+			nodes = append(nodes, node{w: uint64(v), sym: s, left: -1, right: -1})
+			live = append(live, len(nodes)-1)
+		}
+	}
+	lengths := make([]uint8, len(freq))
+	if len(live) == 1 {
+		lengths[nodes[0].sym] = 1
+		return lengths
+	}
+	less := func(a, b int) bool {
+		if nodes[a].w != nodes[b].w {
+			return nodes[a].w < nodes[b].w
+		}
+		return a < b
+	}
+	for len(live) > 1 {
+		sort.Slice(live, func(i, j int) bool { return less(live[i], live[j]) })
+		a, b := live[0], live[1]
+		nodes = append(nodes, node{w: nodes[a].w + nodes[b].w, sym: -1, left: a, right: b})
+		live = append(live[2:], len(nodes)-1)
+	}
+	var walk func(i, d int)
+	walk = func(i, d int) {
+		if nodes[i].sym >= 0 {
+			lengths[nodes[i].sym] = uint8(d)
+			return
+		}
+		walk(nodes[i].left, d+1)
+		walk(nodes[i].right, d+1)
+	}
+	if len(live) == 1 {
+		walk(live[0], 0)
+	}
+	return lengths
+}
+
+// canonicalCodes assigns canonical codes (shorter first, then by symbol)
+// and returns them bit-reversed for the LSB-first writer, with the number
+// of bits each costs (0 for the only symbol of a one-symbol code).
+func canonicalCodes(lengths []uint8) (codes []uint32, nbits []uint8) {
+	codes = make([]uint32, len(lengths))
+	nbits = make([]uint8, len(lengths))
+	used := 0
+	for _, l := range lengths {
+		if l > 0 {
+			used++
+		}
+	}
+	if used <= 1 {
+		return codes, nbits
+	}
+	var count [maxHuffmanLen + 2]int
+	for _, l := range lengths {
+		count[l]++
+	}
+	count[0] = 0
+	var next [maxHuffmanLen + 2]uint32
+	code := uint32(0)
+	for l := 1; l <= maxHuffmanLen+1; l++ {
+		code = (code + uint32(count[l-1])) << 1
+		next[l] = code
+	}
+	for s, l := range lengths {
+		if l == 0 {
+			continue
+		}
+		c := next[l]
+		next[l]++
+		r := uint32(0)
+		for i := 0; i < int(l); i++ {
+			r = r<<1 | (c>>i)&1
+		}
+		codes[s], nbits[s] = r, l
+	}
+	return codes, nbits
+}
+
+var codeLengthOrder = [19]uint8{17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+
+// writeCode writes the prefix code with the given lengths (section 5.2.2):
+// the simple form when at most two symbols below 256 are used, otherwise
+// run-length-coded code lengths under a code-length code.
+func writeCode(w *lsbWriter, lengths []uint8) {
+	var syms []int
+	for s, l := range lengths {
+		if l > 0 {
+			syms = append(syms, s)
+		}
+	}
+	if len(syms) == 0 {
+		syms = []int{0} // an unused alphabet: any single symbol
+	}
+	if len(syms) <= 2 && syms[len(syms)-1] < 256 {
+		w.put(1, 1)
+		w.put(uint32(len(syms)-1), 1)
+		if syms[0] < 2 {
+			w.put(0, 1)
+			w.put(uint32(syms[0]), 1)
+		} else {
+			w.put(1, 1)
+			w.put(uint32(syms[0]), 8)
+		}
+		if len(syms) == 2 {
+			w.put(uint32(syms[1]), 8)
+		}
+		return
+	}
+	// Run-length tokens: 0..15 literal lengths, 16 repeat previous
+	// (3..6), 17 zeros (3..10), 18 zeros (11..138).
+	type rl struct {
+		sym   uint8
+		extra uint32
+	}
+	var toks []rl
+	for i := 0; i < len(lengths); {
+		l := lengths[i]
+		run := 1
+		for i+run < len(lengths) && lengths[i+run] == l {
+			run++
+		}
+		if l == 0 {
+			for r := run; r > 0; {
+				switch {
+				case r >= 11:
+					k := min(r, 138)
+					toks = append(toks, rl{18, uint32(k - 11)})
+					r -= k
+				case r >= 3:
+					toks = append(toks, rl{17, uint32(r - 3)})
+					r = 0
+				default:
+					toks = append(toks, rl{0, 0})
+					r--
+				}
+			}
+		} else {
+			toks = append(toks, rl{l, 0})
+			for r := run - 1; r > 0; {
+				if r >= 3 {
+					k := min(r, 6)
+					toks = append(toks, rl{16, uint32(k - 3)})
+					r -= k
+				} else {
+					toks = append(toks, rl{l, 0})
+					r--
+				}
+			}
+		}
+		i += run
+	}
+	freq := make([]uint32, 19)
+	for _, t := range toks {
+		freq[t.sym]++
+	}
+	clen := huffLengths(freq, maxCodeLenCodes)
+	ccodes, cbits := canonicalCodes(clen)
+	n := 19
+	for n > 4 && clen[codeLengthOrder[n-1]] == 0 {
+		n--
+	}
+	w.put(0, 1) // normal code
+	w.put(uint32(n-4), 4)
+	for i := 0; i < n; i++ {
+		w.put(uint32(clen[codeLengthOrder[i]]), 3)
+	}
+	w.put(0, 1) // max_symbol = alphabet size
+	for _, t := range toks {
+		w.put(ccodes[t.sym], uint(cbits[t.sym]))
+		switch t.sym {
+		case 16:
+			w.put(t.extra, 2)
+		case 17:
+			w.put(t.extra, 3)
+		case 18:
+			w.put(t.extra, 7)
+		}
+	}
+}
+
+// encodeLossless returns the VP8L image stream (without the VP8L header,
+// as ALPH carries it) of the w×h plane p in the green channel.
+func encodeLossless(p []uint8, w int) []byte {
+	toks := lz77(p, w)
+	green := make([]uint32, greenAlphabet)
+	dist := make([]uint32, numDistCodes)
+	for _, t := range toks {
+		if t.len == 0 {
+			green[t.lit]++
+			continue
+		}
+		s, _, _ := prefixEncode(int(t.len))
+		green[numLiterals+s]++
+		d, _, _ := prefixEncode(int(t.dist))
+		dist[d]++
+	}
+	gl := huffLengths(green, maxHuffmanLen)
+	dl := huffLengths(dist, maxHuffmanLen)
+	gc, gb := canonicalCodes(gl)
+	dc, db := canonicalCodes(dl)
+	wr := &lsbWriter{buf: make([]byte, 0, len(p)/4+64)}
+	wr.put(0, 1) // no transform
+	wr.put(0, 1) // no colour cache
+	wr.put(0, 1) // no meta prefix codes
+	writeCode(wr, gl)
+	zero := make([]uint8, 256)
+	writeCode(wr, zero) // red: always 0
+	writeCode(wr, zero) // blue
+	writeCode(wr, zero) // alpha
+	writeCode(wr, dl)
+	for _, t := range toks {
+		if t.len == 0 {
+			wr.put(gc[t.lit], uint(gb[t.lit]))
+			continue
+		}
+		s, nb, ex := prefixEncode(int(t.len))
+		wr.put(gc[numLiterals+s], uint(gb[numLiterals+s]))
+		wr.put(ex, nb)
+		s, nb, ex = prefixEncode(int(t.dist))
+		wr.put(dc[s], uint(db[s]))
+		wr.put(ex, nb)
+	}
+	return wr.bytes()
+}
