@@ -170,30 +170,32 @@ func unfilter(ft uint8, cur, prev []uint8, bpp int) error {
 
 // paeth reverses the Paeth filter (§9.4): each byte adds whichever of
 // left (a), up (b) and upper-left (c) is closest to a + b − c, ties in the
-// order a, b, c.
+// order a, b, c. One channel at a time, so a and c stay in registers (the
+// left neighbour of the first pixel, and its upper-left, are 0).
 func paeth(cur, prev []uint8, bpp int) {
-	for i := 0; i < bpp && i < len(cur); i++ {
-		cur[i] += prev[i] // a and c are 0: b wins
-	}
-	for i := bpp; i < len(cur); i++ {
-		a, b, c := int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])
-		pa, pb, pc := b-c, a-c, a+b-2*c // p−a, p−b, p−c with p = a+b−c
-		if pa < 0 {
-			pa = -pa
-		}
-		if pb < 0 {
-			pb = -pb
-		}
-		if pc < 0 {
-			pc = -pc
-		}
-		switch {
-		case pa <= pb && pa <= pc:
-			cur[i] += uint8(a)
-		case pb <= pc:
-			cur[i] += uint8(b)
-		default:
-			cur[i] += uint8(c)
+	for ch := 0; ch < bpp; ch++ {
+		a, c := 0, 0
+		for i := ch; i < len(cur); i += bpp {
+			b := int(prev[i])
+			pa, pb := b-c, a-c // p−a and p−b, with p = a+b−c
+			pc := iabs(pa + pb)
+			pa, pb = iabs(pa), iabs(pb)
+			switch {
+			case pa <= pb && pa <= pc:
+			case pb <= pc:
+				a = b
+			default:
+				a = c
+			}
+			a = (a + int(cur[i])) & 0xff
+			cur[i] = uint8(a)
+			c = b
 		}
 	}
+}
+
+// iabs is |x| without a branch.
+func iabs(x int) int {
+	m := x >> 63
+	return (x ^ m) - m
 }
