@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // probeSeeds are generated fixtures of every supported format and header
@@ -94,8 +95,12 @@ func processSeeds(t testing.TB) [][]byte {
 // PNG, GIF, WebP) is fuzzed: it must not panic, must fail only with the
 // documented error types, and must give the planned size when it succeeds.
 // The limits are small (64k pixels, 2048 px a side), so the fuzzer spends
-// its time on decoding rather than on big allocations.
+// its time on decoding rather than on big allocations, and so one run must
+// take well under a second of CPU: over fuzzSlow it is a finding (hostile
+// input must fail within a time limit). CPU time, not wall time, so that a
+// busy machine does not make findings of its own.
 func FuzzProcess(f *testing.F) {
+	const fuzzSlow = 3 * time.Second
 	for _, s := range processSeeds(f) {
 		f.Add(s)
 	}
@@ -105,7 +110,11 @@ func FuzzProcess(f *testing.F) {
 		if len(data)%2 == 1 {
 			format = JPEG
 		}
+		start, measured := processCPU()
 		out, err := Process(context.Background(), bytes.NewReader(data), io.Discard, Spec{LongSide: 24, Format: format}, lim)
+		if end, _ := processCPU(); measured && end-start > fuzzSlow {
+			t.Fatalf("%d bytes took %v of CPU (%v)", len(data), end-start, err)
+		}
 		if err != nil {
 			var fe *FormatError
 			var ue *UnsupportedError
