@@ -11,8 +11,9 @@ type encoder struct {
 	w, h                        int // picture size
 	mbw, mbh                    int // macroblocks across and down
 	method                      int
-	i4Candidates                int // intra 4×4 modes fully evaluated per subblock
-	i16Candidates, uvCandidates int // same for 16×16 luma and chroma modes
+	tdisto                      bool // texture distortion in mode decisions (method ≥ 4)
+	i4Candidates                int  // intra 4×4 modes fully evaluated per subblock
+	i16Candidates, uvCandidates int  // same for 16×16 luma and chroma modes
 
 	// Source planes padded to whole macroblocks by edge replication, and
 	// the reconstruction the decoder will see before loop filtering.

@@ -38,17 +38,18 @@ type mbCoder struct {
 	us [8 * bps]uint8
 	vs [8 * bps]uint8
 
-	p16   [numPredModes][256]uint8
-	r16   [256]uint8 // best I16 reconstruction
-	t16   [256]uint8
-	lvl   mbLevels
-	lvTmp [17][16]int16
-	coef  [16][16]int16
-	pc    [numPredModes][2][64]uint8
-	rc    [2][64]uint8
-	tc    [2][64]uint8
-	uvLv  [8][16]int16
-	uvTmp [8][16]int16
+	p16    [numPredModes][256]uint8
+	r16    [256]uint8 // best I16 reconstruction
+	t16    [256]uint8
+	lvl    mbLevels
+	lvTmp  [17][16]int16
+	coef   [16][16]int16
+	pc     [numPredModes][2][64]uint8
+	rc     [2][64]uint8
+	tc     [2][64]uint8
+	uvLv   [8][16]int16
+	uvTmp  [8][16]int16
+	srcTex [16]int32 // texture4 of the 16 source luma subblocks
 }
 
 func newMBCoder(e *encoder) *mbCoder { return &mbCoder{e: e} }
@@ -64,6 +65,11 @@ func (c *mbCoder) load(mbx, mby int) {
 	for y := 0; y < 8; y++ {
 		copy(c.us[y*bps:y*bps+8], e.srcU[(mby*8+y)*cs+mbx*8:])
 		copy(c.vs[y*bps:y*bps+8], e.srcV[(mby*8+y)*cs+mbx*8:])
+	}
+	if e.tdisto {
+		for k := 0; k < 16; k++ {
+			c.srcTex[k] = texture4(c.ys[:], (k>>2)*4*bps+(k&3)*4, bps)
+		}
 	}
 	// Top border (with top-left and luma top-right).
 	if mby == 0 {
@@ -168,7 +174,7 @@ func (c *mbCoder) encodeMB(mbx, mby int, info *mbInfo, lv *mbLevels, topNZ, left
 	for _, mode := range c.rankModes(16, e.i16Candidates, sq.lambdaI16, hasTop, hasLeft) {
 		p := &c.p16[mode]
 		d, r := c.tryI16(p, sq, topNZ, leftNZ, mode)
-		score := 256*d + sq.lambdaI16*r
+		score := d + sq.lambdaI16*r
 		if bestMode < 0 || score < bestScore {
 			bestMode, bestScore, bestD, bestR = mode, score, d, r
 			c.r16, c.t16 = c.t16, c.r16
@@ -176,7 +182,7 @@ func (c *mbCoder) encodeMB(mbx, mby int, info *mbInfo, lv *mbLevels, topNZ, left
 			copy(lv[:16], c.lvTmp[:16])
 		}
 	}
-	i16Score := 256*bestD + sq.lambdaMode*bestR
+	i16Score := bestD + sq.lambdaMode*bestR
 	info.ymode = uint8(bestMode)
 
 	// Intra 4×4, greedy per subblock; abandoned once it cannot win.
@@ -242,7 +248,14 @@ func (c *mbCoder) tryI16(p *[256]uint8, sq *segmentQuant, topNZ, leftNZ uint16, 
 		po := by*64 + bx*4
 		idct4Add(&c.coef[k], p[:], po, 16, c.t16[:], po, 16)
 	}
-	d := sse(c.ys[:], bps, c.t16[:], 16, 16, 16)
+	d := 256 * sse(c.ys[:], bps, c.t16[:], 16, 16, 16)
+	if c.e.tdisto {
+		var td int64
+		for k := 0; k < 16; k++ {
+			td += tdisto4(c.srcTex[k], c.t16[:], (k>>2)*64+(k&3)*4, 16)
+		}
+		d += 256 * sdScore(sq.tlambda, td)
+	}
 	return d, rate
 }
 
@@ -302,12 +315,15 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 			// Distortion needs the reconstruction.
 			var rec [16]uint8
 			idct4Add(&coef, pred[:], 0, 4, rec[:], 0, 4)
-			d := sse4(c.ys[so:], &rec)
-			if best >= 0 && 256*d+sq.lambdaI4*r >= bestScore {
+			d := 256 * sse4(c.ys[so:], &rec)
+			if c.e.tdisto {
+				d += 256 * sdScore(sq.tlambda, tdisto4(c.srcTex[k], rec[:], 0, 4))
+			}
+			if best >= 0 && d+sq.lambdaI4*r >= bestScore {
 				continue
 			}
 			r += int64(ct.blockCost(typeI4, ctx, &lvl, 0, last))
-			score := 256*d + sq.lambdaI4*r
+			score := d + sq.lambdaI4*r
 			if best < 0 || score < bestScore {
 				best, bestScore, bestD, bestR, bestLast = mode, score, d, r, last
 				bestPred = pred
@@ -315,7 +331,7 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 				i4lv[k] = lvl
 			}
 		}
-		total += 256*bestD + sq.lambdaMode*bestR
+		total += bestD + sq.lambdaMode*bestR
 		if total >= i16Score {
 			return false
 		}

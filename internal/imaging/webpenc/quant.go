@@ -92,6 +92,7 @@ type segmentQuant struct {
 	y1, y2, uv           matrix
 	lambdaI16, lambdaI4  int64
 	lambdaUV, lambdaMode int64
+	tlambda              int64 // texture distortion weight
 	filterLevel          int
 }
 
@@ -121,6 +122,7 @@ func newSegmentQuant(q int) segmentQuant {
 	s.lambdaI16 = max(int64(3*qi16*qi16), 1)
 	s.lambdaUV = max(int64(3*quv*quv)>>6, 1)
 	s.lambdaMode = max(int64(qi4*qi4)>>7, 1)
+	s.tlambda = max(int64(snsStrength*qi4)>>5, 1)
 	return s
 }
 

@@ -92,6 +92,7 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	e := newEncoder(w, h)
 	e.method = o.Method
 	e.workers = o.Workers
+	e.tdisto = o.Method >= 4
 	e.i4Candidates, e.i16Candidates, e.uvCandidates = numBModes, numPredModes, numPredModes
 	if o.Method <= 4 {
 		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
@@ -101,7 +102,9 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	e.setup(o.Quality)
+	if err := e.setup(ctx, o.Quality); err != nil {
+		return nil, err
+	}
 	if o.noFilter {
 		e.filterLevel = 0
 		for s := range e.seg {
@@ -128,20 +131,18 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 // i4CandidatesM4 is how many of the 10 subblock modes method 4 evaluates.
 var i4CandidatesM4, i16CandidatesM4, uvCandidatesM4 = 4, 2, 2
 
+// filterStrength is libwebp's default "-f 60" filter strength.
+const filterStrength = 60
+
 // setup chooses quantisers, segments, loop filter and partitions.
-func (e *encoder) setup(quality int) {
-	e.numSeg = 1
-	q := qualityToIndex(float64(quality), 1)
-	for s := range e.seg {
-		e.seg[s] = newSegmentQuant(q)
-	}
-	e.filterLevel = filterLevelFor(q, 60, 0)
-	for s := range e.seg {
-		e.seg[s].filterLevel = e.filterLevel
+func (e *encoder) setup(ctx context.Context, quality int) error {
+	if err := e.analyze(ctx, quality); err != nil {
+		return err
 	}
 	e.costs = newCostTables(&defaultCoefProb)
 	e.numParts = 1
 	if e.mbw*e.mbh >= 1024 {
 		e.numParts = 2
 	}
+	return nil
 }
