@@ -7,6 +7,7 @@
 #   make deploy  sam build && sam deploy --guided
 #   make run     the local stack (cmd/imgflow)
 #   make bench   our resize engine vs sharp over ../shared/images (bench/resize.sh)
+#   make fuzz    every fuzz target for FUZZTIME (default 10m) each (scripts/fuzz.sh)
 #
 # `sam build` calls the build-<LogicalId> targets with ARTIFACTS_DIR set.
 
@@ -181,6 +182,16 @@ lint-template:
 # whole-process time, peak RSS, SSIM, 1/8-scale decode against djpeg. Installs
 # sharp (npm, temp folder), ImageMagick, libjpeg-turbo tools, hyperfine and GNU
 # time when missing; writes bench/results/<timestamp>.{json,md}.
+# Every Go fuzz target for FUZZTIME each (10m unless given), LANES at a time;
+# findings stay as seeds in the package's testdata/fuzz/. Example:
+# make fuzz FUZZTIME=1m LANES=2 FUZZ=imaging
+FUZZTIME ?= 10m
+LANES    ?= 1
+FUZZ     ?= .
+.PHONY: fuzz
+fuzz:
+	FUZZTIME=$(FUZZTIME) LANES=$(LANES) bash scripts/fuzz.sh '$(FUZZ)'
+
 .PHONY: bench
 bench:
 	bash bench/resize.sh

@@ -10,7 +10,9 @@
 // for a human-readable .eml copy of every email kept on disk.
 //
 // Requests must be SigV4-signed for the configured region and the sns
-// service; the signature itself is not verified (any credentials work).
+// service (a complete Authorization header or presigned query); the
+// stack's endpoint guard verifies the signature itself before the request
+// gets here (internal/local/endpoint).
 // The ConfirmSubscription and Unsubscribe links that SNS puts in its
 // messages work unsigned, as on AWS.
 //
