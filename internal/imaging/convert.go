@@ -86,6 +86,8 @@ func rowsOf(img image.Image) rowFunc {
 		return m.rows()
 	case *studioYCbCr: // lossy WebP (webp_color.go)
 		return m.rows()
+	case *yccImage: // HEIC (heic_color.go)
+		return m.rows()
 	}
 	return genericRows(img)
 }

@@ -51,6 +51,7 @@ var decoders = map[Format]decodeFunc{
 	PNG:  decodePNG,
 	GIF:  decodeGIFFirstFrame,
 	WebP: decodeWebP,
+	HEIC: decodeHEIC,
 }
 
 // decodePNG decodes with our streaming decoder (internal/imaging/png): 8
@@ -149,6 +150,12 @@ func decodeError(f Format, err error, src *sourceReader) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err // the decoder saw ctx end
+	}
+	var fe *FormatError
+	var ue *UnsupportedError
+	var le *LimitError
+	if errors.As(err, &fe) || errors.As(err, &ue) || errors.As(err, &le) {
+		return err // mapped by the decoder (decodeHEIC)
 	}
 	var ju jpeg.UnsupportedError
 	var pu png.UnsupportedError

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/imgflow/imgflow/internal/imaging/heif"
+	"github.com/imgflow/imgflow/internal/imaging/hevc"
 )
 
 // FormatError reports input that is not a valid image: unknown bytes, a corrupt
@@ -71,4 +74,38 @@ func formatErr(f Format, reason string, err error) *FormatError {
 		err = io.ErrUnexpectedEOF
 	}
 	return &FormatError{Format: f, Reason: reason, Err: err}
+}
+
+// heicError maps the errors of the HEIF container (heif) and the HEVC
+// decoder (hevc) to the package's types; any other error is returned as is.
+// The container's pixel limit becomes a *LimitError. Its other limits (items,
+// tiles, references, meta bytes) and an HEVC picture larger than the item
+// declares are hostile structure, so a *FormatError. AVIF arrives as an
+// *UnsupportedError with Format "avif".
+func heicError(err error) error {
+	var hf *heif.FormatError
+	var hu *heif.UnsupportedError
+	var hl *heif.LimitError
+	var vf *hevc.FormatError
+	var vu hevc.UnsupportedError
+	var vl *hevc.LimitError
+	switch {
+	case errors.As(err, &hl) && (hl.What == "pixels" || hl.What == "tile pixels"):
+		return &LimitError{Pixels: hl.Value, Limit: hl.Limit}
+	case errors.As(err, &hl):
+		return &FormatError{Format: HEIC, Reason: fmt.Sprintf("%d %s, the limit is %d", hl.Value, hl.What, hl.Limit)}
+	case errors.As(err, &hu) && hu.Format == "avif":
+		return &UnsupportedError{Format: "avif", Reason: "AVIF (AV1 in HEIF) is not supported; HEIC is"}
+	case errors.As(err, &hu):
+		return &UnsupportedError{Format: string(HEIC), Reason: hu.Reason}
+	case errors.As(err, &vu):
+		return &UnsupportedError{Format: string(HEIC), Reason: "hevc: " + string(vu)}
+	case errors.As(err, &vl):
+		return &FormatError{Format: HEIC, Reason: fmt.Sprintf("coded picture of %dx%d is larger than the item declares", vl.Width, vl.Height)}
+	case errors.As(err, &vf):
+		return formatErr(HEIC, "hevc: "+vf.Reason, vf.Err)
+	case errors.As(err, &hf):
+		return formatErr(HEIC, hf.Reason, hf.Err)
+	}
+	return err
 }

@@ -6,7 +6,8 @@ import (
 	"io"
 )
 
-// Format is an image format imgflow can decode (and, except WebP, encode).
+// Format is an image format imgflow can decode (and, except WebP and HEIC,
+// encode).
 type Format string
 
 // Supported formats.
@@ -15,6 +16,7 @@ const (
 	PNG  Format = "png"
 	GIF  Format = "gif"
 	WebP Format = "webp"
+	HEIC Format = "heic" // HEIF with HEVC-coded images (iPhone photos); decoded only
 )
 
 // Extension returns the conventional file extension without the dot.
@@ -22,7 +24,7 @@ func (f Format) Extension() string {
 	switch f {
 	case JPEG:
 		return "jpg"
-	case PNG, GIF, WebP:
+	case PNG, GIF, WebP, HEIC:
 		return string(f)
 	}
 	return ""
@@ -31,7 +33,7 @@ func (f Format) Extension() string {
 // ContentType returns the MIME type of the format.
 func (f Format) ContentType() string {
 	switch f {
-	case JPEG, PNG, GIF, WebP:
+	case JPEG, PNG, GIF, WebP, HEIC:
 		return "image/" + string(f)
 	}
 	return "application/octet-stream"
@@ -40,7 +42,7 @@ func (f Format) ContentType() string {
 // Valid reports whether f is one of the supported formats.
 func (f Format) Valid() bool {
 	switch f {
-	case JPEG, PNG, GIF, WebP:
+	case JPEG, PNG, GIF, WebP, HEIC:
 		return true
 	}
 	return false
@@ -115,7 +117,14 @@ func Sniff(header []byte) (Format, error) {
 		return "", &UnsupportedError{Format: "riff", Reason: "form type " + printable(header[8:12])}
 	}
 	if len(header) >= 12 && string(header[4:8]) == "ftyp" {
-		return "", &UnsupportedError{Format: bmffFormat(header)}
+		switch name := bmffFormat(header); name {
+		case "heic", "heif":
+			return HEIC, nil
+		case "avif":
+			return "", &UnsupportedError{Format: name, Reason: "AVIF (AV1 in HEIF) is not supported; HEIC is"}
+		default:
+			return "", &UnsupportedError{Format: name}
+		}
 	}
 	if isSVG(header) {
 		return "", &UnsupportedError{Format: "svg"}

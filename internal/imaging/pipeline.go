@@ -80,7 +80,7 @@ func run(ctx context.Context, steps []step, j *job) error {
 func probeStep(_ context.Context, j *job) error {
 	var rec bytes.Buffer
 	br := bufio.NewReaderSize(j.in, 32<<10)
-	info, profile, err := probe(io.TeeReader(br, &rec))
+	info, p, err := probeLimited(io.TeeReader(br, &rec), j.lim)
 	if err != nil {
 		var fe *FormatError
 		var ue *UnsupportedError
@@ -90,7 +90,8 @@ func probeStep(_ context.Context, j *job) error {
 		return fmt.Errorf("imaging: read source: %w", err)
 	}
 	j.info = info
-	if profile != nil {
+	j.icc = p.primaries
+	if profile := p.icc; profile != nil {
 		j.icc = parseICC(profile)
 		gray := info.ColorModel == ModelGray || info.ColorModel == ModelGrayAlpha
 		if j.icc != nil && j.icc.gray != gray {

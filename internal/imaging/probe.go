@@ -20,8 +20,20 @@ func Probe(r io.Reader) (Info, error) {
 }
 
 // probe is Probe that also returns the embedded ICC profile, if any (JPEG
-// APP2 segments before the frame header, PNG iCCP, WebP ICCP).
+// APP2 segments before the frame header, PNG iCCP, WebP ICCP, HEIF colr).
 func probe(r io.Reader) (Info, []byte, error) {
+	info, p, err := probeLimited(r, Limits{})
+	if err != nil {
+		return Info{}, nil, err
+	}
+	return info, p.icc, nil
+}
+
+// probeLimited is probe with the limits passed to the formats whose header
+// reader checks them itself (HEIF's container refuses a primary image
+// larger than MaxPixels before reading on). It returns the probeReader for
+// what it collected besides Info (icc, primaries).
+func probeLimited(r io.Reader, lim Limits) (Info, *probeReader, error) {
 	src := &errRecorder{r: r}
 	var hdr [SniffLen]byte
 	n, err := io.ReadFull(src, hdr[:])
@@ -43,11 +55,13 @@ func probe(r io.Reader) (Info, []byte, error) {
 		err = probeGIF(p, &info)
 	case WebP:
 		err = probeWebP(p, &info)
+	case HEIC:
+		err = probeHEIF(p, &info, lim.maxPixels())
 	}
 	if err != nil {
 		return Info{}, nil, err
 	}
-	return info, p.icc, nil
+	return info, p, nil
 }
 
 // probeReader reads exact amounts from an unbuffered reader and turns an EOF
@@ -58,6 +72,11 @@ type probeReader struct {
 	f   Format
 	tmp [16]byte
 	icc []byte // embedded ICC profile found while probing
+
+	// primaries converts from the colour primaries an HEIF nclx box
+	// declares (Display P3, BT.2020) to sRGB's; nil for sRGB's own or
+	// when an ICC profile is given instead.
+	primaries *colorTransform
 }
 
 // errRecorder remembers the first error other than io.EOF that the

@@ -119,7 +119,8 @@ func TestProbeErrors(t *testing.T) {
 		{name: "gif truncated", data: []byte("GIF89a\x01\x00"), unexpEOF: true},
 		{name: "gif zero size", data: []byte("GIF89a\x00\x00\x00\x00\x00\x00\x00;")},
 		{name: "webp truncated", data: []byte("RIFF\x00\x00\x00\x00WEBPVP8L\x05\x00"), unexpEOF: true},
-		{name: "heic", data: []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), unsupported: true},
+		{name: "heic without meta", data: []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")},
+		{name: "avif", data: []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), unsupported: true},
 		{name: "tiff", data: []byte("II*\x00\x08\x00\x00\x00\x00\x00"), unsupported: true},
 		{name: "bmp", data: []byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00"), unsupported: true},
 	}

@@ -14,7 +14,7 @@ const DefaultQuality = 85
 // Spec describes one output variant.
 type Spec struct {
 	LongSide   int         // target length of the longer displayed side; <= 0 keeps the size
-	Format     Format      // JPEG, PNG or GIF (WebP cannot be encoded: *UnsupportedError)
+	Format     Format      // JPEG, PNG or GIF (WebP and HEIC cannot be encoded: *UnsupportedError)
 	Quality    int         // JPEG quality 1..100; 0 means DefaultQuality
 	Background color.NRGBA // used when flattening alpha (JPEG, GIF); its alpha is ignored
 }
@@ -37,8 +37,8 @@ func (e *SpecError) Error() string { return "imaging: invalid spec " + e.Field +
 func (s Spec) Validate() error {
 	switch s.Format {
 	case JPEG, PNG, GIF:
-	case WebP:
-		return &UnsupportedError{Format: string(WebP), Reason: "encoding not supported"}
+	case WebP, HEIC:
+		return &UnsupportedError{Format: string(s.Format), Reason: "encoding not supported"}
 	default:
 		return &SpecError{Field: "Format", Reason: fmt.Sprintf("unknown format %q", s.Format)}
 	}
