@@ -105,14 +105,17 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	if err := e.setup(ctx, o.Quality); err != nil {
 		return nil, err
 	}
+	if err := e.encodeMBs(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.chooseFilterLevels(ctx); err != nil {
+		return nil, err
+	}
 	if o.noFilter {
 		e.filterLevel = 0
 		for s := range e.seg {
 			e.seg[s].filterLevel = 0
 		}
-	}
-	if err := e.encodeMBs(ctx); err != nil {
-		return nil, err
 	}
 	vp8 := e.writeFrame()
 	if o.keep != nil {
