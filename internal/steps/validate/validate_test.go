@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,12 @@ func newHandler(t *testing.T, mutate func(*Config)) (*Handler, *s3iotest.Memory)
 }
 
 func TestAccepts(t *testing.T) {
+	// An iPhone-like HEIC: a 2×2 grid cropped by clap to 110×96, turned by
+	// irot and imir (EXIF orientation 7), with an alpha plane.
+	heic, err := os.ReadFile("../../imaging/heif/testdata/iphone-grid/image.heic")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name            string
 		body            []byte
@@ -60,6 +67,12 @@ func TestAccepts(t *testing.T) {
 			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1,
 			wantVariants: []string{"variants/uploads/photo.jpg/xl.png:300x200", "variants/uploads/photo.jpg/lg.png:300x200",
 				"variants/uploads/photo.jpg/md.png:300x200", "variants/uploads/photo.jpg/thumb.png:256x171"},
+		},
+		{
+			name: "heic grid oriented by irot and imir, with alpha", body: heic,
+			wantFormat: "heic", wantW: 96, wantH: 110, wantOrientation: 7,
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.png:96x110", "variants/uploads/photo.jpg/lg.png:96x110",
+				"variants/uploads/photo.jpg/md.png:96x110", "variants/uploads/photo.jpg/thumb.png:96x110"},
 		},
 	}
 	for _, tt := range tests {
@@ -120,7 +133,8 @@ func TestRejects(t *testing.T) {
 		{name: "text named .jpg", body: []byte("hello, this is not a picture\n"), wantReason: pipelineerr.ReasonNotAnImage},
 		{name: "png declaring 50000x50000", body: fixtures.PNGHeader(50000, 50000), wantReason: pipelineerr.ReasonTooManyPixels, wantText: "50000x50000"},
 		{name: "jpeg declaring 65000x65000", body: fixtures.JPEGHeader(65000, 65000), wantReason: pipelineerr.ReasonTooManyPixels, wantText: "65000x65000"},
-		{name: "heic is unsupported", body: fixtures.HEIC(), wantReason: pipelineerr.ReasonUnsupportedFormat, wantText: "heic"},
+		{name: "heic without meta", body: fixtures.HEIC(), wantReason: pipelineerr.ReasonCorruptHeader, wantText: "heic"},
+		{name: "avif is unsupported", body: fixtures.AVIF(), wantReason: pipelineerr.ReasonUnsupportedFormat, wantText: "AVIF"},
 		{name: "header cut short", body: fixtures.Truncated(good, 40), wantReason: pipelineerr.ReasonCorruptHeader},
 		{name: "larger than MaxBytes", body: good, mutate: func(c *Config) { c.MaxBytes = 100 }, wantReason: pipelineerr.ReasonTooManyBytes},
 		{name: "more pixels than MaxPixels", body: good, mutate: func(c *Config) { c.MaxPixels = 64*48 - 1 }, wantReason: pipelineerr.ReasonTooManyPixels},

@@ -74,9 +74,9 @@ func (r Reason) Advice() string {
 	case ReasonEmpty:
 		return "The upload had no content. Upload the file again; check that the copy finished before it was uploaded."
 	case ReasonNotAnImage:
-		return "The file's bytes are not an image, whatever its name says. Upload a JPEG, PNG, GIF or WebP file."
+		return "The file's bytes are not an image, whatever its name says. Upload a JPEG, PNG, GIF, WebP or HEIC file."
 	case ReasonUnsupportedFormat:
-		return "Convert the image to JPEG, PNG, GIF or WebP and upload it again."
+		return "Convert the image to JPEG, PNG, GIF, WebP or HEIC and upload it again."
 	case ReasonTooManyBytes:
 		return "Reduce the file size (re-export at a lower quality or resolution), or raise the MaxBytes parameter of the stack."
 	case ReasonTooManyPixels:
