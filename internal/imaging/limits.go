@@ -13,6 +13,13 @@ const DefaultMaxPixels int64 = 100_000_000
 // whose size is within MaxPixels but whose every row is 100 MB.
 const DefaultMaxSide = 30_000
 
+// MaxLosslessWebPPixels bounds lossless WebP (VP8L) below MaxPixels: the
+// decoder (golang.org/x/image/vp8l) costs 30-40 ns and 4 bytes a pixel, so
+// 100 MP used 3.9 s of the 5 s a variant may take on one core before any
+// resizing. 40 MP keeps room and still admits an 8K screenshot (33 MP); a
+// lossless photo of more would not fit in MaxBytes anyway.
+const MaxLosslessWebPPixels int64 = 40_000_000
+
 // Limits are the safety limits applied before any pixel buffer is allocated.
 type Limits struct {
 	MaxPixels int64 // width×height of the stored image (first frame); <= 0 means DefaultMaxPixels
@@ -33,11 +40,16 @@ func (l Limits) maxSide() int {
 	return l.MaxSide
 }
 
-// Check returns a *LimitError when info declares more pixels than allowed,
-// else a *SideLimitError when its width or height is longer than allowed.
+// Check returns a *LimitError when info declares more pixels than allowed
+// (MaxPixels, or MaxLosslessWebPPixels for a lossless WebP), else a
+// *SideLimitError when its width or height is longer than allowed.
 func (l Limits) Check(info Info) error {
-	if p := info.Pixels(); p > l.maxPixels() {
-		return &LimitError{Pixels: p, Limit: l.maxPixels()}
+	limit := l.maxPixels()
+	if info.Format == WebP && (info.ColorModel == ModelRGB || info.ColorModel == ModelRGBA) {
+		limit = min(limit, MaxLosslessWebPPixels)
+	}
+	if p := info.Pixels(); p > limit {
+		return &LimitError{Pixels: p, Limit: limit}
 	}
 	if max(info.Width, info.Height) > l.maxSide() {
 		return &SideLimitError{Width: info.Width, Height: info.Height, Limit: l.maxSide()}

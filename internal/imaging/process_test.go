@@ -531,6 +531,35 @@ func TestSideLimit(t *testing.T) {
 	}
 }
 
+// TestLosslessWebPLimit checks the lower pixel limit of lossless WebP (and
+// that it is not applied to lossy WebP or to a smaller MaxPixels).
+func TestLosslessWebPLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     []byte
+		lim     Limits
+		wantErr int64 // the LimitError's limit; 0 for none
+	}{
+		{"lossless at the limit", flatLossless(8000, 5000), Limits{}, 0},
+		{"lossless one row over", flatLossless(8000, 5001), Limits{}, MaxLosslessWebPPixels},
+		{"lossless under a smaller MaxPixels", flatLossless(8000, 5001), Limits{MaxPixels: 1000}, 1000},
+		{"lossy over 40 MP", flatLossy(8000, 5001, 0), Limits{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe(bytes.NewReader(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.lim.Check(info)
+			var le *LimitError
+			if got := errors.As(err, &le); got != (tt.wantErr != 0) || got && le.Limit != tt.wantErr {
+				t.Fatalf("Check(%dx%d %s) = %v, want a limit of %d", info.Width, info.Height, info.ColorModel, err, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

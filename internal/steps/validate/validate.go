@@ -198,6 +198,11 @@ func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipelin
 		return pipeline.ValidateResponse{}, fetched, pipelineerr.Reject(pipelineerr.ReasonTooLongSide,
 			"%dx%d, the longest side allowed is %d", hdr.Width, hdr.Height, h.cfg.MaxSide)
 	}
+	// The engine's own limits on top (a lossless WebP has a lower pixel
+	// limit), so resize does not find them four times over.
+	if err := (imaging.Limits{MaxPixels: h.cfg.MaxPixels, MaxSide: int(h.cfg.MaxSide)}).Check(hdr); err != nil {
+		return pipeline.ValidateResponse{}, fetched, rejection.FromImaging(err, true)
+	}
 
 	w, hgt := hdr.DisplaySize()
 	src := pipeline.Source{

@@ -140,6 +140,7 @@ func TestRejects(t *testing.T) {
 		{name: "more pixels than MaxPixels", body: good, mutate: func(c *Config) { c.MaxPixels = 64*48 - 1 }, wantReason: pipelineerr.ReasonTooManyPixels},
 		{name: "png declaring 25000000x1", body: fixtures.PNGHeader(25_000_000, 1), wantReason: pipelineerr.ReasonTooLongSide, wantText: "25000000x1"},
 		{name: "longer than MaxSide", body: good, mutate: func(c *Config) { c.MaxSide = 63 }, wantReason: pipelineerr.ReasonTooLongSide, wantText: "64x48"},
+		{name: "lossless webp over its own limit", body: losslessWebPHeader(8000, 5001), wantReason: pipelineerr.ReasonTooManyPixels, wantText: "40000000"},
 		{name: "object gone", body: nil, wantReason: pipelineerr.ReasonSourceMissing},
 	}
 	for _, tt := range tests {
@@ -326,4 +327,11 @@ func TestMaxSideFromEnv(t *testing.T) {
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "MAX_SIDE") {
 		t.Errorf("MaxSide 0: Validate() = %v, want a MAX_SIDE error", err)
 	}
+}
+
+// losslessWebPHeader is the start of a lossless WebP (RIFF, VP8L chunk
+// header, signature and the packed size): enough for the header checks.
+func losslessWebPHeader(w, h int) []byte {
+	v := uint32(w-1) | uint32(h-1)<<14
+	return append([]byte("RIFF\x00\x01\x00\x00WEBPVP8L\x40\x00\x00\x00\x2f"), byte(v), byte(v>>8), byte(v>>16), byte(v>>24), 0, 0, 0)
 }
