@@ -11,6 +11,7 @@ type encoder struct {
 	w, h                        int // picture size
 	mbw, mbh                    int // macroblocks across and down
 	method                      int
+	trim                        bool // trimTail on every coded block
 	tdisto                      bool // texture distortion in mode decisions (method ≥ 4)
 	i4Candidates                int  // intra 4×4 modes fully evaluated per subblock
 	i16Candidates, uvCandidates int  // same for 16×16 luma and chroma modes

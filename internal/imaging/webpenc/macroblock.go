@@ -235,8 +235,12 @@ func (c *mbCoder) tryI16(p *[256]uint8, sq *segmentQuant, topNZ, leftNZ uint16, 
 	left := leftNZ & 15
 	for k := 0; k < 16; k++ {
 		bx, by := k&3, k>>2
+		orig := c.coef[k]
 		l := sq.y1.quantize(&c.coef[k], &c.lvTmp[k], 1)
 		ctx := int(top>>bx&1 + left>>by&1)
+		if c.e.trim {
+			l = ct.trimTail(&orig, &c.lvTmp[k], &c.coef[k], &sq.y1, typeI16AC, ctx, 1, l, sq.lambdaI4)
+		}
 		rate += int64(ct.blockCost(typeI16AC, ctx, &c.lvTmp[k], 1, l))
 		nz := uint16(0)
 		if l >= 0 {
@@ -307,7 +311,11 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 		for _, mode := range order[:c.e.i4Candidates] {
 			pred = preds[mode]
 			fdct4(c.ys[:], so, pred[:], 0, 4, &coef)
+			orig := coef
 			last := sq.y1.quantize(&coef, &lvl, 0)
+			if c.e.trim {
+				last = ct.trimTail(&orig, &lvl, &coef, &sq.y1, typeI4, ctx, 0, last, sq.lambdaI4)
+			}
 			r := int64(costs[mode])
 			if mode > 0 && countNZ(&lvl) <= 3 {
 				r += flatPenalty
@@ -374,10 +382,14 @@ func (c *mbCoder) pickUV(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, le
 				po := by*32 + bx*4
 				var coef [16]int16
 				fdct4(src, so, p[:], po, 8, &coef)
+				orig := coef
 				lvl := &c.uvTmp[pl*4+k]
 				last := sq.uv.quantize(&coef, lvl, 0)
-				nzTotal += countNZ(lvl)
 				ctx := int(top>>bx&1 + left>>by&1)
+				if c.e.trim {
+					last = ct.trimTail(&orig, lvl, &coef, &sq.uv, typeUV, ctx, 0, last, sq.lambdaUV)
+				}
+				nzTotal += countNZ(lvl)
 				r += int64(ct.blockCost(typeUV, ctx, lvl, 0, last))
 				nz := uint16(0)
 				if last >= 0 {

@@ -93,6 +93,7 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	e.method = o.Method
 	e.workers = o.Workers
 	e.tdisto = o.Method >= 4
+	e.trim = o.Method >= 4 && trimOn
 	e.i4Candidates, e.i16Candidates, e.uvCandidates = numBModes, numPredModes, numPredModes
 	if o.Method <= 4 {
 		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
@@ -133,6 +134,8 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 
 // i4CandidatesM4 is how many of the 10 subblock modes method 4 evaluates.
 var i4CandidatesM4, i16CandidatesM4, uvCandidatesM4 = 4, 2, 2
+
+var trimOn = true
 
 // filterStrength is libwebp's default "-f 60" filter strength.
 const filterStrength = 60
