@@ -64,7 +64,8 @@ func FuzzProbe(f *testing.F) {
 		var fe *FormatError
 		var ue *UnsupportedError
 		var le *LimitError
-		if err != nil && !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.As(err, &le) {
+		var se *SideLimitError
+		if err != nil && !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.As(err, &le) && !errors.As(err, &se) {
 			t.Fatalf("Process: untyped error %T: %v", err, err)
 		}
 	})
