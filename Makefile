@@ -196,6 +196,12 @@ fuzz:
 bench:
 	bash bench/resize.sh
 
+# HEIC decode (one core vs dec265, two cores vs heif-convert) and the 4-size
+# unit from a HEIC made at run time from a shared photo (bench/heic.sh).
+.PHONY: bench-heic
+bench-heic:
+	bash bench/heic.sh
+
 # ------------------------------------------------------------------ deploy / run
 
 deploy:

@@ -105,6 +105,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 
 	t.Run("subscription confirmed through the emailed link", e.testConfirm)
 	t.Run("jpeg and png with alpha succeed", e.testSuccess)
+	t.Run("heic from an iphone is upright", e.testHEIC)
 	t.Run("corrupt and text files fail with typed errors", e.testFailures)
 	t.Run("names differing in extension keep separate outputs", e.testSeparateOutputs)
 	t.Run("empty upload is rejected within seconds", e.testEmptyUpload)
@@ -538,6 +539,58 @@ func (e *e2e) testSuccess(t *testing.T) {
 		if !strings.Contains(msg.Text, "manifest.json") {
 			t.Errorf("success email lacks the manifest location:\n%s", msg.Text)
 		}
+	}
+}
+
+// testHEIC uploads iPhone-like HEICs (heif's iphone-grid fixture: a 2×2
+// grid cropped by clap to 110×96 and turned by irot 90° and imir, i.e. EXIF
+// orientation 7, with an Exif item saying 6 that must not be applied): an
+// opaque copy (its alpha reference renamed, so the alpha grid is an unused
+// hidden item) gives four upright 96×110 JPEGs, the original with alpha
+// four PNGs, and the manifest says heic.
+func (e *e2e) testHEIC(t *testing.T) {
+	e.t = t
+	grid, err := os.ReadFile("../../internal/imaging/heif/testdata/iphone-grid/image.heic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opaque := bytes.Replace(grid, []byte("auxl"), []byte("xxxx"), 1)
+	e.put(e.writeFile("photo.heic", opaque), "uploads/e2e/IMG_0001.HEIC")
+	e.put(e.writeFile("alpha.heic", grid), "uploads/e2e/alpha.heic")
+	got := e.waitFinished(2*time.Minute, "uploads/e2e/IMG_0001.HEIC", "uploads/e2e/alpha.heic")
+	want := map[string]string{"uploads/e2e/IMG_0001.HEIC": "jpeg", "uploads/e2e/alpha.heic": "png"}
+	for key, format := range want {
+		d := got[key]
+		if d.Status != "SUCCEEDED" {
+			t.Fatalf("%s: %s %s %s", key, d.Status, d.Error, d.Cause)
+		}
+		dir := pipeline.OutputDir("variants", key)
+		var m pipeline.Manifest
+		if err := json.Unmarshal(e.download(e.output, dir+"/manifest.json"), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Source.Format != "heic" || len(m.Variants) != 4 {
+			t.Errorf("%s manifest: source %+v, %d variants", key, m.Source, len(m.Variants))
+		}
+		ext := map[string]string{"jpeg": "jpg", "png": "png"}[format]
+		for _, name := range []string{"xl", "lg", "md", "thumb"} {
+			b := e.download(e.output, dir+"/"+name+"."+ext)
+			img, f, err := image.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("%s/%s: %v", dir, name, err)
+			}
+			// Stored 110×96, displayed (orientation 7) 96×110; no preset is
+			// smaller than 110, so every variant is the full image.
+			if s := img.Bounds().Size(); f != format || s != image.Pt(96, 110) {
+				t.Errorf("%s/%s.%s is %s %v, want %s 96x110 (upright)", dir, name, ext, f, s, format)
+			}
+			if name == "xl" && format == "png" {
+				if _, _, _, a := img.At(0, 0).RGBA(); a == 0xffff {
+					t.Errorf("%s/xl.png lost the alpha plane", dir)
+				}
+			}
+		}
+		e.waitMail("imgflow: " + key + " processed (4 variants)")
 	}
 }
 

@@ -1,0 +1,113 @@
+// Command heicdecode times the decode of a HEIC file by our engine
+// (imaging.Decode: container, HEVC, colour conversion, orientation) inside
+// one process, K times after a warm-up, and prints the median as JSON. Run
+// it with GOMAXPROCS=1 for one core. With -h265 FILE it instead writes the
+// primary image's coded item (a single-item HEIC, as heif-enc writes) as an
+// Annex B stream for dec265.
+//
+//	go run ./bench/heicdecode [-k 5] [-h265 out.h265] FILE.heic
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/imgflow/imgflow/bench/metric"
+	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/imaging/heif"
+)
+
+// Result is what the command prints.
+type Result struct {
+	File       string    `json:"file"`
+	GOMAXPROCS int       `json:"gomaxprocs"`
+	Width      int       `json:"width"`
+	Height     int       `json:"height"`
+	RunsMS     []float64 `json:"runs_ms"`
+	MedianMS   float64   `json:"median_ms"`
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "heicdecode:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("heicdecode", flag.ContinueOnError)
+	k := fs.Int("k", 5, "timed runs")
+	h265 := fs.String("h265", "", "write the coded item as Annex B to this file and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *k < 1 {
+		return errors.New("usage: heicdecode [-k N] [-h265 OUT] FILE")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *h265 != "" {
+		return writeAnnexB(data, *h265)
+	}
+	res := Result{File: fs.Arg(0), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	for i := range *k + 1 {
+		start := time.Now()
+		m, _, err := imaging.Decode(ctx, bytes.NewReader(data), imaging.Limits{})
+		d := time.Since(start)
+		if err != nil {
+			return err
+		}
+		res.Width, res.Height = m.Rect.Dx(), m.Rect.Dy()
+		if i > 0 { // the first run warms up
+			res.RunsMS = append(res.RunsMS, metric.MS(d))
+		}
+	}
+	res.MedianMS = metric.Median(res.RunsMS)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// writeAnnexB writes the parameter sets and NAL units of a single-item
+// HEIC's primary image with start codes.
+func writeAnnexB(data []byte, path string) error {
+	f, err := heif.Parse(bytes.NewReader(data), int64(len(data)), nil)
+	if err != nil {
+		return err
+	}
+	img, err := f.PrimaryImage()
+	if err != nil {
+		return err
+	}
+	if img.Coded == nil {
+		return errors.New("not a single coded item (a grid): -h265 needs one")
+	}
+	cfg, err := heif.ParseHVCC(img.Coded.Config)
+	if err != nil {
+		return err
+	}
+	item, err := f.ItemData(img.Coded.ID)
+	if err != nil {
+		return err
+	}
+	nalus, err := heif.SplitNALUnits(item, cfg.LengthSize)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	for _, n := range append(cfg.ParamSets, nalus...) {
+		out.Write([]byte{0, 0, 0, 1})
+		out.Write(n)
+	}
+	return os.WriteFile(path, out.Bytes(), 0o644)
+}
