@@ -14,7 +14,8 @@
 // opaque black, as in libpng and image/png) and *image.NRGBA for
 // everything else. The pixels are those of image/png's result reduced to 8
 // bits (the high byte of 16-bit samples), and it accepts and rejects the
-// same files: tests and FuzzDecode check both against image/png.
+// same files (within a pixel limit): tests and FuzzDecode check both
+// against image/png.
 //
 // Input policy: chunk CRCs are checked, chunk order is image/png's (IHDR,
 // PLTE, tRNS, IDAT..., IEND), the zlib stream must end exactly with the
