@@ -1,12 +1,15 @@
 // Package webpenc is a lossy WebP encoder (RFC 9649 container, RFC 6386
 // VP8 key frame) in pure Go: BT.601 limited-range 4:2:0 conversion as
-// libwebp's, intra 16×16 / 4×4 / chroma prediction chosen by
-// rate–distortion, libwebp's quality→quantiser mapping, per-frame token
-// probability updates, segmentation, a per-picture loop-filter level, token
-// partitions, and an alpha plane (ALPH) compressed with a small VP8L
-// (lossless) coder. Mode decision runs on several goroutines as a wavefront
-// over macroblock rows; the output depends on the pixels and Options only,
-// never on GOMAXPROCS or Workers.
+// libwebp's default (gamma-compressed chroma averaging), intra 16×16 / 4×4 /
+// chroma prediction chosen by rate–distortion (SSE plus libwebp's texture
+// term, rates from the token costs), RD trimming of trailing ±1 levels,
+// libwebp's quality→quantiser mapping (so Quality means cwebp -q), per-frame
+// token probability updates, four segments by smoothness with libwebp's
+// SNS quantiser law, per-segment loop-filter levels chosen by simulating the
+// decoder's filter, token partitions, and an alpha plane (ALPH) coded with a
+// small VP8L (lossless) coder or raw, whichever is smaller. Mode decision
+// runs on several goroutines as a wavefront over macroblock rows; the output
+// depends on the pixels and Options only, never on GOMAXPROCS or Workers.
 package webpenc
 
 import (
