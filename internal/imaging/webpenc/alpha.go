@@ -86,3 +86,71 @@ func encodeAlpha(a []uint8, w, h int) []byte {
 	}
 	return best
 }
+
+// flattenTransparent makes the colour of fully transparent areas cheap to
+// code, as libwebp does unless asked to keep it exactly: every 8×8 luma
+// block (and its 4×4 chroma) whose pixels all have alpha 0 is filled with
+// the flat value of the previous such block in the row, or its own mean.
+// Visible pixels are untouched, so the decoded image is the same wherever
+// alpha > 0.
+func (e *encoder) flattenTransparent(a []uint8) {
+	w, h := e.w, e.h
+	for by := 0; by*8 < h; by++ {
+		have := false
+		var fy, fu, fv uint8
+		for bx := 0; bx*8 < w; bx++ {
+			x0, y0 := bx*8, by*8
+			x1, y1 := min(x0+8, w), min(y0+8, h)
+			clear := true
+			for y := y0; y < y1 && clear; y++ {
+				for x := x0; x < x1; x++ {
+					if a[y*w+x] != 0 {
+						clear = false
+						break
+					}
+				}
+			}
+			if !clear {
+				have = false
+				continue
+			}
+			// The chroma samples of this block cover pixels x0..x1+1 at
+			// odd edges; only flatten chroma fully inside the block.
+			cx0, cy0 := x0/2, y0/2
+			cx1, cy1 := x1/2, y1/2
+			if !have {
+				var sy, su, sv, n, nc int
+				for y := y0; y < y1; y++ {
+					for x := x0; x < x1; x++ {
+						sy += int(e.srcY[y*e.yStride+x])
+						n++
+					}
+				}
+				for y := cy0; y < cy1; y++ {
+					for x := cx0; x < cx1; x++ {
+						su += int(e.srcU[y*e.cStride+x])
+						sv += int(e.srcV[y*e.cStride+x])
+						nc++
+					}
+				}
+				fy = uint8((sy + n/2) / n)
+				fu, fv = 128, 128
+				if nc > 0 {
+					fu, fv = uint8((su+nc/2)/nc), uint8((sv+nc/2)/nc)
+				}
+				have = true
+			}
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					e.srcY[y*e.yStride+x] = fy
+				}
+			}
+			for y := cy0; y < cy1; y++ {
+				for x := cx0; x < cx1; x++ {
+					e.srcU[y*e.cStride+x] = fu
+					e.srcV[y*e.cStride+x] = fv
+				}
+			}
+		}
+	}
+}

@@ -132,3 +132,34 @@ func TestAlphaCodingChoice(t *testing.T) {
 		})
 	}
 }
+
+// TestTransparentAreaIsCheap checks that colour under alpha 0 is
+// flattened: a noisy image that is transparent except for one opaque
+// corner codes far smaller than its opaque version, and the visible
+// corner still decodes close to the source.
+func TestTransparentAreaIsCheap(t *testing.T) {
+	m := testImage(128, 128, "noise", 3)
+	opaque, _ := encodeTest(t, m, Options{Quality: 75})
+	for y := 0; y < 128; y++ {
+		for x := 0; x < 128; x++ {
+			if x >= 32 || y >= 32 {
+				m.Pix[m.PixOffset(x, y)+3] = 0
+			}
+		}
+	}
+	data, e := encodeTest(t, m, Options{Quality: 75})
+	if len(data)*4 > len(opaque) {
+		t.Errorf("mostly transparent: %d bytes, opaque %d: want < 1/4", len(data), len(opaque))
+	}
+	d := decodeX(t, data)
+	var se float64
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 32; x++ {
+			v := float64(d.Y[y*d.YStride+x]) - float64(e.srcY[y*e.yStride+x])
+			se += v * v
+		}
+	}
+	if mse := se / 1024; mse > 400 {
+		t.Errorf("visible corner luma MSE %.0f", mse)
+	}
+}

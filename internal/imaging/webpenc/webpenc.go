@@ -102,6 +102,10 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
 	}
 	e.importRGBA(pix, stride, 0, h)
+	alpha := alphaPlane(pix, stride, w, h)
+	if alpha != nil {
+		e.flattenTransparent(alpha)
+	}
 	e.padSource()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -125,7 +129,6 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	if o.keep != nil {
 		*o.keep = e
 	}
-	alpha := alphaPlane(pix, stride, w, h)
 	if alpha == nil {
 		return riffSimple(vp8), nil
 	}
