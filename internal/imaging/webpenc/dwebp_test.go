@@ -32,13 +32,16 @@ func TestDecodersAgree(t *testing.T) {
 		{"flat-q75", 48, 16, "flat", 75},
 		{"alpha-q80", 37, 29, "alpha", 80},
 		{"odd-1x9", 1, 9, "photo", 75},
-		{"large", 600, 260, "photo", 80}, // two token partitions
+		{"large", 520, 512, "photo", 80}, // ≥ 1024 macroblocks: two token partitions
 	}
 	dir := t.TempDir()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testImage(tc.w, tc.h, tc.kind, 3)
-			data, _ := encodeTest(t, m, Options{Quality: tc.quality})
+			data, e := encodeTest(t, m, Options{Quality: tc.quality})
+			if want := 1 + btoi(e.mbw*e.mbh >= 1024); e.numParts != want {
+				t.Fatalf("%d token partitions, want %d", e.numParts, want)
+			}
 			in := filepath.Join(dir, tc.name+".webp")
 			out := filepath.Join(dir, tc.name+".yuv")
 			if err := os.WriteFile(in, data, 0o644); err != nil {
@@ -81,4 +84,11 @@ func sameAsYUV(d *image.YCbCr, raw []byte, w, h int) error {
 		}
 	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
