@@ -163,3 +163,39 @@ func TestTransparentAreaIsCheap(t *testing.T) {
 		t.Errorf("visible corner luma MSE %.0f", mse)
 	}
 }
+
+// TestAlphaFarRepeat checks that LZ77 never emits a distance beyond the
+// VP8L limit (2^20−120): the plane repeats itself 1.1 M pixels later, and
+// must still decode exactly.
+func TestAlphaFarRepeat(t *testing.T) {
+	const w, h = 1100, 2000
+	r := rand.New(rand.NewPCG(6, 6))
+	half := make([]uint8, w*h/2)
+	for i := range half {
+		half[i] = uint8(r.IntN(4) * 85)
+	}
+	plane := append(append([]uint8(nil), half...), half...)
+	for _, tk := range lz77(plane, w) {
+		if tk.len == 0 {
+			continue
+		}
+		if s, _, _ := prefixEncode(int(tk.dist)); s >= numDistCodes {
+			t.Fatalf("distance code %d has prefix %d ≥ %d", tk.dist, s, numDistCodes)
+		}
+	}
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i, a := range plane {
+		m.Pix[4*i+3] = a
+	}
+	data, _ := encodeTest(t, m, Options{Quality: 50})
+	img, err := webp.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("x/image/webp: %v", err)
+	}
+	n := img.(*image.NYCbCrA)
+	for i, a := range plane {
+		if g := n.A[(i/w)*n.AStride+i%w]; g != a {
+			t.Fatalf("alpha %d = %d, want %d", i, g, a)
+		}
+	}
+}

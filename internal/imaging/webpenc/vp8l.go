@@ -35,15 +35,18 @@ func (w *lsbWriter) bytes() []byte {
 
 // Alphabet sizes: green = 256 literals + 24 length prefixes (no cache).
 const (
-	numLiterals     = 256
-	numLengthCodes  = 24
-	numDistCodes    = 40
-	greenAlphabet   = numLiterals + numLengthCodes
-	maxMatchLen     = 4096
-	minMatchLen     = 3
-	hashBits        = 15
-	maxChainSteps   = 16
-	maxHuffmanLen   = 15
+	numLiterals    = 256
+	numLengthCodes = 24
+	numDistCodes   = 40
+	greenAlphabet  = numLiterals + numLengthCodes
+	maxMatchLen    = 4096
+	minMatchLen    = 3
+	hashBits       = 15
+	maxChainSteps  = 16
+	maxHuffmanLen  = 15
+	// maxDistance is the largest backward distance: distance codes are
+	// distance+120 and the 40 distance prefix symbols reach 2^20.
+	maxDistance     = 1<<20 - 120
 	maxCodeLenCodes = 7
 )
 
@@ -142,7 +145,7 @@ func lz77(p []uint8, w int) []token {
 		bestLen, bestDist := 0, 0
 		if i+minMatchLen <= n {
 			try := func(j int) {
-				if j < 0 || j >= i {
+				if j < 0 || j >= i || i-j > maxDistance {
 					return
 				}
 				if l := matchLen(i, j); l > bestLen {
@@ -152,7 +155,7 @@ func lz77(p []uint8, w int) []token {
 			try(i - 1)
 			try(i - w)
 			j := int(head[hash(i)])
-			for steps := 0; j >= 0 && steps < maxChainSteps && bestLen < maxMatchLen; steps++ {
+			for steps := 0; j >= 0 && i-j <= maxDistance && steps < maxChainSteps && bestLen < maxMatchLen; steps++ {
 				try(j)
 				j = int(prev[j])
 			}
