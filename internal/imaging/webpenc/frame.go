@@ -1,11 +1,14 @@
 package webpenc
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // writeFrame entropy-codes the decided macroblocks and returns the VP8
 // key frame (RFC 6386 section 9 and 19): frame tag, start code, size,
 // first partition (header and modes) and the token partitions.
-func (e *encoder) writeFrame() []byte {
+func (e *encoder) writeFrame() ([]byte, error) {
 	// Token statistics for the probability updates (one pass over the
 	// levels; token partitions could be counted in parallel but this is
 	// cheap next to mode decision).
@@ -136,6 +139,15 @@ func (e *encoder) writeFrame() []byte {
 		}
 	}
 	first := hdr.finish()
+	if len(first) >= 1<<19 {
+		// The frame tag has 19 bits for the first partition's size.
+		return nil, UnsupportedError(fmt.Sprintf("first partition of %d bytes (limit 512 KiB): image too large", len(first)))
+	}
+	for _, p := range parts {
+		if len(p) >= 1<<24 {
+			return nil, UnsupportedError(fmt.Sprintf("token partition of %d bytes (limit 16 MiB)", len(p)))
+		}
+	}
 
 	size := 10 + len(first) + 3*(e.numParts-1)
 	for _, p := range parts {
@@ -153,7 +165,7 @@ func (e *encoder) writeFrame() []byte {
 	for _, p := range parts {
 		out = append(out, p...)
 	}
-	return out
+	return out, nil
 }
 
 // rowNZ sets tnz to the bottom non-zero flags of macroblock row y as the

@@ -125,7 +125,10 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 			e.seg[s].filterLevel = 0
 		}
 	}
-	vp8 := e.writeFrame()
+	vp8, err := e.writeFrame()
+	if err != nil {
+		return nil, err
+	}
 	if o.keep != nil {
 		*o.keep = e
 	}
@@ -152,9 +155,19 @@ func (e *encoder) setup(ctx context.Context, quality int) error {
 		return err
 	}
 	e.costs = newCostTables(&defaultCoefProb)
-	e.numParts = 1
-	if e.mbw*e.mbh >= 1024 {
+	// Token partitions by size only (never by machine), so the bytes are
+	// deterministic: 2 from 1024 macroblocks (~512×512) for parallel
+	// coding, more for huge pictures to stay under the 16 MiB partition
+	// limit.
+	switch n := e.mbw * e.mbh; {
+	case n >= 1<<16:
+		e.numParts = 8
+	case n >= 1<<14:
+		e.numParts = 4
+	case n >= 1024:
 		e.numParts = 2
+	default:
+		e.numParts = 1
 	}
 	return nil
 }
