@@ -32,8 +32,11 @@ type Options struct {
 	// Quality 1..100 has libwebp's meaning (cwebp -q): it selects the same
 	// quantiser. 0 means DefaultQuality; out-of-range values are clamped.
 	Quality int
-	// Method 0..6 trades speed for size like cwebp -m; 0 means 4. Below 2
-	// only 16×16 luma prediction is tried.
+	// Method 1..6 trades speed for size like cwebp -m; 0 means 4. Method
+	// 4 codes fully only the best-ranked candidates (4 of the 10 subblock
+	// modes, 2 of the 4 luma and chroma modes, ranked by prediction error),
+	// 5 and 6 all of them; from 4 on the texture distortion term and RD
+	// tail trimming are used; below 2 only 16×16 luma prediction is tried.
 	Method int
 	// Workers bounds the goroutines used for one image; 0 means GOMAXPROCS.
 	// It never changes the output.
