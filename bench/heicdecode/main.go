@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/imgflow/imgflow/bench/metric"
@@ -33,6 +34,10 @@ type Result struct {
 	Height     int       `json:"height"`
 	RunsMS     []float64 `json:"runs_ms"`
 	MedianMS   float64   `json:"median_ms"`
+	// CPUMS is the process's user+sys CPU time per run (getrusage), which
+	// a busy machine disturbs less than wall time.
+	CPUMS       []float64 `json:"cpu_ms"`
+	MedianCPUMS float64   `json:"median_cpu_ms"`
 }
 
 func main() {
@@ -61,21 +66,34 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	res := Result{File: fs.Arg(0), GOMAXPROCS: runtime.GOMAXPROCS(0)}
 	for i := range *k + 1 {
+		cpu0 := cpuTime()
 		start := time.Now()
 		m, _, err := imaging.Decode(ctx, bytes.NewReader(data), imaging.Limits{})
 		d := time.Since(start)
+		cpu := cpuTime() - cpu0
 		if err != nil {
 			return err
 		}
 		res.Width, res.Height = m.Rect.Dx(), m.Rect.Dy()
 		if i > 0 { // the first run warms up
 			res.RunsMS = append(res.RunsMS, metric.MS(d))
+			res.CPUMS = append(res.CPUMS, metric.MS(cpu))
 		}
 	}
 	res.MedianMS = metric.Median(res.RunsMS)
+	res.MedianCPUMS = metric.Median(res.CPUMS)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// cpuTime is the process's user+sys CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // writeAnnexB writes the parameter sets and NAL units of a single-item
