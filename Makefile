@@ -19,7 +19,7 @@ MAKEFLAGS += --no-builtin-rules
 GO           ?= go
 BUILD_DIR    := build
 TOOLS_DIR    := .tools
-TEST_TIMEOUT ?= 10m
+TEST_TIMEOUT ?= 20m
 
 STEPS        := trigger validate resize store notify
 FUNCTION_IDS := TriggerFunction ValidateFunction ResizeFunction StoreFunction NotifyFunction
