@@ -7,7 +7,7 @@ import (
 	"image/color"
 	"testing"
 
-	"github.com/imgflow/imgflow/internal/imaging/heif/internal/heifmux"
+	"github.com/imgflow/imgflow/internal/heifmux"
 )
 
 // Pixel values the fake codec writes, as functions of the position in

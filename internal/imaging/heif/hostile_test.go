@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgflow/imgflow/internal/imaging/heif/internal/heifmux"
+	"github.com/imgflow/imgflow/internal/heifmux"
 )
 
 // fullRead parses b and touches everything the pipeline would: the

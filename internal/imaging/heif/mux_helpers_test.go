@@ -3,7 +3,7 @@ package heif
 import (
 	"bytes"
 
-	"github.com/imgflow/imgflow/internal/imaging/heif/internal/heifmux"
+	"github.com/imgflow/imgflow/internal/heifmux"
 )
 
 // fakeHVCC is a minimal hvcC: 4:2:0, 8-bit, 4-byte NAL lengths, no

@@ -16,7 +16,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/imgflow/imgflow/internal/imaging/heif/internal/heifmux"
+	"github.com/imgflow/imgflow/internal/heifmux"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/iphone-grid/image.heic from heif-enc tiles")

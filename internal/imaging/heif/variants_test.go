@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/imgflow/imgflow/internal/imaging/heif/internal/heifmux"
+	"github.com/imgflow/imgflow/internal/heifmux"
 )
 
 // TestBoxVariants writes the same picture with every field width and

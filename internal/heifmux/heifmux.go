@@ -1,7 +1,7 @@
 // Package heifmux assembles HEIF files from items, properties and
-// references, for the tests of package heif: iPhone-like grid files from
-// tiles that heif-enc wrote, and hostile files that no encoder writes. It
-// is not a general muxer: it trusts its input and panics on misuse.
+// references, for tests and benchmarks: iPhone-like grid files from tiles
+// that heif-enc wrote, and hostile files that no encoder writes. It is not
+// a general muxer: it trusts its input and panics on misuse.
 package heifmux
 
 import (
