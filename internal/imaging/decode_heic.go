@@ -30,12 +30,38 @@ const maxHEICBytes = 256 << 20
 // Tiles of a grid are decoded in parallel, up to GOMAXPROCS at a time,
 // a few tiles ahead of the assembly, so memory stays the output plus a
 // handful of tiles. want is ignored: HEVC has no cheap reduced decode.
+//
+// A decodeFunc is not given the caller's Limits, only the Info that
+// checkLimitsStep accepted, so the limits applied here are those Info
+// implies (heicInfoLimits); decodeHEICLimits applies the caller's.
 func decodeHEIC(ctx context.Context, r io.Reader, info Info, _ image.Point) (image.Image, error) {
-	return decodeHEICWorkers(ctx, r, info, runtime.GOMAXPROCS(0))
+	return decodeHEICLimits(ctx, r, info, heicInfoLimits(info), runtime.GOMAXPROCS(0))
+}
+
+// heicInfoLimits are the limits an Info accepted by Limits.Check implies:
+// at least its own size, at least the defaults (probe checked the
+// uncropped image against the caller's MaxPixels, which may exceed the
+// cropped size Info holds).
+func heicInfoLimits(info Info) Limits {
+	return Limits{
+		MaxPixels: max(info.Pixels(), DefaultMaxPixels),
+		MaxSide:   max(info.Width, info.Height, DefaultMaxSide),
+	}
 }
 
 // decodeHEICWorkers is decodeHEIC with workers tile decoders.
 func decodeHEICWorkers(ctx context.Context, r io.Reader, info Info, workers int) (image.Image, error) {
+	return decodeHEICLimits(ctx, r, info, heicInfoLimits(info), workers)
+}
+
+// decodeHEICLimits is decodeHEIC with the caller's limits, checked from the
+// header before any pixel buffer is allocated, as the JPEG path checks the
+// frame header: the container refuses a primary image (ispe, or a grid's
+// output size) above lim's MaxPixels and tiles covering more than twice
+// that (*LimitError); the clean aperture is then checked with lim.Check
+// (*LimitError, *SideLimitError) and must be the size info declares
+// (*FormatError otherwise: the source changed since Probe).
+func decodeHEICLimits(ctx context.Context, r io.Reader, info Info, lim Limits, workers int) (image.Image, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxHEICBytes+1))
 	if err != nil {
 		return nil, err
@@ -43,15 +69,16 @@ func decodeHEICWorkers(ctx context.Context, r io.Reader, info Info, workers int)
 	if len(data) > maxHEICBytes {
 		return nil, &UnsupportedError{Format: string(HEIC), Reason: fmt.Sprintf("file larger than %d bytes", maxHEICBytes)}
 	}
-	// Probe checked the limits on the same bytes; heif's limit bounds the
-	// grid before clap, which may be larger than info's cropped size.
-	f, err := heif.Parse(bytes.NewReader(data), int64(len(data)), &heif.Options{MaxPixels: max(info.Pixels(), heif.DefaultMaxPixels)})
+	f, err := heif.Parse(bytes.NewReader(data), int64(len(data)), &heif.Options{MaxPixels: lim.maxPixels()})
 	if err != nil {
 		return nil, heicError(err)
 	}
 	img, err := f.PrimaryImage()
 	if err != nil {
 		return nil, heicError(err)
+	}
+	if err := checkHEICSize(img, info, lim); err != nil {
+		return nil, err
 	}
 	k, err := heicCoeffs(img)
 	if err != nil {
@@ -69,6 +96,23 @@ func decodeHEICWorkers(ctx context.Context, r io.Reader, info Info, workers int)
 		return nil, heicError(err)
 	}
 	return wrapHEIC(out, k), nil
+}
+
+// checkHEICSize checks the clean aperture of img (its stored size) with
+// lim, as checkLimitsStep checks Info, and against info's size.
+func checkHEICSize(img *heif.Image, info Info, lim Limits) error {
+	crop := img.Layout.Crop
+	if crop.Empty() {
+		crop = image.Rect(0, 0, img.Width, img.Height)
+	}
+	stored := Info{Format: HEIC, Width: crop.Dx(), Height: crop.Dy()}
+	if err := lim.Check(stored); err != nil {
+		return err
+	}
+	if stored.Width != info.Width || stored.Height != info.Height {
+		return &FormatError{Format: HEIC, Reason: fmt.Sprintf("image is %dx%d, the header read before said %dx%d", stored.Width, stored.Height, info.Width, info.Height)}
+	}
+	return nil
 }
 
 // heicCoeffs picks the Y'CbCr→RGB conversion: the nclx colour box when there
