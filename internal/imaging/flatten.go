@@ -2,18 +2,37 @@ package imaging
 
 import (
 	"context"
+	"image"
 	"image/color"
+	"slices"
 )
 
-// flattenStep composites the image over spec.Background when the output
-// format cannot carry alpha (JPEG; GIF output is flattened too, because its
-// fixed palette has no transparent entry). Background's own alpha is ignored.
+// flattenStep makes j.flat, the image composited over spec.Background, when
+// an encoding cannot carry alpha (JPEG; GIF output is flattened too, because
+// its fixed palette has no transparent entry). Background's own alpha is
+// ignored. PNG and WebP encodings keep using j.out with its alpha, so the
+// blend goes into a copy when both kinds are wanted, and in place otherwise.
 func flattenStep(_ context.Context, j *job) error {
-	if j.spec.Format == PNG || !j.info.HasAlpha {
+	j.flat = j.out
+	if !j.info.HasAlpha {
 		// Nothing to blend: the source declares no alpha channel.
 		return nil
 	}
-	flatten(j.out.Pix, j.spec.Background)
+	need, keep := false, false
+	for _, e := range j.encs {
+		if e.flattens() {
+			need = true
+		} else {
+			keep = true
+		}
+	}
+	if !need {
+		return nil
+	}
+	if keep {
+		j.flat = &image.NRGBA{Pix: slices.Clone(j.out.Pix), Stride: j.out.Stride, Rect: j.out.Rect}
+	}
+	flatten(j.flat.Pix, j.spec.Background)
 	return nil
 }
 

@@ -13,6 +13,8 @@ import (
 // job is the state one Process or Decode call threads through its steps.
 type job struct {
 	spec Spec
+	encs []Encoding // outputs; Process has one, from spec
+	all  bool       // ProcessAll: spec.Format and spec.Quality must be zero
 	lim  Limits
 	in   io.Reader // the caller's source, read sequentially once
 	src  io.Reader // the whole source again: bytes Probe consumed, then the rest of in
@@ -23,8 +25,8 @@ type job struct {
 	cmyk *cmykProfile    // embedded CMYK profile (icc_lut.go); nil when none or unusable
 	img  image.Image     // decoded, any colour model
 	out  *image.NRGBA
-	dst  io.Writer
-	res  Output
+	flat *image.NRGBA // out composited over spec.Background for JPEG and GIF; set by flattenStep
+	res  []Output     // one per encoding
 
 	oriented bool // resizeStep already applied info.Orientation to out
 }

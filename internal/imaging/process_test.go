@@ -401,7 +401,7 @@ func TestProcessErrors(t *testing.T) {
 		{"tiff", bytes.NewReader([]byte("MM\x00*\x00\x00\x00\x08\x00\x00")), Spec{Format: JPEG}, isUnsupported("tiff")},
 		{"bmp", bytes.NewReader([]byte("BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00")), Spec{Format: JPEG}, isUnsupported("bmp")},
 		{"animated webp", bytes.NewReader([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x12\x00\x00\x00\x09\x00\x00\x04\x00\x00ANIM")), Spec{Format: JPEG}, isUnsupported("webp")},
-		{"webp output", bytes.NewReader(jpg), Spec{Format: WebP}, isUnsupported("webp")},
+		{"heic output", bytes.NewReader(jpg), Spec{Format: HEIC}, isUnsupported("heic")},
 		{"bad quality", bytes.NewReader(jpg), Spec{Format: JPEG, Quality: 101}, isSpecErr},
 		{"no format", bytes.NewReader(jpg), Spec{}, isSpecErr},
 		{"source cut in header is not a FormatError", io.MultiReader(bytes.NewReader(jpg[:10]), failingReader{io.ErrUnexpectedEOF}), Spec{Format: JPEG}, func(t *testing.T, err error) {
