@@ -66,17 +66,23 @@ func (c *yccCoeffs) jfif() bool {
 
 // convert writes one pixel's R, G, B into d[0:3].
 func (c *yccCoeffs) convert(d []uint8, yv, cb, cr uint8) {
+	c.convertQ3(d, yv, int32(cb)<<3, int32(cr)<<3)
+}
+
+// convertQ3 is convert with the chroma samples in Q3 (8× the 8-bit value,
+// as the upsampler's interpolations leave them, unrounded).
+func (c *yccCoeffs) convertQ3(d []uint8, yv uint8, cb, cr int32) {
 	if c.gbr {
-		d[0] = clampQ16((int32(cr) - c.yOff) * c.ys)
+		d[0] = clampQ16((cr - c.yOff<<3) * c.ys >> 3)
 		d[1] = clampQ16((int32(yv) - c.yOff) * c.ys)
-		d[2] = clampQ16((int32(cb) - c.yOff) * c.ys)
+		d[2] = clampQ16((cb - c.yOff<<3) * c.ys >> 3)
 		return
 	}
 	yy := (int32(yv) - c.yOff) * c.ys
-	cbv, crv := int32(cb)-128, int32(cr)-128
-	d[0] = clampQ16(yy + c.crR*crv)
-	d[1] = clampQ16(yy - c.cbG*cbv - c.crG*crv)
-	d[2] = clampQ16(yy + c.cbB*cbv)
+	cbv, crv := cb-128<<3, cr-128<<3
+	d[0] = clampQ16(yy + c.crR*crv>>3)
+	d[1] = clampQ16(yy - (c.cbG*cbv+c.crG*crv)>>3)
+	d[2] = clampQ16(yy + c.cbB*cbv>>3)
 }
 
 // expandLUT maps a limited-range (16..235) luma sample to full range.
@@ -104,11 +110,14 @@ func (m *yccImage) At(x, y int) color.Color {
 	if !image.Pt(x, y).In(m.Rect) {
 		return color.NRGBA{}
 	}
+	x, y = x-m.Rect.Min.X, y-m.Rect.Min.Y
 	var d [4]uint8
-	m.k.convert(d[:], m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
+	up := m.upsampler()
+	cb, cr := up.at(m.Cb, x, y), up.at(m.Cr, x, y)
+	m.k.convertQ3(d[:], m.Y[y*m.YStride+x], cb, cr)
 	d[3] = 255
 	if m.alpha != nil {
-		d[3] = m.alpha[(y-m.Rect.Min.Y)*m.aStride+(x-m.Rect.Min.X)]
+		d[3] = m.alpha[y*m.aStride+x]
 	}
 	return color.NRGBA{d[0], d[1], d[2], d[3]}
 }
@@ -130,18 +139,48 @@ func (m *yccImage) Opaque() bool {
 }
 
 // rows returns the rowFunc: row y as straight 8-bit RGBA, the same values
-// as At. The bounds must start at the origin (heif's output does).
+// as At, chroma upsampled by chromaUpsampler. The bounds must start at the
+// origin (heif's output does).
 func (m *yccImage) rows() rowFunc {
 	w := m.Rect.Dx()
-	hs, vs := chromaShift(m.SubsampleRatio)
+	up := m.upsampler()
 	return func(y int, dst []uint8) {
 		yrow := m.Y[y*m.YStride:][:w]
-		co := (y >> vs) * m.CStride
-		cb, cr := m.Cb[co:], m.Cr[co:]
-		for x, yv := range yrow {
-			d := dst[4*x : 4*x+4 : 4*x+4]
-			m.k.convert(d, yv, cb[x>>hs], cr[x>>hs])
-			d[3] = 255
+		dst = dst[:4*w]
+		cbN, cbF, crN, crF, wn, wf := up.rows(m.Cb, m.Cr, y)
+		switch up.hs {
+		case 0:
+			for x, yv := range yrow {
+				cb := (wn*int32(cbN[x]) + wf*int32(cbF[x])) << 1
+				cr := (wn*int32(crN[x]) + wf*int32(crF[x])) << 1
+				m.k.convertQ3(dst[4*x:4*x+4:4*x+4], yv, cb, cr)
+			}
+		case 1:
+			// Pixel 2i sits on chroma column i, pixel 2i+1 halfway to
+			// column i+1 (the last column repeats at the right edge).
+			last := up.cw - 1
+			cb0 := wn*int32(cbN[0]) + wf*int32(cbF[0])
+			cr0 := wn*int32(crN[0]) + wf*int32(crF[0])
+			for x := 0; x < w; x += 2 {
+				m.k.convertQ3(dst[4*x:4*x+4:4*x+4], yrow[x], cb0<<1, cr0<<1)
+				if x+1 == w {
+					break
+				}
+				n := min(x/2+1, last)
+				cb1 := wn*int32(cbN[n]) + wf*int32(cbF[n])
+				cr1 := wn*int32(crN[n]) + wf*int32(crF[n])
+				m.k.convertQ3(dst[4*x+4:4*x+8:4*x+8], yrow[x+1], cb0+cb1, cr0+cr1)
+				cb0, cr0 = cb1, cr1
+			}
+		default: // not produced by HEVC: nearest sample
+			for x, yv := range yrow {
+				cb := (wn*int32(cbN[x>>up.hs]) + wf*int32(cbF[x>>up.hs])) << 1
+				cr := (wn*int32(crN[x>>up.hs]) + wf*int32(crF[x>>up.hs])) << 1
+				m.k.convertQ3(dst[4*x:4*x+4:4*x+4], yv, cb, cr)
+			}
+		}
+		for x := range w {
+			dst[4*x+3] = 255
 		}
 		if m.alpha != nil {
 			for x, a := range m.alpha[y*m.aStride:][:w] {
@@ -149,6 +188,70 @@ func (m *yccImage) rows() rowFunc {
 			}
 		}
 	}
+}
+
+func (m *yccImage) upsampler() chromaUpsampler {
+	return newChromaUpsampler(m.SubsampleRatio, m.Rect.Dx(), m.Rect.Dy(), m.CStride)
+}
+
+// chromaUpsampler interpolates HEVC chroma planes to luma resolution,
+// bilinearly, at the positions ITU-T H.265 assigns to chroma samples
+// with chroma_sample_loc_type 0 (Annex E, figure E.1), the default that
+// x265, libheif and iPhones use (none of them signals another):
+//   - horizontally, chroma sample i is co-sited with luma column 2i, so
+//     luma column 2i takes it as is and column 2i+1 the mean of i and i+1;
+//   - vertically (4:2:0 only), chroma row j lies halfway between luma rows
+//     2j and 2j+1, so luma row 2j weighs row j by 3/4 and row j-1 by 1/4,
+//     row 2j+1 weighs row j by 3/4 and row j+1 by 1/4.
+//
+// JPEG (JFIF) sites chroma in the middle of its luma samples both ways,
+// which is why libjpeg's triangle filter weighs 3/4 and 1/4 horizontally
+// too; applied to HEVC planes it would shift colour a quarter of a chroma
+// sample to the right. Edges repeat the outermost sample.
+//
+// Precision: 8-bit samples in, Q3 out (8× the 8-bit value, unrounded: the
+// vertical weights are quarters, the horizontal mean a half), so no
+// rounding happens before the colour conversion.
+type chromaUpsampler struct {
+	hs, vs uint // chroma shifts (chromaShift)
+	cw, ch int  // chroma samples per row, rows
+	stride int
+}
+
+func newChromaUpsampler(r image.YCbCrSubsampleRatio, w, h, stride int) chromaUpsampler {
+	hs, vs := chromaShift(r)
+	return chromaUpsampler{hs: hs, vs: vs, cw: (w + 1<<hs - 1) >> hs, ch: (h + 1<<vs - 1) >> vs, stride: stride}
+}
+
+// rows returns, for luma row y, the chroma rows to blend (near and far for
+// both planes) and their weights, which add up to 4.
+func (u chromaUpsampler) rows(cbPlane, crPlane []uint8, y int) (cbN, cbF, crN, crF []uint8, wn, wf int32) {
+	cy := y >> u.vs
+	fy, wn, wf := cy, int32(4), int32(0)
+	if u.vs == 1 {
+		wn, wf = 3, 1
+		if y&1 == 0 {
+			fy = max(cy-1, 0)
+		} else {
+			fy = min(cy+1, u.ch-1)
+		}
+	}
+	n, f := cy*u.stride, fy*u.stride
+	return cbPlane[n:][:u.cw], cbPlane[f:][:u.cw], crPlane[n:][:u.cw], crPlane[f:][:u.cw], wn, wf
+}
+
+// at returns plane's upsampled value at luma (x, y), in Q3, as rows does.
+func (u chromaUpsampler) at(plane []uint8, x, y int) int32 {
+	near, far, _, _, wn, wf := u.rows(plane, plane, y)
+	col := func(i int) int32 { return wn*int32(near[i]) + wf*int32(far[i]) }
+	if u.hs != 1 {
+		return col(x>>u.hs) << 1
+	}
+	i := x >> 1
+	if x&1 == 0 {
+		return col(i) << 1
+	}
+	return col(i) + col(min(i+1, u.cw-1))
 }
 
 // primariesTransform returns the transform from the H.273 colour primaries
