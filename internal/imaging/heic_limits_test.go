@@ -17,6 +17,13 @@ import (
 // the grid's output size the whole tile area, and no other properties.
 func heicGridFromFixture(t testing.TB, cols, rows int) []byte {
 	t.Helper()
+	return heicGridSpec(t, cols, rows).Bytes()
+}
+
+// heicGridSpec is heicGridFromFixture's file before muxing: the grid is
+// item 1, the tiles items 2, 3, ... in raster order.
+func heicGridSpec(t testing.TB, cols, rows int) *heifmux.File {
+	t.Helper()
 	src := heicFixture(t, "heif/testdata/iphone-grid/image.heic")
 	f, err := heif.Parse(bytes.NewReader(src), int64(len(src)), nil)
 	if err != nil {
@@ -45,7 +52,7 @@ func heicGridFromFixture(t testing.TB, cols, rows int) []byte {
 	mf.Items = append(mf.Items, heifmux.Item{ID: 1, Type: "grid", Data: heifmux.GridData(rows, cols, w, h), InIdat: true,
 		Props: []heifmux.Prop{{Box: heifmux.Ispe(w, h)}}})
 	mf.Refs = []heifmux.Ref{{Type: "dimg", From: 1, To: ids}}
-	return mf.Bytes()
+	return mf
 }
 
 // allocated returns the bytes fn allocated on the heap.

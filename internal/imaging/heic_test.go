@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/imgflow/imgflow/internal/heifmux"
 	"github.com/imgflow/imgflow/internal/imaging/heif"
+	"github.com/imgflow/imgflow/internal/imaging/hevc"
 )
 
 // heicFixture returns the bytes of a HEIC test file: heif's fixtures
@@ -301,6 +303,69 @@ func TestHEICRejections(t *testing.T) {
 			var se *SideLimitError
 			return errors.As(err, &se)
 		}},
+		// The hostile list of issue 10, each a typed error that
+		// rejection.FromImaging turns into TooManyPixels, CorruptHeader
+		// (while validate reads the header) or CorruptImage.
+		{name: "huge ispe", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			f.Items[len(f.Items)-1].Props[0].Box = heifmux.Ispe(1<<20, 1<<20)
+			f.Items[len(f.Items)-1].Data = heifmux.GridData(2, 2, 1<<20, 1<<20)
+			return f.Bytes()
+		}(), check: isHEICLimitErr},
+		{name: "huge ispe on a tile", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			f.Items[0].Props[1].Box = heifmux.Ispe(1<<20, 1<<20)
+			return f.Bytes()
+		}(), check: isHEICLimitErr},
+		{name: "iloc extent past the end of the file", data: func() []byte {
+			b := heicGridFromFixture(t, 2, 2)
+			return b[:len(b)-10] // the last tile's extent runs past the end
+		}(), check: isHEICFormatErr},
+		{name: "iref loop: grid is its own tile", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			f.Refs[0].To[3] = 1
+			return f.Bytes()
+		}(), check: isHEICFormatErr},
+		{name: "iref loop: iden cycle", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			f.Primary = 100
+			f.Items = append(f.Items, heifmux.Item{ID: 100, Type: "iden", NoLocation: true}, heifmux.Item{ID: 101, Type: "iden", NoLocation: true})
+			f.Refs = append(f.Refs, heifmux.Ref{Type: "dimg", From: 100, To: []uint32{101}}, heifmux.Ref{Type: "dimg", From: 101, To: []uint32{100}})
+			return f.Bytes()
+		}(), check: isHEICFormatErr},
+		// A grid descriptor holds at most 256×256 tiles (8-bit counts),
+		// whose output is then at least 255 tiles wide and high (every
+		// tile must reach into it): 10^6 tiles can only be asked for by
+		// references.
+		{name: "grid of 256x256 tiles", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			g := &f.Items[len(f.Items)-1]
+			g.Data = heifmux.GridData(256, 256, 256*64, 256*64)
+			g.Props[0].Box = heifmux.Ispe(256*64, 256*64)
+			return f.Bytes()
+		}(), check: isHEICLimitErr},
+		{name: "grid with 10^6 tile references", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			ids := make([]uint32, 1_000_000)
+			for i := range ids {
+				ids[i] = uint32(2 + i%4)
+			}
+			f.Refs[0].To = ids
+			return f.Bytes()
+		}(), check: isHEICFormatErr},
+		{name: "truncated NAL unit", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			d := f.Items[1].Data
+			f.Items[1].Data = d[:len(d)*2/3] // its length prefix says more
+			return f.Bytes()
+		}(), check: isHEICFormatErr},
+		{name: "NAL unit cut to its header", data: func() []byte {
+			f := heicGridSpec(t, 2, 2)
+			f.Items[2].Data = f.Items[2].Data[:6]
+			return f.Bytes()
+		}(), check: isHEICFormatErr},
+		{name: "absurd SPS: all ones", data: heicWithSPS(t, 0xff), check: isHEICFormatErr},
+		{name: "absurd SPS: all zeros", data: heicWithSPS(t, 0x00), check: isHEICFormatErr},
 		{name: "corrupt slice data", data: func() []byte {
 			b := append([]byte{}, single...)
 			for i := len(b) - 150; i < len(b)-20; i++ {
@@ -350,6 +415,44 @@ func TestPrimariesTransform(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heicWithSPS is a 2×2 grid whose tiles' hvcC SPS has every byte after
+// its NAL header set to fill (absurd sizes, depths and Exp-Golomb codes
+// longer than 32 bits).
+func heicWithSPS(t testing.TB, fill byte) []byte {
+	t.Helper()
+	f := heicGridSpec(t, 2, 2)
+	hb := f.Items[0].Props[0].Box
+	c, err := hevc.ParseHvcC(hb[8:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sps []byte
+	for _, ps := range c.ParamSets {
+		if len(ps) > 2 && ps[0]>>1&0x3f == 33 {
+			sps = ps
+		}
+	}
+	if sps == nil {
+		t.Fatal("no SPS in the fixture's hvcC")
+	}
+	i := bytes.Index(hb, sps)
+	nb := append([]byte(nil), hb...)
+	for j := i + 2; j < i+len(sps); j++ {
+		nb[j] = fill
+	}
+	for k := range f.Items {
+		if f.Items[k].Type == "hvc1" {
+			f.Items[k].Props[0].Box = nb
+		}
+	}
+	return f.Bytes()
+}
+
+func isHEICLimitErr(err error) bool {
+	var le *LimitError
+	return errors.As(err, &le)
 }
 
 func isHEICFormatErr(err error) bool {
