@@ -1,11 +1,23 @@
 // Command heicdecode times the decode of a HEIC file by our engine
-// (imaging.Decode: container, HEVC, colour conversion, orientation) inside
-// one process, K times after a warm-up, and prints the median as JSON. Run
-// it with GOMAXPROCS=1 for one core. With -h265 FILE it instead writes the
-// primary image's coded item (a single-item HEIC, as heif-enc writes) as an
-// Annex B stream for dec265.
+// (imaging.Decode: container, HEVC, colour conversion, orientation into an
+// NRGBA) and prints the runs and their median as JSON. Run it with
+// GOMAXPROCS=1 for one core.
 //
-//	go run ./bench/heicdecode [-k 5] [-h265 out.h265] FILE.heic
+//   - -k N (N >= 1): N timed decodes inside one process after an untimed
+//     warm-up (the in-process median);
+//
+//   - -k 0: exactly one decode, untimed warm-up left out, for timing the
+//     process from outside (hyperfine, GNU time's peak RSS): what a cold
+//     Lambda or a command-line converter does;
+//
+//   - -h265 OUT: write the primary image's coded item (a single-item HEIC,
+//     as heif-enc writes) as an Annex B stream for dec265, and exit;
+//
+//   - -grid OUT: make an iPhone-like grid HEIC of FILE (any JPEG or PNG)
+//     from -tile sized tiles encoded by heif-enc at -q, and exit.
+//
+//     go run ./bench/heicdecode [-k 5] [-h265 out.h265] FILE.heic
+//     go run ./bench/heicdecode -grid out.heic [-tile 512] [-q 80] photo.jpg
 package main
 
 import (
@@ -18,6 +30,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -49,13 +62,20 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("heicdecode", flag.ContinueOnError)
-	k := fs.Int("k", 5, "timed runs")
+	k := fs.Int("k", 5, "timed runs after a warm-up; 0: one decode, no warm-up")
 	h265 := fs.String("h265", "", "write the coded item as Annex B to this file and exit")
+	grid := fs.String("grid", "", "write an iPhone-like grid HEIC of FILE to this file and exit")
+	tile := fs.Int("tile", 512, "grid tile size (-grid)")
+	q := fs.Int("q", 80, "heif-enc quality of the tiles (-grid)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || *k < 1 {
-		return errors.New("usage: heicdecode [-k N] [-h265 OUT] FILE")
+	if fs.NArg() != 1 || *k < 0 || *tile < 64 || *tile%8 != 0 {
+		return errors.New("usage: heicdecode [-k N] [-h265 OUT | -grid OUT [-tile N] [-q Q]] FILE")
+	}
+	if *grid != "" {
+		return writeGrid(ctx, fs.Arg(0), *grid, *tile, *q)
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -65,7 +85,22 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return writeAnnexB(data, *h265)
 	}
 	res := Result{File: fs.Arg(0), GOMAXPROCS: runtime.GOMAXPROCS(0)}
-	for i := range *k + 1 {
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	n, warm := *k, 1
+	if n == 0 {
+		n, warm = 1, 0
+	}
+	for i := range n + warm {
 		cpu0 := cpuTime()
 		start := time.Now()
 		m, _, err := imaging.Decode(ctx, bytes.NewReader(data), imaging.Limits{})
@@ -75,7 +110,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		res.Width, res.Height = m.Rect.Dx(), m.Rect.Dy()
-		if i > 0 { // the first run warms up
+		if i >= warm {
 			res.RunsMS = append(res.RunsMS, metric.MS(d))
 			res.CPUMS = append(res.CPUMS, metric.MS(cpu))
 		}
