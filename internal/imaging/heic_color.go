@@ -159,6 +159,10 @@ func (m *yccImage) rows() rowFunc {
 			// Pixel 2i sits on chroma column i, pixel 2i+1 halfway to
 			// column i+1 (the last column repeats at the right edge).
 			last := up.cw - 1
+			if !m.k.gbr {
+				ycc420Row(dst, yrow, cbN, cbF, crN, crF, wn, wf, last, m.k)
+				break
+			}
 			cb0 := wn*int32(cbN[0]) + wf*int32(cbF[0])
 			cr0 := wn*int32(crN[0]) + wf*int32(crF[0])
 			for x := 0; x < w; x += 2 {
@@ -187,6 +191,34 @@ func (m *yccImage) rows() rowFunc {
 				dst[4*x+3] = a
 			}
 		}
+	}
+}
+
+// ycc420Row is rows' loop for horizontally halved chroma and a Y'CbCr
+// matrix (not gbr), with convertQ3 written out: the same values, without
+// a call per pixel (convertQ3 is too large to inline).
+func ycc420Row(dst, yrow, cbN, cbF, crN, crF []uint8, wn, wf int32, last int, k *yccCoeffs) {
+	yOff, ys, crR, cbG, crG, cbB := k.yOff, k.ys, k.crR, k.cbG, k.crG, k.cbB
+	put := func(d []uint8, yv uint8, cb, cr int32) {
+		yy := (int32(yv) - yOff) * ys
+		cbv, crv := cb-128<<3, cr-128<<3
+		d[0] = clampQ16(yy + crR*crv>>3)
+		d[1] = clampQ16(yy - (cbG*cbv+crG*crv)>>3)
+		d[2] = clampQ16(yy + cbB*cbv>>3)
+	}
+	w := len(yrow)
+	cb0 := wn*int32(cbN[0]) + wf*int32(cbF[0])
+	cr0 := wn*int32(crN[0]) + wf*int32(crF[0])
+	for x := 0; x < w; x += 2 {
+		put(dst[4*x:4*x+3:4*x+3], yrow[x], cb0<<1, cr0<<1)
+		if x+1 == w {
+			break
+		}
+		n := min(x/2+1, last)
+		cb1 := wn*int32(cbN[n]) + wf*int32(cbF[n])
+		cr1 := wn*int32(crN[n]) + wf*int32(crF[n])
+		put(dst[4*x+4:4*x+7:4*x+7], yrow[x+1], cb0+cb1, cr0+cr1)
+		cb0, cr0 = cb1, cr1
 	}
 }
 
