@@ -25,6 +25,8 @@ type encoder struct {
 	numSeg                 int
 	segMap                 []uint8 // per macroblock, when numSeg > 1
 	filterLevel, sharpness int
+	dqUVAC                 int     // chroma AC quantiser delta (frame header)
+	expnScale              float64 // quality exponent factor (trimExpn with trimming, else 1)
 	costs                  *costTables
 	segProbs               [3]uint8
 

@@ -83,7 +83,7 @@ func (e *encoder) writeFrame() ([]byte, error) {
 	hdr.putSignedOpt(dqY2DC, 4)
 	hdr.putSignedOpt(dqY2AC, 4)
 	hdr.putSignedOpt(dqUVDC, 4)
-	hdr.putSignedOpt(dqUVAC, 4)
+	hdr.putSignedOpt(e.dqUVAC, 4)
 	hdr.putBit(false, 128) // refresh_entropy_probs: irrelevant for a still
 	for t := range probs {
 		for b := range probs[t] {

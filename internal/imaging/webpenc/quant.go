@@ -103,12 +103,18 @@ const (
 	dqY2DC = 0
 	dqY2AC = 0
 	dqUVDC = -2
-	dqUVAC = 0
+)
+
+// Chroma AC quantiser delta range (libwebp's MIN/MAX_DQ_UV): chosen per
+// picture from the mean chroma susceptibility, see uvACDelta.
+const (
+	minDQUV = -4
+	maxDQUV = 6
 )
 
 func clampInt(v, lo, hi int) int { return min(max(v, lo), hi) }
 
-func newSegmentQuant(q int) segmentQuant {
+func newSegmentQuant(q, dqUVAC int) segmentQuant {
 	s := segmentQuant{index: q}
 	var qi4, qi16, quv int32
 	s.y1, qi4 = newMatrix(0, dcTable[clampInt(q+dqY1DC, 0, 127)], acTable[q])

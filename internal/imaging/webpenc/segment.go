@@ -2,12 +2,11 @@ package webpenc
 
 import (
 	"context"
-	"math/bits"
 	"sync"
 )
 
 // Segmentation (RFC 6386 section 9.3): macroblocks are clustered by a
-// smoothness score into up to four segments; smooth segments get a finer
+// susceptibility score (mbAlpha) into up to four segments; smooth segments get a finer
 // quantiser and less loop filtering than busy ones, with libwebp's
 // spatial-noise-shaping law at its default strength (sns 50): the
 // compression exponent is modulated by ±0.45 across the segments.
@@ -19,41 +18,131 @@ const (
 	minSegmentMBs = 64
 )
 
-// mbSmoothness returns 0 (busy) .. 255 (flat) for macroblock (mbx, mby)
-// of the source: the mean absolute AC coefficient of its 16 luma 4×4
-// blocks (each against its own mean), on a log scale.
-func (e *encoder) mbSmoothness(mbx, mby int) uint8 {
-	var src [4 * bps]uint8
-	var flat [16]uint8
-	var coef [16]int16
-	var sum int64
-	for k := 0; k < 16; k++ {
-		bx, by := k&3, k>>2
-		mean := 0
-		for y := 0; y < 4; y++ {
-			row := e.srcY[(mby*16+by*4+y)*e.yStride+mbx*16+bx*4:]
-			copy(src[y*bps:y*bps+4], row[:4])
-			mean += int(row[0]) + int(row[1]) + int(row[2]) + int(row[3])
-		}
-		for i := range flat {
-			flat[i] = uint8((mean + 8) >> 4)
-		}
-		fdct4(src[:], 0, flat[:], 0, 4, &coef)
-		for i := 1; i < 16; i++ {
-			c := int64(coef[i])
-			if c < 0 {
-				c = -c
-			}
-			sum += c
+// Macroblock susceptibility, as libwebp's analysis pass measures it: the
+// residual of the source against its DC and TM predictions (neighbours taken
+// from the source, as if coded losslessly) is transformed, and the
+// coefficient magnitudes (|c|>>3, capped at 31) are histogrammed. A block
+// whose coefficients spread far relative to the most populated bin is busy.
+// The luma score is the larger of the two modes', the chroma score likewise
+// over the U and V blocks; they are mixed 3:1 and inverted, so the result is
+// 0 (busy) .. 255 (flat, where quantisation shows most).
+const (
+	maxAlpha       = 255
+	alphaScale     = 2 * maxAlpha
+	maxCoeffThresh = 31
+)
+
+// histAlpha is the susceptibility of one histogram: alphaScale × the last
+// non-empty bin / the count of the fullest bin (0 when that is ≤ 1).
+func histAlpha(dist *[maxCoeffThresh + 1]int) int {
+	maxV, last := 0, 1
+	for k, v := range dist {
+		if v > 0 {
+			maxV = max(maxV, v)
+			last = k
 		}
 	}
-	// sum/256 is the mean |AC| per pixel (×8 DCT scale); score it as
-	// 32·log2(1 + sum/64), integer-only.
-	v := uint64(sum/64) + 1
-	l := bits.Len64(v) - 1
-	frac := int((v << 8 >> uint(l)) & 255) // 8-bit linear mantissa
-	c := 32*l + frac/8
-	return uint8(255 - min(c, 255))
+	if maxV <= 1 {
+		return 0
+	}
+	return alphaScale * last / maxV
+}
+
+// analysisBuf is one worker's scratch for mbAlpha.
+type analysisBuf struct {
+	ys, us, vs [16 * bps]uint8 // source, block at 0 (stride bps)
+	yw, uw, vw [17 * bps]uint8 // prediction borders (layout of predict.go)
+	pred       [256]uint8
+}
+
+// borders fills w's top row (top-left at 3) and left column from source
+// plane p (stride ps) for the n×n block at (x0, y0), with the decoder's
+// 127/129 outside the frame.
+func borders(w []uint8, p []uint8, ps, x0, y0, n int) {
+	if y0 == 0 {
+		for i := 3; i < 4+n; i++ {
+			w[i] = 127
+		}
+	} else {
+		copy(w[4:4+n], p[(y0-1)*ps+x0:])
+		if x0 > 0 {
+			w[3] = p[(y0-1)*ps+x0-1]
+		} else {
+			w[3] = 129
+		}
+	}
+	for y := 0; y < n; y++ {
+		if x0 == 0 {
+			w[(y+1)*bps+3] = 129
+		} else {
+			w[(y+1)*bps+3] = p[(y0+y)*ps+x0-1]
+		}
+	}
+}
+
+// mbAlpha returns the mixed, inverted susceptibility of macroblock
+// (mbx, mby) (0 busy .. 255 flat) and its raw chroma susceptibility.
+func (e *encoder) mbAlpha(mbx, mby int, b *analysisBuf) (alpha, uvAlpha int) {
+	ys, cs := e.yStride, e.cStride
+	for y := 0; y < 16; y++ {
+		copy(b.ys[y*bps:y*bps+16], e.srcY[(mby*16+y)*ys+mbx*16:])
+	}
+	for y := 0; y < 8; y++ {
+		copy(b.us[y*bps:y*bps+8], e.srcU[(mby*8+y)*cs+mbx*8:])
+		copy(b.vs[y*bps:y*bps+8], e.srcV[(mby*8+y)*cs+mbx*8:])
+	}
+	borders(b.yw[:], e.srcY, ys, mbx*16, mby*16, 16)
+	borders(b.uw[:], e.srcU, cs, mbx*8, mby*8, 8)
+	borders(b.vw[:], e.srcV, cs, mbx*8, mby*8, 8)
+	var coef [16]int16
+	best := -1
+	for _, mode := range [2]int{predDC, predTM} {
+		var dist [maxCoeffThresh + 1]int
+		predictBlock(b.pred[:], b.yw[:], 16, mode, mby > 0, mbx > 0)
+		for k := 0; k < 16; k++ {
+			bx, by := (k&3)*4, (k>>2)*4
+			fdct4(b.ys[:], by*bps+bx, b.pred[:], by*16+bx, 16, &coef)
+			for _, c := range coef {
+				v := int(c)
+				if v < 0 {
+					v = -v
+				}
+				dist[min(v>>3, maxCoeffThresh)]++
+			}
+		}
+		best = max(best, histAlpha(&dist))
+	}
+	uvBest := -1
+	for _, mode := range [2]int{predDC, predTM} {
+		var dist [maxCoeffThresh + 1]int
+		for _, pl := range [2]struct{ s, w []uint8 }{{b.us[:], b.uw[:]}, {b.vs[:], b.vw[:]}} {
+			predictBlock(b.pred[:], pl.w, 8, mode, mby > 0, mbx > 0)
+			for k := 0; k < 4; k++ {
+				bx, by := (k&1)*4, (k>>1)*4
+				fdct4(pl.s, by*bps+bx, b.pred[:], by*8+bx, 8, &coef)
+				for _, c := range coef {
+					v := int(c)
+					if v < 0 {
+						v = -v
+					}
+					dist[min(v>>3, maxCoeffThresh)]++
+				}
+			}
+		}
+		uvBest = max(uvBest, histAlpha(&dist))
+	}
+	mixed := (3*best + uvBest + 2) >> 2
+	return clampInt(maxAlpha-mixed, 0, maxAlpha), uvBest
+}
+
+// uvACDelta maps the mean chroma susceptibility (typically 30 .. 100 around
+// 64) to the chroma AC quantiser delta, scaled by the SNS strength, as
+// libwebp does: chroma that hides quantisation better is quantised coarser.
+func uvACDelta(uvAlpha int) int {
+	const midAlpha, minA, maxA = 64, 30, 100
+	d := (uvAlpha - midAlpha) * (maxDQUV - minDQUV) / (maxA - minA)
+	d = d * snsStrength / 100
+	return clampInt(d, minDQUV, maxDQUV)
 }
 
 // analyze computes every macroblock's smoothness (rows in parallel) and,
@@ -61,19 +150,18 @@ func (e *encoder) mbSmoothness(mbx, mby int) uint8 {
 // filter levels. It sets numSeg, segMap and seg.
 func (e *encoder) analyze(ctx context.Context, quality int) error {
 	n := e.mbw * e.mbh
-	q := qualityToIndex(float64(quality), 1)
-	if n < minSegmentMBs {
-		e.oneSegment(q)
-		return nil
-	}
 	score := make([]uint8, n)
+	uvSums := make([]int, e.mbh)
 	var wg sync.WaitGroup
 	workers := max(1, min(e.workers, e.mbh))
 	for w := 0; w < workers; w++ {
 		wg.Go(func() {
+			var b analysisBuf
 			for y := w; y < e.mbh; y += workers {
 				for x := 0; x < e.mbw; x++ {
-					score[y*e.mbw+x] = e.mbSmoothness(x, y)
+					a, uv := e.mbAlpha(x, y, &b)
+					score[y*e.mbw+x] = uint8(a)
+					uvSums[y] += uv
 				}
 			}
 		})
@@ -82,11 +170,20 @@ func (e *encoder) analyze(ctx context.Context, quality int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var uvSum int
+	for _, v := range uvSums {
+		uvSum += v
+	}
+	e.dqUVAC = uvACDelta(uvSum / n)
+	if n < minSegmentMBs {
+		e.oneSegment(qualityToIndex(float64(quality), e.expnScale))
+		return nil
+	}
 	var hist [256]int
 	for _, s := range score {
 		hist[s]++
 	}
-	centers, assign := kmeans(&hist)
+	centers, mid, assign := kmeans(&hist)
 	e.segMap = make([]uint8, n)
 	for i, s := range score {
 		e.segMap[i] = assign[s]
@@ -94,15 +191,9 @@ func (e *encoder) analyze(ctx context.Context, quality int) error {
 	// Centre/normalise the cluster centres as libwebp does: alpha in
 	// ±127 around the weighted mean, beta 0..255 from the least smooth.
 	lo, hi := centers[0], centers[0]
-	var wsum, cnt int
 	for s := 0; s < numSegments; s++ {
 		lo, hi = min(lo, centers[s]), max(hi, centers[s])
 	}
-	for v, h := range hist {
-		wsum += v * h
-		cnt += h
-	}
-	mid := (wsum + cnt/2) / cnt
 	if hi == lo {
 		hi = lo + 1
 	}
@@ -110,8 +201,8 @@ func (e *encoder) analyze(ctx context.Context, quality int) error {
 	for s := 0; s < numSegments; s++ {
 		alpha := clampInt(255*(centers[s]-mid)/(hi-lo), -127, 127)
 		beta := clampInt(255*(centers[s]-lo)/(hi-lo), 0, 255)
-		qs := qualityToIndex(float64(quality), 1-amp*float64(alpha))
-		e.seg[s] = newSegmentQuant(qs)
+		qs := qualityToIndex(float64(quality), e.expnScale*(1-amp*float64(alpha)))
+		e.seg[s] = newSegmentQuant(qs, e.dqUVAC)
 		e.seg[s].filterLevel = filterLevelFor(qs, filterStrength, beta)
 	}
 	e.numSeg = numSegments
@@ -125,48 +216,57 @@ func (e *encoder) oneSegment(q int) {
 	e.numSeg = 1
 	e.segMap = nil
 	for s := range e.seg {
-		e.seg[s] = newSegmentQuant(q)
+		e.seg[s] = newSegmentQuant(q, e.dqUVAC)
 		e.seg[s].filterLevel = filterLevelFor(q, filterStrength, 0)
 	}
 	e.filterLevel = e.seg[0].filterLevel
 }
 
-// kmeans clusters the score histogram into numSegments centres (initially
-// spread evenly over the used range, then 8 Lloyd iterations) and returns
-// the centres and the segment of every score value.
-func kmeans(hist *[256]int) ([numSegments]int, [256]uint8) {
+// kmeans clusters the score histogram into numSegments centres: initially
+// spread evenly over the used range, then Lloyd iterations (at most 6,
+// until the centres move less than 5 in all). It returns the centres,
+// their population-weighted mean and the segment of every score value.
+func kmeans(hist *[256]int) (c [numSegments]int, mid int, assign [256]uint8) {
 	lo, hi := 0, 255
 	for lo < 255 && hist[lo] == 0 {
 		lo++
 	}
-	for hi > 0 && hist[hi] == 0 {
+	for hi > lo && hist[hi] == 0 {
 		hi--
 	}
-	var c [numSegments]int
 	for s := range c {
 		c[s] = lo + (2*s+1)*(hi-lo)/(2*numSegments)
 	}
-	var assign [256]uint8
-	for iter := 0; iter < 8; iter++ {
+	for iter := 0; iter < 6; iter++ {
 		var sum, cnt [numSegments]int
+		best := 0
 		for v := lo; v <= hi; v++ {
-			best := 0
-			for s := 1; s < numSegments; s++ {
-				if abs(v-c[s]) < abs(v-c[best]) {
-					best = s
-				}
+			if hist[v] == 0 {
+				continue
+			}
+			for best+1 < numSegments && abs(v-c[best+1]) < abs(v-c[best]) {
+				best++
 			}
 			assign[v] = uint8(best)
 			sum[best] += v * hist[v]
 			cnt[best] += hist[v]
 		}
+		moved, wsum, total := 0, 0, 0
 		for s := range c {
 			if cnt[s] > 0 {
-				c[s] = (sum[s] + cnt[s]/2) / cnt[s]
+				nc := (sum[s] + cnt[s]/2) / cnt[s]
+				moved += abs(c[s] - nc)
+				c[s] = nc
+				wsum += nc * cnt[s]
+				total += cnt[s]
 			}
 		}
+		mid = (wsum + total/2) / total
+		if moved < 5 {
+			break
+		}
 	}
-	return c, assign
+	return c, mid, assign
 }
 
 func abs(v int) int {
