@@ -17,7 +17,7 @@ import (
 // calls it and counts the event delivered only when it returns nil; a crash
 // before that leaves the event to be delivered again.
 func (s *Service) RunAsync(ctx context.Context, nameOrARN string, payload []byte) error {
-	fn, err := s.lookup(nameOrARN)
+	fn, _, err := s.lookup(nameOrARN)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *Service) RunAsync(ctx context.Context, nameOrARN string, payload []byte
 		return err
 	}
 	defer s.wg.Done()
-	return s.runAsync(ctx, fn, newRequestID(), s.cfg.Now(), payload)
+	return s.runAsync(ctx, fn, nameOrARN, newRequestID(), s.cfg.Now(), payload)
 }
 
 // track counts an asynchronous invocation in flight, unless the service
@@ -49,7 +49,7 @@ func (s *Service) track() error {
 // still fails goes to the function's OnFailure destination, so it is never
 // silently lost.
 func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []byte) (string, error) {
-	fn, err := s.lookup(nameOrARN)
+	fn, _, err := s.lookup(nameOrARN)
 	if err != nil {
 		return "", err
 	}
@@ -71,20 +71,20 @@ func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []b
 			case <-ctx.Done():
 			}
 		}()
-		_ = s.runAsync(ctx, fn, requestID, queued, payload)
+		_ = s.runAsync(ctx, fn, nameOrARN, requestID, queued, payload)
 	}()
 	return requestID, nil
 }
 
 // runAsync returns nil once the event succeeded or reached its OnFailure
 // destination, and an error when it could do neither.
-func (s *Service) runAsync(ctx context.Context, fn *function, requestID string, queued time.Time, payload []byte) error {
+func (s *Service) runAsync(ctx context.Context, fn *function, target, requestID string, queued time.Time, payload []byte) error {
 	log := s.log.With(zap.String("function", fn.cfg.Name), zap.String("request_id", requestID))
 	attempts := 0
 	var last *Response
 	condition := "RetriesExhausted"
 	for {
-		resp, err := s.Invoke(ctx, fn.cfg.ARN, payload)
+		resp, err := s.Invoke(ctx, target, payload)
 		attempts++
 		if err == nil && resp.FunctionError == "" {
 			return nil

@@ -1,8 +1,9 @@
 // Package lambda is the Lambda service of the local stack: it runs each
 // function's real handler in process with Lambda's semantics (error type
 // names, panics, timeouts, a concurrency limit per function, asynchronous
-// invocation with retries and an OnFailure destination), and serves the
-// Lambda Invoke, ListFunctions and GetFunction APIs.
+// invocation with retries and an OnFailure destination, the last 4 KB of an
+// invocation's log), and serves the Lambda Invoke, ListFunctions, GetFunction
+// and GetFunctionConfiguration APIs.
 package lambda
 
 import (
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,14 +29,24 @@ import (
 
 // Function is one function's configuration, as template.yaml declares it.
 type Function struct {
-	Name        string // physical name, e.g. imgflow-ValidateFunction
-	LogicalID   string // e.g. ValidateFunction
-	ARN         string
-	Runtime     string
-	Handler     string
+	Name      string // physical name, e.g. imgflow-ValidateFunction
+	LogicalID string // e.g. ValidateFunction
+	ARN       string
+	Runtime   string
+	Handler   string
+	// Environment is what the template declares, and what the API shows;
+	// variables the local stack injects (endpoint, credentials) are not here.
 	Environment map[string]string
-	Timeout     time.Duration
-	MemoryMB    int
+	Role        string // execution role ARN
+	CodeSize    int64  // bytes of the deployment package, 0 when unknown
+	Layers      []Layer
+	// LastModified is when this code was deployed (the stack's start).
+	LastModified time.Time
+	// Aliases maps each alias the template defines (AutoPublishAlias) to its
+	// version. Every version runs the same code: the stack deploys one.
+	Aliases  map[string]string
+	Timeout  time.Duration
+	MemoryMB int
 	// ReservedConcurrency limits concurrent invocations; 0 means the
 	// service default (Config.DefaultConcurrency).
 	ReservedConcurrency int
@@ -43,6 +55,12 @@ type Function struct {
 	MaxRetryAttempts int
 	MaxEventAge      time.Duration
 	OnFailure        string // destination ARN, "" for none
+}
+
+// Layer is a layer version a function uses.
+type Layer struct {
+	ARN      string
+	CodeSize int64
 }
 
 // Handler is what a function runs: aws-lambda-go's handler interface, so a
@@ -61,6 +79,7 @@ type Response struct {
 	ExecutedVersion string
 	RequestID       string
 	Duration        time.Duration
+	LogTail         []byte // the last 4 KB of the invocation's log, START to REPORT
 }
 
 // ErrorDocument is the JSON body of a failed invocation, as the Go runtime
@@ -162,6 +181,8 @@ type Service struct {
 	mu  sync.RWMutex
 	fns map[string]*function // by name and by ARN
 
+	logs invocationLogs
+
 	wg     sync.WaitGroup // asynchronous invocations in flight
 	closed chan struct{}
 }
@@ -203,27 +224,67 @@ func (s *Service) Register(f Function, h Handler, init time.Duration) error {
 	return nil
 }
 
-// lookup finds a function by name, ARN, or partial ARN with a qualifier.
-func (s *Service) lookup(nameOrARN string) (*function, error) {
-	key := nameOrARN
-	if strings.HasPrefix(key, "arn:") {
-		// arn:aws:lambda:region:account:function:name[:qualifier]
-		parts := strings.Split(key, ":")
-		if len(parts) >= 7 {
-			key = parts[6]
-		}
-	} else if name, _, ok := strings.Cut(key, ":"); ok {
-		key = name
-	}
+// lookup finds a function by name, ARN, or either with a qualifier
+// (name:qualifier), and returns the version the qualifier names. An unknown
+// qualifier is not found, as on Lambda, never a silent run of $LATEST.
+func (s *Service) lookup(nameOrARN string) (*function, string, error) {
+	name, qualifier := splitQualifier(nameOrARN)
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if fn, ok := s.fns[key]; ok {
-		return fn, nil
+	fn, ok := s.fns[name]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, "", fmt.Errorf("%w: %s", ErrNotFound, nameOrARN)
 	}
-	if fn, ok := s.fns[nameOrARN]; ok {
-		return fn, nil
+	version, ok := fn.cfg.version(qualifier)
+	if !ok {
+		return nil, "", fmt.Errorf("%w: %s", ErrNotFound, nameOrARN)
 	}
-	return nil, fmt.Errorf("%w: %s", ErrNotFound, nameOrARN)
+	return fn, version, nil
+}
+
+// splitQualifier splits "name[:qualifier]" or
+// "arn:aws:lambda:region:account:function:name[:qualifier]" into the
+// registered key (name or unqualified ARN) and the qualifier.
+func splitQualifier(nameOrARN string) (key, qualifier string) {
+	if strings.HasPrefix(nameOrARN, "arn:") {
+		parts := strings.Split(nameOrARN, ":")
+		if len(parts) == 8 {
+			return strings.Join(parts[:7], ":"), parts[7]
+		}
+		return nameOrARN, ""
+	}
+	key, qualifier, _ = strings.Cut(nameOrARN, ":")
+	return key, qualifier
+}
+
+// versions lists the published versions the aliases name, in order.
+func (f Function) versions() []string {
+	var vs []string
+	for _, v := range f.Aliases {
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+// version resolves a qualifier: none or $LATEST, a published version, or an
+// alias.
+func (f Function) version(qualifier string) (string, bool) {
+	switch qualifier {
+	case "", "$LATEST":
+		return "$LATEST", true
+	}
+	if v, ok := f.Aliases[qualifier]; ok {
+		return v, true
+	}
+	for _, v := range f.Aliases {
+		if v == qualifier {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // Functions lists the registered functions, sorted by name.
@@ -245,7 +306,7 @@ func (s *Service) Functions() []Function {
 // set, as Lambda's Invoke API returns it. The Go error is for the service:
 // an unknown function, or ctx ending while waiting for a concurrency slot.
 func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) (*Response, error) {
-	fn, err := s.lookup(nameOrARN)
+	fn, version, err := s.lookup(nameOrARN)
 	if err != nil {
 		return nil, err
 	}
@@ -255,13 +316,15 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 		return nil, fmt.Errorf("lambda: %s: waiting for a concurrency slot: %w", fn.cfg.Name, ctx.Err())
 	}
 	requestID := newRequestID()
+	s.logs.begin(requestID)
+	s.logs.add(requestID, startLine(requestID, version))
 	start := s.cfg.Now()
 	out, invErr, timedOut := s.call(ctx, fn, requestID, payload)
 	dur := s.cfg.Now().Sub(start)
 	if !timedOut {
 		<-fn.slots
 	}
-	resp := &Response{ExecutedVersion: "$LATEST", RequestID: requestID, Duration: dur}
+	resp := &Response{ExecutedVersion: version, RequestID: requestID, Duration: dur}
 	if invErr != nil {
 		doc := errorDocument(invErr)
 		if timedOut {
@@ -273,6 +336,12 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 	} else {
 		resp.Payload = out
 	}
+	if timedOut {
+		s.logs.add(requestID, fmt.Appendf(nil, "%s Task timed out after %.2f seconds", s.cfg.Now().UTC().Format(time.RFC3339Nano), fn.cfg.Timeout.Seconds()))
+	}
+	s.logs.add(requestID, endLine(requestID))
+	s.logs.add(requestID, reportLine(requestID, dur, fn.cfg.MemoryMB))
+	resp.LogTail = s.logs.end(requestID)
 	fn.record(dur, invErr != nil)
 	s.log.Debug("invoked", zap.String("function", fn.cfg.Name), zap.String("request_id", requestID),
 		zap.Duration("duration", dur), zap.Bool("error", invErr != nil))

@@ -46,7 +46,7 @@ type Stats struct {
 func (s *Service) Stats() []Stats {
 	var out []Stats
 	for _, f := range s.Functions() {
-		fn, err := s.lookup(f.Name)
+		fn, _, err := s.lookup(f.Name)
 		if err != nil {
 			continue
 		}

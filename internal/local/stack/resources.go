@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
@@ -158,12 +161,29 @@ func (st *Stack) buildLayers(ctx context.Context) (string, error) {
 		if l.BuildMethod != "makefile" {
 			return "", fmt.Errorf("stack: layer %s: BuildMethod %q: only makefile layers are built locally", l.LogicalID, l.BuildMethod)
 		}
+		before := treeSize(opt)
 		cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", l.ContentDir, "build-"+l.LogicalID, "ARTIFACTS_DIR="+opt)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("stack: build layer %s: %w\n%s", l.LogicalID, err, out)
 		}
+		st.layerSize[l.Arn] = treeSize(opt) - before
 	}
 	return opt, nil
+}
+
+// treeSize is the number of bytes in the regular files under dir: what a
+// layer adds to /opt stands in for its CodeSize.
+func treeSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // functionPackage is the Go package a function's build target compiles,
@@ -184,7 +204,7 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 		return fmt.Errorf("stack: AWS configuration for functions: %w", err)
 	}
 	for _, f := range st.Template.Functions() {
-		fn, err := st.function(f, opt)
+		fn, env, err := st.function(f, opt)
 		if err != nil {
 			return err
 		}
@@ -198,11 +218,15 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			if err := runtimeapi.CheckBinary(ctx, bin, f.CodeDir, "./"+pkg); err != nil {
 				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
 			}
-			fn.Environment["AWS_ACCESS_KEY_ID"] = "imgflow-local"
-			fn.Environment["AWS_SECRET_ACCESS_KEY"] = "imgflow-local"
+			env["AWS_ACCESS_KEY_ID"] = "imgflow-local"
+			env["AWS_SECRET_ACCESS_KEY"] = "imgflow-local"
+			if fi, err := os.Stat(bin); err == nil {
+				fn.CodeSize = fi.Size()
+			}
 			pc := runtimeapi.NewDefaultConfig()
 			pc.Name, pc.ARN, pc.Binary, pc.Handler, pc.Region = fn.Name, fn.ARN, bin, fn.Handler, st.cfg.Region
-			pc.MemoryMB, pc.Environment, pc.Timeout = fn.MemoryMB, fn.Environment, fn.Timeout
+			pc.MemoryMB, pc.Environment, pc.Timeout = fn.MemoryMB, env, fn.Timeout
+			pc.Log = st.Lambda.LogLine
 			if pc.Concurrency = fn.ReservedConcurrency; pc.Concurrency <= 0 {
 				pc.Concurrency = lambda.NewDefaultConfig().DefaultConcurrency
 			}
@@ -223,8 +247,11 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			return fmt.Errorf("stack: function %s: no in-process build for %s", f.LogicalID, pkg)
 		}
 		start := time.Now()
-		env := envconfig.Map(fn.Environment)
-		h, err := build(ctx, lambdamain.Deps{Env: env, AWS: awsCfg, Log: st.log.With(zap.String("function", fn.Name))})
+		// The handler's lines also go to the invocation's log, for Invoke's
+		// LogType=Tail, as a bootstrap's stdout does in process mode.
+		log := zap.New(zapcore.NewTee(st.log.Core(), st.Lambda.LogCore(logx.NewEncoder(), st.log.Core()))).
+			With(zap.String("function", fn.Name))
+		h, err := build(ctx, lambdamain.Deps{Env: envconfig.Map(env), AWS: awsCfg, Log: log})
 		if err != nil {
 			return fmt.Errorf("stack: init %s: %w", f.LogicalID, err)
 		}
@@ -236,12 +263,26 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 	return nil
 }
 
-// function reads a function's configuration from the template.
-func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, error) {
+// function reads a function's configuration from the template, and the
+// environment its code runs with: the template's variables plus what Lambda
+// and the local stack provide (region, endpoint), which the Lambda API does
+// not show.
+func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, map[string]string, error) {
 	p := f.Resolved
 	fn := lambda.Function{
 		Name: f.Name, LogicalID: f.LogicalID, ARN: f.Arn, Environment: map[string]string{},
 		Timeout: 3 * time.Second, MemoryMB: 128, MaxRetryAttempts: 2, MaxEventAge: 6 * time.Hour,
+		LastModified: st.started,
+	}
+	fn.Role, _ = p["Role"].(string)
+	if fn.Role == "" { // the role SAM generates: <LogicalId>Role
+		fn.Role = fmt.Sprintf("arn:aws:iam::%s:role/%s-%sRole", st.cfg.AccountID, st.cfg.StackName, f.LogicalID)
+	}
+	for _, arn := range f.Layers {
+		fn.Layers = append(fn.Layers, lambda.Layer{ARN: arn, CodeSize: st.layerSize[arn]})
+	}
+	if alias, ok := p["AutoPublishAlias"].(string); ok && alias != "" {
+		fn.Aliases = map[string]string{alias: "1"} // one deployment: version 1
 	}
 	fn.Runtime, _ = p["Runtime"].(string)
 	fn.Handler, _ = p["Handler"].(string)
@@ -273,14 +314,15 @@ func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, 
 		}
 		fn.Environment[k] = v
 	}
+	env := maps.Clone(fn.Environment)
 	// What Lambda's environment provides and the SDK reads, pointed here.
-	fn.Environment["AWS_REGION"] = st.cfg.Region
-	fn.Environment["AWS_DEFAULT_REGION"] = st.cfg.Region
-	fn.Environment["AWS_LAMBDA_FUNCTION_NAME"] = f.Name
-	fn.Environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemoryMB)
-	fn.Environment["AWS_ENDPOINT_URL"] = st.URL
-	fn.Environment["AWS_S3_USE_PATH_STYLE"] = "true"
-	return fn, nil
+	env["AWS_REGION"] = st.cfg.Region
+	env["AWS_DEFAULT_REGION"] = st.cfg.Region
+	env["AWS_LAMBDA_FUNCTION_NAME"] = f.Name
+	env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = strconv.Itoa(fn.MemoryMB)
+	env["AWS_ENDPOINT_URL"] = st.URL
+	env["AWS_S3_USE_PATH_STYLE"] = "true"
+	return fn, env, nil
 }
 
 // number reads an integer property that YAML or JSON may have given as a

@@ -140,8 +140,22 @@ func TestSignedClients(t *testing.T) {
 	if err != nil || len(fns.Functions) == 0 {
 		t.Fatalf("Lambda ListFunctions: %v", err)
 	}
-	if _, err := lambdasdk.NewFromConfig(cfg).GetFunction(ctx, &lambdasdk.GetFunctionInput{FunctionName: fns.Functions[0].FunctionArn}); err != nil {
+	got, err := lambdasdk.NewFromConfig(cfg).GetFunction(ctx, &lambdasdk.GetFunctionInput{FunctionName: fns.Functions[0].FunctionArn})
+	if err != nil {
 		t.Fatalf("Lambda GetFunction by ARN (escaped path): %v", err)
+	}
+	// What the template declares, as on AWS; not what the stack injects.
+	c := got.Configuration
+	if !strings.HasPrefix(aws.ToString(c.Role), "arn:aws:iam::") || aws.ToString(c.LastModified) == "" ||
+		len(c.Layers) != 1 || c.Layers[0].CodeSize == 0 {
+		t.Errorf("GetFunction: Role %q, LastModified %q, Layers %+v", aws.ToString(c.Role), aws.ToString(c.LastModified), c.Layers)
+	}
+	if c.Environment != nil {
+		for k := range c.Environment.Variables {
+			if strings.HasPrefix(k, "AWS_") {
+				t.Errorf("GetFunction shows the injected variable %s", k)
+			}
+		}
 	}
 
 	bad := sdkConfig(st, "test", "not-the-secret")

@@ -100,6 +100,9 @@ type Stack struct {
 
 	pools []*runtimeapi.Pool // process mode: each function's processes
 
+	started   time.Time        // the functions' LastModified: this deployment
+	layerSize map[string]int64 // bytes each layer put in /opt, by layer ARN
+
 	ln       net.Listener
 	srv      *http.Server
 	serveErr chan error
@@ -113,7 +116,8 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("stack: data dir: %w", err)
 	}
-	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1)}
+	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1),
+		started: time.Now(), layerSize: map[string]int64{}}
 	defer func() {
 		if err != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -37,12 +37,17 @@ func ParseLevel(s string) (zapcore.Level, error) {
 // New returns a JSON logger at level writing to w. Lambda forwards stdout to
 // CloudWatch Logs, so main passes os.Stdout.
 func New(w io.Writer, level zapcore.Level) *zap.Logger {
+	return zap.New(zapcore.NewCore(NewEncoder(), zapcore.AddSync(w), level))
+}
+
+// NewEncoder returns the JSON encoder of New's lines, for other sinks of
+// the same lines (the local stack's copy for Invoke's LogType=Tail).
+func NewEncoder() zapcore.Encoder {
 	enc := zap.NewProductionEncoderConfig()
 	enc.TimeKey = "time"
 	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
 	enc.MessageKey = "message"
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), level)
-	return zap.New(core)
+	return zapcore.NewJSONEncoder(enc)
 }
 
 // ForInvocation returns base with the invocation's request id (from the

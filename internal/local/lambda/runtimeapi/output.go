@@ -14,6 +14,7 @@ const maxLine = 64 << 10
 type lineLogger struct {
 	log    *zap.Logger
 	stream string
+	sink   func(line []byte) // also gets every line, when set
 
 	mu  sync.Mutex
 	buf []byte
@@ -54,4 +55,7 @@ func (l *lineLogger) flush() {
 func (l *lineLogger) emit(line []byte) {
 	line = bytes.TrimSuffix(line, []byte{'\r'})
 	l.log.Info("process output", zap.String("stream", l.stream), zap.ByteString("line", line))
+	if l.sink != nil {
+		l.sink(line)
+	}
 }

@@ -54,6 +54,10 @@ type Config struct {
 	// MaxResponseBytes caps a response or error document (Lambda: 6 MB
 	// for a synchronous invocation).
 	MaxResponseBytes int64
+	// Log, when set, receives each line the process writes while an
+	// invocation runs, with its request id (for Invoke's LogType=Tail).
+	// A line that reaches the pipe after the response is not attributed.
+	Log func(requestID string, line []byte)
 }
 
 // NewDefaultConfig returns Lambda's defaults: 3 s timeout, 128 MB.

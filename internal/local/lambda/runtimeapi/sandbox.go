@@ -55,6 +55,20 @@ type sandbox struct {
 	stop    os.Signal // the last signal sent, for a process still starting
 }
 
+// invocationLine hands a line of output to Config.Log, under the request id
+// of the invocation the process is working on, if any.
+func (sb *sandbox) invocationLine(line []byte) {
+	if sb.pool.cfg.Log == nil {
+		return
+	}
+	sb.mu.Lock()
+	cur := sb.current
+	sb.mu.Unlock()
+	if cur != nil {
+		sb.pool.cfg.Log(cur.id, line)
+	}
+}
+
 // start listens on a random loopback port and starts the process with
 // AWS_LAMBDA_RUNTIME_API pointing there.
 func (sb *sandbox) start() error {
@@ -83,7 +97,7 @@ func (sb *sandbox) start() error {
 	cmd.Dir = filepath.Dir(c.Binary)
 	cmd.Env = environ(c, ln.Addr().String())
 	setProcAttr(cmd)
-	sb.out = [2]*lineLogger{{log: sb.log, stream: "stdout"}, {log: sb.log, stream: "stderr"}}
+	sb.out = [2]*lineLogger{{log: sb.log, stream: "stdout", sink: sb.invocationLine}, {log: sb.log, stream: "stderr", sink: sb.invocationLine}}
 	cmd.Stdout, cmd.Stderr = sb.out[0], sb.out[1]
 	cmd.WaitDelay = time.Second // a grandchild holding the pipes open must not hold up Wait
 	sb.cmd = cmd
