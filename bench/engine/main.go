@@ -94,18 +94,20 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	res := Result{File: path, K: *k, Variants: make([]Variant, len(plans))}
 	perVariant := make([][]float64, len(plans))
-	var buf bytes.Buffer
 	for i := range *warmup + *k {
 		var unit time.Duration
 		for v, plan := range plans {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			buf.Reset()
-			spec := imaging.Spec{LongSide: plan.LongSide, Format: imaging.Format(plan.Format), Quality: plan.Quality,
-				Background: color.NRGBA{255, 255, 255, 255}}
+			// Every format of the preset from one decode, as the resize step.
+			encs := make([]imaging.Encoding, len(plan.Files))
+			for f, fp := range plan.Files {
+				encs[f] = imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: io.Discard}
+			}
+			spec := imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
 			start := time.Now()
-			out, err := imaging.Process(ctx, bytes.NewReader(data), &buf, spec, imaging.Limits{MaxPixels: 100_000_000})
+			outs, err := imaging.ProcessAll(ctx, bytes.NewReader(data), spec, encs, imaging.Limits{MaxPixels: 100_000_000})
 			d := time.Since(start)
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", path, plan.Preset, err)
@@ -114,7 +116,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			if i >= *warmup {
 				perVariant[v] = append(perVariant[v], metric.MS(d))
 			}
-			res.Variants[v] = Variant{Preset: plan.Preset, Width: out.Width, Height: out.Height, Bytes: out.Bytes}
+			var n int64
+			for _, o := range outs {
+				n += o.Bytes
+			}
+			res.Variants[v] = Variant{Preset: plan.Preset, Width: outs[0].Width, Height: outs[0].Height, Bytes: n}
 		}
 		if i >= *warmup {
 			res.RunsMS = append(res.RunsMS, metric.MS(unit))

@@ -69,42 +69,60 @@ func resizeFile(ctx context.Context, w io.Writer, path, outDir string, ps []pres
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dst := filepath.Join(outDir, filepath.FromSlash(plan.Key))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
 		start := time.Now()
-		res, err := resizeOne(ctx, path, dst, plan, maxPixels)
+		res, err := resizeOne(ctx, path, outDir, plan, maxPixels)
 		if err != nil {
 			return fmt.Errorf("%s: %w", plan.Preset, err)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%dx%d\t%s\t%d\t%.1f\t\n", filepath.Base(path), plan.Preset, res.Width, res.Height, res.Format,
-			res.Bytes, float64(time.Since(start).Microseconds())/1000)
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		for _, r := range res {
+			fmt.Fprintf(w, "%s\t%s\t%dx%d\t%s\t%d\t%.1f\t\n", filepath.Base(path), plan.Preset, r.Width, r.Height, r.Format, r.Bytes, ms)
+		}
 	}
 	return nil
 }
 
-func resizeOne(ctx context.Context, srcPath, dstPath string, plan pipeline.VariantPlan, maxPixels int64) (imaging.Output, error) {
+// resizeOne writes every file of plan under outDir from one decode, as the
+// resize step does; ms in the table is the time of the whole preset.
+func resizeOne(ctx context.Context, srcPath, outDir string, plan pipeline.VariantPlan, maxPixels int64) (res []imaging.Output, err error) {
 	in, err := os.Open(srcPath)
 	if err != nil {
-		return imaging.Output{}, err
+		return nil, err
 	}
 	defer in.Close()
-	out, err := os.Create(dstPath)
-	if err != nil {
-		return imaging.Output{}, err
+	var files []*os.File
+	var encs []imaging.Encoding
+	defer func() {
+		for _, f := range files {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	var bws []*bufio.Writer
+	for _, fp := range plan.Files {
+		dst := filepath.Join(outDir, filepath.FromSlash(fp.Key))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		out, err := os.Create(dst)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, out)
+		bw := bufio.NewWriter(out)
+		bws = append(bws, bw)
+		encs = append(encs, imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: bw})
 	}
-	bw := bufio.NewWriter(out)
-	spec := imaging.Spec{LongSide: plan.LongSide, Format: imaging.Format(plan.Format), Quality: plan.Quality, Background: color.NRGBA{255, 255, 255, 255}}
-	res, err := imaging.Process(ctx, bufio.NewReaderSize(in, 1<<16), bw, spec, imaging.Limits{MaxPixels: maxPixels})
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(dstPath)
+	spec := imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
+	res, err = imaging.ProcessAll(ctx, bufio.NewReaderSize(in, 1<<16), spec, encs, imaging.Limits{MaxPixels: maxPixels})
+	for _, bw := range bws {
+		if err == nil {
+			err = bw.Flush()
+		}
 	}
 	return res, err
 }

@@ -40,7 +40,7 @@ type ExecutionView struct {
 	Graph        Graph
 	States       []StateDetail
 	Events       []EventRow
-	Variants     []VariantView
+	Variants     []VariantGroup
 	Manifest     string
 	ManifestURL  string
 	Redriven     int
@@ -69,7 +69,14 @@ type StateDetail struct {
 	Failing    bool
 }
 
-// VariantView is one produced image.
+// VariantGroup is one size of one preset, in every format produced.
+type VariantGroup struct {
+	Preset        string
+	Width, Height int
+	Files         []VariantView // the preset's format order: WebP beside its JPEG or PNG fallback
+}
+
+// VariantView is one produced image file.
 type VariantView struct {
 	Preset      string
 	Key         string
@@ -79,6 +86,41 @@ type VariantView struct {
 	Height      int
 	Bytes       int64
 	Format      string
+	// Relative is the size against the group's fallback (JPEG, else PNG)
+	// file, e.g. "64% of JPEG"; empty for the fallback itself.
+	Relative string
+}
+
+// groupVariants groups files by preset and size, keeping their order, and
+// fills in each file's size relative to the group's fallback format.
+func groupVariants(files []VariantView) []VariantGroup {
+	var gs []VariantGroup
+	for _, f := range files {
+		if n := len(gs); n > 0 && gs[n-1].Preset == f.Preset && gs[n-1].Width == f.Width && gs[n-1].Height == f.Height {
+			gs[n-1].Files = append(gs[n-1].Files, f)
+			continue
+		}
+		gs = append(gs, VariantGroup{Preset: f.Preset, Width: f.Width, Height: f.Height, Files: []VariantView{f}})
+	}
+	for _, g := range gs {
+		var base *VariantView
+		for _, want := range []string{"jpeg", "png"} {
+			for i := range g.Files {
+				if base == nil && g.Files[i].Format == want {
+					base = &g.Files[i]
+				}
+			}
+		}
+		if base == nil || base.Bytes <= 0 {
+			continue
+		}
+		for i := range g.Files {
+			if f := &g.Files[i]; f != base {
+				f.Relative = fmt.Sprintf("%d%% of %s", (f.Bytes*100+base.Bytes/2)/base.Bytes, strings.ToUpper(base.Format))
+			}
+		}
+	}
+	return gs
 }
 
 // execARN rebuilds an execution ARN from the state machine's.
@@ -195,9 +237,9 @@ func (h *handler) history(ctx context.Context, arn string) ([]sfnapi.HistoryEven
 	}
 }
 
-// variants lists the produced images: from the manifest when the
-// execution stored one (read through S3), else from the output.
-func (h *handler) variants(ctx context.Context, output string) ([]VariantView, string, string) {
+// variants lists the produced images, grouped by size: from the manifest
+// when the execution stored one (read through S3), else from the output.
+func (h *handler) variants(ctx context.Context, output string) ([]VariantGroup, string, string) {
 	var out struct {
 		Variants []pipeline.Variant `json:"variants"`
 		Stored   struct {
@@ -209,26 +251,25 @@ func (h *handler) variants(ctx context.Context, output string) ([]VariantView, s
 	}
 	var vs []VariantView
 	for _, v := range out.Variants {
-		if v.Key == "" {
-			continue
+		for _, f := range v.Files {
+			vs = append(vs, VariantView{Preset: v.Preset, Key: f.Key, URL: objectURL(v.Bucket, f.Key),
+				DownloadURL: objectURL(v.Bucket, f.Key) + "?download=1", Width: v.Width, Height: v.Height, Bytes: f.Bytes, Format: f.Format})
 		}
-		vs = append(vs, VariantView{Preset: v.Preset, Key: v.Key, URL: objectURL(v.Bucket, v.Key),
-			DownloadURL: objectURL(v.Bucket, v.Key) + "?download=1", Width: v.Width, Height: v.Height, Bytes: v.Bytes, Format: v.Format})
 	}
 	if out.Stored.ManifestKey == "" || len(out.Variants) == 0 {
-		return vs, "", ""
+		return groupVariants(vs), "", ""
 	}
 	bucket := out.Variants[0].Bucket
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	obj, err := h.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(out.Stored.ManifestKey)})
 	if err != nil {
-		return vs, "", ""
+		return groupVariants(vs), "", ""
 	}
 	defer obj.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(obj.Body, 1<<20))
 	if err != nil {
-		return vs, "", ""
+		return groupVariants(vs), "", ""
 	}
 	var m pipeline.Manifest
 	if json.Unmarshal(b, &m) == nil && len(m.Variants) > 0 {
@@ -239,7 +280,7 @@ func (h *handler) variants(ctx context.Context, output string) ([]VariantView, s
 				Width: mv.Width, Height: mv.Height, Bytes: mv.Bytes, Format: mv.Format})
 		}
 	}
-	return vs, prettyJSON(b), objectURL(bucket, out.Stored.ManifestKey) + "?download=1"
+	return groupVariants(vs), prettyJSON(b), objectURL(bucket, out.Stored.ManifestKey) + "?download=1"
 }
 
 // causeMessage shows a Lambda error's message rather than its JSON document.

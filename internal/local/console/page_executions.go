@@ -197,7 +197,7 @@ func (h *handler) row(x *sfnapi.Execution) ExecutionRow {
 		row.Duration = time.Since(x.StartDate)
 	}
 	if v := thumbVariant(outputVariants(x.Output)); v != nil {
-		row.Thumb = objectURL(v.Bucket, v.Key)
+		row.Thumb = objectURL(v.Bucket, v.Files[0].Key)
 	}
 	return row
 }
@@ -219,7 +219,7 @@ func thumbVariant(vs []pipeline.Variant) *pipeline.Variant {
 	var best *pipeline.Variant
 	for i := range vs {
 		v := &vs[i]
-		if v.Key == "" {
+		if len(v.Files) == 0 {
 			continue
 		}
 		if v.Preset == "thumb" {

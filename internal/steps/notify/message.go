@@ -90,10 +90,12 @@ func composeSuccess(req pipeline.NotifyRequest, outputBucket string) Message {
 		fmt.Fprintf(&b, " (version %s)", src.VersionID)
 	}
 	fmt.Fprintf(&b, "\n           %s, %dx%d, %s\n\n", strings.ToUpper(src.Format), src.Width, src.Height, humanBytes(src.Bytes))
-	if n > 0 {
-		fmt.Fprintf(&b, "Variants in s3://%s/%s/\n", outputBucket, path.Dir(req.Variants[0].Key))
+	if n > 0 && len(req.Variants[0].Files) > 0 {
+		fmt.Fprintf(&b, "Variants in s3://%s/%s/\n", outputBucket, path.Dir(req.Variants[0].Files[0].Key))
 		for _, v := range req.Variants {
-			fmt.Fprintf(&b, "  %-8s %5dx%-5d %-4s %9s  %s\n", v.Preset, v.Width, v.Height, strings.ToUpper(v.Format), humanBytes(v.Bytes), path.Base(v.Key))
+			for _, f := range v.Files {
+				fmt.Fprintf(&b, "  %-8s %5dx%-5d %-4s %9s  %s\n", v.Preset, v.Width, v.Height, strings.ToUpper(f.Format), humanBytes(f.Bytes), path.Base(f.Key))
+			}
 		}
 		b.WriteString("\n")
 	}

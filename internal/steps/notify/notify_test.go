@@ -36,8 +36,10 @@ func newHandler(t *testing.T, f *fakeSNS) *Handler {
 func TestHandle(t *testing.T) {
 	src := pipeline.Source{Bucket: "in", Key: "photos/cat.jpg", VersionID: "v1", Format: "jpeg", Width: 4032, Height: 3024, Bytes: 2_913_134}
 	variants := []pipeline.Variant{
-		{Preset: "thumb", Key: "variants/photos/cat/thumb.jpg", Width: 256, Height: 192, Bytes: 9000, Format: "jpeg"},
-		{Preset: "xl", Key: "variants/photos/cat/xl.jpg", Width: 2048, Height: 1536, Bytes: 420_000, Format: "jpeg"},
+		{Preset: "thumb", Width: 256, Height: 192, Files: []pipeline.VariantFile{
+			{Key: "variants/photos/cat/thumb.webp", Bytes: 6000, Format: "webp"}, {Key: "variants/photos/cat/thumb.jpg", Bytes: 9000, Format: "jpeg"}}},
+		{Preset: "xl", Width: 2048, Height: 1536, Files: []pipeline.VariantFile{
+			{Key: "variants/photos/cat/xl.webp", Bytes: 290_000, Format: "webp"}, {Key: "variants/photos/cat/xl.jpg", Bytes: 420_000, Format: "jpeg"}}},
 	}
 	tests := []struct {
 		name        string
@@ -52,7 +54,7 @@ func TestHandle(t *testing.T) {
 				ManifestKey: "variants/photos/cat/manifest.json", ExecutionARN: "arn:exec:1"},
 			wantSubject: "imgflow: photos/cat.jpg processed (2 variants)",
 			wantBody: []string{"into 2 variants", "s3://in/photos/cat.jpg (version v1)", "JPEG, 4032x3024, 2.8 MB",
-				"s3://out/variants/photos/cat/", "xl.jpg", "thumb.jpg", "2048x1536", "Manifest:  s3://out/variants/photos/cat/manifest.json", "arn:exec:1"},
+				"s3://out/variants/photos/cat/", "xl.jpg", "thumb.jpg", "2048x1536", "WEBP  283.2 KB  xl.webp", "Manifest:  s3://out/variants/photos/cat/manifest.json", "arn:exec:1"},
 			wantAttrs: map[string]string{AttrStatus: "SUCCEEDED", AttrSourceKey: "photos/cat.jpg"},
 		},
 		{

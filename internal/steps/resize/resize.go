@@ -1,6 +1,7 @@
 // Package resize is the handler of the resize function: it makes one
 // variant of one source per invocation (the state machine's Map fans out
-// over the presets), and stores it.
+// over the presets) in every format of its preset, from one decode and
+// resize, and stores each file.
 package resize
 
 import (
@@ -96,8 +97,10 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.ResizeRequest) (pipel
 		return pipeline.Variant{}, err
 	}
 	out.DurationMs = h.now().Sub(start).Milliseconds()
-	log.Info("variant stored", zap.String("key", out.Key), zap.Int("width", out.Width), zap.Int("height", out.Height),
-		zap.Int64("bytes", out.Bytes), zap.Int64("duration_ms", out.DurationMs))
+	for _, f := range out.Files {
+		log.Info("variant stored", zap.String("key", f.Key), zap.String("format", f.Format), zap.Int("width", out.Width), zap.Int("height", out.Height),
+			zap.Int64("bytes", f.Bytes), zap.Int64("duration_ms", out.DurationMs))
+	}
 	return out, nil
 }
 
@@ -106,14 +109,27 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 	if v.Bucket != h.cfg.OutputBucket {
 		return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant bucket %q is not OUTPUT_BUCKET %q", v.Bucket, h.cfg.OutputBucket)}
 	}
-	format := imaging.Format(v.Format)
-	if !format.Valid() || v.Key == "" || v.LongSide <= 0 {
+	if len(v.Files) == 0 || v.LongSide <= 0 {
 		return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("bad variant plan %+v", v)}
 	}
-	// Only ever write into the source's own folder, whatever the payload
-	// says: a variant key elsewhere would overwrite another source's files.
-	if i := strings.LastIndexByte(v.Key, '/'); i < 0 || !isOutputDirOf(v.Key[:i], src.Key) {
-		return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant key %q is not in the output folder of %q", v.Key, src.Key)}
+	bufs := make([]bytes.Buffer, len(v.Files))
+	encs := make([]imaging.Encoding, len(v.Files))
+	for i, f := range v.Files {
+		format := imaging.Format(f.Format)
+		if !encodable(format) || f.Key == "" || f.Quality < 0 || f.Quality > 100 {
+			return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("bad file plan %+v of variant %s", f, v.Preset)}
+		}
+		// Only ever write into the source's own folder, whatever the payload
+		// says: a variant key elsewhere would overwrite another source's files.
+		if k := strings.LastIndexByte(f.Key, '/'); k < 0 || !isOutputDirOf(f.Key[:k], src.Key) {
+			return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant key %q is not in the output folder of %q", f.Key, src.Key)}
+		}
+		for _, g := range v.Files[:i] {
+			if g.Key == f.Key {
+				return pipeline.Variant{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s plans key %q twice", v.Preset, f.Key)}
+			}
+		}
+		encs[i] = imaging.Encoding{Format: format, Quality: f.Quality, Dst: &bufs[i]}
 	}
 	// Pinned to the version and ETag validate saw: every variant comes from
 	// the same bytes, even if the key is overwritten meanwhile.
@@ -124,10 +140,9 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 	}
 	defer body.Close()
 
-	var buf bytes.Buffer
 	sr := &rejection.SourceReader{R: body}
-	spec := imaging.Spec{LongSide: v.LongSide, Format: format, Quality: v.Quality, Background: color.NRGBA{255, 255, 255, 255}}
-	res, err := imaging.Process(ctx, sr, &buf, spec, imaging.Limits{MaxPixels: h.cfg.MaxPixels, MaxSide: int(h.cfg.MaxSide)})
+	spec := imaging.Spec{LongSide: v.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
+	res, err := imaging.ProcessAll(ctx, sr, spec, encs, imaging.Limits{MaxPixels: h.cfg.MaxPixels, MaxSide: int(h.cfg.MaxSide)})
 	if sr.Err != nil {
 		return pipeline.Variant{}, rejection.FromStorage("get", ref, sr.Err)
 	}
@@ -137,22 +152,35 @@ func (h *Handler) resize(ctx context.Context, req pipeline.ResizeRequest) (pipel
 		}
 		return pipeline.Variant{}, fmt.Errorf("resize %s: %w", v.Preset, rejection.FromImaging(err, false))
 	}
-	if v.Width > 0 && (res.Width != v.Width || res.Height != v.Height) {
+	w, hgt := res[0].Width, res[0].Height
+	if v.Width > 0 && (w != v.Width || hgt != v.Height) {
 		// validate planned the size from the header; the decoded image
 		// disagrees, so the header lied about the pixels.
 		return pipeline.Variant{}, pipelineerr.Reject(pipelineerr.ReasonCorruptImage,
-			"header declares %dx%d for %s but the pixels give %dx%d", v.Width, v.Height, v.Preset, res.Width, res.Height)
+			"header declares %dx%d for %s but the pixels give %dx%d", v.Width, v.Height, v.Preset, w, hgt)
 	}
-	if _, err := h.s3.Put(ctx, s3io.PutInput{
-		Bucket: v.Bucket, Key: v.Key, Body: buf.Bytes(),
-		ContentType: format.ContentType(), CacheControl: h.cfg.CacheControl,
-	}); err != nil {
-		return pipeline.Variant{}, &pipelineerr.StorageError{Op: "put", URI: "s3://" + v.Bucket + "/" + v.Key, Err: err}
+	out := pipeline.Variant{Preset: v.Preset, Bucket: v.Bucket, Width: w, Height: hgt}
+	for i, f := range v.Files {
+		format := imaging.Format(f.Format)
+		if _, err := h.s3.Put(ctx, s3io.PutInput{
+			Bucket: v.Bucket, Key: f.Key, Body: bufs[i].Bytes(),
+			ContentType: format.ContentType(), CacheControl: h.cfg.CacheControl,
+		}); err != nil {
+			return pipeline.Variant{}, &pipelineerr.StorageError{Op: "put", URI: "s3://" + v.Bucket + "/" + f.Key, Err: err}
+		}
+		out.Files = append(out.Files, pipeline.VariantFile{Key: f.Key, Format: string(format),
+			ContentType: format.ContentType(), Bytes: int64(bufs[i].Len())})
 	}
-	return pipeline.Variant{
-		Preset: v.Preset, Bucket: v.Bucket, Key: v.Key, Width: res.Width, Height: res.Height,
-		Bytes: int64(buf.Len()), Format: string(format), ContentType: format.ContentType(),
-	}, nil
+	return out, nil
+}
+
+// encodable reports whether resize can write the format.
+func encodable(f imaging.Format) bool {
+	switch f {
+	case imaging.JPEG, imaging.PNG, imaging.GIF, imaging.WebP:
+		return true
+	}
+	return false
 }
 
 func isOutputDirOf(dir, sourceKey string) bool {

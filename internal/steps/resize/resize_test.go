@@ -22,7 +22,7 @@ import (
 )
 
 var testPresets = []presets.Preset{
-	{Name: "xl", LongSide: 2048, Format: presets.FormatAuto, Quality: 82},
+	{Name: "xl", LongSide: 2048, Formats: []string{presets.FormatWebP, presets.FormatAuto}, Quality: 82, WebPQuality: 85},
 	{Name: "thumb", LongSide: 64, Format: presets.FormatAuto, Quality: 78},
 }
 
@@ -63,43 +63,58 @@ func TestHandleMakesVariants(t *testing.T) {
 		want        map[string]string // key -> WxH format
 	}{
 		{name: "rotated jpeg with gps", body: fixtures.JPEG(fixtures.Quadrants(320, 240), 6, true), w: 320, h: 240, orien: 6,
-			want: map[string]string{"variants/uploads/pic.jpg/xl.jpg": "240x320 jpeg", "variants/uploads/pic.jpg/thumb.jpg": "48x64 jpeg"}},
+			want: map[string]string{"variants/uploads/pic.jpg/xl.webp": "240x320 webp", "variants/uploads/pic.jpg/xl.jpg": "240x320 jpeg",
+				"variants/uploads/pic.jpg/thumb.jpg": "48x64 jpeg"}},
 		{name: "translucent png", body: fixtures.TranslucentPNG(200, 100), w: 200, h: 100, alpha: true,
-			want: map[string]string{"variants/uploads/pic.jpg/xl.png": "200x100 png", "variants/uploads/pic.jpg/thumb.png": "64x32 png"}},
+			want: map[string]string{"variants/uploads/pic.jpg/xl.webp": "200x100 webp", "variants/uploads/pic.jpg/xl.png": "200x100 png",
+				"variants/uploads/pic.jpg/thumb.png": "64x32 png"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, mem := newHandler(t)
+			seen := map[string]bool{}
 			for _, req := range plan(t, mem, tt.body, tt.w, tt.h, tt.orien, tt.alpha) {
 				v, err := h.Handle(context.Background(), req)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, ok := tt.want[v.Key]
-				if !ok {
-					t.Fatalf("unexpected key %s", v.Key)
+				if len(v.Files) != len(req.Variant.Files) {
+					t.Fatalf("%s: %d files for %d planned", v.Preset, len(v.Files), len(req.Variant.Files))
 				}
-				got := itoa(v.Width) + "x" + itoa(v.Height) + " " + v.Format
-				if got != want {
-					t.Errorf("%s: %s, want %s", v.Key, got, want)
+				for _, f := range v.Files {
+					seen[f.Key] = true
+					want, ok := tt.want[f.Key]
+					if !ok {
+						t.Fatalf("unexpected key %s", f.Key)
+					}
+					got := itoa(v.Width) + "x" + itoa(v.Height) + " " + f.Format
+					if got != want {
+						t.Errorf("%s: %s, want %s", f.Key, got, want)
+					}
+					obj, ok := mem.Latest("out", f.Key)
+					if !ok {
+						t.Fatalf("%s not stored", f.Key)
+					}
+					if obj.ContentType != "image/"+f.Format || f.ContentType != obj.ContentType || !strings.Contains(obj.CacheControl, "immutable") {
+						t.Errorf("%s stored with Content-Type %q (reported %q) Cache-Control %q", f.Key, obj.ContentType, f.ContentType, obj.CacheControl)
+					}
+					if int64(len(obj.Body)) != f.Bytes {
+						t.Errorf("%s: reported %d bytes, stored %d", f.Key, f.Bytes, len(obj.Body))
+					}
+					cfg, format, err := image.DecodeConfig(bytes.NewReader(obj.Body))
+					if err != nil || format != f.Format || cfg.Width != v.Width || cfg.Height != v.Height {
+						t.Errorf("%s decodes as %s %dx%d (%v)", f.Key, format, cfg.Width, cfg.Height, err)
+					}
+					if bytes.Contains(obj.Body, []byte("Exif")) {
+						t.Errorf("%s carries EXIF (GPS) from the original", f.Key)
+					}
+					if f.Format == "webp" && bytes.Contains(obj.Body[:40], []byte("ALPH")) != tt.alpha {
+						t.Errorf("%s: ALPH chunk present is %v, want %v", f.Key, !tt.alpha, tt.alpha)
+					}
 				}
-				obj, ok := mem.Latest("out", v.Key)
-				if !ok {
-					t.Fatalf("%s not stored", v.Key)
-				}
-				if obj.ContentType != "image/"+v.Format || !strings.Contains(obj.CacheControl, "immutable") {
-					t.Errorf("%s stored with Content-Type %q Cache-Control %q", v.Key, obj.ContentType, obj.CacheControl)
-				}
-				if int64(len(obj.Body)) != v.Bytes {
-					t.Errorf("%s: reported %d bytes, stored %d", v.Key, v.Bytes, len(obj.Body))
-				}
-				cfg, format, err := image.DecodeConfig(bytes.NewReader(obj.Body))
-				if err != nil || format != v.Format || cfg.Width != v.Width || cfg.Height != v.Height {
-					t.Errorf("%s decodes as %s %dx%d (%v)", v.Key, format, cfg.Width, cfg.Height, err)
-				}
-				if bytes.Contains(obj.Body, []byte("Exif")) {
-					t.Errorf("%s carries EXIF (GPS) from the original", v.Key)
-				}
+			}
+			if len(seen) != len(tt.want) {
+				t.Errorf("stored %v, want %v", seen, tt.want)
 			}
 			if mem.Versions("in", "uploads/pic.jpg") != 1 {
 				t.Error("the original was modified")
@@ -110,18 +125,24 @@ func TestHandleMakesVariants(t *testing.T) {
 
 func TestIdempotent(t *testing.T) {
 	h, mem := newHandler(t)
-	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(300, 200), 3, false), 300, 200, 3, false)[1]
+	req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(300, 200), 3, false), 300, 200, 3, false)[0] // webp and jpeg
 	first, err := h.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := mem.Latest("out", first.Key)
+	var firsts []s3iotest.Object
+	for _, f := range first.Files {
+		a, _ := mem.Latest("out", f.Key)
+		firsts = append(firsts, a)
+	}
 	if _, err := h.Handle(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := mem.Latest("out", first.Key)
-	if mem.Versions("out", first.Key) != 2 || !bytes.Equal(a.Body, b.Body) || a.ETag != b.ETag {
-		t.Error("a second run must write the same bytes to the same key")
+	for i, f := range first.Files {
+		b, _ := mem.Latest("out", f.Key)
+		if a := firsts[i]; mem.Versions("out", f.Key) != 2 || !bytes.Equal(a.Body, b.Body) || a.ETag != b.ETag {
+			t.Errorf("%s: a second run must write the same bytes to the same key", f.Key)
+		}
 	}
 }
 
@@ -198,7 +219,7 @@ func TestRefusesKeysOutsideTheSourceFolder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h, mem := newHandler(t)
 			req := plan(t, mem, fixtures.JPEG(fixtures.Quadrants(64, 64), 0, false), 64, 64, 1, false)[0]
-			req.Variant.Key = tt.key
+			req.Variant.Files[1].Key = tt.key // the webp beside it is in the right folder
 			_, err := h.Handle(context.Background(), req)
 			if _, ok := err.(*pipelineerr.ConfigError); !ok {
 				t.Fatalf("err = %T %v, want ConfigError", err, err)
@@ -221,7 +242,7 @@ func TestOrientationReachesOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj, _ := mem.Latest("out", v.Key)
+	obj, _ := mem.Latest("out", v.Files[1].Key) // the jpeg
 	img, err := jpeg.Decode(bytes.NewReader(obj.Body))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +29,10 @@ import (
 
 // ManifestVersion is the manifest's schema version. Version 2 moved the
 // outputs to one folder per source key (pipeline.OutputScheme) and added
-// outputScheme and folder.
-const ManifestVersion = 2
+// outputScheme and folder. Version 3 lists every format of every size in
+// variants (one entry per file, with the same fields as before), keeps
+// srcset as the fallback format's, and adds picture.
+const ManifestVersion = 3
 
 // placeholderMaxPixels bounds the decode of the variant the placeholder is
 // computed from: it is the smallest variant, never a full-size image.
@@ -41,6 +42,10 @@ const placeholderMaxPixels = 4096 * 4096
 type Config struct {
 	OutputBucket string // OUTPUT_BUCKET
 	CacheControl string // CACHE_CONTROL of the manifest: it changes when the source is processed again
+	// PublicBaseURL (PUBLIC_BASE_URL) is where the output bucket's root is
+	// served, e.g. https://d111111abcdef8.cloudfront.net; the manifest's
+	// <picture> URLs start with it. Empty: URLs relative to the bucket root.
+	PublicBaseURL string
 }
 
 // NewDefaultConfig returns the defaults of template.yaml.
@@ -53,15 +58,18 @@ func LoadFromEnv(cfg *Config, lookup envconfig.LookupFunc) error {
 	r := envconfig.NewReader(lookup)
 	r.String("OUTPUT_BUCKET", &cfg.OutputBucket)
 	r.String("CACHE_CONTROL", &cfg.CacheControl)
+	r.String("PUBLIC_BASE_URL", &cfg.PublicBaseURL)
 	return r.Err()
 }
 
-// Validate reports every missing setting.
+// Validate reports every bad setting.
 func (c *Config) Validate() error {
+	var errs []error
 	if c.OutputBucket == "" {
-		return errors.New("OUTPUT_BUCKET is not set")
+		errs = append(errs, errors.New("OUTPUT_BUCKET is not set"))
 	}
-	return nil
+	errs = append(errs, checkBaseURL(c.PublicBaseURL))
+	return errors.Join(errs...)
 }
 
 // Handler writes manifests.
@@ -112,10 +120,19 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 	slices.SortFunc(variants, func(a, b pipeline.Variant) int {
 		return cmp.Or(cmp.Compare(a.Width, b.Width), cmp.Compare(a.Preset, b.Preset))
 	})
-	dir := folder(variants[0].Key)
+	if len(variants[0].Files) == 0 {
+		return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s has no files", variants[0].Preset)}
+	}
+	first := variants[0].Files[0].Key
+	dir := folder(first)
 	for _, v := range variants {
-		if folder(v.Key) != dir {
-			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants %s and %s are in different folders", v.Key, variants[0].Key)}
+		if len(v.Files) == 0 {
+			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s has no files", v.Preset)}
+		}
+		for _, f := range v.Files {
+			if folder(f.Key) != dir {
+				return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants %s and %s are in different folders", f.Key, first)}
+			}
 		}
 		if v.Bucket != h.cfg.OutputBucket {
 			return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variant %s is in bucket %q, not OUTPUT_BUCKET %q", v.Preset, v.Bucket, h.cfg.OutputBucket)}
@@ -129,6 +146,7 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 		return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: fmt.Errorf("variants are in %q, which is not the output folder of %q", dir, req.Source.Key)}
 	}
 	ph, dominant, err := h.placeholder(ctx, variants[0])
+	sets := byFormat(variants)
 	if err != nil {
 		return pipeline.StoreResponse{}, err
 	}
@@ -140,15 +158,18 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 		Folder:       dir,
 		Source: pipeline.ManifestSource{Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, ETag: src.ETag,
 			Format: src.Format, Width: src.Width, Height: src.Height, Bytes: src.Bytes, Orientation: src.Orientation},
-		Srcset:       Srcset(variants),
+		Srcset:       Srcset(variants, fallbackSet(sets).format),
+		Picture:      Picture(variants, h.cfg.PublicBaseURL),
 		Placeholder:  ph,
 		Dominant:     dominant,
 		ExecutionARN: req.ExecutionARN,
 		Timings:      pipeline.Timings{ValidateMs: req.ValidateMs, ResizeMs: map[string]int64{}},
 	}
 	for _, v := range variants {
-		m.Variants = append(m.Variants, pipeline.ManifestVariant{Preset: v.Preset, Name: fileName(v.Key), Key: v.Key,
-			Width: v.Width, Height: v.Height, Bytes: v.Bytes, Format: v.Format, ContentType: v.ContentType})
+		for _, f := range v.Files {
+			m.Variants = append(m.Variants, pipeline.ManifestVariant{Preset: v.Preset, Name: fileName(f.Key), Key: f.Key,
+				Width: v.Width, Height: v.Height, Bytes: f.Bytes, Format: f.Format, ContentType: f.ContentType})
+		}
 		m.Timings.ResizeMs[v.Preset] = v.DurationMs
 	}
 	key := pipeline.ManifestKey(prefix, src.Key)
@@ -171,9 +192,16 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 
 // placeholder computes the ThumbHash and dominant colour from the smallest
 // variant: a few KiB to read instead of the original's megabytes, and the
-// variant is already oriented and in sRGB.
+// variant is already oriented and in sRGB. Its fallback-format file is read
+// (JPEG decodes fastest), any file when there is none.
 func (h *Handler) placeholder(ctx context.Context, v pipeline.Variant) (pipeline.Placeholder, string, error) {
-	ref := s3io.Ref{Bucket: v.Bucket, Key: v.Key}
+	file := v.Files[0]
+	for _, f := range slices.Backward(fallbackOrder) {
+		if i := slices.IndexFunc(v.Files, func(vf pipeline.VariantFile) bool { return imaging.Format(vf.Format) == f }); i >= 0 {
+			file = v.Files[i]
+		}
+	}
+	ref := s3io.Ref{Bucket: v.Bucket, Key: file.Key}
 	body, err := h.s3.Open(ctx, ref)
 	if err != nil {
 		return pipeline.Placeholder{}, "", rejection.FromStorage("get", ref, err)
@@ -187,7 +215,7 @@ func (h *Handler) placeholder(ctx context.Context, v pipeline.Variant) (pipeline
 	if err != nil {
 		// Our own variant does not decode: a fault in the pipeline, not in
 		// the upload, so it is not a rejection.
-		return pipeline.Placeholder{}, "", fmt.Errorf("decode variant %s for the placeholder: %w", v.Key, err)
+		return pipeline.Placeholder{}, "", fmt.Errorf("decode variant %s for the placeholder: %w", file.Key, err)
 	}
 	hash := placeholder.Encode(img)
 	c := placeholder.DominantColor(img)
@@ -207,22 +235,6 @@ func folder(key string) string {
 
 // fileName is an output key's name in its folder.
 func fileName(key string) string { return key[strings.LastIndexByte(key, '/')+1:] }
-
-// Srcset lists variants (sorted by width) as an HTML srcset, with names
-// relative to the manifest's folder. Presets that come out at the same width
-// (a small source is never upscaled) appear once.
-func Srcset(sorted []pipeline.Variant) string {
-	var parts []string
-	last := -1
-	for _, v := range sorted {
-		if v.Width == last {
-			continue
-		}
-		last = v.Width
-		parts = append(parts, fileName(v.Key)+" "+strconv.Itoa(v.Width)+"w")
-	}
-	return strings.Join(parts, ", ")
-}
 
 // Build is the function's entry point for lambdamain: its Lambda main and
 // the local stack's in-process runtime both build the handler here.

@@ -231,8 +231,10 @@ const maxKeyBytes = 1024
 func checkKeyLengths(sourceKey, prefix string, plans []pipeline.VariantPlan) error {
 	longest := pipeline.ManifestKey(prefix, sourceKey)
 	for _, p := range plans {
-		if len(p.Key) > len(longest) {
-			longest = p.Key
+		for _, f := range p.Files {
+			if len(f.Key) > len(longest) {
+				longest = f.Key
+			}
 		}
 	}
 	if len(longest) > maxKeyBytes {
@@ -242,24 +244,27 @@ func checkKeyLengths(sourceKey, prefix string, plans []pipeline.VariantPlan) err
 	return nil
 }
 
-// Plan resolves presets against a source: the concrete format, the exact
-// output size (never larger than the source) and the output key.
+// Plan resolves presets against a source: the concrete formats (auto is
+// JPEG, or PNG for a source with alpha), their qualities, the exact output
+// size (never larger than the source) and the output keys,
+// <folder>/<preset>.<ext>, one per format.
 func Plan(src pipeline.Source, ps []presets.Preset, bucket, prefix string) []pipeline.VariantPlan {
 	plans := make([]pipeline.VariantPlan, 0, len(ps))
 	for _, p := range ps {
-		format := imaging.Format(p.Format)
-		if p.Format == presets.FormatAuto {
-			format = imaging.JPEG
-			if src.HasAlpha {
-				format = imaging.PNG
-			}
-		}
 		w, h := imaging.Fit(src.Width, src.Height, p.LongSide)
-		plans = append(plans, pipeline.VariantPlan{
-			Preset: p.Name, LongSide: p.LongSide, Format: string(format), Quality: p.Quality,
-			Width: w, Height: h, Bucket: bucket,
-			Key: pipeline.VariantKey(prefix, src.Key, p.Name, format.Extension()),
-		})
+		plan := pipeline.VariantPlan{Preset: p.Name, LongSide: p.LongSide, Width: w, Height: h, Bucket: bucket}
+		for _, f := range p.OutputFormats() {
+			format := imaging.Format(f)
+			if f == presets.FormatAuto {
+				format = imaging.JPEG
+				if src.HasAlpha {
+					format = imaging.PNG
+				}
+			}
+			plan.Files = append(plan.Files, pipeline.FilePlan{Format: string(format), Quality: p.QualityOf(f),
+				Key: pipeline.VariantKey(prefix, src.Key, p.Name, format.Extension())})
+		}
+		plans = append(plans, plan)
 	}
 	return plans
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/imgflow/imgflow/layers/common/envconfig"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/presets"
 	"github.com/imgflow/imgflow/layers/common/s3io/s3iotest"
 )
 
@@ -59,20 +63,20 @@ func TestAccepts(t *testing.T) {
 		{
 			name: "jpeg rotated by exif", body: fixtures.JPEG(fixtures.Quadrants(4000, 3000), 6, true),
 			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6,
-			wantVariants: []string{"variants/uploads/photo.jpg/xl.jpg:1536x2048", "variants/uploads/photo.jpg/lg.jpg:768x1024",
-				"variants/uploads/photo.jpg/md.jpg:384x512", "variants/uploads/photo.jpg/thumb.jpg:192x256"},
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:1536x2048", "variants/uploads/photo.jpg/xl.jpg:1536x2048", "variants/uploads/photo.jpg/lg.webp:768x1024", "variants/uploads/photo.jpg/lg.jpg:768x1024",
+				"variants/uploads/photo.jpg/md.webp:384x512", "variants/uploads/photo.jpg/md.jpg:384x512", "variants/uploads/photo.jpg/thumb.webp:192x256", "variants/uploads/photo.jpg/thumb.jpg:192x256"},
 		},
 		{
 			name: "png with alpha stays png, small source never upscaled", body: fixtures.TranslucentPNG(300, 200),
 			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1,
-			wantVariants: []string{"variants/uploads/photo.jpg/xl.png:300x200", "variants/uploads/photo.jpg/lg.png:300x200",
-				"variants/uploads/photo.jpg/md.png:300x200", "variants/uploads/photo.jpg/thumb.png:256x171"},
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:300x200", "variants/uploads/photo.jpg/xl.png:300x200", "variants/uploads/photo.jpg/lg.webp:300x200", "variants/uploads/photo.jpg/lg.png:300x200",
+				"variants/uploads/photo.jpg/md.webp:300x200", "variants/uploads/photo.jpg/md.png:300x200", "variants/uploads/photo.jpg/thumb.webp:256x171", "variants/uploads/photo.jpg/thumb.png:256x171"},
 		},
 		{
 			name: "heic grid oriented by irot and imir, with alpha", body: heic,
 			wantFormat: "heic", wantW: 96, wantH: 110, wantOrientation: 7,
-			wantVariants: []string{"variants/uploads/photo.jpg/xl.png:96x110", "variants/uploads/photo.jpg/lg.png:96x110",
-				"variants/uploads/photo.jpg/md.png:96x110", "variants/uploads/photo.jpg/thumb.png:96x110"},
+			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:96x110", "variants/uploads/photo.jpg/xl.png:96x110", "variants/uploads/photo.jpg/lg.webp:96x110", "variants/uploads/photo.jpg/lg.png:96x110",
+				"variants/uploads/photo.jpg/md.webp:96x110", "variants/uploads/photo.jpg/md.png:96x110", "variants/uploads/photo.jpg/thumb.webp:96x110", "variants/uploads/photo.jpg/thumb.png:96x110"},
 		},
 	}
 	for _, tt := range tests {
@@ -97,7 +101,9 @@ func TestAccepts(t *testing.T) {
 				if v.Bucket != "out" {
 					t.Errorf("variant %s goes to bucket %q", v.Preset, v.Bucket)
 				}
-				got = append(got, v.Key+":"+itoa(v.Width)+"x"+itoa(v.Height))
+				for _, f := range v.Files {
+					got = append(got, f.Key+":"+itoa(v.Width)+"x"+itoa(v.Height))
+				}
 			}
 			if strings.Join(got, " ") != strings.Join(tt.wantVariants, " ") {
 				t.Errorf("variants\n got %v\nwant %v", got, tt.wantVariants)
@@ -334,4 +340,41 @@ func TestMaxSideFromEnv(t *testing.T) {
 func losslessWebPHeader(w, h int) []byte {
 	v := uint32(w-1) | uint32(h-1)<<14
 	return append([]byte("RIFF\x00\x01\x00\x00WEBPVP8L\x40\x00\x00\x00\x2f"), byte(v), byte(v>>8), byte(v>>16), byte(v>>24), 0, 0, 0)
+}
+
+// TestPlanFormats resolves presets' formats and qualities: auto by the
+// source's alpha, WebP's own quality, and single-format presets as before.
+func TestPlanFormats(t *testing.T) {
+	ps := []presets.Preset{
+		{Name: "xl", LongSide: 2048, Formats: []string{"webp", "auto"}, Quality: 82, WebPQuality: 85},
+		{Name: "md", LongSide: 512, Format: "auto", Quality: 80},
+		{Name: "sm", LongSide: 128, Formats: []string{"png", "webp"}, Quality: 70},
+	}
+	tests := []struct {
+		name  string
+		alpha bool
+		want  []string // preset: format/quality/key name...
+	}{
+		{"opaque", false, []string{"xl: webp/85/xl.webp jpeg/82/xl.jpg", "md: jpeg/80/md.jpg", "sm: png/70/sm.png webp/70/sm.webp"}},
+		{"alpha", true, []string{"xl: webp/85/xl.webp png/82/xl.png", "md: png/80/md.png", "sm: png/70/sm.png webp/70/sm.webp"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := pipeline.Source{Key: "a b/c%.jpg", Width: 4000, Height: 3000, HasAlpha: tt.alpha}
+			var got []string
+			for _, p := range Plan(src, ps, "out", "v") {
+				s := p.Preset + ":"
+				for _, f := range p.Files {
+					if !strings.HasPrefix(f.Key, "v/a b/c%25.jpg/") {
+						t.Errorf("key %q not in the escaped-key-v1 folder", f.Key)
+					}
+					s += fmt.Sprintf(" %s/%d/%s", f.Format, f.Quality, path.Base(f.Key))
+				}
+				got = append(got, s)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("plans\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
 }

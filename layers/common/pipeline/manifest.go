@@ -11,8 +11,13 @@ type Manifest struct {
 	OutputScheme string            `json:"outputScheme"`
 	Folder       string            `json:"folder"` // key of the folder holding the manifest and variants, no trailing slash
 	Source       ManifestSource    `json:"source"`
-	Variants     []ManifestVariant `json:"variants"` // sorted by width
+	// Variants has one entry per stored file: every format of every size,
+	// sorted by width, then preset, then the preset's format order.
+	Variants []ManifestVariant `json:"variants"`
+	// Srcset lists the fallback format's files (JPEG, or PNG for a source
+	// with alpha) by width, with names relative to Folder, as in version 2.
 	Srcset       string            `json:"srcset"`
+	Picture      Picture           `json:"picture"`
 	Placeholder  Placeholder       `json:"placeholder"`
 	Dominant     string            `json:"dominantColor"` // #rrggbb
 	Timings      Timings           `json:"timings"`
@@ -44,6 +49,26 @@ type ManifestVariant struct {
 	Bytes       int64  `json:"bytes"`
 	Format      string `json:"format"`
 	ContentType string `json:"contentType"`
+}
+
+// Picture is a ready responsive <picture> element: one <source> per modern
+// format (WebP) and an <img> with the fallback format's srcset. Its URLs
+// are BaseURL followed by each key, path-escaped; with no BaseURL they are
+// relative to the output bucket's root.
+type Picture struct {
+	HTML    string          `json:"html"`
+	BaseURL string          `json:"baseUrl,omitempty"` // the store function's PUBLIC_BASE_URL
+	Sources []PictureSource `json:"sources"`           // the <source> elements in order, then the <img>'s
+	Sizes   string          `json:"sizes"`
+	Width   int             `json:"width"` // of the largest variant, for the <img>'s width and height
+	Height  int             `json:"height"`
+}
+
+// PictureSource is the srcset of one format.
+type PictureSource struct {
+	Type     string `json:"type"`               // e.g. image/webp
+	Srcset   string `json:"srcset"`             // URLs with width descriptors, smallest first
+	Fallback bool   `json:"fallback,omitempty"` // the <img>'s srcset rather than a <source>
 }
 
 // Placeholder is a tiny stand-in shown while the real image loads.

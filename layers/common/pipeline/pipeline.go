@@ -65,17 +65,44 @@ type Source struct {
 }
 
 // VariantPlan is one variant to make: a preset resolved against the source,
-// with the exact output size and key decided up front so that every resize
-// is deterministic and idempotent.
+// with the exact output size and keys decided up front so that every resize
+// is deterministic and idempotent. One resize makes all its Files from a
+// single decode.
 type VariantPlan struct {
-	Preset   string `json:"preset"`
-	LongSide int    `json:"longSide"`
-	Format   string `json:"format"` // jpeg or png, never auto
-	Quality  int    `json:"quality"`
-	Width    int    `json:"width"`
-	Height   int    `json:"height"`
-	Bucket   string `json:"bucket"`
-	Key      string `json:"key"`
+	Preset   string     `json:"preset"`
+	LongSide int        `json:"longSide"`
+	Width    int        `json:"width"`
+	Height   int        `json:"height"`
+	Bucket   string     `json:"bucket"`
+	Files    []FilePlan `json:"files"`
+}
+
+// FilePlan is one encoding of a variant.
+type FilePlan struct {
+	Format  string `json:"format"` // jpeg, png or webp, never auto
+	Quality int    `json:"quality"`
+	Key     string `json:"key"`
+}
+
+// UnmarshalJSON also reads the single-file plan of manifest version 2's
+// pipeline ({"format", "quality", "key"} beside the size), so an execution
+// that validate planned before an upgrade still resizes after it.
+func (p *VariantPlan) UnmarshalJSON(b []byte) error {
+	type plain VariantPlan
+	var v struct {
+		plain
+		Format  string `json:"format"`
+		Quality int    `json:"quality"`
+		Key     string `json:"key"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = VariantPlan(v.plain)
+	if len(p.Files) == 0 && (v.Key != "" || v.Format != "") {
+		p.Files = []FilePlan{{Format: v.Format, Quality: v.Quality, Key: v.Key}}
+	}
+	return nil
 }
 
 // ValidateResponse is the validate step's output.
@@ -92,17 +119,50 @@ type ResizeRequest struct {
 	ExecutionARN string      `json:"executionArn,omitempty"`
 }
 
-// Variant is a stored variant: the resize step's output.
+// Variant is a stored variant, one size in every format its preset asks
+// for: the resize step's output.
 type Variant struct {
-	Preset      string `json:"preset"`
-	Bucket      string `json:"bucket"`
+	Preset     string        `json:"preset"`
+	Bucket     string        `json:"bucket"`
+	Width      int           `json:"width"`
+	Height     int           `json:"height"`
+	Files      []VariantFile `json:"files"` // in the preset's order
+	DurationMs int64         `json:"durationMs"`
+}
+
+// VariantFile is one stored encoding of a variant.
+type VariantFile struct {
 	Key         string `json:"key"`
-	Width       int    `json:"width"`
-	Height      int    `json:"height"`
-	Bytes       int64  `json:"bytes"`
 	Format      string `json:"format"`
 	ContentType string `json:"contentType"`
-	DurationMs  int64  `json:"durationMs"`
+	Bytes       int64  `json:"bytes"`
+}
+
+// UnmarshalJSON also reads the single-file variant that resize returned
+// before formats (key, bytes, format and contentType beside the size).
+func (v *Variant) UnmarshalJSON(b []byte) error {
+	type plain Variant
+	var w struct {
+		plain
+		VariantFile
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*v = Variant(w.plain)
+	if len(v.Files) == 0 && w.Key != "" {
+		v.Files = []VariantFile{w.VariantFile}
+	}
+	return nil
+}
+
+// Bytes is the size of all the variant's files.
+func (v Variant) Bytes() int64 {
+	var n int64
+	for _, f := range v.Files {
+		n += f.Bytes
+	}
+	return n
 }
 
 // StoreRequest is the store step's input.

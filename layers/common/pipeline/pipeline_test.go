@@ -245,3 +245,35 @@ func TestValidateRequestDecoding(t *testing.T) {
 		t.Error("a payload that is not an object decoded")
 	}
 }
+
+// TestOldPayloads reads the single-file plan and variant of the previous
+// release, as an execution in flight during an upgrade would pass them.
+func TestOldPayloads(t *testing.T) {
+	var p VariantPlan
+	if err := json.Unmarshal([]byte(`{"preset":"xl","longSide":2048,"format":"jpeg","quality":82,"width":2048,"height":1536,"bucket":"out","key":"v/a.jpg/xl.jpg"}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Files) != 1 || p.Files[0] != (FilePlan{Format: "jpeg", Quality: 82, Key: "v/a.jpg/xl.jpg"}) || p.Width != 2048 || p.Bucket != "out" {
+		t.Errorf("old plan read as %+v", p)
+	}
+	var v Variant
+	if err := json.Unmarshal([]byte(`{"preset":"xl","bucket":"out","key":"v/a.jpg/xl.jpg","width":2048,"height":1536,"bytes":1234,"format":"jpeg","contentType":"image/jpeg","durationMs":9}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Files) != 1 || v.Files[0] != (VariantFile{Key: "v/a.jpg/xl.jpg", Format: "jpeg", ContentType: "image/jpeg", Bytes: 1234}) || v.DurationMs != 9 || v.Width != 2048 {
+		t.Errorf("old variant read as %+v", v)
+	}
+	// The new shape round-trips, and files win over stray old fields.
+	nv := Variant{Preset: "xl", Bucket: "out", Width: 8, Height: 6, Files: []VariantFile{{Key: "k.webp", Format: "webp", ContentType: "image/webp", Bytes: 5}, {Key: "k.jpg", Format: "jpeg", ContentType: "image/jpeg", Bytes: 7}}}
+	b, _ := json.Marshal(nv)
+	var back Variant
+	if err := json.Unmarshal(b, &back); err != nil || len(back.Files) != 2 || back.Files[1] != nv.Files[1] || back.Bytes() != 12 {
+		t.Errorf("round trip: %+v (%v) from %s", back, err, b)
+	}
+	np := VariantPlan{Preset: "xl", Files: []FilePlan{{Format: "webp", Quality: 85, Key: "k.webp"}}}
+	b, _ = json.Marshal(np)
+	var pback VariantPlan
+	if err := json.Unmarshal(b, &pback); err != nil || len(pback.Files) != 1 || pback.Files[0] != np.Files[0] {
+		t.Errorf("plan round trip: %+v (%v) from %s", pback, err, b)
+	}
+}

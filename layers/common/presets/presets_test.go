@@ -1,7 +1,9 @@
 package presets
 
 import (
+	"errors"
 	"path/filepath"
+	"slices"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,6 +21,23 @@ func TestParse(t *testing.T) {
 		{name: "every problem at once",
 			in:      `{"presets":[{"name":"XL","longSide":0,"format":"gif","quality":0},{"name":"a","longSide":1,"format":"png","quality":1},{"name":"a","longSide":99999,"format":"jpeg","quality":101}]}`,
 			wantErr: []string{`name "XL"`, "longSide 0", `format "gif"`, "quality 0", `duplicate name "a"`, "longSide 99999", "quality 101"}},
+		{name: "formats", in: `{"presets":[{"name":"xl","longSide":2048,"formats":["webp","auto"],"quality":82,"webpQuality":85}]}`},
+		{name: "single webp", in: `{"presets":[{"name":"xl","longSide":2048,"format":"webp","quality":80}]}`},
+		{name: "webp and png", in: `{"presets":[{"name":"xl","longSide":16383,"formats":["png","webp"],"quality":80}]}`},
+		{name: "format and formats", in: `{"presets":[{"name":"xl","longSide":2048,"format":"jpeg","formats":["webp"],"quality":80}]}`,
+			wantErr: []string{`presets[0]: both format "jpeg" and formats ["webp"] given`}},
+		{name: "no format", in: `{"presets":[{"name":"xl","longSide":2048,"quality":80}]}`,
+			wantErr: []string{`presets[0].format: no format`}},
+		{name: "empty formats", in: `{"presets":[{"name":"xl","longSide":2048,"formats":[],"quality":80}]}`,
+			wantErr: []string{`presets[0].formats: empty list`}},
+		{name: "bad formats", in: `{"presets":[{"name":"xl","longSide":2048,"formats":["webp","avif","webp"],"quality":80}]}`,
+			wantErr: []string{`presets[0].formats[1]: format "avif"`, `presets[0].formats[2]: format "webp" listed twice`}},
+		{name: "auto with jpeg", in: `{"presets":[{"name":"xl","longSide":2048,"formats":["auto","jpeg"],"quality":80}]}`,
+			wantErr: []string{`presets[0].formats: auto already means jpeg`}},
+		{name: "webp quality", in: `{"presets":[{"name":"a","longSide":2048,"formats":["webp"],"quality":80,"webpQuality":101},{"name":"b","longSide":2048,"format":"jpeg","quality":80,"webpQuality":70}]}`,
+			wantErr: []string{`presets[0].webpQuality: webpQuality 101 out of range`, `presets[1].webpQuality: webpQuality given but no webp format`}},
+		{name: "webp too long", in: `{"presets":[{"name":"xl","longSide":16384,"formats":["webp","jpeg"],"quality":80}]}`,
+			wantErr: []string{`presets[0].longSide: longSide 16384: WebP sides are at most 16383`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,6 +53,10 @@ func TestParse(t *testing.T) {
 			}
 			if err == nil {
 				t.Fatal("want an error")
+			}
+			var fe *FieldError
+			if !strings.Contains(err.Error(), "json:") && !errors.As(err, &fe) {
+				t.Errorf("error %v (%T) has no *FieldError", err, err)
 			}
 			for _, w := range tt.wantErr {
 				if !strings.Contains(err.Error(), w) {
@@ -54,6 +77,13 @@ func TestShippedPresets(t *testing.T) {
 	var sides []int
 	for _, p := range f.Presets {
 		sides = append(sides, p.LongSide)
+		// Every size as WebP with a JPEG (or, for alpha, PNG) fallback.
+		if got := p.OutputFormats(); !slices.Equal(got, []string{FormatWebP, FormatAuto}) {
+			t.Errorf("%s: formats %q, want webp and auto", p.Name, got)
+		}
+		if q := p.QualityOf(FormatWebP); q < 75 || q > 90 {
+			t.Errorf("%s: webp quality %d, want 75..90", p.Name, q)
+		}
 	}
 	want := []int{2048, 1024, 512, 256}
 	if len(sides) != len(want) {
@@ -63,5 +93,46 @@ func TestShippedPresets(t *testing.T) {
 		if sides[i] != want[i] {
 			t.Fatalf("long sides %v, want %v", sides, want)
 		}
+	}
+}
+
+// TestOldPresetFiles checks that files written for the single "format"
+// field load unchanged and resolve to one format each.
+func TestOldPresetFiles(t *testing.T) {
+	f, err := Parse([]byte(`{"presets":[{"name":"xl","longSide":2048,"format":"auto","quality":82},{"name":"md","longSide":512,"format":"jpeg","quality":80}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		p    Preset
+		want []string
+	}{{f.Presets[0], []string{"auto"}}, {f.Presets[1], []string{"jpeg"}}} {
+		if got := tt.p.OutputFormats(); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: formats %q, want %q", tt.p.Name, got, tt.want)
+		}
+	}
+	_, file, _, _ := runtime.Caller(0)
+	if _, err := Load(filepath.Join(filepath.Dir(file), "..", "..", "..", "bench", "presets.json")); err != nil {
+		t.Errorf("bench/presets.json (single format): %v", err)
+	}
+}
+
+func TestQualityOf(t *testing.T) {
+	tests := []struct {
+		name   string
+		p      Preset
+		format string
+		want   int
+	}{
+		{"jpeg", Preset{Quality: 82, WebPQuality: 85}, FormatJPEG, 82},
+		{"webp own", Preset{Quality: 82, WebPQuality: 85}, FormatWebP, 85},
+		{"webp falls back to quality", Preset{Quality: 82}, FormatWebP, 82},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.QualityOf(tt.format); got != tt.want {
+				t.Fatalf("QualityOf(%s) = %d, want %d", tt.format, got, tt.want)
+			}
+		})
 	}
 }
