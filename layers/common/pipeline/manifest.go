@@ -8,21 +8,21 @@ type Manifest struct {
 	// OutputScheme names how Folder derives from Source.Key (OutputScheme,
 	// EscapeKey): the folder is the output prefix plus the escaped key, so
 	// percent-decoding what follows the prefix gives the source key back.
-	OutputScheme string            `json:"outputScheme"`
-	Folder       string            `json:"folder"` // key of the folder holding the manifest and variants, no trailing slash
-	Source       ManifestSource    `json:"source"`
+	OutputScheme string         `json:"outputScheme"`
+	Folder       string         `json:"folder"` // key of the folder holding the manifest and variants, no trailing slash
+	Source       ManifestSource `json:"source"`
 	// Variants has one entry per stored file: every format of every size,
 	// sorted by width, then preset, then the preset's format order.
 	Variants []ManifestVariant `json:"variants"`
 	// Srcset lists the fallback format's files (JPEG, or PNG for a source
 	// with alpha) by width, with names relative to Folder, as in version 2.
-	Srcset       string            `json:"srcset"`
-	Picture      Picture           `json:"picture"`
-	Placeholder  Placeholder       `json:"placeholder"`
-	Dominant     string            `json:"dominantColor"` // #rrggbb
-	Timings      Timings           `json:"timings"`
-	ExecutionARN string            `json:"executionArn"`
-	CreatedAt    string            `json:"createdAt"`
+	Srcset       string      `json:"srcset"`
+	Picture      Picture     `json:"picture"`
+	Placeholder  Placeholder `json:"placeholder"`
+	Dominant     string      `json:"dominantColor"` // #rrggbb
+	Timings      Timings     `json:"timings"`
+	ExecutionARN string      `json:"executionArn"`
+	CreatedAt    string      `json:"createdAt"`
 }
 
 // ManifestSource is the original, as processed.

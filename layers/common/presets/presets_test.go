@@ -3,8 +3,8 @@ package presets
 import (
 	"errors"
 	"path/filepath"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
