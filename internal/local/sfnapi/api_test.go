@@ -44,10 +44,15 @@ func TestStateMachineLifecycle(t *testing.T) {
 		smName   string
 		def      string
 		typ      types.StateMachineType
+		role     string // "" = a valid role
 		wantCode string
 		wantMsg  []string
 	}{
 		{name: "identical is idempotent", smName: "pipeline", def: pipelineDef},
+		{name: "role is not an ARN", smName: "x", def: pipelineDef, role: "my-role", wantCode: "InvalidArn", wantMsg: []string{"my-role"}},
+		{name: "role ARN of a user", smName: "x", def: pipelineDef, role: "arn:aws:iam::123456789012:user/u", wantCode: "InvalidArn"},
+		{name: "role ARN without account", smName: "x", def: pipelineDef, role: "arn:aws:iam:::role/r", wantCode: "InvalidArn"},
+		{name: "role with a path in another partition", smName: "cn", def: pipelineDef, role: "arn:aws-cn:iam::123456789012:role/service-role/r"},
 		{name: "same name other definition", smName: "pipeline", def: taskDef("double"), wantCode: "StateMachineAlreadyExists"},
 		{name: "bad name", smName: "has space", def: pipelineDef, wantCode: "InvalidName"},
 		{name: "bad type", smName: "x", def: pipelineDef, typ: "BATCH", wantCode: "ValidationException"},
@@ -61,8 +66,12 @@ func TestStateMachineLifecycle(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			role := tc.role
+			if role == "" {
+				role = "arn:aws:iam::123456789012:role/r"
+			}
 			out, err := h.client.CreateStateMachine(ctx, &sfnsdk.CreateStateMachineInput{Name: aws.String(tc.smName),
-				Definition: aws.String(tc.def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Type: tc.typ})
+				Definition: aws.String(tc.def), RoleArn: aws.String(role), Type: tc.typ})
 			if tc.wantCode == "" {
 				if err != nil {
 					t.Fatalf("CreateStateMachine: %v", err)
@@ -106,7 +115,7 @@ func TestStateMachineLifecycle(t *testing.T) {
 			break
 		}
 	}
-	if got := strings.Join(names, ","); got != "fast,pipeline" {
+	if got := strings.Join(names, ","); got != "cn,fast,pipeline" {
 		t.Fatalf("listed %s", got)
 	}
 
@@ -120,6 +129,10 @@ func TestStateMachineLifecycle(t *testing.T) {
 	_, err = h.client.UpdateStateMachine(ctx, &sfnsdk.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(`{}`)})
 	if apiCode(err) != "InvalidDefinition" {
 		t.Fatalf("update with invalid definition: %v", err)
+	}
+	_, err = h.client.UpdateStateMachine(ctx, &sfnsdk.UpdateStateMachineInput{StateMachineArn: aws.String(arn), RoleArn: aws.String("not-an-arn")})
+	if apiCode(err) != "InvalidArn" {
+		t.Fatalf("update with a role that is not an ARN: %v", err)
 	}
 
 	if _, err := h.client.DeleteStateMachine(ctx, &sfnsdk.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -61,6 +62,20 @@ func parseARN(arn, kind string) ([]string, error) {
 		}
 	}
 	return p[6:], nil
+}
+
+// roleARNPattern is an IAM role ARN, which Step Functions requires of
+// roleArn: any partition, a 12-digit account, a role name with an optional
+// path.
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// checkRoleARN refuses a roleArn that is not a role's ARN, as Step Functions
+// does, instead of storing it and failing later.
+func checkRoleARN(role string) error {
+	if !roleARNPattern.MatchString(role) {
+		return apiErr(codeInvalidArn, "Invalid Arn: '%s'", role)
+	}
+	return nil
 }
 
 func newUUID() string {

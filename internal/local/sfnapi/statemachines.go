@@ -74,6 +74,9 @@ func (s *Service) createStateMachine(_ context.Context, name, definition, roleAR
 	if roleARN == "" {
 		roleARN = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", s.cfg.AccountID)
 	}
+	if err := checkRoleARN(roleARN); err != nil {
+		return nil, err
+	}
 	arn := s.smARN(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,6 +105,11 @@ func (s *Service) UpdateStateMachine(_ context.Context, arn string, definition, 
 	}
 	if definition != nil {
 		if err := s.checkDefinition(*definition); err != nil {
+			return nil, err
+		}
+	}
+	if roleARN != nil {
+		if err := checkRoleARN(*roleARN); err != nil {
 			return nil, err
 		}
 	}
