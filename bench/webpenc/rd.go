@@ -1,0 +1,348 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+
+	"github.com/imgflow/imgflow/bench/metric"
+	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/imaging/jpegenc"
+	"github.com/imgflow/imgflow/internal/imaging/webpenc"
+	"golang.org/x/image/webp"
+)
+
+type point struct {
+	Q     int     `json:"q"`
+	Bytes int     `json:"bytes"`
+	SSIM  float64 `json:"ssim"`
+}
+
+// rdRow is one source at one output size.
+type rdRow struct {
+	File, Kind  string
+	Presets     string // preset sides that give this size (the engine never enlarges)
+	W, H        int
+	Ours, CWebP []point
+	JPEG        []point
+	PNGBytes    int  // the engine's PNG of the same pixels (alpha sources)
+	EngineSame  bool // the engine's WebP bytes equal webpenc's on the same pixels
+	VsCWebP     float64
+	VsJPEG      float64
+	Alpha       bool
+	OursALPH    int // ALPH chunk bytes at the reference quality (alpha sources)
+	CWebPALPH   int
+	RefQ        int
+}
+
+type preset struct {
+	Name     string `json:"name"`
+	LongSide int    `json:"longSide"`
+	Quality  int    `json:"quality"`
+}
+
+func readPresets(path string) ([]preset, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct{ Presets []preset }
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(f.Presets) == 0 {
+		return nil, fmt.Errorf("%s: no presets", path)
+	}
+	return f.Presets, nil
+}
+
+func defaultWebPQuality() int { return imaging.DefaultWebPQuality }
+
+func kindOf(name string) string {
+	switch {
+	case len(name) > 4 && name[len(name)-4:] == ".png":
+		return "alpha"
+	case bytes.Contains([]byte(name), []byte("cmyk")):
+		return "CMYK"
+	case bytes.Contains([]byte(name), []byte("prog")):
+		return "progressive"
+	}
+	return "baseline"
+}
+
+// rdSource measures one source file at every distinct output size of
+// c.sides. Every WebP written is checked by v.
+func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRow, error) {
+	path := filepath.Join(c.images, name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := imaging.Probe(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: probe: %w", name, err)
+	}
+	full, err := loadOriented(path, info.Orientation)
+	if err != nil {
+		return nil, err
+	}
+	var rows []rdRow
+	bySize := map[[2]int]int{}
+	for _, side := range c.sides {
+		var pb bytes.Buffer
+		out, err := imaging.Process(ctx, bytes.NewReader(data), &pb, imaging.Spec{LongSide: side, Format: imaging.PNG}, imaging.Limits{})
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %w", name, side, err)
+		}
+		key := [2]int{out.Width, out.Height}
+		if i, ok := bySize[key]; ok {
+			rows[i].Presets += fmt.Sprintf(",%d", side)
+			continue
+		}
+		bySize[key] = len(rows)
+		row, err := rdSize(ctx, c, name, data, pb.Bytes(), full, side, v)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, full *rgbImage, side int, v *validator) (rdRow, error) {
+	m, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		return rdRow{}, err
+	}
+	in := image.NewNRGBA(m.Bounds())
+	draw.Draw(in, in.Rect, m, m.Bounds().Min, draw.Src)
+	w, h := in.Rect.Dx(), in.Rect.Dy()
+	row := rdRow{File: name, Kind: kindOf(name), Presets: fmt.Sprint(side), W: w, H: h, PNGBytes: len(pngBytes), RefQ: c.quality}
+	row.Alpha = hasAlpha(in)
+	ref := lanczosResize(full, w, h)
+	flat := flattenWhite(in)
+	base := fmt.Sprintf("%s-%d", name, side)
+	pngPath := filepath.Join(c.work, base+".png")
+	if err := os.WriteFile(pngPath, pngBytes, 0o644); err != nil {
+		return rdRow{}, err
+	}
+	for _, q := range c.qs {
+		if err := ctx.Err(); err != nil {
+			return rdRow{}, err
+		}
+		var b bytes.Buffer
+		if err := webpenc.Encode(ctx, &b, in, &webpenc.Options{Quality: q, Method: 4}); err != nil {
+			return rdRow{}, err
+		}
+		if err := v.check(fmt.Sprintf("%s q%d (webpenc)", base, q), b.Bytes()); err != nil {
+			return rdRow{}, err
+		}
+		s, err := ssimWebP(ref, b.Bytes())
+		if err != nil {
+			return rdRow{}, err
+		}
+		row.Ours = append(row.Ours, point{q, b.Len(), s})
+		if q == c.quality {
+			row.OursALPH = chunkSize(b.Bytes(), "ALPH")
+		}
+
+		cb, err := encCWebP(pngPath, q, c.work)
+		if err != nil {
+			return rdRow{}, err
+		}
+		if s, err = ssimWebP(ref, cb); err != nil {
+			return rdRow{}, err
+		}
+		row.CWebP = append(row.CWebP, point{q, len(cb), s})
+		if q == c.quality {
+			row.CWebPALPH = chunkSize(cb, "ALPH")
+		}
+
+	}
+	// JPEG also at q95 and q100, so that its curve reaches the SSIM of
+	// WebP's upper qualities.
+	for _, q := range append(append([]int(nil), c.qs...), 95, 100) {
+		var jb bytes.Buffer
+		if err := jpegenc.Encode(&jb, flat, &jpegenc.Options{Quality: q}); err != nil {
+			return rdRow{}, err
+		}
+		d, err := jpeg.Decode(bytes.NewReader(jb.Bytes()))
+		if err != nil {
+			return rdRow{}, err
+		}
+		row.JPEG = append(row.JPEG, point{q, jb.Len(), metric.SSIM(ref, d)})
+	}
+	// The engine's WebP of this variant (one decode+resize+encode) must be
+	// the bytes webpenc wrote for the same pixels.
+	var eb bytes.Buffer
+	if _, err := imaging.Process(ctx, bytes.NewReader(data), &eb, imaging.Spec{LongSide: side, Format: imaging.WebP, Quality: c.quality}, imaging.Limits{}); err != nil {
+		return rdRow{}, err
+	}
+	if err := v.check(fmt.Sprintf("%s q%d (engine)", base, c.quality), eb.Bytes()); err != nil {
+		return rdRow{}, err
+	}
+	var ob bytes.Buffer
+	if err := webpenc.Encode(ctx, &ob, in, &webpenc.Options{Quality: c.quality, Method: 4}); err != nil {
+		return rdRow{}, err
+	}
+	row.EngineSame = bytes.Equal(eb.Bytes(), ob.Bytes())
+	row.VsCWebP = bdRatio(row.Ours, row.CWebP)
+	row.VsJPEG = bdRatio(row.Ours, row.JPEG)
+	fmt.Fprintf(&c.curves, "%s %dx%d (q, bytes, SSIM)\n  ours  %v\n  cwebp %v\n  jpeg  %v\n", name, w, h, row.Ours, row.CWebP, row.JPEG)
+	fmt.Fprintf(os.Stderr, "webpenc: %s %dx%d done\n", name, w, h)
+	return row, nil
+}
+
+func hasAlpha(m *image.NRGBA) bool {
+	for i := 3; i < len(m.Pix); i += 4 {
+		if m.Pix[i] != 255 {
+			return true
+		}
+	}
+	return false
+}
+
+// flattenWhite composites m over white (what the engine's JPEG fallback and
+// the reference do with alpha).
+func flattenWhite(m *image.NRGBA) *image.NRGBA {
+	out := image.NewNRGBA(m.Rect)
+	copy(out.Pix, m.Pix)
+	for i := 0; i < len(out.Pix); i += 4 {
+		a := int(out.Pix[i+3])
+		for c := 0; c < 3; c++ {
+			out.Pix[i+c] = uint8((int(out.Pix[i+c])*a + 255*(255-a) + 127) / 255)
+		}
+		out.Pix[i+3] = 255
+	}
+	return out
+}
+
+// chunkSize is the payload size of the first RIFF chunk fourcc, or 0.
+func chunkSize(b []byte, fourcc string) int {
+	for i := 12; i+8 <= len(b); {
+		n := int(b[i+4]) | int(b[i+5])<<8 | int(b[i+6])<<16 | int(b[i+7])<<24
+		if string(b[i:i+4]) == fourcc {
+			return n
+		}
+		i += 8 + n + n&1
+	}
+	return 0
+}
+
+func encCWebP(pngPath string, q int, tmp string) ([]byte, error) {
+	out := filepath.Join(tmp, "c.webp")
+	b, err := exec.Command("cwebp", "-quiet", "-m", "4", "-q", fmt.Sprint(q), pngPath, "-o", out).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("cwebp: %v: %s", err, b)
+	}
+	return os.ReadFile(out)
+}
+
+// ssimWebP decodes data with x/image/webp, converts its limited-range
+// planes to RGB (BT.601 studio range, as libwebp; see bench/webp/README.md),
+// composites any alpha over white and returns luma SSIM against ref.
+func ssimWebP(ref image.Image, data []byte) (float64, error) {
+	d, err := webp.Decode(bytes.NewReader(data))
+	if err != nil {
+		return 0, err
+	}
+	return metric.SSIM(ref, studioOnWhite(d)), nil
+}
+
+func studioOnWhite(m image.Image) image.Image {
+	var yc *image.YCbCr
+	var a []uint8
+	var as int
+	switch t := m.(type) {
+	case *image.YCbCr:
+		yc = t
+	case *image.NYCbCrA:
+		yc, a, as = &t.YCbCr, t.A, t.AStride
+	default:
+		return m
+	}
+	b := yc.Rect
+	out := image.NewNRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			Y := (float64(yc.Y[yc.YOffset(x, y)]) - 16) * 255 / 219
+			ci := yc.COffset(x, y)
+			cb := (float64(yc.Cb[ci]) - 128) * 255 / 224
+			cr := (float64(yc.Cr[ci]) - 128) * 255 / 224
+			rgb := [3]float64{Y + 1.402*cr, Y - 0.344136*cb - 0.714136*cr, Y + 1.772*cb}
+			al := 1.0
+			if a != nil {
+				al = float64(a[(y-b.Min.Y)*as+x-b.Min.X]) / 255
+			}
+			var px [3]uint8
+			for i, v := range rgb {
+				v = max(0, min(255, v))
+				px[i] = uint8(math.Round(v*al + 255*(1-al)))
+			}
+			out.SetNRGBA(x, y, color.NRGBA{px[0], px[1], px[2], 255})
+		}
+	}
+	return out
+}
+
+// bdRatio is exp(mean(log bytes_a − log bytes_b)) over the SSIM range both
+// curves cover, each curve interpolated linearly in (SSIM, log bytes): the
+// size ratio at equal SSIM averaged over that range. NaN when the ranges do
+// not overlap.
+func bdRatio(a, b []point) float64 {
+	lo := math.Max(minS(a), minS(b))
+	hi := math.Min(maxS(a), maxS(b))
+	if hi <= lo {
+		return math.NaN()
+	}
+	const n = 50
+	var sum float64
+	for i := 0; i <= n; i++ {
+		s := lo + (hi-lo)*float64(i)/n
+		sum += logBytesAt(a, s) - logBytesAt(b, s)
+	}
+	return math.Exp(sum / (n + 1))
+}
+
+func minS(p []point) float64 {
+	m := math.Inf(1)
+	for _, x := range p {
+		m = math.Min(m, x.SSIM)
+	}
+	return m
+}
+
+func maxS(p []point) float64 {
+	m := math.Inf(-1)
+	for _, x := range p {
+		m = math.Max(m, x.SSIM)
+	}
+	return m
+}
+
+func logBytesAt(p []point, s float64) float64 {
+	q := append([]point(nil), p...)
+	sort.Slice(q, func(i, j int) bool { return q[i].SSIM < q[j].SSIM })
+	for i := 1; i < len(q); i++ {
+		if s <= q[i].SSIM || i == len(q)-1 {
+			a, b := q[i-1], q[i]
+			t := 0.0
+			if b.SSIM != a.SSIM {
+				t = (s - a.SSIM) / (b.SSIM - a.SSIM)
+			}
+			return math.Log(float64(a.Bytes)) + t*(math.Log(float64(b.Bytes))-math.Log(float64(a.Bytes)))
+		}
+	}
+	return math.Log(float64(q[0].Bytes))
+}
