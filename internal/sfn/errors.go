@@ -34,7 +34,8 @@ type StatesError struct {
 	// HasCause is false when the failure carries no cause at all (a Fail
 	// state without Cause), which AWS reports as an absent field.
 	HasCause bool
-	// HasName is false when the failure carries no error name.
+	// NoName is set when the failure carries no error name (a Fail state
+	// without Error), which AWS reports as an absent field.
 	NoName bool
 	// evalFailed marks JSONata evaluation failures, recorded as an
 	// EvaluationFailed event; location names the failing field.
