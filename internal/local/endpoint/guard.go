@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -21,8 +22,11 @@ type GuardConfig struct {
 	Listen string
 	// AllowHosts are further Host names the endpoint answers (--allow-host).
 	AllowHosts []string
-	// Credentials gives the secret of each access key; signatures are
-	// verified with it.
+	// Credentials gives the secret of each access key; every signature
+	// (SigV4 header and presigned, S3's SigV2 presigned) is verified with
+	// it. The default, sigv4.KeyIDIsSecret, accepts any access key whose
+	// secret is the key itself; sigv4.StaticCredentials accepts only the
+	// configured keys.
 	Credentials sigv4.Credentials
 	// MaxSignedBody caps the body of a non-S3 request, which is read whole
 	// to hash it for the signature (Lambda Invoke takes 6 MB).
@@ -117,6 +121,12 @@ func fromWebPage(r *http.Request) bool {
 // verify checks r's signature; nil means it holds.
 func (g *guard) verify(w http.ResponseWriter, r *http.Request, svc string) *refusal {
 	if !sigv4.HasSignature(r) {
+		if svc == ServiceS3 && r.Header.Get("Authorization") == "" && sigv4.HasV2Presign(r) {
+			if err := sigv4.VerifyV2Presigned(r, g.cfg.Credentials, v2Resources(r)); err != nil {
+				return signatureRefusal(err)
+			}
+			return nil
+		}
 		if r.Header.Get("Authorization") != "" || r.URL.Query().Get("AWSAccessKeyId") != "" {
 			return &refusal{status: http.StatusBadRequest, kind: kindUnsupported,
 				msg: "the authorization mechanism you have provided is not supported; please use AWS4-HMAC-SHA256"}
@@ -158,6 +168,28 @@ func (g *guard) verify(w http.ResponseWriter, r *http.Request, svc string) *refu
 		return signatureRefusal(err)
 	}
 	return nil
+}
+
+// v2Resources are the path-style paths a SigV2 signer may have signed for
+// r: the path as sent, and for a virtual host (photos.localhost) the path
+// with the bucket in front.
+func v2Resources(r *http.Request) []string {
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+	if !strings.HasPrefix(path, "/") {
+		path = r.URL.EscapedPath()
+	}
+	out := []string{path}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, base := range []string{".s3.localhost", ".localhost"} {
+		if b, ok := strings.CutSuffix(host, base); ok && b != "" {
+			return append(out, "/"+b+path)
+		}
+	}
+	return out
 }
 
 func signatureRefusal(err error) *refusal {

@@ -65,6 +65,8 @@ func Check(r *http.Request, region, service string, now time.Time) (Scope, error
 		return checkAuthorizationHeader(r, authz, region, service)
 	case presigned:
 		return checkPresigned(q, region, service, now)
+	case q.Get("AWSAccessKeyId") != "" && service == "s3":
+		return checkV2Presigned(q, now)
 	case q.Get("AWSAccessKeyId") != "":
 		return Scope{}, &AuthError{Status: http.StatusBadRequest, Code: "InvalidRequest",
 			Message: "The authorization mechanism you have provided is not supported. Please use " + sigV4Algorithm + "."}

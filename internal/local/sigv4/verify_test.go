@@ -138,3 +138,27 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyV2Presigned checks the S3 Developer Guide's query-string
+// authentication example.
+func TestVerifyV2Presigned(t *testing.T) {
+	creds := StaticCredentials{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	for _, tc := range []struct {
+		name, target string
+		ok           bool
+	}{
+		{"documented example", "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D", true},
+		{"expiry altered", "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139621&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D", false},
+		{"path altered", "/photos/kitten.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", tc.target, nil)
+			r.Host = "johnsmith.s3.amazonaws.com"
+			path, _, _ := strings.Cut(tc.target, "?")
+			err := VerifyV2Presigned(r, creds, []string{path, "/johnsmith" + path})
+			if (err == nil) != tc.ok {
+				t.Fatalf("VerifyV2Presigned = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}
