@@ -15,8 +15,8 @@ import (
 //	<hex size>[;chunk-signature=<sig>]\r\n<data>\r\n ... 0[;chunk-signature=<sig>]\r\n
 //	[<trailer-name>:<value>\r\n ...]\r\n
 //
-// gofakes3 only understands the signed variant without trailers, so the
-// handler decodes every variant here and hands gofakes3 a plain body.
+// Every variant (signed, unsigned, with or without trailers) is decoded
+// here; the trailers (a trailing checksum) are kept for the handler.
 
 const maxChunkLine = 4096
 
@@ -30,6 +30,9 @@ type chunkedReader struct {
 	remaining int64 // bytes left in the current chunk
 	done      bool
 	err       error
+	// trailers are the trailer fields after the final chunk, by lower-case
+	// name; complete once Read has returned io.EOF.
+	trailers map[string]string
 }
 
 func newChunkedReader(r io.Reader) *chunkedReader {
@@ -101,12 +104,16 @@ func (c *chunkedReader) nextChunk() error {
 		c.remaining = size
 		return nil
 	}
-	// Final chunk: skip trailers up to the blank line (or EOF).
+	// Final chunk: read the trailers up to the blank line (or EOF).
 	c.done = true
 	for {
 		line, err := c.br.ReadSlice('\n')
 		if err == io.EOF && len(strings.TrimSpace(string(line))) == 0 {
 			return nil
+		}
+		if err == io.EOF { // a last trailer without its CRLF
+			line = append(append([]byte(nil), line...), '\n')
+			err = nil
 		}
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {
@@ -114,8 +121,15 @@ func (c *chunkedReader) nextChunk() error {
 			}
 			return io.ErrUnexpectedEOF
 		}
-		if strings.TrimRight(string(line), "\r\n") == "" {
+		field := strings.TrimRight(string(line), "\r\n")
+		if field == "" {
 			return nil
+		}
+		if name, value, ok := strings.Cut(field, ":"); ok {
+			if c.trailers == nil {
+				c.trailers = map[string]string{}
+			}
+			c.trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
 		}
 	}
 }

@@ -3,8 +3,8 @@ package s3
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,8 +14,7 @@ import (
 // rules; an OPTIONS preflight is answered from the first rule that allows
 // its Origin, method and headers, or refused with 403 CORSResponse; and a
 // request a web page sends gets the matching rule's Access-Control-*
-// headers. gofakes3 answers every request with Access-Control-Allow-Origin
-// "*", which the response writer strips.
+// headers; no other response carries Access-Control-* headers.
 //
 // One difference from AWS, because the local stack's credentials are
 // public and a page can compute a presigned URL with them: a request that
@@ -180,7 +179,11 @@ func (s *Service) servePreflight(w http.ResponseWriter, r *http.Request, bucket 
 	}
 	br, err := s.st.getBucket(bucket)
 	if err != nil {
-		s.failStore(fail, bucket, err)
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			ae = errInternal()
+		}
+		fail(ae)
 		return
 	}
 	if len(br.CORS) == 0 {
@@ -249,51 +252,36 @@ func (s *Service) checkCORS(r *http.Request, bucket string) (http.Header, *APIEr
 	return h, nil
 }
 
-// serveCORS implements Get/Put/DeleteBucketCors.
-func (s *Service) serveCORS(w http.ResponseWriter, r *http.Request, bucket string, fail func(*APIError)) {
-	switch r.Method {
-	case http.MethodGet:
-		br, err := s.st.getBucket(bucket)
-		if err != nil {
-			s.failStore(fail, bucket, err)
-			return
-		}
-		if len(br.CORS) == 0 {
-			fail(&APIError{Status: http.StatusNotFound, Code: "NoSuchCORSConfiguration",
-				Message: "The CORS configuration does not exist", Resource: bucket})
-			return
-		}
-		body, err := xml.Marshal(corsConfiguration{XMLName: xml.Name{Space: s3XMLNS, Local: "CORSConfiguration"}, Rules: br.CORS})
-		if err != nil {
-			s.failStore(fail, bucket, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/xml")
-		_, _ = io.WriteString(w, xml.Header)
-		_, _ = w.Write(body)
-	case http.MethodPut:
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxXMLBodySize))
-		if err != nil {
-			fail(errMalformedXML())
-			return
-		}
-		var cfg corsConfiguration
-		if err := xml.Unmarshal(body, &cfg); err != nil {
-			fail(errMalformedXML())
-			return
-		}
-		if err := s.SetCORS(r.Context(), bucket, cfg.Rules); err != nil {
-			s.failStore(fail, bucket, err)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	case http.MethodDelete:
-		if err := s.SetCORS(r.Context(), bucket, nil); err != nil {
-			s.failStore(fail, bucket, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+func (s *Service) getBucketCORS(rq *request) error {
+	br, err := s.st.getBucket(rq.bucket)
+	if err != nil {
+		return err
 	}
+	if len(br.CORS) == 0 {
+		return &APIError{Status: http.StatusNotFound, Code: "NoSuchCORSConfiguration",
+			Message: "The CORS configuration does not exist", BucketName: rq.bucket}
+	}
+	return writeXML(rq.w, corsConfiguration{XMLName: xml.Name{Space: s3XMLNS, Local: "CORSConfiguration"}, Rules: br.CORS})
+}
+
+func (s *Service) putBucketCORS(rq *request) error {
+	var cfg corsConfiguration
+	if err := readXML(rq.w, rq.r, s.cfg.MaxXMLBodySize, &cfg); err != nil {
+		return err
+	}
+	if err := s.SetCORS(rq.r.Context(), rq.bucket, cfg.Rules); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Service) deleteBucketCORS(rq *request) error {
+	if err := s.SetCORS(rq.r.Context(), rq.bucket, nil); err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // SetCORS replaces bucket's CORS rules (nil removes them), validated as

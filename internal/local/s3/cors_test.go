@@ -61,7 +61,7 @@ func TestBucketCORS(t *testing.T) {
 	}
 
 	// Without a configuration nothing is allowed, and no response carries
-	// gofakes3's wildcard.
+	// a wildcard.
 	if _, err := c.GetBucketCors(ctx, &awss3.GetBucketCorsInput{Bucket: aws.String("web")}); apiCode(err) != "NoSuchCORSConfiguration" {
 		t.Fatalf("GetBucketCors without config: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestBucketCORS(t *testing.T) {
 		})
 	}
 
-	// The actual request gets the rule's headers, not gofakes3's.
+	// The actual request gets the rule's headers, never a wildcard.
 	var hdr http.Header
 	capture := func(o *awss3.Options) {
 		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("Origin", "http://app.localhost:3000"))

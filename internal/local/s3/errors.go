@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -19,6 +20,14 @@ type APIError struct {
 	// Region is sent for AuthorizationHeaderMalformed and
 	// AuthorizationQueryParametersError, as AWS does.
 	Region string
+	// BucketName, Key, VersionID and UploadID are the extra elements AWS
+	// adds to NoSuchBucket, NoSuchKey, NoSuchVersion and NoSuchUpload.
+	BucketName string
+	Key        string
+	VersionID  string
+	UploadID   string
+	// Header are response headers the error carries (x-amz-delete-marker).
+	Header http.Header
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("s3: %s (%d): %s", e.Code, e.Status, e.Message) }
@@ -30,6 +39,10 @@ type errorXML struct {
 	Message   string   `xml:"Message"`
 	Resource  string   `xml:"Resource,omitempty"`
 	Region    string   `xml:"Region,omitempty"`
+	Bucket    string   `xml:"BucketName,omitempty"`
+	Key       string   `xml:"Key,omitempty"`
+	VersionID string   `xml:"VersionId,omitempty"`
+	UploadID  string   `xml:"UploadId,omitempty"`
 	RequestID string   `xml:"RequestId"`
 	HostID    string   `xml:"HostId"`
 }
@@ -42,6 +55,19 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, e *APIError, requestI
 	h.Del("Content-Range")
 	h.Del("Last-Modified")
 	h.Del("Accept-Ranges")
+	h.Del("Content-Encoding")
+	h.Del("Content-Disposition")
+	h.Del("Cache-Control")
+	h.Del("Expires")
+	h.Del("Content-Language")
+	for k := range h {
+		if strings.HasPrefix(strings.ToLower(k), "x-amz-meta-") || strings.HasPrefix(strings.ToLower(k), "x-amz-checksum-") {
+			delete(h, k)
+		}
+	}
+	for k, v := range e.Header {
+		h[k] = v
+	}
 	h.Set("Content-Type", "application/xml")
 	w.WriteHeader(e.Status)
 	if r.Method == http.MethodHead {
@@ -49,6 +75,7 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, e *APIError, requestI
 	}
 	body, err := xml.Marshal(errorXML{
 		Code: e.Code, Message: e.Message, Resource: e.Resource, Region: e.Region,
+		Bucket: e.BucketName, Key: e.Key, VersionID: e.VersionID, UploadID: e.UploadID,
 		RequestID: requestID, HostID: hostID,
 	})
 	if err != nil {
@@ -84,8 +111,49 @@ func errMalformedXML() *APIError {
 
 func errNoSuchBucket(bucket string) *APIError {
 	return &APIError{Status: http.StatusNotFound, Code: "NoSuchBucket",
-		Message: "The specified bucket does not exist", Resource: bucket}
+		Message: "The specified bucket does not exist", BucketName: bucket}
 }
+
+func errNoSuchKey(key string) *APIError {
+	return &APIError{Status: http.StatusNotFound, Code: "NoSuchKey",
+		Message: "The specified key does not exist.", Key: key}
+}
+
+func errNoSuchVersion() *APIError {
+	return &APIError{Status: http.StatusNotFound, Code: "NoSuchVersion",
+		Message: "The specified version does not exist."}
+}
+
+func errBucketNotEmpty(bucket string) *APIError {
+	return &APIError{Status: http.StatusConflict, Code: "BucketNotEmpty",
+		Message: "The bucket you tried to delete is not empty", BucketName: bucket}
+}
+
+func errIncompleteBody() *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "IncompleteBody",
+		Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+}
+
+func errNoSuchUpload(id string) *APIError {
+	return &APIError{Status: http.StatusNotFound, Code: "NoSuchUpload",
+		Message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", UploadID: id}
+}
+
+func errInvalidRequest(msg string) *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "InvalidRequest", Message: msg}
+}
+
+func errInvalidBucketName(bucket string) *APIError {
+	return &APIError{Status: http.StatusBadRequest, Code: "InvalidBucketName",
+		Message: "The specified bucket is not valid.", BucketName: bucket}
+}
+
+func errInternal() *APIError {
+	return &APIError{Status: http.StatusInternalServerError, Code: "InternalError",
+		Message: "We encountered an internal error. Please try again."}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func errMethodNotAllowed() *APIError {
 	return &APIError{Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed",

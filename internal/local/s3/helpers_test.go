@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -211,3 +212,5 @@ func recv(t *testing.T, ch <-chan delivery) delivery {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -16,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -77,22 +77,31 @@ type versionRecord struct {
 	Meta         map[string]string `json:"meta,omitempty"`
 	LastModified time.Time         `json:"lastModified"`
 	PartSizes    []int64           `json:"partSizes,omitempty"`
+	Tags         []tag             `json:"tags,omitempty"`
+	// Checksums maps an algorithm (CRC32, CRC32C, SHA1, SHA256, CRC64NVME)
+	// to its base64 value; ChecksumType is FULL_OBJECT or COMPOSITE.
+	Checksums    map[string]string `json:"checksums,omitempty"`
+	ChecksumType string            `json:"checksumType,omitempty"`
 }
 
 type uploadRecord struct {
-	ID        string             `json:"id"`
-	Bucket    string             `json:"bucket"`
-	Key       string             `json:"key"`
-	Meta      map[string]string  `json:"meta,omitempty"`
-	Initiated time.Time          `json:"initiated"`
-	Parts     map[int]partRecord `json:"parts,omitempty"`
+	ID           string             `json:"id"`
+	Bucket       string             `json:"bucket"`
+	Key          string             `json:"key"`
+	Meta         map[string]string  `json:"meta,omitempty"`
+	Tags         []tag              `json:"tags,omitempty"`
+	ChecksumAlgo string             `json:"checksumAlgo,omitempty"`
+	ChecksumType string             `json:"checksumType,omitempty"` // COMPOSITE (default) or FULL_OBJECT
+	Initiated    time.Time          `json:"initiated"`
+	Parts        map[int]partRecord `json:"parts,omitempty"`
 }
 
 type partRecord struct {
-	Blob         string    `json:"blob"`
-	Size         int64     `json:"size"`
-	ETag         string    `json:"etag"` // unquoted md5 hex
-	LastModified time.Time `json:"lastModified"`
+	Blob         string            `json:"blob"`
+	Size         int64             `json:"size"`
+	ETag         string            `json:"etag"` // unquoted md5 hex
+	LastModified time.Time         `json:"lastModified"`
+	Checksums    map[string]string `json:"checksums,omitempty"`
 }
 
 type store struct {
@@ -173,7 +182,7 @@ type blobFile interface {
 func createTempFile(dir, pattern string) (blobFile, error) { return os.CreateTemp(dir, pattern) }
 
 // writeBlob streams r into a new durable blob and returns its id, size and MD5.
-func (st *store) writeBlob(r io.Reader) (id string, size int64, sum []byte, err error) {
+func (st *store) writeBlob(r io.Reader, extra ...hash.Hash) (id string, size int64, sum []byte, err error) {
 	id = newID()
 	f, err := st.createTemp(filepath.Join(st.root, "tmp"), id+"-*")
 	if err != nil {
@@ -187,9 +196,13 @@ func (st *store) writeBlob(r io.Reader) (id string, size int64, sum []byte, err 
 		}
 	}()
 	h := md5.New()
-	size, err = io.Copy(io.MultiWriter(f, h), r)
+	ws := []io.Writer{f, h}
+	for _, x := range extra {
+		ws = append(ws, x)
+	}
+	size, err = io.Copy(io.MultiWriter(ws...), r)
 	if err != nil {
-		return "", 0, nil, err // a body error (gofakes3 maps it) or a write error (isNoSpace)
+		return "", 0, nil, err // a body error (bodyError maps it) or a write error (isNoSpace)
 	}
 	if err = f.Sync(); err != nil {
 		return "", 0, nil, fmt.Errorf("write blob: %w", err)
@@ -220,7 +233,7 @@ func (st *store) removeBlobs(ids []string) {
 }
 
 // openBlob opens a blob for reading, limited to rng when not nil.
-func (st *store) openBlob(id string, rng *gofakes3.ObjectRange) (io.ReadCloser, error) {
+func (st *store) openBlob(id string, rng *byteRange) (io.ReadCloser, error) {
 	f, err := os.Open(st.blobPath(id))
 	if err != nil {
 		return nil, err
@@ -278,9 +291,9 @@ func newVersionID(seq uint64) string {
 
 // wireVersionID is the version ID as S3 shows it: "null" for the null version
 // of a bucket that has had versioning configured, nothing otherwise.
-func wireVersionID(br *bucketRecord, rec *versionRecord) gofakes3.VersionID {
+func wireVersionID(br *bucketRecord, rec *versionRecord) string {
 	if rec.VersionID != "" {
-		return gofakes3.VersionID(rec.VersionID)
+		return rec.VersionID
 	}
 	if br.Versioning != "" {
 		return "null"
@@ -296,7 +309,7 @@ func (st *store) bucket(tx *bolt.Tx, name string) (*bucketRecord, error) {
 		return nil, err
 	}
 	if br == nil {
-		return nil, gofakes3.BucketNotFound(name)
+		return nil, errNoSuchBucket(name)
 	}
 	return br, nil
 }
@@ -389,7 +402,7 @@ func (st *store) deleteBucket(name string, force bool) error {
 		_, ver := objBuckets(tx, name)
 		if ver != nil {
 			if k, _ := ver.Cursor().First(); k != nil && !force {
-				return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+				return errBucketNotEmpty(name)
 			}
 			if err := ver.ForEach(func(k, v []byte) error {
 				var rec versionRecord
@@ -453,7 +466,7 @@ func (st *store) lookupTx(tx *bolt.Tx, bucket, key, versionID string) (*bucketRe
 			return nil, nil, err
 		}
 		if rec == nil {
-			return br, nil, gofakes3.KeyNotFound(key)
+			return br, nil, errNoSuchKey(key)
 		}
 		return br, rec, nil
 	}
@@ -463,7 +476,7 @@ func (st *store) lookupTx(tx *bolt.Tx, bucket, key, versionID string) (*bucketRe
 			return nil, nil, err
 		}
 		if rec == nil {
-			return br, nil, gofakes3.ErrNoSuchVersion
+			return br, nil, errNoSuchVersion()
 		}
 		return br, rec, nil
 	}
@@ -479,7 +492,7 @@ func (st *store) lookupTx(tx *bolt.Tx, bucket, key, versionID string) (*bucketRe
 		return nil, nil, err
 	}
 	if rec == nil || rec.VersionID != versionID {
-		return br, nil, gofakes3.ErrNoSuchVersion
+		return br, nil, errNoSuchVersion()
 	}
 	return br, rec, nil
 }
@@ -512,19 +525,19 @@ func findNullVersion(ver *bolt.Bucket, key string) (*versionRecord, []byte, erro
 
 // checkPutConditions applies If-Match / If-None-Match of a PUT to the
 // current version.
-func checkPutConditions(key string, cond *gofakes3.PutConditions, cur *versionRecord) error {
+func checkPutConditions(key string, cond *putConditions, cur *versionRecord) error {
 	if cond == nil {
 		return nil
 	}
 	exists := cur != nil && !cur.DeleteMarker
-	if cond.IfNoneMatch != nil && strings.TrimSpace(*cond.IfNoneMatch) == "*" && exists {
+	if strings.TrimSpace(cond.IfNoneMatch) == "*" && exists {
 		return errPreconditionFailed()
 	}
-	if cond.IfMatch != nil {
+	if cond.IfMatch != "" {
 		if !exists {
-			return gofakes3.KeyNotFound(key)
+			return errNoSuchKey(key)
 		}
-		if !etagMatches(*cond.IfMatch, cur.ETag) {
+		if !etagMatches(cond.IfMatch, cur.ETag) {
 			return errPreconditionFailed()
 		}
 	}
@@ -534,7 +547,7 @@ func checkPutConditions(key string, cond *gofakes3.PutConditions, cur *versionRe
 // commitVersionTx makes rec the newest version of rec.Key, applying the
 // bucket's versioning rules, and queues its events. It returns blobs that
 // became garbage (delete them after commit) and how many events it queued.
-func (st *store) commitVersionTx(tx *bolt.Tx, br *bucketRecord, rec *versionRecord, cond *gofakes3.PutConditions, ev *eventSpec) (garbage []string, queued int, err error) {
+func (st *store) commitVersionTx(tx *bolt.Tx, br *bucketRecord, rec *versionRecord, cond *putConditions, ev *eventSpec) (garbage []string, queued int, err error) {
 	cur, ver := objBuckets(tx, br.Name)
 	existing, err := getJSON[versionRecord](cur, []byte(rec.Key))
 	if err != nil {
@@ -579,28 +592,27 @@ func (st *store) commitVersionTx(tx *bolt.Tx, br *bucketRecord, rec *versionReco
 	return garbage, queued, nil
 }
 
-// putObject stores r as a new version of key. The content is made durable
-// first; the version record and its events then commit together.
-func (st *store) putObject(bucket, key string, meta map[string]string, r io.Reader, size int64, cond *gofakes3.PutConditions, ev *eventSpec) (*bucketRecord, *versionRecord, int, error) {
+// writeObject writes r as the blob of a new version of key (not yet
+// committed: see commitNew), hashing it with extra on the way.
+func (st *store) writeObject(bucket, key string, in objectInput, r io.Reader, size int64, extra ...hash.Hash) (*versionRecord, error) {
 	if ok, err := st.bucketExists(bucket); err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	} else if !ok {
-		return nil, nil, 0, gofakes3.BucketNotFound(bucket)
+		return nil, errNoSuchBucket(bucket)
 	}
-	blob, n, sum, err := st.writeBlob(r)
+	blob, n, sum, err := st.writeBlob(r, extra...)
 	if err != nil {
-		return nil, nil, 0, bodyError(err)
+		return nil, bodyError(err)
 	}
 	if size >= 0 && n != size {
 		st.removeBlobs([]string{blob})
-		return nil, nil, 0, gofakes3.ErrIncompleteBody
+		return nil, errIncompleteBody()
 	}
-	rec := &versionRecord{Key: key, Blob: blob, Size: n, MD5: sum, ETag: hex.EncodeToString(sum), Meta: filterMeta(meta)}
-	return st.commitNew(bucket, rec, cond, ev)
+	return &versionRecord{Key: key, Blob: blob, Size: n, MD5: sum, ETag: hex.EncodeToString(sum), Meta: in.Meta, Tags: in.Tags}, nil
 }
 
 // commitNew commits an already written rec (its blob is removed on failure).
-func (st *store) commitNew(bucket string, rec *versionRecord, cond *gofakes3.PutConditions, ev *eventSpec) (*bucketRecord, *versionRecord, int, error) {
+func (st *store) commitNew(bucket string, rec *versionRecord, cond *putConditions, ev *eventSpec) (*bucketRecord, *versionRecord, int, error) {
 	var garbage []string
 	var queued int
 	var br *bucketRecord
@@ -621,37 +633,46 @@ func (st *store) commitNew(bucket string, rec *versionRecord, cond *gofakes3.Put
 	return br, rec, queued, nil
 }
 
-// copyObject copies a version (srcVersion "" = current) to dstKey.
-func (st *store) copyObject(srcBucket, srcKey, srcVersion, dstBucket, dstKey string, meta map[string]string, ev *eventSpec) (src, dst *versionRecord, dstBR *bucketRecord, queued int, err error) {
-	_, src, err = st.lookup(srcBucket, srcKey, srcVersion)
+// copySource resolves a copy source version (srcVersion "" = current).
+func (st *store) copySource(srcBucket, srcKey, srcVersion string) (*bucketRecord, *versionRecord, error) {
+	br, src, err := st.lookup(srcBucket, srcKey, srcVersion)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, err
 	}
 	if src.DeleteMarker {
 		if srcVersion != "" {
-			return nil, nil, nil, 0, &APIError{Status: http.StatusBadRequest, Code: "InvalidRequest",
+			return nil, nil, &APIError{Status: http.StatusBadRequest, Code: "InvalidRequest",
 				Message: "The source of a copy request may not specifically refer to a delete marker by version id."}
 		}
-		return nil, nil, nil, 0, gofakes3.KeyNotFound(srcKey)
+		return nil, nil, errNoSuchKey(srcKey)
 	}
+	return br, src, nil
+}
+
+// copyObject copies src (a resolved source version) to dstKey with in's
+// metadata and tags.
+func (st *store) copyObject(src *versionRecord, dstBucket, dstKey string, in objectInput, ev *eventSpec) (dst *versionRecord, dstBR *bucketRecord, queued int, err error) {
 	f, err := st.openBlob(src.Blob, nil)
 	if err != nil {
-		return nil, nil, nil, 0, gofakes3.KeyNotFound(srcKey)
+		return nil, nil, 0, errNoSuchKey(src.Key)
 	}
 	defer f.Close()
 	blob, n, sum, err := st.writeBlob(f)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, 0, err
 	}
-	rec := &versionRecord{Key: dstKey, Blob: blob, Size: n, MD5: sum, ETag: hex.EncodeToString(sum), Meta: filterMeta(meta)}
+	rec := &versionRecord{Key: dstKey, Blob: blob, Size: n, MD5: sum, ETag: hex.EncodeToString(sum), Meta: in.Meta, Tags: in.Tags}
+	if src.ChecksumType != "COMPOSITE" {
+		rec.Checksums, rec.ChecksumType = src.Checksums, src.ChecksumType
+	}
 	dstBR, dst, queued, err = st.commitNew(dstBucket, rec, nil, ev)
-	return src, dst, dstBR, queued, err
+	return dst, dstBR, queued, err
 }
 
 // deleteObject deletes the current version: a delete marker in a versioned
 // bucket, removal of the null version otherwise.
-func (st *store) deleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
-	var res gofakes3.ObjectDeleteResult
+func (st *store) deleteObject(bucket, key string) (deleteResult, error) {
+	var res deleteResult
 	var garbage []string
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		br, err := st.bucket(tx, bucket)
@@ -676,7 +697,7 @@ func (st *store) deleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, 
 			return err
 		}
 		garbage = g
-		res = gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: wireVersionID(br, marker)}
+		res = deleteResult{IsDeleteMarker: true, VersionID: wireVersionID(br, marker)}
 		return nil
 	})
 	if err == nil {
@@ -687,8 +708,8 @@ func (st *store) deleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, 
 
 // deleteVersion permanently deletes one version; deleting a missing version
 // succeeds, as in S3.
-func (st *store) deleteVersion(bucket, key, versionID string) (gofakes3.ObjectDeleteResult, error) {
-	var res gofakes3.ObjectDeleteResult
+func (st *store) deleteVersion(bucket, key, versionID string) (deleteResult, error) {
+	var res deleteResult
 	var garbage []string
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		br, rec, err := st.lookupTx(tx, bucket, key, versionID)
@@ -703,7 +724,7 @@ func (st *store) deleteVersion(bucket, key, versionID string) (gofakes3.ObjectDe
 			return err
 		}
 		garbage = append(garbage, rec.Blob)
-		res = gofakes3.ObjectDeleteResult{IsDeleteMarker: rec.DeleteMarker, VersionID: wireVersionID(br, rec)}
+		res = deleteResult{IsDeleteMarker: rec.DeleteMarker, VersionID: wireVersionID(br, rec)}
 		curRec, err := getJSON[versionRecord](cur, []byte(key))
 		if err != nil {
 			return err
@@ -724,23 +745,9 @@ func (st *store) deleteVersion(bucket, key, versionID string) (gofakes3.ObjectDe
 	return res, err
 }
 
-func contentOf(rec *versionRecord) *gofakes3.Content {
-	return &gofakes3.Content{
-		Key:          rec.Key,
-		LastModified: gofakes3.NewContentTime(rec.LastModified),
-		ETag:         `"` + rec.ETag + `"`,
-		Size:         rec.Size,
-		StorageClass: gofakes3.StorageStandard,
-		Owner:        &gofakes3.UserInfo{ID: "imgflow-local", DisplayName: "imgflow-local"},
-	}
-}
-
 // listCurrent lists current (non-deleted) objects for ListObjects(V2).
-func (st *store) listCurrent(bucket string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
-	if prefix == nil {
-		prefix = &gofakes3.Prefix{}
-	}
-	out := gofakes3.NewObjectList()
+func (st *store) listCurrent(bucket string, prefix listPrefix, page listPage) (*listResult, error) {
+	out := &listResult{}
 	err := st.db.View(func(tx *bolt.Tx) error {
 		if _, err := st.bucket(tx, bucket); err != nil {
 			return err
@@ -763,6 +770,13 @@ func (st *store) listCurrent(bucket string, prefix *gofakes3.Prefix, page gofake
 			if !strings.HasPrefix(key, prefix.Prefix) {
 				break
 			}
+			ok, cp := prefix.match(key)
+			if !ok {
+				continue
+			}
+			if cp != "" && (cp == lastCP || (page.HasMarker && cp <= page.Marker)) {
+				continue
+			}
 			var rec versionRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
@@ -770,25 +784,18 @@ func (st *store) listCurrent(bucket string, prefix *gofakes3.Prefix, page gofake
 			if rec.DeleteMarker {
 				continue
 			}
-			var m gofakes3.PrefixMatch
-			if !prefix.Match(key, &m) {
-				continue
-			}
-			if m.CommonPrefix && (m.MatchedPart == lastCP || (page.HasMarker && m.MatchedPart <= page.Marker)) {
-				continue
-			}
-			if page.MaxKeys > 0 && count >= page.MaxKeys {
+			if count >= page.MaxKeys {
 				out.IsTruncated = true
 				break
 			}
 			count++
-			if m.CommonPrefix {
-				out.AddPrefix(m.MatchedPart)
-				lastCP = m.MatchedPart
-				out.NextMarker = m.MatchedPart
+			if cp != "" {
+				out.CommonPrefixes = append(out.CommonPrefixes, cp)
+				lastCP = cp
+				out.NextMarker = cp
 				continue
 			}
-			out.Add(contentOf(&rec))
+			out.Objects = append(out.Objects, &rec)
 			out.NextMarker = key
 		}
 		return nil
@@ -803,14 +810,8 @@ func (st *store) listCurrent(bucket string, prefix *gofakes3.Prefix, page gofake
 }
 
 // listVersions lists all versions and delete markers, newest first per key.
-func (st *store) listVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
-	if prefix == nil {
-		prefix = &gofakes3.Prefix{}
-	}
-	if page == nil {
-		page = &gofakes3.ListBucketVersionsPage{}
-	}
-	out := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
+func (st *store) listVersions(bucket string, prefix listPrefix, page versionsPage) (*versionsResult, error) {
+	out := &versionsResult{}
 	err := st.db.View(func(tx *bolt.Tx) error {
 		br, err := st.bucket(tx, bucket)
 		if err != nil {
@@ -826,8 +827,8 @@ func (st *store) listVersions(bucket string, prefix *gofakes3.Prefix, page *gofa
 		lastKey, lastCP := "", ""
 		passedMarker := !page.HasVersionIDMarker
 		for k, v := c.Seek([]byte(start)); k != nil; k, v = c.Next() {
-			var rec versionRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			rec := new(versionRecord)
+			if err := json.Unmarshal(v, rec); err != nil {
 				return err
 			}
 			if !strings.HasPrefix(rec.Key, prefix.Prefix) {
@@ -837,7 +838,7 @@ func (st *store) listVersions(bucket string, prefix *gofakes3.Prefix, page *gofa
 			lastKey = rec.Key
 			if page.HasKeyMarker && rec.Key == page.KeyMarker {
 				if !passedMarker {
-					if string(wireVersionID(br, &rec)) == string(page.VersionIDMarker) {
+					if wireVersionID(br, rec) == page.VersionIDMarker {
 						passedMarker = true
 					}
 					continue
@@ -846,34 +847,27 @@ func (st *store) listVersions(bucket string, prefix *gofakes3.Prefix, page *gofa
 					continue
 				}
 			}
-			var m gofakes3.PrefixMatch
-			if !prefix.Match(rec.Key, &m) {
+			ok, cp := prefix.match(rec.Key)
+			if !ok {
 				continue
 			}
-			if m.CommonPrefix && (m.MatchedPart == lastCP || (page.HasKeyMarker && m.MatchedPart <= page.KeyMarker)) {
+			if cp != "" && (cp == lastCP || (page.HasKeyMarker && cp <= page.KeyMarker)) {
 				continue
 			}
-			if page.MaxKeys > 0 && count >= page.MaxKeys {
+			if count >= page.MaxKeys {
 				out.IsTruncated = true
 				break
 			}
 			count++
-			if m.CommonPrefix {
-				out.AddPrefix(m.MatchedPart)
-				lastCP = m.MatchedPart
-				out.NextKeyMarker = m.MatchedPart
+			if cp != "" {
+				out.CommonPrefixes = append(out.CommonPrefixes, cp)
+				lastCP = cp
+				out.NextKeyMarker = cp
 				out.NextVersionIDMarker = ""
 				continue
 			}
-			vid := wireVersionID(br, &rec)
-			if rec.DeleteMarker {
-				out.Versions = append(out.Versions, &gofakes3.DeleteMarker{Key: rec.Key, VersionID: vid, IsLatest: isLatest,
-					LastModified: gofakes3.NewContentTime(rec.LastModified)})
-			} else {
-				out.Versions = append(out.Versions, &gofakes3.Version{Key: rec.Key, VersionID: vid, IsLatest: isLatest,
-					LastModified: gofakes3.NewContentTime(rec.LastModified), Size: rec.Size,
-					StorageClass: gofakes3.StorageStandard, ETag: `"` + rec.ETag + `"`})
-			}
+			vid := wireVersionID(br, rec)
+			out.Versions = append(out.Versions, versionEntry{Rec: rec, VersionID: vid, IsLatest: isLatest})
 			out.NextKeyMarker = rec.Key
 			out.NextVersionIDMarker = vid
 		}
@@ -888,67 +882,39 @@ func (st *store) listVersions(bucket string, prefix *gofakes3.Prefix, page *gofa
 	return out, nil
 }
 
-// ---- metadata ----
-
-// filterMeta keeps the metadata S3 stores with an object; gofakes3 hands
-// the backend every X-Amz-* request header (dates, checksums, copy source).
-func filterMeta(in map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range in {
-		switch {
-		case k == "Content-Type", k == "Content-Disposition", k == "Cache-Control", k == "Content-Language", k == "Expires":
-			out[k] = v
-		case k == "Content-Encoding":
-			var keep []string
-			for _, enc := range strings.Split(v, ",") {
-				if enc = strings.TrimSpace(enc); enc != "" && enc != "aws-chunked" {
-					keep = append(keep, enc)
-				}
-			}
-			if len(keep) > 0 {
-				out[k] = strings.Join(keep, ",")
-			}
-		case strings.HasPrefix(k, "X-Amz-Meta-"):
-			out[k] = v
+// updateVersion applies fn to one version's record (versionID "" is the
+// current one), keeping the current pointer in step. A delete marker is
+// MethodNotAllowed, as S3 answers tagging a delete marker.
+func (st *store) updateVersion(bucket, key, versionID string, fn func(*versionRecord)) (*bucketRecord, *versionRecord, error) {
+	var br *bucketRecord
+	var rec *versionRecord
+	err := st.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		br, rec, err = st.lookupTx(tx, bucket, key, versionID)
+		if err != nil {
+			return err
 		}
-	}
-	if out["Content-Type"] == "" {
-		out["Content-Type"] = "binary/octet-stream"
-	}
-	return out
-}
-
-// objectOf converts rec to what gofakes3 serves.
-func (st *store) objectOf(br *bucketRecord, rec *versionRecord, rngReq *gofakes3.ObjectRangeRequest, withBody bool) (*gofakes3.Object, error) {
-	meta := make(map[string]string, len(rec.Meta)+1)
-	for k, v := range rec.Meta {
-		meta[k] = v
-	}
-	if !rec.DeleteMarker {
-		meta["Last-Modified"] = rec.LastModified.UTC().Format(http.TimeFormat)
-	}
-	obj := &gofakes3.Object{
-		Name: rec.Key, Metadata: meta, Size: rec.Size, Hash: rec.MD5,
-		VersionID: wireVersionID(br, rec), IsDeleteMarker: rec.DeleteMarker,
-		Contents: io.NopCloser(bytes.NewReader(nil)),
-	}
-	if rec.DeleteMarker || !withBody {
-		return obj, nil
-	}
-	rng, err := rngReq.Range(rec.Size)
-	if err != nil {
-		return nil, err
-	}
-	f, err := st.openBlob(rec.Blob, rng)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) { // deleted concurrently
-			return nil, gofakes3.KeyNotFound(rec.Key)
+		if rec.DeleteMarker {
+			if versionID == "" {
+				return errNoSuchKey(key)
+			}
+			return errMethodNotAllowed()
 		}
-		return nil, err
-	}
-	obj.Range = rng
-	obj.Contents = f
-	return obj, nil
+		fn(rec)
+		cur, ver := objBuckets(tx, bucket)
+		if err := putJSON(ver, verKey(key, rec.Seq), rec); err != nil {
+			return err
+		}
+		curRec, err := getJSON[versionRecord](cur, []byte(key))
+		if err != nil {
+			return err
+		}
+		if curRec != nil && curRec.Seq == rec.Seq {
+			return putJSON(cur, []byte(key), rec)
+		}
+		return nil
+	})
+	return br, rec, err
 }
 
 // bodyError maps a request-body read failure to an S3 error.
@@ -961,7 +927,7 @@ func bodyError(err error) error {
 	case errors.As(err, &cfe):
 		return &APIError{Status: http.StatusBadRequest, Code: "IncompleteBody", Message: cfe.Error()}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return gofakes3.ErrIncompleteBody
+		return errIncompleteBody()
 	}
-	return err // e.g. BadDigest from gofakes3's hashing reader
+	return err
 }

@@ -2,15 +2,16 @@ package s3
 
 import (
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
 
-	"github.com/johannesboyne/gofakes3"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -23,44 +24,62 @@ func (st *store) upload(tx *bolt.Tx, bucket, key, id string) (*uploadRecord, err
 		return nil, err
 	}
 	if up == nil || up.Bucket != bucket || up.Key != key {
-		return nil, gofakes3.ErrNoSuchUpload
+		return nil, errNoSuchUpload(id)
 	}
 	return up, nil
 }
 
-func (st *store) createUpload(bucket, key string, meta map[string]string) (string, error) {
+func (st *store) createUpload(bucket, key string, in objectInput) (string, error) {
 	id := newID()
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		if _, err := st.bucket(tx, bucket); err != nil {
 			return err
 		}
-		up := uploadRecord{ID: id, Bucket: bucket, Key: key, Meta: filterMeta(meta), Initiated: st.clock.Now().UTC()}
+		up := uploadRecord{ID: id, Bucket: bucket, Key: key, Meta: in.Meta, Tags: in.Tags, ChecksumAlgo: in.ChecksumAlgo, ChecksumType: in.ChecksumType, Initiated: st.clock.Now().UTC()}
 		return putJSON(tx.Bucket(bktUploads), []byte(id), up)
 	})
 	return id, err
 }
 
-func (st *store) uploadPart(bucket, key, id string, n int, size int64, r io.Reader) (string, error) {
-	if n < 1 || n > gofakes3.MaxUploadPartNumber {
-		return "", gofakes3.ErrInvalidPart
-	}
-	if err := st.db.View(func(tx *bolt.Tx) error {
-		_, err := st.upload(tx, bucket, key, id)
+// maxPartNumber is S3's highest part number.
+const maxPartNumber = 10000
+
+// checkUpload reports whether the upload exists, before a part is written.
+func (st *store) checkUpload(bucket, key, id string) (*uploadRecord, error) {
+	var up *uploadRecord
+	err := st.db.View(func(tx *bolt.Tx) error {
+		var err error
+		up, err = st.upload(tx, bucket, key, id)
 		return err
-	}); err != nil {
-		return "", err
+	})
+	return up, err
+}
+
+// writePart writes r as the blob of part n (not yet recorded: see putPart).
+func (st *store) writePart(bucket, key, id string, n int, size int64, r io.Reader, extra ...hash.Hash) (partRecord, error) {
+	if n < 1 || n > maxPartNumber {
+		return partRecord{}, errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive")
 	}
-	blob, written, sum, err := st.writeBlob(r)
+	if _, err := st.checkUpload(bucket, key, id); err != nil {
+		return partRecord{}, err
+	}
+	blob, written, sum, err := st.writeBlob(r, extra...)
 	if err != nil {
-		return "", bodyError(err)
+		return partRecord{}, bodyError(err)
 	}
 	if size >= 0 && written != size {
 		st.removeBlobs([]string{blob})
-		return "", gofakes3.ErrIncompleteBody
+		return partRecord{}, errIncompleteBody()
 	}
-	etag := hex.EncodeToString(sum)
+	return partRecord{Blob: blob, Size: written, ETag: hex.EncodeToString(sum)}, nil
+}
+
+// putPart records p as part n of the upload, replacing an earlier one.
+// p's blob is removed if the upload is gone.
+func (st *store) putPart(bucket, key, id string, n int, p partRecord) (partRecord, error) {
 	var old string
-	err = st.db.Update(func(tx *bolt.Tx) error {
+	p.LastModified = st.clock.Now().UTC()
+	err := st.db.Update(func(tx *bolt.Tx) error {
 		up, err := st.upload(tx, bucket, key, id)
 		if err != nil {
 			return err
@@ -69,15 +88,15 @@ func (st *store) uploadPart(bucket, key, id string, n int, size int64, r io.Read
 			up.Parts = map[int]partRecord{}
 		}
 		old = up.Parts[n].Blob
-		up.Parts[n] = partRecord{Blob: blob, Size: written, ETag: etag, LastModified: st.clock.Now().UTC()}
+		up.Parts[n] = p
 		return putJSON(tx.Bucket(bktUploads), []byte(id), up)
 	})
 	if err != nil {
-		st.removeBlobs([]string{blob})
-		return "", err
+		st.removeBlobs([]string{p.Blob})
+		return partRecord{}, err
 	}
 	st.removeBlobs([]string{old})
-	return `"` + etag + `"`, nil
+	return p, nil
 }
 
 func (st *store) abortUpload(bucket, key, id string) error {
@@ -107,37 +126,27 @@ func sortedParts(up *uploadRecord) []int {
 	return nums
 }
 
-func (st *store) listParts(bucket, key, id string, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {
-	var up *uploadRecord
-	if err := st.db.View(func(tx *bolt.Tx) error {
-		var err error
-		up, err = st.upload(tx, bucket, key, id)
-		return err
-	}); err != nil {
+func (st *store) listParts(bucket, key, id string, marker int, limit int) (*partsResult, error) {
+	up, err := st.checkUpload(bucket, key, id)
+	if err != nil {
 		return nil, err
 	}
-	res := &gofakes3.ListMultipartUploadPartsResult{
-		Bucket: bucket, Key: key, UploadID: gofakes3.UploadID(id), MaxParts: limit,
-		PartNumberMarker: marker, StorageClass: gofakes3.StorageStandard,
-	}
+	res := &partsResult{Upload: up}
 	for _, n := range sortedParts(up) {
 		if n <= marker {
 			continue
 		}
-		if limit > 0 && int64(len(res.Parts)) >= limit {
+		if len(res.Parts) >= limit {
 			res.IsTruncated = true
 			break
 		}
-		p := up.Parts[n]
-		res.Parts = append(res.Parts, gofakes3.ListMultipartUploadPartItem{
-			PartNumber: n, LastModified: gofakes3.NewContentTime(p.LastModified), ETag: `"` + p.ETag + `"`, Size: p.Size,
-		})
+		res.Parts = append(res.Parts, partItem{Number: n, partRecord: up.Parts[n]})
 		res.NextPartNumberMarker = n
 	}
 	return res, nil
 }
 
-func (st *store) listUploads(bucket string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
+func (st *store) listUploads(bucket string, marker uploadMarker, prefix listPrefix, limit int) (*uploadsResult, error) {
 	var ups []uploadRecord
 	err := st.db.View(func(tx *bolt.Tx) error {
 		if _, err := st.bucket(tx, bucket); err != nil {
@@ -163,37 +172,31 @@ func (st *store) listUploads(bucket string, marker *gofakes3.UploadListMarker, p
 		}
 		return ups[i].ID < ups[j].ID
 	})
-	res := &gofakes3.ListMultipartUploadsResult{Bucket: bucket, Prefix: prefix.Prefix, Delimiter: prefix.Delimiter, MaxUploads: limit}
-	if marker != nil {
-		res.KeyMarker, res.UploadIDMarker = marker.Object, marker.UploadID
-	}
+	res := &uploadsResult{}
 	seen := map[string]bool{}
 	for _, up := range ups {
-		if marker != nil {
-			if up.Key < marker.Object || (up.Key == marker.Object && (marker.UploadID == "" || up.ID <= string(marker.UploadID))) {
+		if marker.Key != "" {
+			if up.Key < marker.Key || (up.Key == marker.Key && (marker.UploadID == "" || up.ID <= marker.UploadID)) {
 				continue
 			}
 		}
-		var m gofakes3.PrefixMatch
-		if !prefix.Match(up.Key, &m) {
+		ok, cp := prefix.match(up.Key)
+		if !ok {
 			continue
 		}
-		if m.CommonPrefix {
-			if !seen[m.MatchedPart] {
-				seen[m.MatchedPart] = true
-				res.CommonPrefixes = append(res.CommonPrefixes, m.AsCommonPrefix())
+		if cp != "" {
+			if !seen[cp] {
+				seen[cp] = true
+				res.CommonPrefixes = append(res.CommonPrefixes, cp)
 			}
 			continue
 		}
-		if limit > 0 && int64(len(res.Uploads)) >= limit {
+		if len(res.Uploads) >= limit {
 			res.IsTruncated = true
 			break
 		}
-		res.Uploads = append(res.Uploads, gofakes3.ListMultipartUploadItem{
-			Key: up.Key, UploadID: gofakes3.UploadID(up.ID), StorageClass: gofakes3.StorageStandard,
-			Initiated: gofakes3.NewContentTime(up.Initiated),
-		})
-		res.NextKeyMarker, res.NextUploadIDMarker = up.Key, gofakes3.UploadID(up.ID)
+		res.Uploads = append(res.Uploads, up)
+		res.NextKeyMarker, res.NextUploadIDMarker = up.Key, up.ID
 	}
 	if !res.IsTruncated {
 		res.NextKeyMarker, res.NextUploadIDMarker = "", ""
@@ -202,8 +205,8 @@ func (st *store) listUploads(bucket string, marker *gofakes3.UploadListMarker, p
 }
 
 // completeUpload assembles the listed parts into a new object version.
-func (st *store) completeUpload(bucket, key, id string, in *gofakes3.CompleteMultipartUploadRequest, minPartSize int64, ev *eventSpec) (*bucketRecord, *versionRecord, int, error) {
-	if len(in.Parts) == 0 {
+func (st *store) completeUpload(bucket, key, id string, in []completedPart, minPartSize int64, ev *eventSpec) (*bucketRecord, *versionRecord, int, error) {
+	if len(in) == 0 {
 		return nil, nil, 0, errMalformedXML()
 	}
 	var up *uploadRecord
@@ -214,18 +217,25 @@ func (st *store) completeUpload(bucket, key, id string, in *gofakes3.CompleteMul
 	}); err != nil {
 		return nil, nil, 0, err
 	}
-	parts := make([]partRecord, 0, len(in.Parts))
+	parts := make([]partRecord, 0, len(in))
 	partMD5s := md5.New()
-	for i, cp := range in.Parts {
-		if i > 0 && cp.PartNumber <= in.Parts[i-1].PartNumber {
-			return nil, nil, 0, gofakes3.ErrInvalidPartOrder
+	for i, cp := range in {
+		if i > 0 && cp.PartNumber <= in[i-1].PartNumber {
+			return nil, nil, 0, &APIError{Status: http.StatusBadRequest, Code: "InvalidPartOrder",
+				Message: "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
 		}
 		p, ok := up.Parts[cp.PartNumber]
 		if !ok || strings.Trim(cp.ETag, `"`) != p.ETag {
-			return nil, nil, 0, gofakes3.ErrorMessage(gofakes3.ErrInvalidPart,
-				"One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+			return nil, nil, 0, &APIError{Status: http.StatusBadRequest, Code: "InvalidPart",
+				Message: "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
 		}
-		if i < len(in.Parts)-1 && p.Size < minPartSize {
+		for algo, v := range cp.Checksums {
+			if p.Checksums[algo] != v {
+				return nil, nil, 0, &APIError{Status: http.StatusBadRequest, Code: "InvalidPart",
+					Message: "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified checksum may not match the part's checksum."}
+			}
+		}
+		if i < len(in)-1 && p.Size < minPartSize {
 			return nil, nil, 0, &APIError{Status: http.StatusBadRequest, Code: "EntityTooSmall",
 				Message: "Your proposed upload is smaller than the minimum allowed object size."}
 		}
@@ -250,13 +260,30 @@ func (st *store) completeUpload(bucket, key, id string, in *gofakes3.CompleteMul
 		readers = append(readers, f)
 		sizes = append(sizes, p.Size)
 	}
-	blob, size, sum, err := st.writeBlob(io.MultiReader(readers...))
+	var full hash.Hash
+	if up.ChecksumAlgo != "" && up.ChecksumType == "FULL_OBJECT" {
+		full = newChecksum(up.ChecksumAlgo)
+	}
+	var extra []hash.Hash
+	if full != nil {
+		extra = append(extra, full)
+	}
+	blob, size, sum, err := st.writeBlob(io.MultiReader(readers...), extra...)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("complete upload: %w", err)
 	}
 	rec := &versionRecord{
-		Key: key, Blob: blob, Size: size, MD5: sum, Meta: up.Meta, PartSizes: sizes,
+		Key: key, Blob: blob, Size: size, MD5: sum, Meta: up.Meta, Tags: up.Tags, PartSizes: sizes,
 		ETag: fmt.Sprintf("%s-%d", hex.EncodeToString(partMD5s.Sum(nil)), len(parts)),
+	}
+	if full != nil {
+		rec.Checksums = map[string]string{up.ChecksumAlgo: base64.StdEncoding.EncodeToString(full.Sum(nil))}
+		rec.ChecksumType = "FULL_OBJECT"
+	} else if up.ChecksumAlgo != "" {
+		if v, ok := compositeChecksum(up.ChecksumAlgo, parts); ok {
+			rec.Checksums = map[string]string{up.ChecksumAlgo: v}
+			rec.ChecksumType = "COMPOSITE"
+		}
 	}
 	var garbage []string
 	var queued int
