@@ -36,6 +36,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
+	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
 func TestLocalStackResumesAfterKill(t *testing.T) {
@@ -133,8 +134,8 @@ func TestLocalStackResumesAfterKill(t *testing.T) {
 	if len(execs) != uploads {
 		t.Errorf("%d executions, want %d", len(execs), uploads)
 	}
-	if len(variants) != uploads*4 {
-		t.Errorf("%d variants in the outputs, want %d", len(variants), uploads*4)
+	if len(variants) != uploads*8 { // four sizes, each WebP and JPEG
+		t.Errorf("%d variant files in the outputs, want %d", len(variants), uploads*8)
 	}
 
 	// Every variant decodes; none whose Resize the history had recorded
@@ -245,16 +246,16 @@ func (c *resumeClients) outputVariants(t *testing.T, arn string) []string {
 		t.Fatalf("DescribeExecution: %v", err)
 	}
 	var out struct {
-		Variants []struct {
-			Key string `json:"key"`
-		} `json:"variants"`
+		Variants []pipeline.Variant `json:"variants"`
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
 		t.Fatalf("%s output: %v", arn, err)
 	}
 	var keys []string
 	for _, v := range out.Variants {
-		keys = append(keys, v.Key)
+		for _, f := range v.Files {
+			keys = append(keys, f.Key)
+		}
 	}
 	return keys
 }
@@ -356,16 +357,18 @@ func completedResizes(t *testing.T, path string) (map[string]bool, int) {
 				Output string `json:"output"`
 			}
 			var res struct {
-				Payload struct {
-					Preset string `json:"preset"`
-					Key    string `json:"key"`
-				} `json:"Payload"`
+				Payload pipeline.Variant `json:"Payload"`
 			}
 			if json.Unmarshal(ev.Details, &d) != nil || json.Unmarshal([]byte(d.Output), &res) != nil {
 				continue
 			}
-			if res.Payload.Preset != "" && res.Payload.Key != "" && !strings.HasSuffix(res.Payload.Key, ".json") {
-				done[res.Payload.Key] = true
+			if res.Payload.Preset == "" {
+				continue
+			}
+			for _, f := range res.Payload.Files {
+				if !strings.HasSuffix(f.Key, ".json") {
+					done[f.Key] = true
+				}
 			}
 		}
 		return nil

@@ -106,6 +106,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	t.Run("subscription confirmed through the emailed link", e.testConfirm)
 	t.Run("jpeg and png with alpha succeed", e.testSuccess)
 	t.Run("heic from an iphone is upright", e.testHEIC)
+	t.Run("webp variants and a picture snippet chromium loads", e.testWebPPicture)
 	t.Run("corrupt and text files fail with typed errors", e.testFailures)
 	t.Run("names differing in extension keep separate outputs", e.testSeparateOutputs)
 	t.Run("empty upload is rejected within seconds", e.testEmptyUpload)
@@ -508,8 +509,10 @@ func (e *e2e) testSuccess(t *testing.T) {
 	t.Logf("two uploads to SUCCEEDED: %d ms", time.Since(start).Milliseconds())
 
 	want := map[string][]string{
-		"uploads/e2e/photo.jpg": {"xl.jpg 2048x1365 jpeg", "lg.jpg 1024x683 jpeg", "md.jpg 512x341 jpeg", "thumb.jpg 256x171 jpeg"},
-		"uploads/e2e/logo.png":  {"xl.png 800x600 png", "lg.png 800x600 png", "md.png 512x384 png", "thumb.png 256x192 png"},
+		"uploads/e2e/photo.jpg": {"xl.jpg 2048x1365 jpeg", "lg.jpg 1024x683 jpeg", "md.jpg 512x341 jpeg", "thumb.jpg 256x171 jpeg",
+			"xl.webp 2048x1365 webp", "lg.webp 1024x683 webp", "md.webp 512x341 webp", "thumb.webp 256x171 webp"},
+		"uploads/e2e/logo.png": {"xl.png 800x600 png", "lg.png 800x600 png", "md.png 512x384 png", "thumb.png 256x192 png",
+			"xl.webp 800x600 webp", "lg.webp 800x600 webp", "md.webp 512x384 webp", "thumb.webp 256x192 webp"},
 	}
 	for key, variants := range want {
 		d := got[key]
@@ -521,7 +524,7 @@ func (e *e2e) testSuccess(t *testing.T) {
 		if err := json.Unmarshal(e.download(e.output, dir+"/manifest.json"), &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.Source.Key != key || len(m.Variants) != 4 || m.Srcset == "" || m.Placeholder.ThumbHash == "" || !strings.Contains(m.ExecutionARN, ":execution:") {
+		if m.Source.Key != key || len(m.Variants) != 8 || m.Srcset == "" || !strings.HasPrefix(m.Picture.HTML, "<picture>") || m.Placeholder.ThumbHash == "" || !strings.Contains(m.ExecutionARN, ":execution:") {
 			t.Errorf("%s manifest: %+v", key, m)
 		}
 		for _, v := range variants {
@@ -569,7 +572,7 @@ func (e *e2e) testHEIC(t *testing.T) {
 		if err := json.Unmarshal(e.download(e.output, dir+"/manifest.json"), &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.Source.Format != "heic" || len(m.Variants) != 4 {
+		if m.Source.Format != "heic" || len(m.Variants) != 8 {
 			t.Errorf("%s manifest: source %+v, %d variants", key, m.Source, len(m.Variants))
 		}
 		ext := map[string]string{"jpeg": "jpg", "png": "png"}[format]
@@ -848,10 +851,10 @@ func (e *e2e) testSeparateOutputs(t *testing.T) {
 			t.Fatalf("%s: %v", key, err)
 		}
 		dir := pipeline.OutputDir("variants", key)
-		if m.Source.Key != key || m.Folder != dir || m.OutputScheme != pipeline.OutputScheme || len(m.Variants) != 4 {
+		if m.Source.Key != key || m.Folder != dir || m.OutputScheme != pipeline.OutputScheme || len(m.Variants) != 8 {
 			t.Errorf("the manifest in %s describes %q in %q (%s, %d variants)", dir, m.Source.Key, m.Folder, m.OutputScheme, len(m.Variants))
 		}
-		i := slices.IndexFunc(m.Variants, func(v pipeline.ManifestVariant) bool { return v.Preset == "xl" })
+		i := slices.IndexFunc(m.Variants, func(v pipeline.ManifestVariant) bool { return v.Preset == "xl" && v.Format == "jpeg" })
 		if i < 0 || path.Dir(m.Variants[i].Key) != dir {
 			t.Fatalf("%s: no xl variant in %s: %+v", key, dir, m.Variants)
 		}
