@@ -62,3 +62,34 @@ func TestStreamingPut(t *testing.T) {
 		t.Fatalf("GET %d %q encoding %q", rec.Code, rec.Body, rec.Header().Get("Content-Encoding"))
 	}
 }
+
+// TestChunkedTrailers checks that trailer fields are kept, with or
+// without the final CRLF.
+func TestChunkedTrailers(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     map[string]string
+	}{
+		{"unsigned with checksum", "3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n", map[string]string{"x-amz-checksum-crc32": "NSRBwg=="}},
+		{"signed trailer", "3;chunk-signature=aa\r\nabc\r\n0;chunk-signature=bb\r\nX-Amz-Checksum-Sha256:abc=\r\nx-amz-trailer-signature:cc\r\n\r\n",
+			map[string]string{"x-amz-checksum-sha256": "abc=", "x-amz-trailer-signature": "cc"}},
+		{"no final CRLF", "3\r\nabc\r\n0\r\nx-amz-checksum-crc32c:AAAAAA==", map[string]string{"x-amz-checksum-crc32c": "AAAAAA=="}},
+		{"no trailers", "3\r\nabc\r\n0\r\n\r\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cr := newChunkedReader(strings.NewReader(tc.in))
+			got, err := io.ReadAll(cr)
+			if err != nil || string(got) != "abc" {
+				t.Fatalf("ReadAll = %q, %v", got, err)
+			}
+			if len(cr.trailers) != len(tc.want) {
+				t.Fatalf("trailers %v, want %v", cr.trailers, tc.want)
+			}
+			for k, v := range tc.want {
+				if cr.trailers[k] != v {
+					t.Errorf("trailer %s = %q, want %q", k, cr.trailers[k], v)
+				}
+			}
+		})
+	}
+}

@@ -36,3 +36,33 @@ func FuzzParseNotificationXML(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-4", "bytes=-3", "bytes=7-", "bytes=5-2", "bytes=0-0,2-3", "items=1-2", "bytes=99-"} {
+		f.Add(s, int64(10))
+	}
+	f.Fuzz(func(t *testing.T, v string, size int64) {
+		if size < 0 || size > 1<<40 {
+			t.Skip()
+		}
+		rng, ok, err := parseRange(v, size)
+		if err != nil || !ok {
+			return
+		}
+		if rng.Start < 0 || rng.Length <= 0 || rng.Start+rng.Length > size {
+			t.Fatalf("parseRange(%q, %d) = %+v outside the object", v, size, *rng)
+		}
+	})
+}
+
+func FuzzParseTagging(f *testing.F) {
+	f.Add("a=1&b=2")
+	f.Add("k%20x=v%26y&empty=")
+	f.Add("a=1&a=2")
+	f.Fuzz(func(t *testing.T, v string) {
+		tags, err := parseTagging(v)
+		if err == nil && len(tags) > 10 {
+			t.Fatalf("parseTagging(%q) accepted %d tags", v, len(tags))
+		}
+	})
+}
