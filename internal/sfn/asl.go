@@ -128,6 +128,11 @@ type State struct {
 	itemSel  *tmpl
 	result   any
 	resultOK bool
+	// compiled at load time (kinds.go)
+	kind         stateKind
+	shape        kindShape
+	proc         processor
+	waitForToken bool
 }
 
 // Retrier is one Retry entry.
@@ -308,6 +313,7 @@ func (d *Definition) prepare(parentQL string) error {
 				return err
 			}
 		}
+		s.compileKind()
 		if s.ItemProcessor == nil && s.Iterator != nil {
 			s.ItemProcessor = s.Iterator
 		}

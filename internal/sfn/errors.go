@@ -37,15 +37,12 @@ type StatesError struct {
 	// NoName is set when the failure carries no error name (a Fail state
 	// without Error), which AWS reports as an absent field.
 	NoName bool
-	// evalFailed marks JSONata evaluation failures, recorded as an
+	// evalFailed marks a query evaluation failure, which the lifecycle
+	// of state (the state it was raised in) records as an
 	// EvaluationFailed event; location names the failing field.
 	evalFailed bool
 	location   string
-	// pendingEvent is a "<Type>StateFailed" event to record once the
-	// state gives up retrying.
-	pendingEvent string
-	// reported marks an error whose failure event was already recorded.
-	reported bool
+	state      *State
 }
 
 func (e *StatesError) Error() string {

@@ -297,8 +297,7 @@ func jsonataErrText(err error) string {
 
 func (env *jsonataEnv) qerr(field, msg string) *StatesError {
 	e := newErr(ErrQueryEvaluationError, env.rt.stateCause(msg))
-	e.evalFailed = true
-	e.location = field
+	e.evalFailed, e.location, e.state = true, field, env.rt.st
 	return e
 }
 

@@ -33,7 +33,8 @@ func (f *frame) runParallel(ctx context.Context, rt *runtimeCtx, input any) (any
 		if ctx.Err() != nil || se.Name == ErrRuntime {
 			return nil, se
 		}
-		return nil, withPending(se, "ParallelStateFailed")
+		rt.failedEvent = "ParallelStateFailed"
+		return nil, se
 	}
 	if _, err := f.emitDetached(f.hist.lastID(), "ParallelStateSucceeded", nil); err != nil {
 		return nil, err
@@ -394,25 +395,16 @@ func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, err
 	return out, nil
 }
 
-// mapFail records the EvaluationFailed event (if any) and leaves the
-// MapStateFailed event pending until the state stops retrying.
+// mapFail fails the Map attempt with err; the lifecycle records the
+// MapStateFailed event once the state stops retrying.
 func (f *frame) mapFail(rt *runtimeCtx, err error) error {
-	se := asStatesError(err)
-	f.reportEvalFailure(rt, se)
-	return withPending(se, "MapStateFailed")
-}
-
-// withPending returns a copy of se that will record ev when the state
-// gives up.
-func withPending(se *StatesError, ev string) *StatesError {
-	c := *se
-	c.pendingEvent = ev
-	return &c
+	rt.failedEvent = "MapStateFailed"
+	return asStatesError(err)
 }
 
 func (rt *runtimeCtx) qerrNoLoc(msg string) *StatesError {
 	e := newErr(ErrQueryEvaluationError, rt.stateCause(msg))
-	e.evalFailed = true
+	e.evalFailed, e.state = true, rt.st
 	return e
 }
 

@@ -188,42 +188,27 @@ func (f *frame) runChoice(_ context.Context, rt *runtimeCtx, input any) (*Choice
 	return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
 }
 
-// runChoiceJSONata evaluates JSONata Conditions.
-func (f *frame) runChoiceJSONata(_ context.Context, rt *runtimeCtx, input any) (string, any, map[string]any, error) {
+// runChoiceJSONata evaluates JSONata Conditions and returns the rule
+// taken (nil for Default) and the next state.
+func (f *frame) runChoiceJSONata(_ context.Context, rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
 	env := rt.jsonata(input, nil)
 	for i, r := range rt.st.Choices {
 		v, err := env.evalRaw(r.Condition, fmt.Sprintf("Choices[%d].Condition", i))
 		if err != nil {
-			return "", nil, nil, err
+			return nil, "", err
 		}
 		b, ok := v.(bool)
 		if !ok {
-			return "", nil, nil, env.qerr("Condition", fmt.Sprintf("The Condition field must evaluate to a boolean, but was %s", typeName(v)))
+			return nil, "", env.qerr("Condition", fmt.Sprintf("The Condition field must evaluate to a boolean, but was %s", typeName(v)))
 		}
-		if !b {
-			continue
+		if b {
+			return r, r.Next, nil
 		}
-		assigns, out, err := evalAssignOutput(env, firstRaw(r.Assign, rt.st.Assign), firstRaw(r.Output, rt.st.Output), input)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		return r.Next, out, assigns, nil
 	}
 	if rt.st.Default == "" {
-		return "", nil, nil, newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
+		return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
 	}
-	assigns, out, err := evalAssignOutput(env, rt.st.Assign, rt.st.Output, input)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	return rt.st.Default, out, assigns, nil
-}
-
-func firstRaw(a, b json.RawMessage) json.RawMessage {
-	if len(a) > 0 {
-		return a
-	}
-	return b
+	return nil, rt.st.Default, nil
 }
 
 // evalRule evaluates a JSONPath choice rule.

@@ -1,0 +1,156 @@
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// stateKind is the body of one kind of state. The lifecycle (runState)
+// does everything else: events, input and output processing, Retry and
+// Catch.
+type stateKind interface {
+	// exec runs the body on the effective input.
+	exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error)
+}
+
+// outcome is what a state's body produces.
+type outcome struct {
+	result any
+	next   string
+	// rule is the Choice rule taken; its Assign and Output replace the
+	// state's.
+	rule *ChoiceRule
+}
+
+func (oc outcome) assignField(st *State) json.RawMessage {
+	if oc.rule != nil {
+		return firstRaw(oc.rule.Assign, st.Assign)
+	}
+	return st.Assign
+}
+
+func (oc outcome) outputField(st *State) json.RawMessage {
+	if oc.rule != nil {
+		return firstRaw(oc.rule.Output, st.Output)
+	}
+	return st.Output
+}
+
+func firstRaw(a, b json.RawMessage) json.RawMessage {
+	if len(a) > 0 {
+		return a
+	}
+	return b
+}
+
+// kindShape tells the lifecycle and the processors which of the common
+// fields and behaviours a kind has.
+type kindShape struct {
+	params    bool // JSONPath Parameters shape the input
+	args      bool // JSONata Arguments shape the input
+	emptyArgs bool // without Arguments the input is {} (Task)
+	result    bool // the body produces a result (ResultSelector, ResultPath; with args, $states.result)
+	assign    bool // JSONPath Assign applies
+	retry     bool // Retry, Catch and $$.State.RetryCount apply
+	abortable bool // a cancelled run records <Type>StateAborted
+}
+
+// kinds is the table of state kinds: the ASL Type, its shape and the
+// constructor of its body.
+var kinds = map[string]struct {
+	shape kindShape
+	build func(st *State) stateKind
+}{
+	"Pass":     {kindShape{params: true, result: true, assign: true}, func(st *State) stateKind { return passState{st} }},
+	"Task":     {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return taskState{st} }},
+	"Choice":   {kindShape{assign: true}, func(st *State) stateKind { return choiceState{st} }},
+	"Wait":     {kindShape{assign: true, abortable: true}, func(st *State) stateKind { return waitState{st} }},
+	"Succeed":  {kindShape{}, func(st *State) stateKind { return succeedState{} }},
+	"Fail":     {kindShape{}, func(st *State) stateKind { return failState{} }},
+	"Parallel": {kindShape{params: true, args: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return parallelState{st} }},
+	"Map":      {kindShape{args: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return mapState{st} }},
+}
+
+// compileKind sets the state's body, shape and processor. An unknown
+// Type fails when the state runs (Validate reports it first).
+func (st *State) compileKind() {
+	st.proc = processorFor(st.ql)
+	k, ok := kinds[st.Type]
+	if !ok {
+		st.kind, st.shape = unknownState{st.Type}, kindShape{params: true}
+		return
+	}
+	st.kind, st.shape = k.build(st), k.shape
+	st.waitForToken = st.Type == "Task" && strings.HasSuffix(st.Resource, ".waitForTaskToken")
+}
+
+type passState struct{ st *State }
+
+// exec returns Result, or the effective input.
+func (k passState) exec(_ context.Context, _ *frame, _ *runtimeCtx, in any) (outcome, error) {
+	if k.st.resultOK {
+		return outcome{result: k.st.result, next: k.st.Next}, nil
+	}
+	return outcome{result: in, next: k.st.Next}, nil
+}
+
+type taskState struct{ st *State }
+
+func (k taskState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := f.runTask(ctx, rt, in)
+	return outcome{result: v, next: k.st.Next}, err
+}
+
+type choiceState struct{ st *State }
+
+func (k choiceState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	var rule *ChoiceRule
+	var next string
+	var err error
+	if k.st.ql == JSONata {
+		rule, next, err = f.runChoiceJSONata(ctx, rt, in)
+	} else {
+		rule, next, err = f.runChoice(ctx, rt, in)
+	}
+	return outcome{next: next, rule: rule}, err
+}
+
+type waitState struct{ st *State }
+
+func (k waitState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	return outcome{next: k.st.Next}, f.runWait(ctx, rt, in)
+}
+
+type succeedState struct{}
+
+func (succeedState) exec(context.Context, *frame, *runtimeCtx, any) (outcome, error) {
+	return outcome{}, nil
+}
+
+type failState struct{}
+
+// exec fails with the state's Error and Cause, which see the raw input.
+func (failState) exec(_ context.Context, f *frame, rt *runtimeCtx, _ any) (outcome, error) {
+	return outcome{}, f.runFail(rt, rt.input)
+}
+
+type parallelState struct{ st *State }
+
+func (k parallelState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := f.runParallel(ctx, rt, in)
+	return outcome{result: v, next: k.st.Next}, err
+}
+
+type mapState struct{ st *State }
+
+func (k mapState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := f.runMap(ctx, rt, in)
+	return outcome{result: v, next: k.st.Next}, err
+}
+
+type unknownState struct{ typ string }
+
+func (k unknownState) exec(context.Context, *frame, *runtimeCtx, any) (outcome, error) {
+	return outcome{}, newErrf(ErrRuntime, "unsupported state type %q", k.typ)
+}
