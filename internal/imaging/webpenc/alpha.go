@@ -79,9 +79,11 @@ func filterAlpha(a []uint8, w, h, f int) []uint8 {
 func encodeAlpha(a []uint8, w, h int) []byte {
 	best := append([]byte{0}, a...)
 	for f := filterNone; f <= filterGradient; f++ {
-		data := encodeLossless(filterAlpha(a, w, h, f), w)
-		if 1+len(data) < len(best) {
-			best = append([]byte{byte(1 | f<<2)}, data...)
+		for _, pred := range []bool{false, true} {
+			data := encodeLossless(filterAlpha(a, w, h, f), w, pred)
+			if 1+len(data) < len(best) {
+				best = append([]byte{byte(1 | f<<2)}, data...)
+			}
 		}
 	}
 	return best
@@ -90,9 +92,10 @@ func encodeAlpha(a []uint8, w, h int) []byte {
 // flattenTransparent makes the colour of fully transparent areas cheap to
 // code, as libwebp does unless asked to keep it exactly: every 8×8 luma
 // block (and its 4×4 chroma) whose pixels all have alpha 0 is filled with
-// the flat value of the previous such block in the row, or its own mean.
-// Visible pixels are untouched, so the decoded image is the same wherever
-// alpha > 0.
+// the flat value of the previous such block in the row, or its own mean;
+// in a partly transparent block the luma of the transparent pixels becomes
+// the mean luma of the visible ones (smoothenTransparent). Visible pixels
+// are untouched, so the decoded image is the same wherever alpha > 0.
 func (e *encoder) flattenTransparent(a []uint8) {
 	w, h := e.w, e.h
 	for by := 0; by*8 < h; by++ {
@@ -112,6 +115,7 @@ func (e *encoder) flattenTransparent(a []uint8) {
 			}
 			if !clear {
 				have = false
+				e.smoothenTransparent(a, x0, y0, x1, y1)
 				continue
 			}
 			// The chroma samples of this block cover pixels x0..x1+1 at
@@ -150,6 +154,34 @@ func (e *encoder) flattenTransparent(a []uint8) {
 					e.srcU[y*e.cStride+x] = fu
 					e.srcV[y*e.cStride+x] = fv
 				}
+			}
+		}
+	}
+}
+
+// smoothenTransparent sets the luma of the pixels with alpha 0 in the block
+// [x0,x1)×[y0,y1) to the mean luma of its visible pixels, so that a stroke
+// on a transparent background does not cost the edges of whatever colour
+// the transparent pixels happened to hold.
+func (e *encoder) smoothenTransparent(a []uint8, x0, y0, x1, y1 int) {
+	w := e.w
+	sum, n := 0, 0
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if a[y*w+x] != 0 {
+				sum += int(e.srcY[y*e.yStride+x])
+				n++
+			}
+		}
+	}
+	if n == 0 || n == (x1-x0)*(y1-y0) {
+		return
+	}
+	avg := uint8(sum / n)
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if a[y*w+x] == 0 {
+				e.srcY[y*e.yStride+x] = avg
 			}
 		}
 	}

@@ -175,7 +175,7 @@ func TestAlphaFarRepeat(t *testing.T) {
 		half[i] = uint8(r.IntN(256))
 	}
 	plane := append(append([]uint8(nil), half...), half...)
-	for _, tk := range lz77(plane, w) {
+	for _, tk := range lz77(plane, w, nil) {
 		if tk.len == 0 {
 			continue
 		}

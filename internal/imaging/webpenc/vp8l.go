@@ -1,6 +1,9 @@
 package webpenc
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // A minimal WebP lossless (VP8L, RFC 9649 section 3–5) image-stream writer
 // for the alpha plane: the values go in the green channel, no transforms,
@@ -113,8 +116,69 @@ type token struct {
 	dist int32 // distance code
 }
 
-// lz77 tokenises p (w pixels per row).
-func lz77(p []uint8, w int) []token {
+// costModel holds bit-cost estimates (from a previous tokenisation's
+// symbol frequencies) that let lz77 weigh a match against the literals it
+// replaces.
+type costModel struct {
+	lit     [numLiterals]float64
+	length  [numLengthCodes]float64
+	dist    [numDistCodes]float64
+	litCost []float64 // prefix sums of lit over the plane
+}
+
+// newCostModel estimates −log2(frequency) per symbol from toks; unused
+// symbols cost as much as the rarest plus 2 bits.
+func newCostModel(toks []token, p []uint8) *costModel {
+	var green [greenAlphabet]float64
+	var dist [numDistCodes]float64
+	var ng, nd float64
+	for _, t := range toks {
+		if t.len == 0 {
+			green[t.lit]++
+			ng++
+			continue
+		}
+		s, _, _ := prefixEncode(int(t.len))
+		green[numLiterals+s]++
+		ng++
+		d, _, _ := prefixEncode(int(t.dist))
+		dist[d]++
+		nd++
+	}
+	cost := func(c, n float64) float64 {
+		if c == 0 {
+			return math.Log2(n+1) + 2
+		}
+		return math.Log2(n / c)
+	}
+	cm := &costModel{litCost: make([]float64, len(p)+1)}
+	for s := range cm.lit {
+		cm.lit[s] = cost(green[s], ng)
+	}
+	for s := range cm.length {
+		cm.length[s] = cost(green[numLiterals+s], ng)
+	}
+	for s := range cm.dist {
+		cm.dist[s] = cost(dist[s], nd)
+	}
+	for i, v := range p {
+		cm.litCost[i+1] = cm.litCost[i] + cm.lit[v]
+	}
+	return cm
+}
+
+// gain is the estimated bits saved by coding p[i:i+l] as a match with
+// distance code dc instead of as literals.
+func (cm *costModel) gain(i, l, dc int) float64 {
+	ls, lb, _ := prefixEncode(l)
+	ds, db, _ := prefixEncode(dc)
+	return cm.litCost[i+l] - cm.litCost[i] - (cm.length[ls] + float64(lb) + cm.dist[ds] + float64(db))
+}
+
+// lz77 tokenises p (w pixels per row). Without a cost model the longest
+// match wins; with one, the match that saves the most estimated bits, and
+// a match is deferred by one pixel when the match there saves more.
+func lz77(p []uint8, w int, cm *costModel) []token {
 	n := len(p)
 	toks := make([]token, 0, n/4+16)
 	head := make([]int32, 1<<hashBits)
@@ -126,11 +190,14 @@ func lz77(p []uint8, w int) []token {
 		v := uint32(p[i]) | uint32(p[i+1])<<8 | uint32(p[i+2])<<16
 		return int((v * 0x9E3779B1) >> (32 - hashBits))
 	}
-	insert := func(i int) {
-		if i+minMatchLen <= n {
-			h := hash(i)
-			prev[i] = head[h]
-			head[h] = int32(i)
+	next := 0 // positions below next are in the hash chains
+	insertTo := func(end int) {
+		for ; next < end; next++ {
+			if next+minMatchLen <= n {
+				h := hash(next)
+				prev[next] = head[h]
+				head[h] = int32(next)
+			}
 		}
 	}
 	matchLen := func(i, j int) int {
@@ -141,35 +208,53 @@ func lz77(p []uint8, w int) []token {
 		}
 		return l
 	}
-	for i := 0; i < n; {
-		bestLen, bestDist := 0, 0
-		if i+minMatchLen <= n {
-			try := func(j int) {
-				if j < 0 || j >= i || i-j > maxDistance {
-					return
-				}
-				if l := matchLen(i, j); l > bestLen {
-					bestLen, bestDist = l, i-j
-				}
+	// best returns the chosen match at i (length 0: none) and its score.
+	best := func(i int) (int, int, float64) {
+		bestLen, bestDist, bestScore := 0, 0, 0.0
+		if i+minMatchLen > n {
+			return 0, 0, 0
+		}
+		insertTo(i)
+		try := func(j int) {
+			if j < 0 || j >= i || i-j > maxDistance {
+				return
 			}
-			try(i - 1)
-			try(i - w)
-			j := int(head[hash(i)])
-			for steps := 0; j >= 0 && i-j <= maxDistance && steps < maxChainSteps && bestLen < maxMatchLen; steps++ {
-				try(j)
-				j = int(prev[j])
+			l := matchLen(i, j)
+			if l < minMatchLen {
+				return
+			}
+			if cm == nil {
+				if l > bestLen {
+					bestLen, bestDist, bestScore = l, i-j, float64(l)
+				}
+				return
+			}
+			if g := cm.gain(i, l, distanceCode(i-j, w)); g > bestScore {
+				bestLen, bestDist, bestScore = l, i-j, g
 			}
 		}
-		if bestLen >= minMatchLen {
-			toks = append(toks, token{len: uint16(bestLen), dist: int32(distanceCode(bestDist, w))})
-			for k := 0; k < bestLen; k++ {
-				insert(i + k)
+		try(i - 1)
+		try(i - w)
+		j := int(head[hash(i)])
+		for steps := 0; j >= 0 && i-j <= maxDistance && steps < maxChainSteps && bestLen < maxMatchLen; steps++ {
+			try(j)
+			j = int(prev[j])
+		}
+		return bestLen, bestDist, bestScore
+	}
+	for i := 0; i < n; {
+		l, d, sc := best(i)
+		if l > 0 && cm != nil && l < maxMatchLen && i+1 < n {
+			if _, _, sc1 := best(i + 1); sc1 > sc {
+				l = 0
 			}
-			i += bestLen
+		}
+		if l >= minMatchLen {
+			toks = append(toks, token{len: uint16(l), dist: int32(distanceCode(d, w))})
+			i += l
 			continue
 		}
 		toks = append(toks, token{lit: p[i]})
-		insert(i)
 		i++
 	}
 	return toks
@@ -387,9 +472,29 @@ func writeCode(w *lsbWriter, lengths []uint8) {
 }
 
 // encodeLossless returns the VP8L image stream (without the VP8L header,
-// as ALPH carries it) of the w×h plane p in the green channel.
-func encodeLossless(p []uint8, w int) []byte {
-	toks := lz77(p, w)
+// as ALPH carries it) of the w×h plane p in the green channel, with the
+// predictor transform when pred is set.
+func encodeLossless(p []uint8, w int, pred bool) []byte {
+	wr := &lsbWriter{buf: make([]byte, 0, len(p)/4+64)}
+	if pred {
+		res, modes, bw := predictTransform(p, w, len(p)/w)
+		wr.put(1, 1) // a transform
+		wr.put(transformPred, 2)
+		wr.put(predBits-2, 3)
+		writeImageData(wr, modes, bw, false)
+		p = res
+	}
+	wr.put(0, 1) // no (more) transforms
+	writeImageData(wr, p, w, true)
+	return wr.bytes()
+}
+
+// writeImageData writes an entropy-coded image (section 5.2): no colour
+// cache, for the main image no meta prefix codes, the five prefix codes
+// (green = the values, red/blue/alpha unused) and the LZ77 tokens of p.
+func writeImageData(wr *lsbWriter, p []uint8, w int, main bool) {
+	toks := lz77(p, w, nil)
+	toks = lz77(p, w, newCostModel(toks, p))
 	green := make([]uint32, greenAlphabet)
 	dist := make([]uint32, numDistCodes)
 	for _, t := range toks {
@@ -406,10 +511,10 @@ func encodeLossless(p []uint8, w int) []byte {
 	dl := huffLengths(dist, maxHuffmanLen)
 	gc, gb := canonicalCodes(gl)
 	dc, db := canonicalCodes(dl)
-	wr := &lsbWriter{buf: make([]byte, 0, len(p)/4+64)}
-	wr.put(0, 1) // no transform
 	wr.put(0, 1) // no colour cache
-	wr.put(0, 1) // no meta prefix codes
+	if main {
+		wr.put(0, 1) // no meta prefix codes
+	}
 	writeCode(wr, gl)
 	zero := make([]uint8, 256)
 	writeCode(wr, zero) // red: always 0
@@ -428,5 +533,4 @@ func encodeLossless(p []uint8, w int) []byte {
 		wr.put(dc[s], uint(db[s]))
 		wr.put(ex, nb)
 	}
-	return wr.bytes()
 }
