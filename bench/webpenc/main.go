@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -76,11 +77,23 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&c.noTime, "notime", false, "skip all timing")
 	encodeOne := fs.String("encode-one", "", "helper: time webpenc (GOMAXPROCS workers) on this PNG and print JSON")
 	unit := fs.String("unit", "", "helper: time the engine's 4-size WebP unit on this file and print JSON")
+	prof := fs.String("cpuprofile", "", "helper modes: write a CPU profile of the timed runs to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if c.quality == 0 {
 		c.quality = defaultWebPQuality()
+	}
+	if *prof != "" && (*encodeOne != "" || *unit != "") {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	switch {
 	case *encodeOne != "":

@@ -48,6 +48,22 @@ func histAlpha(dist *[maxCoeffThresh + 1]int) int {
 	return alphaScale * last / maxV
 }
 
+// histAdd bins the magnitudes of coef (|c|>>3, capped) into dist. Most
+// fall into bin 0, which is counted in a register.
+func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
+	zero := 0
+	for _, c := range coef {
+		v := int32(c)
+		v = (v ^ v>>31) - v>>31
+		if v < 8 {
+			zero++
+			continue
+		}
+		dist[min(v>>3, maxCoeffThresh)]++
+	}
+	dist[0] += zero
+}
+
 // analysisBuf is one worker's scratch for mbAlpha.
 type analysisBuf struct {
 	ys, us, vs [16 * bps]uint8 // source, block at 0 (stride bps)
@@ -102,13 +118,7 @@ func (e *encoder) mbAlpha(mbx, mby int, b *analysisBuf) (alpha, uvAlpha int) {
 		for k := 0; k < 16; k++ {
 			bx, by := (k&3)*4, (k>>2)*4
 			fdct4(b.ys[:], by*bps+bx, b.pred[:], by*16+bx, 16, &coef)
-			for _, c := range coef {
-				v := int(c)
-				if v < 0 {
-					v = -v
-				}
-				dist[min(v>>3, maxCoeffThresh)]++
-			}
+			histAdd(&dist, &coef)
 		}
 		best = max(best, histAlpha(&dist))
 	}
@@ -120,13 +130,7 @@ func (e *encoder) mbAlpha(mbx, mby int, b *analysisBuf) (alpha, uvAlpha int) {
 			for k := 0; k < 4; k++ {
 				bx, by := (k&1)*4, (k>>1)*4
 				fdct4(pl.s, by*bps+bx, b.pred[:], by*8+bx, 8, &coef)
-				for _, c := range coef {
-					v := int(c)
-					if v < 0 {
-						v = -v
-					}
-					dist[min(v>>3, maxCoeffThresh)]++
-				}
+				histAdd(&dist, &coef)
 			}
 		}
 		uvBest = max(uvBest, histAlpha(&dist))

@@ -8,6 +8,10 @@ package webpenc
 // 2× orthonormal, so a coefficient error e costs e²/4 in pixel SSE. It
 // returns the new last non-zero scan position.
 func (ct *costTables) trimTail(orig, lv, deq *[16]int16, m *matrix, t, ctx, first, last int, lambda int64) int {
+	if last < first || (lv[last] != 1 && lv[last] != -1) {
+		return last
+	}
+	rOld := int64(ct.blockCost(t, ctx, lv, first, last))
 	for last >= first {
 		v := lv[last]
 		if v != 1 && v != -1 {
@@ -21,7 +25,6 @@ func (ct *costTables) trimTail(orig, lv, deq *[16]int16, m *matrix, t, ctx, firs
 		for prev >= first && lv[prev] == 0 {
 			prev--
 		}
-		rOld := int64(ct.blockCost(t, ctx, lv, first, last))
 		lv[last] = 0
 		rNew := int64(ct.blockCost(t, ctx, lv, first, prev))
 		if 64*dD+lambda*(rNew-rOld) >= 0 {
@@ -30,6 +33,7 @@ func (ct *costTables) trimTail(orig, lv, deq *[16]int16, m *matrix, t, ctx, firs
 		}
 		deq[j] = 0
 		last = prev
+		rOld = rNew
 	}
 	return last
 }
