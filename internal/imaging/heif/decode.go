@@ -99,6 +99,11 @@ func (f *File) decodePlanes(ctx context.Context, img *Image, codec Codec, crop i
 		if b.Dx() < t.c.Width || b.Dy() < t.c.Height {
 			return nil, formatErrf("item %d decoded to %dx%d, its ispe is %dx%d", t.c.ID, b.Dx(), b.Dy(), t.c.Width, t.c.Height)
 		}
+		if img.Grid == nil {
+			if v := planesView(m, crop); v != nil {
+				return v, nil
+			}
+		}
 		if out == nil {
 			out = newOutput(m, img, crop)
 		}
@@ -117,6 +122,31 @@ func (f *File) decodePlanes(ctx context.Context, img *Image, codec Codec, crop i
 		return nil, formatErr("no tile meets the image area")
 	}
 	return out, nil
+}
+
+// planesView returns crop of a single coded item's planes without copying
+// them (saving a copy of the picture's size in memory and time), when m is
+// *image.YCbCr or *image.Gray with bounds at the origin and the crop starts
+// there too: the view's bounds are then crop's size at the origin. It
+// returns nil otherwise.
+func planesView(m image.Image, crop image.Rectangle) image.Image {
+	if crop.Min != (image.Point{}) {
+		return nil
+	}
+	r := image.Rect(0, 0, crop.Dx(), crop.Dy())
+	switch m := m.(type) {
+	case *image.YCbCr:
+		if m.Rect.Min == (image.Point{}) && r.In(m.Rect) {
+			v := *m
+			v.Rect = r
+			return &v
+		}
+	case *image.Gray:
+		if m.Rect.Min == (image.Point{}) && r.In(m.Rect) {
+			return &image.Gray{Pix: m.Pix, Stride: m.Stride, Rect: r}
+		}
+	}
+	return nil
 }
 
 // newOutput allocates the output in the first tile's type when every
@@ -201,7 +231,9 @@ func withAlpha(m, a image.Image) image.Image {
 			copy(alpha.Pix[y*alpha.Stride:][:b.Dx()], s.Y[s.YOffset(0, y):])
 		}
 	case *image.Gray:
-		copy(alpha.Pix, s.Pix)
+		for y := 0; y < b.Dy(); y++ {
+			copy(alpha.Pix[y*alpha.Stride:][:b.Dx()], s.Pix[s.PixOffset(s.Rect.Min.X, s.Rect.Min.Y+y):])
+		}
 	default:
 		draw.Draw(alpha, b, lumaOf{a}, image.Point{}, draw.Src)
 	}
