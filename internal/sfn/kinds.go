@@ -56,20 +56,118 @@ type kindShape struct {
 	abortable bool // a cancelled run records <Type>StateAborted
 }
 
-// kinds is the table of state kinds: the ASL Type, its shape and the
-// constructor of its body.
+// kinds is the table of state kinds: the ASL Type, its shape, the
+// fields it accepts besides Type, Comment and QueryLanguage (see
+// stateFieldSpecs) and the constructor of its body.
 var kinds = map[string]struct {
-	shape kindShape
-	build func(st *State) stateKind
+	shape  kindShape
+	fields []string
+	build  func(st *State) stateKind
 }{
-	"Pass":     {kindShape{params: true, result: true, assign: true}, func(st *State) stateKind { return passState{st} }},
-	"Task":     {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return taskState{st} }},
-	"Choice":   {kindShape{assign: true}, func(st *State) stateKind { return choiceState{st} }},
-	"Wait":     {kindShape{assign: true, abortable: true}, func(st *State) stateKind { return waitState{st} }},
-	"Succeed":  {kindShape{}, func(st *State) stateKind { return succeedState{} }},
-	"Fail":     {kindShape{}, func(st *State) stateKind { return failState{} }},
-	"Parallel": {kindShape{params: true, args: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return parallelState{st} }},
-	"Map":      {kindShape{args: true, result: true, assign: true, retry: true, abortable: true}, func(st *State) stateKind { return mapState{st} }},
+	"Pass": {kindShape{params: true, result: true, assign: true},
+		fieldList(transitionFields, jsonPathIO, "Parameters ResultPath Result Assign Output"),
+		func(st *State) stateKind { return passState{st} }},
+	"Task": {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true},
+		fieldList(transitionFields, jsonPathIO, resultFields, retryFields, "Resource TimeoutSeconds TimeoutSecondsPath HeartbeatSeconds HeartbeatSecondsPath Credentials"),
+		func(st *State) stateKind { return taskState{st} }},
+	"Choice": {kindShape{assign: true},
+		fieldList(jsonPathIO, "Choices Default Assign Output"),
+		func(st *State) stateKind { return choiceState{st} }},
+	"Wait": {kindShape{assign: true, abortable: true},
+		fieldList(transitionFields, jsonPathIO, "Seconds Timestamp SecondsPath TimestampPath Assign Output"),
+		func(st *State) stateKind { return waitState{st} }},
+	"Succeed": {kindShape{},
+		fieldList(jsonPathIO, "Output"),
+		func(st *State) stateKind { return succeedState{} }},
+	"Fail": {kindShape{},
+		fieldList("Error Cause ErrorPath CausePath"),
+		func(st *State) stateKind { return failState{} }},
+	"Parallel": {kindShape{params: true, args: true, result: true, assign: true, retry: true, abortable: true},
+		fieldList(transitionFields, jsonPathIO, resultFields, retryFields, "Branches"),
+		func(st *State) stateKind { return parallelState{st} }},
+	"Map": {kindShape{args: true, result: true, assign: true, retry: true, abortable: true},
+		fieldList(transitionFields, jsonPathIO, resultFields, retryFields,
+			"ItemsPath Items ItemSelector ItemProcessor Iterator ItemReader ItemBatcher ResultWriter Label",
+			"MaxConcurrency MaxConcurrencyPath ToleratedFailureCount ToleratedFailureCountPath ToleratedFailurePercentage ToleratedFailurePercentagePath"),
+		func(st *State) stateKind { return mapState{st} }},
+}
+
+// Field groups shared by several kinds.
+const (
+	transitionFields = "Next End"
+	jsonPathIO       = "InputPath OutputPath"
+	resultFields     = "Parameters ResultPath ResultSelector Arguments Output Assign"
+	retryFields      = "Retry Catch"
+)
+
+func fieldList(groups ...string) []string {
+	var out []string
+	for _, g := range groups {
+		out = append(out, strings.Fields(g)...)
+	}
+	return out
+}
+
+// commonFields are accepted by every kind.
+var commonFields = []string{"Type", "Comment", "QueryLanguage"}
+
+// pathCheck is how Validate checks a field that holds a JSONPath.
+type pathCheck int
+
+const (
+	noPath          pathCheck = iota
+	inputPath                 // a path, or null (InputPath, OutputPath, ItemsPath)
+	resultPath                // a reference path, or null (ResultPath)
+	referencePath             // a reference path (the *Path fields)
+	intrinsicOrPath           // a path or a States.* call (ErrorPath, CausePath)
+)
+
+// fieldSpec is what a state field is: the query language it belongs to
+// ("" both) and how Validate checks its value.
+type fieldSpec struct {
+	ql      string
+	path    pathCheck
+	payload bool // a JSONPath payload template (".$" fields)
+	expr    bool // JSONata: may hold "{% %}" expressions
+}
+
+// stateFieldSpecs lists every state field (but Type, Comment and
+// QueryLanguage) as the State struct holds it.
+var stateFieldSpecs = map[string]fieldSpec{
+	"Next": {}, "End": {}, "Resource": {}, "Credentials": {}, "Retry": {}, "Catch": {},
+	"Choices": {}, "Default": {}, "Branches": {}, "ItemProcessor": {}, "Iterator": {},
+	"ItemReader": {}, "ItemBatcher": {}, "ResultWriter": {}, "Label": {},
+	"InputPath":      {ql: JSONPath, path: inputPath},
+	"OutputPath":     {ql: JSONPath, path: inputPath},
+	"ItemsPath":      {ql: JSONPath, path: inputPath},
+	"ResultPath":     {ql: JSONPath, path: resultPath},
+	"Parameters":     {ql: JSONPath, payload: true},
+	"ResultSelector": {ql: JSONPath, payload: true},
+	"Result":         {ql: JSONPath},
+	"ItemSelector":   {payload: true, expr: true},
+	"Assign":         {payload: true, expr: true},
+	"Arguments":      {ql: JSONata, expr: true},
+	"Output":         {ql: JSONata, expr: true},
+	"Items":          {ql: JSONata, expr: true},
+
+	"Seconds":                        {expr: true},
+	"SecondsPath":                    {ql: JSONPath, path: referencePath},
+	"Timestamp":                      {expr: true},
+	"TimestampPath":                  {ql: JSONPath, path: referencePath},
+	"TimeoutSeconds":                 {expr: true},
+	"TimeoutSecondsPath":             {ql: JSONPath, path: referencePath},
+	"HeartbeatSeconds":               {expr: true},
+	"HeartbeatSecondsPath":           {ql: JSONPath, path: referencePath},
+	"MaxConcurrency":                 {expr: true},
+	"MaxConcurrencyPath":             {ql: JSONPath, path: referencePath},
+	"ToleratedFailureCount":          {expr: true},
+	"ToleratedFailureCountPath":      {ql: JSONPath, path: referencePath},
+	"ToleratedFailurePercentage":     {expr: true},
+	"ToleratedFailurePercentagePath": {ql: JSONPath, path: referencePath},
+	"Error":                          {expr: true},
+	"ErrorPath":                      {ql: JSONPath, path: intrinsicOrPath},
+	"Cause":                          {expr: true},
+	"CausePath":                      {ql: JSONPath, path: intrinsicOrPath},
 }
 
 // compileKind sets the state's body, shape and processor. An unknown

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,24 +125,6 @@ func (v *validator) duplicates(def []byte) {
 var workflowFields = map[string]bool{"Comment": true, "StartAt": true, "States": true, "TimeoutSeconds": true, "Version": true, "QueryLanguage": true}
 var processorFields = map[string]bool{"Comment": true, "StartAt": true, "States": true, "ProcessorConfig": true, "QueryLanguage": true}
 
-var commonFields = []string{"Type", "Comment", "QueryLanguage"}
-
-// stateFields lists the fields each state type accepts, by query
-// language ("" = both, "P" = JSONPath only, "A" = JSONata only).
-var stateFields = map[string]map[string]string{
-	"Pass":     {"Next": "", "End": "", "InputPath": "P", "OutputPath": "P", "Parameters": "P", "ResultPath": "P", "Result": "P", "Assign": "", "Output": "A"},
-	"Task":     {"Next": "", "End": "", "InputPath": "P", "OutputPath": "P", "Parameters": "P", "ResultPath": "P", "ResultSelector": "P", "Arguments": "A", "Output": "A", "Assign": "", "Resource": "", "TimeoutSeconds": "", "TimeoutSecondsPath": "P", "HeartbeatSeconds": "", "HeartbeatSecondsPath": "P", "Retry": "", "Catch": "", "Credentials": ""},
-	"Choice":   {"InputPath": "P", "OutputPath": "P", "Choices": "", "Default": "", "Assign": "", "Output": "A"},
-	"Wait":     {"Next": "", "End": "", "InputPath": "P", "OutputPath": "P", "Seconds": "", "Timestamp": "", "SecondsPath": "P", "TimestampPath": "P", "Assign": "", "Output": "A"},
-	"Succeed":  {"InputPath": "P", "OutputPath": "P", "Output": "A"},
-	"Fail":     {"Error": "", "Cause": "", "ErrorPath": "P", "CausePath": "P"},
-	"Parallel": {"Next": "", "End": "", "InputPath": "P", "OutputPath": "P", "Parameters": "P", "ResultPath": "P", "ResultSelector": "P", "Arguments": "A", "Output": "A", "Assign": "", "Branches": "", "Retry": "", "Catch": ""},
-	"Map": {"Next": "", "End": "", "InputPath": "P", "OutputPath": "P", "Parameters": "P", "ResultPath": "P", "ResultSelector": "P", "Output": "A", "Assign": "", "Retry": "", "Catch": "",
-		"ItemsPath": "P", "Items": "A", "ItemSelector": "", "ItemProcessor": "", "Iterator": "", "ItemReader": "", "ItemBatcher": "", "ResultWriter": "",
-		"MaxConcurrency": "", "MaxConcurrencyPath": "P", "ToleratedFailureCount": "", "ToleratedFailureCountPath": "P",
-		"ToleratedFailurePercentage": "", "ToleratedFailurePercentagePath": "P", "Label": "", "Arguments": "A"},
-}
-
 func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, top bool) {
 	if depth > maxNesting {
 		v.add(CodeTooDeeplyNested, loc, "The states are nested more than %d levels deep.", maxNesting)
@@ -200,7 +184,7 @@ func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, 
 			v.add(CodeSchemaValidationFailed, sloc, "A state must be a JSON object.")
 			continue
 		}
-		next, term := v.state(name, st, sloc, ql, depth)
+		next, term := v.state(st, sloc, ql, depth)
 		edges[name] = next
 		terminal = terminal || term
 		for _, n := range next {
@@ -235,263 +219,321 @@ func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, 
 }
 
 // state validates one state; it returns its transition targets and
-// whether it can end the workflow.
-func (v *validator) state(name string, st map[string]any, loc, parentQL string, depth int) ([]string, bool) {
+// whether it can end the workflow. The checks run in a fixed order, so
+// diagnostics at one location keep their order.
+func (v *validator) state(st map[string]any, loc, parentQL string, depth int) ([]string, bool) {
 	typ, _ := st["Type"].(string)
-	fields, ok := stateFields[typ]
+	k, ok := kinds[typ]
 	if !ok {
 		v.add(CodeSchemaValidationFailed, loc+"/Type", "Unknown state type '%v'.", st["Type"])
 		return nil, true
 	}
-	ql := parentQL
-	if q, ok := st["QueryLanguage"]; ok {
-		s, _ := q.(string)
-		if s != JSONPath && s != JSONata {
-			v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
-		} else {
-			if parentQL == JSONata && s == JSONPath {
-				v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A state cannot use JSONPath in a JSONata state machine.")
-			}
-			ql = s
-		}
-	}
-	for k := range st {
-		if slicesContains(commonFields, k) {
-			continue
-		}
-		mode, ok := fields[k]
-		switch {
-		case !ok:
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported by state type '%s'.", k, typ)
-		case mode == "P" && ql == JSONata:
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported in JSONata states.", k)
-		case mode == "A" && ql == JSONPath:
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is only supported in JSONata states.", k)
-		}
-	}
+	ql := v.stateQL(st, loc, parentQL)
+	v.fields(st, loc, typ, k.fields, ql)
 	var next []string
 	terminal := false
-	_, hasNext := fields["Next"]
-	if hasNext {
-		n, isStr := st["Next"].(string)
-		end, _ := st["End"].(bool)
-		_, hasN := st["Next"]
-		switch {
-		case hasN && end:
-			v.add(CodeSchemaValidationFailed, loc, "A state cannot have both 'Next' and 'End'.")
-		case hasN && !isStr:
-			v.add(CodeSchemaValidationFailed, loc+"/Next", "'Next' must be a string.")
-		case hasN:
-			next = append(next, n)
-		case end:
-			terminal = true
-		default:
-			v.add(CodeSchemaValidationFailed, loc, "The state must have either 'Next' or 'End: true'.")
-		}
-		if e, ok := st["End"]; ok {
-			if _, isBool := e.(bool); !isBool {
-				v.add(CodeSchemaValidationFailed, loc+"/End", "'End' must be a boolean.")
-			}
-		}
+	if slices.Contains(k.fields, "Next") {
+		next, terminal = v.transition(st, loc)
 	}
-	// Paths.
-	for _, f := range []string{"InputPath", "OutputPath", "ItemsPath"} {
-		if x, ok := st[f]; ok && x != nil {
-			v.path(x, loc+"/"+f, false)
-		}
-	}
-	if x, ok := st["ResultPath"]; ok && x != nil {
-		v.path(x, loc+"/ResultPath", true)
-	}
-	for _, f := range []string{"SecondsPath", "TimestampPath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"} {
-		if x, ok := st[f]; ok {
-			v.path(x, loc+"/"+f, true)
-		}
-	}
-	for _, f := range []string{"Parameters", "ResultSelector", "ItemSelector"} {
-		if x, ok := st[f]; ok && ql == JSONPath {
-			v.payload(x, loc+"/"+f)
-		}
-	}
-	if x, ok := st["Assign"]; ok {
-		if _, isObj := x.(map[string]any); !isObj {
-			v.add(CodeSchemaValidationFailed, loc+"/Assign", "'Assign' must be an object.")
-		} else if ql == JSONPath {
-			v.payload(x, loc+"/Assign")
-		}
-	}
-	if ql == JSONata {
-		for _, f := range []string{"Arguments", "Output", "Assign", "Items", "ItemSelector", "Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause"} {
-			if x, ok := st[f]; ok {
-				v.jsonata(x, loc+"/"+f)
-			}
-		}
-	}
-	switch typ {
-	case "Task":
-		r, ok := st["Resource"].(string)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, loc+"/Resource", "The field 'Resource' is required and must be a string.")
-		} else if !strings.HasPrefix(r, "arn:") || len(strings.Split(r, ":")) < 6 {
-			v.add(CodeInvalidResource, loc+"/Resource", "Invalid resource: %s", r)
-		}
-		v.exclusive(st, loc, "TimeoutSeconds", "TimeoutSecondsPath")
-		v.exclusive(st, loc, "HeartbeatSeconds", "HeartbeatSecondsPath")
-		v.positiveInt(st, loc, "TimeoutSeconds")
-		v.positiveInt(st, loc, "HeartbeatSeconds")
-	case "Choice":
-		rules, ok := st["Choices"].([]any)
-		if !ok || len(rules) == 0 {
-			v.add(CodeSchemaValidationFailed, loc+"/Choices", "'Choices' must be a non-empty array.")
-		}
-		for i, r := range rules {
-			rl := fmt.Sprintf("%s/Choices[%d]", loc, i)
-			m, ok := r.(map[string]any)
-			if !ok {
-				v.add(CodeSchemaValidationFailed, rl, "A choice rule must be an object.")
-				continue
-			}
-			n, ok := m["Next"].(string)
-			if !ok {
-				v.add(CodeSchemaValidationFailed, rl+"/Next", "A top-level choice rule requires 'Next'.")
-			} else {
-				next = append(next, n)
-			}
-			v.rule(m, rl, ql, true)
-		}
-		if d, ok := st["Default"]; ok {
-			if s, isStr := d.(string); isStr {
-				next = append(next, s)
-			} else {
-				v.add(CodeSchemaValidationFailed, loc+"/Default", "'Default' must be a string.")
-			}
-		}
-	case "Wait":
-		n := 0
-		for _, f := range []string{"Seconds", "Timestamp", "SecondsPath", "TimestampPath"} {
-			if _, ok := st[f]; ok {
-				n++
-			}
-		}
-		if n != 1 {
-			v.add(CodeSchemaValidationFailed, loc, "A Wait state requires exactly one of Seconds, Timestamp, SecondsPath, TimestampPath.")
-		}
-		if ql == JSONPath {
-			if s, ok := st["Seconds"]; ok {
-				if i, ok := numInt(s); !ok || i < 0 {
-					v.add(CodeSchemaValidationFailed, loc+"/Seconds", "'Seconds' must be a non-negative integer.")
-				}
-			}
-			if s, ok := st["Timestamp"]; ok {
-				str, _ := s.(string)
-				if _, ok := parseISOTimestamp(str); !ok {
-					v.add(CodeSchemaValidationFailed, loc+"/Timestamp", "'Timestamp' must be an ISO-8601 extended offset date-time.")
-				}
-			}
-		}
-	case "Succeed", "Fail":
-		terminal = true
-		if typ == "Fail" {
-			v.exclusive(st, loc, "Error", "ErrorPath")
-			v.exclusive(st, loc, "Cause", "CausePath")
-			for _, f := range []string{"ErrorPath", "CausePath"} {
-				if x, ok := st[f]; ok {
-					s, _ := x.(string)
-					if !strings.HasPrefix(s, "States.") {
-						v.path(x, loc+"/"+f, false)
-					}
-				}
-			}
-		}
-	case "Parallel":
-		br, ok := st["Branches"].([]any)
-		if !ok || len(br) == 0 {
-			v.add(CodeSchemaValidationFailed, loc+"/Branches", "'Branches' must be a non-empty array.")
-		}
-		for i, b := range br {
-			bl := fmt.Sprintf("%s/Branches[%d]", loc, i)
-			m, ok := b.(map[string]any)
-			if !ok {
-				v.add(CodeSchemaValidationFailed, bl, "A branch must be an object.")
-				continue
-			}
-			v.workflow(m, bl, ql, depth+1, false)
-		}
-	case "Map":
-		p, okP := st["ItemProcessor"].(map[string]any)
-		it, okI := st["Iterator"].(map[string]any)
-		switch {
-		case okP && okI:
-			v.add(CodeSchemaValidationFailed, loc, "A Map state cannot have both 'ItemProcessor' and 'Iterator'.")
-		case okP:
-			v.workflow(p, loc+"/ItemProcessor", ql, depth+1, false)
-		case okI:
-			v.workflow(it, loc+"/Iterator", ql, depth+1, false)
-		default:
-			v.add(CodeSchemaValidationFailed, loc+"/ItemProcessor", "A Map state requires 'ItemProcessor'.")
-		}
-		v.exclusive(st, loc, "MaxConcurrency", "MaxConcurrencyPath")
-		v.exclusive(st, loc, "ToleratedFailureCount", "ToleratedFailureCountPath")
-		v.exclusive(st, loc, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
-		v.exclusive(st, loc, "ItemSelector", "Parameters")
-		if x, ok := st["MaxConcurrency"]; ok {
-			if _, isStr := x.(string); !isStr {
-				if n, ok := numInt(x); !ok || n < 0 {
-					v.add(CodeSchemaValidationFailed, loc+"/MaxConcurrency", "'MaxConcurrency' must be a non-negative integer.")
-				}
-			}
-		}
-	}
+	v.values(st, loc, ql)
+	kn, kt := v.kindRules(typ, st, loc, ql, depth)
+	next = append(next, kn...)
 	if r, ok := st["Retry"]; ok {
 		v.retriers(r, loc+"/Retry")
 	}
 	if c, ok := st["Catch"]; ok {
-		list, isArr := c.([]any)
-		if !isArr {
-			v.add(CodeSchemaValidationFailed, loc+"/Catch", "'Catch' must be an array.")
+		next = append(next, v.catchers(c, loc+"/Catch", ql)...)
+	}
+	return next, terminal || kt
+}
+
+// stateQL checks the state's QueryLanguage and returns the effective one.
+func (v *validator) stateQL(st map[string]any, loc, parentQL string) string {
+	q, ok := st["QueryLanguage"]
+	if !ok {
+		return parentQL
+	}
+	s, _ := q.(string)
+	if s != JSONPath && s != JSONata {
+		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
+		return parentQL
+	}
+	if parentQL == JSONata && s == JSONPath {
+		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A state cannot use JSONPath in a JSONata state machine.")
+	}
+	return s
+}
+
+// fields reports fields the kind does not accept, or not in ql.
+func (v *validator) fields(st map[string]any, loc, typ string, accepted []string, ql string) {
+	for k := range st {
+		if slices.Contains(commonFields, k) {
+			continue
 		}
-		for i, x := range list {
-			cl := fmt.Sprintf("%s/Catch[%d]", loc, i)
-			m, ok := x.(map[string]any)
-			if !ok {
-				v.add(CodeSchemaValidationFailed, cl, "A catcher must be an object.")
-				continue
-			}
-			v.errorEquals(m["ErrorEquals"], cl+"/ErrorEquals", i == len(list)-1)
-			if n, ok := m["Next"].(string); ok {
-				next = append(next, n)
-			} else {
-				v.add(CodeSchemaValidationFailed, cl+"/Next", "A catcher requires 'Next'.")
-			}
-			for k := range m {
-				switch k {
-				case "ErrorEquals", "Next", "Comment", "Assign":
-				case "ResultPath":
-					if ql == JSONata {
-						v.add(CodeSchemaValidationFailed, cl+"/ResultPath", "The field 'ResultPath' is not supported in JSONata states.")
-					} else if m[k] != nil {
-						v.path(m[k], cl+"/ResultPath", true)
-					}
-				case "Output":
-					if ql == JSONPath {
-						v.add(CodeSchemaValidationFailed, cl+"/Output", "The field 'Output' is only supported in JSONata states.")
-					}
-				default:
-					v.add(CodeSchemaValidationFailed, cl+"/"+k, "The field '%s' is not supported in a catcher.", k)
-				}
-			}
+		switch {
+		case !slices.Contains(accepted, k):
+			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported by state type '%s'.", k, typ)
+		case stateFieldSpecs[k].ql == JSONPath && ql == JSONata:
+			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported in JSONata states.", k)
+		case stateFieldSpecs[k].ql == JSONata && ql == JSONPath:
+			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is only supported in JSONata states.", k)
+		}
+	}
+}
+
+// transition checks Next and End and returns the target.
+func (v *validator) transition(st map[string]any, loc string) ([]string, bool) {
+	n, isStr := st["Next"].(string)
+	end, _ := st["End"].(bool)
+	_, hasN := st["Next"]
+	var next []string
+	terminal := false
+	switch {
+	case hasN && end:
+		v.add(CodeSchemaValidationFailed, loc, "A state cannot have both 'Next' and 'End'.")
+	case hasN && !isStr:
+		v.add(CodeSchemaValidationFailed, loc+"/Next", "'Next' must be a string.")
+	case hasN:
+		next = append(next, n)
+	case end:
+		terminal = true
+	default:
+		v.add(CodeSchemaValidationFailed, loc, "The state must have either 'Next' or 'End: true'.")
+	}
+	if e, ok := st["End"]; ok {
+		if _, isBool := e.(bool); !isBool {
+			v.add(CodeSchemaValidationFailed, loc+"/End", "'End' must be a boolean.")
 		}
 	}
 	return next, terminal
 }
 
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// values checks the values of the fields present, as stateFieldSpecs
+// describes them: paths, payload templates, Assign and JSONata
+// expressions.
+func (v *validator) values(st map[string]any, loc, ql string) {
+	for _, k := range slices.Sorted(maps.Keys(st)) {
+		spec, ok := stateFieldSpecs[k]
+		if !ok {
+			continue
+		}
+		x, floc := st[k], loc+"/"+k
+		switch spec.path {
+		case inputPath, resultPath:
+			if x != nil {
+				v.path(x, floc, spec.path == resultPath)
+			}
+		case referencePath:
+			v.path(x, floc, true)
+		}
+		switch {
+		case k == "Assign":
+			if _, isObj := x.(map[string]any); !isObj {
+				v.add(CodeSchemaValidationFailed, floc, "'Assign' must be an object.")
+			} else if ql == JSONPath {
+				v.payload(x, floc)
+			}
+		case spec.payload && ql == JSONPath:
+			v.payload(x, floc)
+		}
+		if spec.expr && ql == JSONata {
+			v.jsonata(x, floc)
 		}
 	}
-	return false
+}
+
+// kindRules runs the checks of one kind; it returns the transition
+// targets they add and whether the kind ends the workflow.
+func (v *validator) kindRules(typ string, st map[string]any, loc, ql string, depth int) ([]string, bool) {
+	switch typ {
+	case "Task":
+		v.task(st, loc)
+	case "Choice":
+		return v.choice(st, loc, ql), false
+	case "Wait":
+		v.wait(st, loc, ql)
+	case "Succeed":
+		return nil, true
+	case "Fail":
+		v.fail(st, loc)
+		return nil, true
+	case "Parallel":
+		v.parallel(st, loc, ql, depth)
+	case "Map":
+		v.mapState(st, loc, ql, depth)
+	}
+	return nil, false
+}
+
+func (v *validator) task(st map[string]any, loc string) {
+	r, ok := st["Resource"].(string)
+	if !ok {
+		v.add(CodeSchemaValidationFailed, loc+"/Resource", "The field 'Resource' is required and must be a string.")
+	} else if !strings.HasPrefix(r, "arn:") || len(strings.Split(r, ":")) < 6 {
+		v.add(CodeInvalidResource, loc+"/Resource", "Invalid resource: %s", r)
+	}
+	v.exclusive(st, loc, "TimeoutSeconds", "TimeoutSecondsPath")
+	v.exclusive(st, loc, "HeartbeatSeconds", "HeartbeatSecondsPath")
+	v.positiveInt(st, loc, "TimeoutSeconds")
+	v.positiveInt(st, loc, "HeartbeatSeconds")
+}
+
+// choice checks the rules and returns their targets and Default.
+func (v *validator) choice(st map[string]any, loc, ql string) []string {
+	var next []string
+	rules, ok := st["Choices"].([]any)
+	if !ok || len(rules) == 0 {
+		v.add(CodeSchemaValidationFailed, loc+"/Choices", "'Choices' must be a non-empty array.")
+	}
+	for i, r := range rules {
+		rl := fmt.Sprintf("%s/Choices[%d]", loc, i)
+		m, ok := r.(map[string]any)
+		if !ok {
+			v.add(CodeSchemaValidationFailed, rl, "A choice rule must be an object.")
+			continue
+		}
+		n, ok := m["Next"].(string)
+		if !ok {
+			v.add(CodeSchemaValidationFailed, rl+"/Next", "A top-level choice rule requires 'Next'.")
+		} else {
+			next = append(next, n)
+		}
+		v.rule(m, rl, ql, true)
+	}
+	if d, ok := st["Default"]; ok {
+		if s, isStr := d.(string); isStr {
+			next = append(next, s)
+		} else {
+			v.add(CodeSchemaValidationFailed, loc+"/Default", "'Default' must be a string.")
+		}
+	}
+	return next
+}
+
+func (v *validator) wait(st map[string]any, loc, ql string) {
+	n := 0
+	for _, f := range []string{"Seconds", "Timestamp", "SecondsPath", "TimestampPath"} {
+		if _, ok := st[f]; ok {
+			n++
+		}
+	}
+	if n != 1 {
+		v.add(CodeSchemaValidationFailed, loc, "A Wait state requires exactly one of Seconds, Timestamp, SecondsPath, TimestampPath.")
+	}
+	if ql != JSONPath {
+		return
+	}
+	if s, ok := st["Seconds"]; ok {
+		if i, ok := numInt(s); !ok || i < 0 {
+			v.add(CodeSchemaValidationFailed, loc+"/Seconds", "'Seconds' must be a non-negative integer.")
+		}
+	}
+	if s, ok := st["Timestamp"]; ok {
+		str, _ := s.(string)
+		if _, ok := parseISOTimestamp(str); !ok {
+			v.add(CodeSchemaValidationFailed, loc+"/Timestamp", "'Timestamp' must be an ISO-8601 extended offset date-time.")
+		}
+	}
+}
+
+func (v *validator) fail(st map[string]any, loc string) {
+	v.exclusive(st, loc, "Error", "ErrorPath")
+	v.exclusive(st, loc, "Cause", "CausePath")
+	for _, f := range []string{"ErrorPath", "CausePath"} { // intrinsicOrPath
+		if x, ok := st[f]; ok {
+			s, _ := x.(string)
+			if !strings.HasPrefix(s, "States.") {
+				v.path(x, loc+"/"+f, false)
+			}
+		}
+	}
+}
+
+func (v *validator) parallel(st map[string]any, loc, ql string, depth int) {
+	br, ok := st["Branches"].([]any)
+	if !ok || len(br) == 0 {
+		v.add(CodeSchemaValidationFailed, loc+"/Branches", "'Branches' must be a non-empty array.")
+	}
+	for i, b := range br {
+		bl := fmt.Sprintf("%s/Branches[%d]", loc, i)
+		m, ok := b.(map[string]any)
+		if !ok {
+			v.add(CodeSchemaValidationFailed, bl, "A branch must be an object.")
+			continue
+		}
+		v.workflow(m, bl, ql, depth+1, false)
+	}
+}
+
+func (v *validator) mapState(st map[string]any, loc, ql string, depth int) {
+	p, okP := st["ItemProcessor"].(map[string]any)
+	it, okI := st["Iterator"].(map[string]any)
+	switch {
+	case okP && okI:
+		v.add(CodeSchemaValidationFailed, loc, "A Map state cannot have both 'ItemProcessor' and 'Iterator'.")
+	case okP:
+		v.workflow(p, loc+"/ItemProcessor", ql, depth+1, false)
+	case okI:
+		v.workflow(it, loc+"/Iterator", ql, depth+1, false)
+	default:
+		v.add(CodeSchemaValidationFailed, loc+"/ItemProcessor", "A Map state requires 'ItemProcessor'.")
+	}
+	v.exclusive(st, loc, "MaxConcurrency", "MaxConcurrencyPath")
+	v.exclusive(st, loc, "ToleratedFailureCount", "ToleratedFailureCountPath")
+	v.exclusive(st, loc, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
+	v.exclusive(st, loc, "ItemSelector", "Parameters")
+	if x, ok := st["MaxConcurrency"]; ok {
+		if _, isStr := x.(string); !isStr {
+			if n, ok := numInt(x); !ok || n < 0 {
+				v.add(CodeSchemaValidationFailed, loc+"/MaxConcurrency", "'MaxConcurrency' must be a non-negative integer.")
+			}
+		}
+	}
+}
+
+// catchers checks Catch and returns the catchers' targets.
+func (v *validator) catchers(c any, loc, ql string) []string {
+	list, isArr := c.([]any)
+	if !isArr {
+		v.add(CodeSchemaValidationFailed, loc, "'Catch' must be an array.")
+	}
+	var next []string
+	for i, x := range list {
+		cl := fmt.Sprintf("%s[%d]", loc, i)
+		m, ok := x.(map[string]any)
+		if !ok {
+			v.add(CodeSchemaValidationFailed, cl, "A catcher must be an object.")
+			continue
+		}
+		v.errorEquals(m["ErrorEquals"], cl+"/ErrorEquals", i == len(list)-1)
+		if n, ok := m["Next"].(string); ok {
+			next = append(next, n)
+		} else {
+			v.add(CodeSchemaValidationFailed, cl+"/Next", "A catcher requires 'Next'.")
+		}
+		v.catcherFields(m, cl, ql)
+	}
+	return next
+}
+
+func (v *validator) catcherFields(m map[string]any, cl, ql string) {
+	for k := range m {
+		switch k {
+		case "ErrorEquals", "Next", "Comment", "Assign":
+		case "ResultPath":
+			if ql == JSONata {
+				v.add(CodeSchemaValidationFailed, cl+"/ResultPath", "The field 'ResultPath' is not supported in JSONata states.")
+			} else if m[k] != nil {
+				v.path(m[k], cl+"/ResultPath", true)
+			}
+		case "Output":
+			if ql == JSONPath {
+				v.add(CodeSchemaValidationFailed, cl+"/Output", "The field 'Output' is only supported in JSONata states.")
+			}
+		default:
+			v.add(CodeSchemaValidationFailed, cl+"/"+k, "The field '%s' is not supported in a catcher.", k)
+		}
+	}
 }
 
 func (v *validator) exclusive(st map[string]any, loc, a, b string) {
