@@ -86,88 +86,120 @@ func parseISOTimestamp(s string) (time.Time, bool) {
 	return t, true
 }
 
-// runWait sleeps on the engine clock.
+// runWait sleeps on the engine clock until the end of the wait.
 func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 	st := rt.st
-	clk := f.ex.eng.cfg.Clock
-	var d time.Duration
-	// until is when the wait ends: Seconds count from the state's entry.
-	var until time.Time
-	switch {
-	case st.ql == JSONata && len(st.Seconds) > 0:
-		env := rt.jsonata(input, nil)
+	var w waitEnd
+	var err error
+	if st.ql == JSONata && (len(st.Seconds) > 0 || len(st.Timestamp) > 0) {
+		w, err = jsonataWaitEnd(rt, input)
+	} else {
+		w, err = jsonPathWaitEnd(rt, input)
+	}
+	if err != nil {
+		return err
+	}
+	if w.d > maxWait {
+		return newErr(ErrRuntime, rt.stateCause("Wait state delay is too long."))
+	}
+	if w.until.IsZero() {
+		// Seconds count from the state's entry.
+		w.until = rt.enteredTime.Add(w.d)
+	}
+	return f.sleepUntil(ctx, st, w.until)
+}
+
+// waitEnd is the end of a wait: a delay d, or (Timestamp) the time until
+// with d the time left.
+type waitEnd struct {
+	d     time.Duration
+	until time.Time
+}
+
+// jsonataWaitEnd evaluates a JSONata Wait's Seconds or Timestamp.
+func jsonataWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
+	st := rt.st
+	env := rt.jsonata(input, nil)
+	if len(st.Seconds) > 0 {
 		v, err := env.evalRaw(st.Seconds, "Seconds")
 		if err != nil {
-			return err
+			return waitEnd{}, err
 		}
 		n, ok := v.(json.Number)
 		i, isInt := numInt(n)
 		if !ok || !isInt {
-			return env.qerr("Seconds", fmt.Sprintf("The Seconds field must evaluate to an integer, but was %s", encodeJSON(v)))
+			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field must evaluate to an integer, but was %s", encodeJSON(v)))
 		}
 		if i < 0 {
-			return env.qerr("Seconds", fmt.Sprintf("The Seconds field references a negative value: %d", i))
+			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field references a negative value: %d", i))
 		}
-		d = time.Duration(i) * time.Second
-	case st.ql == JSONata && len(st.Timestamp) > 0:
-		env := rt.jsonata(input, nil)
-		v, err := env.evalRaw(st.Timestamp, "Timestamp")
-		if err != nil {
-			return err
-		}
-		s, _ := v.(string)
-		t, ok := parseISOTimestamp(s)
-		if !ok {
-			return env.qerr("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
-		}
-		until, d = t, t.Sub(clk.Now())
+		return waitEnd{d: time.Duration(i) * time.Second}, nil
+	}
+	v, err := env.evalRaw(st.Timestamp, "Timestamp")
+	if err != nil {
+		return waitEnd{}, err
+	}
+	s, _ := v.(string)
+	t, ok := parseISOTimestamp(s)
+	if !ok {
+		return waitEnd{}, env.qerr("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
+	}
+	return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
+}
+
+// jsonPathWaitEnd reads a JSONPath Wait's Seconds, Timestamp,
+// SecondsPath or TimestampPath.
+func jsonPathWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
+	st := rt.st
+	now := rt.f.ex.eng.cfg.Clock.Now
+	switch {
 	case len(st.Seconds) > 0:
 		n, _ := numInt(json.Number(strings.TrimSpace(string(st.Seconds))))
-		d = time.Duration(n) * time.Second
+		return waitEnd{d: time.Duration(n) * time.Second}, nil
 	case len(st.Timestamp) > 0:
 		var s string
 		_ = json.Unmarshal(st.Timestamp, &s)
 		t, ok := parseISOTimestamp(s)
 		if !ok {
-			return newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
+			return waitEnd{}, newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
 		}
-		until, d = t, t.Sub(clk.Now())
+		return waitEnd{until: t, d: t.Sub(now())}, nil
 	case st.SecondsPath != "":
-		v, err := evalDynamic(st.SecondsPath, "SecondsPath", rt.scope(input), rt)
-		if err != nil {
-			return err
-		}
-		n, ok := v.(json.Number)
-		if !ok {
-			return newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.SecondsPath, stringOrJSON(v))))
-		}
-		i, isInt := numInt(n)
-		if !isInt {
-			return newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.SecondsPath, n)))
-		}
-		if i < 0 {
-			return newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter references a negative value: %s == %s", st.SecondsPath, n)))
-		}
-		d = time.Duration(i) * time.Second
+		return secondsPathWait(rt, input)
 	case st.TimestampPath != "":
 		v, err := evalDynamic(st.TimestampPath, "TimestampPath", rt.scope(input), rt)
 		if err != nil {
-			return err
+			return waitEnd{}, err
 		}
 		s, _ := v.(string)
 		t, ok := parseISOTimestamp(s)
 		if !ok {
-			return newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, stringOrJSON(v))))
+			return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, stringOrJSON(v))))
 		}
-		until, d = t, t.Sub(clk.Now())
+		return waitEnd{until: t, d: t.Sub(now())}, nil
 	}
-	if d > maxWait {
-		return newErr(ErrRuntime, rt.stateCause("Wait state delay is too long."))
+	return waitEnd{}, nil
+}
+
+// secondsPathWait reads SecondsPath: a non-negative integer.
+func secondsPathWait(rt *runtimeCtx, input any) (waitEnd, error) {
+	p := rt.st.SecondsPath
+	v, err := evalDynamic(p, "SecondsPath", rt.scope(input), rt)
+	if err != nil {
+		return waitEnd{}, err
 	}
-	if until.IsZero() {
-		until = rt.enteredTime.Add(d)
+	n, ok := v.(json.Number)
+	if !ok {
+		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", p, stringOrJSON(v))))
 	}
-	return f.sleepUntil(ctx, st, until)
+	i, isInt := numInt(n)
+	if !isInt {
+		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", p, n)))
+	}
+	if i < 0 {
+		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter references a negative value: %s == %s", p, n)))
+	}
+	return waitEnd{d: time.Duration(i) * time.Second}, nil
 }
 
 // runChoice evaluates JSONPath choice rules and returns the next state.

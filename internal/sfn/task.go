@@ -130,10 +130,11 @@ func taskSeconds(rt *runtimeCtx, raw json.RawMessage, path string, input any, fi
 	return 0, nil
 }
 
-// runTask executes a Task state's resource with the effective input.
+// runTask executes a Task state's resource with the effective input:
+// Scheduled and Started events, the call (or its recorded outcome) and
+// the event of its outcome.
 func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, error) {
 	st := rt.st
-	eng := f.ex.eng
 	res := parseResource(st.Resource)
 	timeout, err := taskSeconds(rt, st.TimeoutSeconds, st.TimeoutSecondsPath, rt.stateInput(params), "TimeoutSeconds")
 	if err != nil {
@@ -146,35 +147,9 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 	if timeout == 0 && res.pattern == "waitForTaskToken" {
 		timeout = 99999999
 	}
-	resType, resName := res.service, res.action
-	if res.lambdaARN {
-		d := payloadDetails("input", params)
-		d["resource"] = st.Resource
-		if timeout > 0 {
-			d["timeoutInSeconds"] = timeout
-		}
-		if err := f.emit("LambdaFunctionScheduled", d); err != nil {
-			return nil, err
-		}
-		if err := f.emit("LambdaFunctionStarted", nil); err != nil {
-			return nil, err
-		}
-	} else {
-		d := map[string]any{"parameters": encodeJSON(params), "region": eng.cfg.Region, "resource": resName, "resourceType": resType}
-		if timeout > 0 && res.pattern != "waitForTaskToken" || st.TimeoutSeconds != nil || st.TimeoutSecondsPath != "" {
-			d["timeoutInSeconds"] = timeout
-		}
-		if heartbeat > 0 {
-			d["heartbeatInSeconds"] = heartbeat
-		}
-		if err := f.emit("TaskScheduled", d); err != nil {
-			return nil, err
-		}
-		if err := f.emit("TaskStarted", map[string]any{"resource": resName, "resourceType": resType}); err != nil {
-			return nil, err
-		}
+	if err := f.scheduleTask(rt, res, params, timeout, heartbeat); err != nil {
+		return nil, err
 	}
-
 	if f.replaying {
 		if out, ok, err := f.replayTask(ctx); ok || err != nil {
 			return out, err
@@ -183,16 +158,68 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 	if !f.waitTurn() {
 		return nil, ctx.Err()
 	}
+	result, timedOut, err := f.callTask(ctx, rt, res, params, timeout, heartbeat)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, f.taskFailed(res, err, timedOut)
+	}
+	if res.lambdaARN {
+		err = f.emit("LambdaFunctionSucceeded", payloadDetails("output", result))
+	} else {
+		d := payloadDetails("output", result)
+		d["resource"], d["resourceType"] = res.action, res.service
+		err = f.emit("TaskSucceeded", d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// scheduleTask records the LambdaFunctionScheduled/Started or the
+// TaskScheduled/Started events.
+func (f *frame) scheduleTask(rt *runtimeCtx, res resource, params any, timeout, heartbeat int64) error {
+	st := rt.st
+	if res.lambdaARN {
+		d := payloadDetails("input", params)
+		d["resource"] = st.Resource
+		if timeout > 0 {
+			d["timeoutInSeconds"] = timeout
+		}
+		if err := f.emit("LambdaFunctionScheduled", d); err != nil {
+			return err
+		}
+		return f.emit("LambdaFunctionStarted", nil)
+	}
+	d := map[string]any{"parameters": encodeJSON(params), "region": f.ex.eng.cfg.Region, "resource": res.action, "resourceType": res.service}
+	if timeout > 0 && res.pattern != "waitForTaskToken" || st.TimeoutSeconds != nil || st.TimeoutSecondsPath != "" {
+		d["timeoutInSeconds"] = timeout
+	}
+	if heartbeat > 0 {
+		d["heartbeatInSeconds"] = heartbeat
+	}
+	if err := f.emit("TaskScheduled", d); err != nil {
+		return err
+	}
+	return f.emit("TaskStarted", map[string]any{"resource": res.action, "resourceType": res.service})
+}
+
+// callTask invokes the resource under the task's timeout and checks the
+// size of its result; timedOut reports a timeout.
+func (f *frame) callTask(ctx context.Context, rt *runtimeCtx, res resource, params any, timeout, heartbeat int64) (result any, timedOut bool, err error) {
+	eng := f.ex.eng
 	tctx := context.WithValue(ctx, clockKey{}, eng.cfg.Clock)
 	cancel := func() {}
 	if timeout > 0 {
 		tctx, cancel = eng.cfg.Clock.WithTimeout(tctx, time.Duration(timeout)*time.Second)
 	}
 	defer cancel()
-	result, err := f.invoke(tctx, rt, res, params, time.Duration(timeout)*time.Second, time.Duration(heartbeat)*time.Second)
+	result, err = f.invoke(tctx, rt, res, params, time.Duration(timeout)*time.Second, time.Duration(heartbeat)*time.Second)
 	if err == nil {
 		if n := eng.cfg.MaxPayloadBytes; n > 0 && payloadSize(result) > n {
-			name := st.Resource
+			name := rt.st.Resource
 			if !res.lambdaARN {
 				name = res.service
 			}
@@ -200,58 +227,38 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 		}
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		timedOut = errors.Is(err, context.DeadlineExceeded) || tctx.Err() != nil && errors.Is(tctx.Err(), context.DeadlineExceeded)
+	}
+	return result, timedOut, err
+}
+
+// taskFailed records the failure or timeout of a task and returns its
+// error.
+func (f *frame) taskFailed(res resource, err error, timedOut bool) error {
+	var se *StatesError
+	if timedOut {
+		se = &StatesError{Name: ErrTimeout, HasCause: true}
+	} else {
+		se = asStatesError(err)
+		timedOut = se.Name == ErrHeartbeatTimeout
+	}
+	d := map[string]any{"error": se.Name, "cause": se.Cause}
+	typ := "TaskFailed"
+	if timedOut {
+		typ = "TaskTimedOut"
+		if se.Cause == "" {
+			delete(d, "cause")
 		}
-		timedOut := errors.Is(err, context.DeadlineExceeded) || tctx.Err() != nil && errors.Is(tctx.Err(), context.DeadlineExceeded)
-		var se *StatesError
-		if timedOut {
-			se = &StatesError{Name: ErrTimeout, HasCause: true}
-		} else {
-			se = asStatesError(err)
-			if se.Name == ErrHeartbeatTimeout {
-				timedOut = true
-			}
-		}
-		if timedOut {
-			d := map[string]any{"error": se.Name}
-			if se.Cause != "" {
-				d["cause"] = se.Cause
-			}
-			typ := "TaskTimedOut"
-			if res.lambdaARN {
-				typ = "LambdaFunctionTimedOut"
-			} else {
-				d["resource"], d["resourceType"] = resName, resType
-			}
-			if err := f.emit(typ, d); err != nil {
-				return nil, err
-			}
-			return nil, se
-		}
-		d := map[string]any{"error": se.Name, "cause": se.Cause}
-		typ := "TaskFailed"
-		if res.lambdaARN {
-			typ = "LambdaFunctionFailed"
-		} else {
-			d["resource"], d["resourceType"] = resName, resType
-		}
-		if err := f.emit(typ, d); err != nil {
-			return nil, err
-		}
-		return nil, se
 	}
 	if res.lambdaARN {
-		err = f.emit("LambdaFunctionSucceeded", payloadDetails("output", result))
+		typ = strings.Replace(typ, "Task", "LambdaFunction", 1)
 	} else {
-		d := payloadDetails("output", result)
-		d["resource"], d["resourceType"] = resName, resType
-		err = f.emit("TaskSucceeded", d)
+		d["resource"], d["resourceType"] = res.action, res.service
 	}
-	if err != nil {
-		return nil, err
+	if err := f.emit(typ, d); err != nil {
+		return err
 	}
-	return result, nil
+	return se
 }
 
 // stateInput is the value TimeoutSecondsPath/JSONata timeouts see: the
