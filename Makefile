@@ -6,7 +6,8 @@
 #   make lint    gofmt, go vet, asl-validator on the state machine definition, cfn-lint on template.yaml
 #   make deploy  sam build && sam deploy --guided
 #   make run     the local stack (cmd/imgflow)
-#   make bench   our resize engine vs sharp over ../shared/images (bench/resize.sh)
+#   make bench   over ../shared/images, same run: our resize engine vs sharp (bench/resize.sh),
+#                WebP vs cwebp/sharp/our JPEG (bench/webp.sh), HEIC vs dec265/heif-convert (bench/heic.sh)
 #   make fuzz    every fuzz target for FUZZTIME (default 10m) each (scripts/fuzz.sh)
 #
 # `sam build` calls the build-<LogicalId> targets with ARTIFACTS_DIR set.
@@ -195,6 +196,8 @@ fuzz:
 .PHONY: bench
 bench:
 	bash bench/resize.sh
+	bash bench/webp.sh
+	bash bench/heic.sh
 
 # HEIC decode (one core vs dec265, two cores vs heif-convert) and the 4-size
 # unit from a HEIC made at run time from a shared photo (bench/heic.sh).

@@ -1,6 +1,10 @@
 package imaging
 
-import "context"
+import (
+	"context"
+	"image"
+	"runtime"
+)
 
 // decodeStep runs the format's decodeFunc with the target size as shrink hint
 // and checks that the decoder returned a size between the target and the
@@ -15,7 +19,15 @@ func decodeStep(ctx context.Context, j *job) error {
 		return &UnsupportedError{Format: string(f), Reason: "no decoder"}
 	}
 	src := &sourceReader{ctx: ctx, r: j.src}
-	img, err := dec(ctx, src, j.info, j.want)
+	var img image.Image
+	var err error
+	if f == HEIC {
+		// The container holds more than its primary item's header: the
+		// caller's limits bound every tile and the grid before allocation.
+		img, err = decodeHEICLimits(ctx, src, j.info, j.lim, runtime.GOMAXPROCS(0))
+	} else {
+		img, err = dec(ctx, src, j.info, j.want)
+	}
 	if err != nil {
 		return decodeError(f, err, src)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"reflect"
 	"runtime"
 	"testing"
 
@@ -102,6 +103,9 @@ func TestHEICDecodeLimits(t *testing.T) {
 					t.Errorf("%s: %v", path, err)
 				case tt.wantErr != nil && !errors.As(err, tt.wantErr):
 					t.Errorf("%s: error %T %v, want %T", path, err, err, tt.wantErr)
+				case tt.wantErr != nil && reflect.TypeOf(err) != reflect.TypeOf(tt.wantErr).Elem():
+					// Not wrapped as a read error: the message names the limit.
+					t.Errorf("%s: error %T %v, want a bare %v", path, err, err, reflect.TypeOf(tt.wantErr).Elem())
 				}
 			}
 			_, _, err := Decode(context.Background(), bytes.NewReader(jpg), tt.lim)

@@ -86,7 +86,9 @@ func probeStep(_ context.Context, j *job) error {
 	if err != nil {
 		var fe *FormatError
 		var ue *UnsupportedError
-		if errors.As(err, &fe) || errors.As(err, &ue) {
+		var le *LimitError
+		var se *SideLimitError
+		if errors.As(err, &fe) || errors.As(err, &ue) || errors.As(err, &le) || errors.As(err, &se) {
 			return err
 		}
 		return fmt.Errorf("imaging: read source: %w", err)
