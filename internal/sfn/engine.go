@@ -185,6 +185,53 @@ func (e *Engine) StartParsed(ctx context.Context, d *Definition, input any, opts
 
 // start starts an execution, or with rs continues a recorded one.
 func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any, opts StartOptions, rs *ResumeOptions) (*Execution, error) {
+	ex := e.newExecution(d, raw, input, e.withDefaults(opts), rs)
+	e.mu.Lock()
+	if old, ok := e.execs[ex.arn]; ok {
+		e.mu.Unlock()
+		// StartExecution is idempotent for a running execution with the
+		// same name and input; any other reuse of a name is an error.
+		if old.Status() == StatusRunning && jsonEqual(old.input, input) {
+			return old, nil
+		}
+		return nil, &ExecutionAlreadyExistsError{ARN: ex.arn}
+	}
+	e.execs[ex.arn] = ex
+	e.mu.Unlock()
+
+	// The execution outlives the caller's request: detach from its
+	// cancellation but keep its values.
+	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	ex.cancel = cancel
+	if d.TimeoutSeconds != nil && *d.TimeoutSeconds > 0 {
+		// The execution times out TimeoutSeconds after its start, also
+		// when it is resumed.
+		left := ex.start.Add(time.Duration(*d.TimeoutSeconds) * time.Second).Sub(e.cfg.Clock.Now())
+		var c2 context.CancelFunc
+		runCtx, c2 = e.cfg.Clock.WithTimeout(runCtx, left)
+		ex.cancelTimeout = c2
+	}
+	if ex.hist.len() == 0 {
+		_, _ = ex.hist.addAt(ex.start, 0, "ExecutionStarted", map[string]any{
+			"input":        encodeJSON(input),
+			"inputDetails": map[string]any{"truncated": false},
+			"roleArn":      ex.opts.RoleARN,
+		})
+	}
+	if rs != nil && rs.Redrive {
+		// Execution* events are never refused by the history limit.
+		ex.redrivenID, _ = ex.hist.add(int64(ex.hist.len()), "ExecutionRedriven", map[string]any{"redriveCount": rs.RedriveCount})
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		ex.run(runCtx)
+	}()
+	return ex, nil
+}
+
+// withDefaults fills in the execution name, state machine and role.
+func (e *Engine) withDefaults(opts StartOptions) StartOptions {
 	if opts.Name == "" {
 		opts.Name = e.cfg.NewUUID()
 	}
@@ -197,6 +244,12 @@ func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any
 	if opts.RoleARN == "" {
 		opts.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.cfg.AccountID)
 	}
+	return opts
+}
+
+// newExecution builds a running execution and its history; a resumed one
+// takes its start and recorded events from rs.
+func (e *Engine) newExecution(d *Definition, raw []byte, input any, opts StartOptions, rs *ResumeOptions) *Execution {
 	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.cfg.Region, e.cfg.AccountID, opts.StateMachineName, opts.Name)
 	seed := e.cfg.RandSeed
 	if seed == 0 {
@@ -226,48 +279,7 @@ func (e *Engine) start(ctx context.Context, d *Definition, raw []byte, input any
 	if cb := e.cfg.OnEvent; cb != nil {
 		ex.hist.onEvent = func(ev Event) { cb(arn, ev) }
 	}
-	e.mu.Lock()
-	if old, ok := e.execs[arn]; ok {
-		e.mu.Unlock()
-		// StartExecution is idempotent for a running execution with the
-		// same name and input; any other reuse of a name is an error.
-		if old.Status() == StatusRunning && jsonEqual(old.input, input) {
-			return old, nil
-		}
-		return nil, &ExecutionAlreadyExistsError{ARN: arn}
-	}
-	e.execs[arn] = ex
-	e.mu.Unlock()
-
-	// The execution outlives the caller's request: detach from its
-	// cancellation but keep its values.
-	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	ex.cancel = cancel
-	if d.TimeoutSeconds != nil && *d.TimeoutSeconds > 0 {
-		// The execution times out TimeoutSeconds after its start, also
-		// when it is resumed.
-		left := ex.start.Add(time.Duration(*d.TimeoutSeconds) * time.Second).Sub(e.cfg.Clock.Now())
-		var c2 context.CancelFunc
-		runCtx, c2 = e.cfg.Clock.WithTimeout(runCtx, left)
-		ex.cancelTimeout = c2
-	}
-	if ex.hist.len() == 0 {
-		_, _ = ex.hist.addAt(ex.start, 0, "ExecutionStarted", map[string]any{
-			"input":        encodeJSON(input),
-			"inputDetails": map[string]any{"truncated": false},
-			"roleArn":      opts.RoleARN,
-		})
-	}
-	if rs != nil && rs.Redrive {
-		// Execution* events are never refused by the history limit.
-		ex.redrivenID, _ = ex.hist.add(int64(ex.hist.len()), "ExecutionRedriven", map[string]any{"redriveCount": rs.RedriveCount})
-	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		ex.run(runCtx)
-	}()
-	return ex, nil
+	return ex
 }
 
 // ExecutionAlreadyExistsError is returned when a running execution has

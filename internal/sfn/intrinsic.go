@@ -109,89 +109,99 @@ func (p *iParser) arg() (iArg, error) {
 	if p.pos >= len(p.s) {
 		return iArg{}, fmt.Errorf("invalid intrinsic function %q: missing argument", p.s)
 	}
-	c := p.s[p.pos]
-	switch {
+	switch c := p.s[p.pos]; {
 	case c == '\'':
-		p.pos++
-		var sb strings.Builder
-		for p.pos < len(p.s) {
-			ch := p.s[p.pos]
-			if ch == '\\' && p.pos+1 < len(p.s) {
-				nx := p.s[p.pos+1]
-				switch nx {
-				case 'n':
-					sb.WriteByte('\n')
-				case 't':
-					sb.WriteByte('\t')
-				case 'r':
-					sb.WriteByte('\r')
-				default:
-					sb.WriteByte(nx)
-				}
-				p.pos += 2
-				continue
-			}
-			if ch == '\'' {
-				p.pos++
-				return iArg{kind: argLit, lit: sb.String()}, nil
-			}
-			sb.WriteByte(ch)
-			p.pos++
-		}
-		return iArg{}, fmt.Errorf("invalid intrinsic function %q: unterminated string", p.s)
+		return p.str()
 	case c == '$':
-		start := p.pos
-		depth := 0
-		var quote byte
-		for p.pos < len(p.s) {
-			ch := p.s[p.pos]
-			if quote != 0 {
-				if ch == quote {
-					quote = 0
-				}
-				p.pos++
-				continue
-			}
-			if ch == '\'' || ch == '"' {
-				quote = ch
-			} else if ch == '[' || ch == '(' {
-				depth++
-			} else if ch == ']' || ch == ')' {
-				if depth == 0 {
-					break
-				}
-				depth--
-			} else if (ch == ',' || ch == ' ') && depth == 0 {
-				break
-			}
-			p.pos++
-		}
-		return iArg{kind: argPath, path: p.s[start:p.pos]}, nil
+		return iArg{kind: argPath, path: p.path()}, nil
 	case strings.HasPrefix(p.s[p.pos:], "States."):
 		call, err := p.call()
 		if err != nil {
 			return iArg{}, err
 		}
 		return iArg{kind: argCall, call: call}, nil
-	default:
-		start := p.pos
-		for p.pos < len(p.s) && p.s[p.pos] != ',' && p.s[p.pos] != ')' && p.s[p.pos] != ' ' {
-			p.pos++
-		}
-		tok := p.s[start:p.pos]
-		switch tok {
-		case "true":
-			return iArg{kind: argLit, lit: true}, nil
-		case "false":
-			return iArg{kind: argLit, lit: false}, nil
-		case "null":
-			return iArg{kind: argLit, lit: nil}, nil
-		}
-		if _, err := strconv.ParseFloat(tok, 64); err == nil {
-			return iArg{kind: argLit, lit: json.Number(tok)}, nil
-		}
-		return iArg{}, fmt.Errorf("invalid intrinsic function %q: bad argument %q", p.s, tok)
 	}
+	return p.literal()
+}
+
+// str reads a quoted string argument with its escapes.
+func (p *iParser) str() (iArg, error) {
+	p.pos++
+	var sb strings.Builder
+	for p.pos < len(p.s) {
+		ch := p.s[p.pos]
+		if ch == '\\' && p.pos+1 < len(p.s) {
+			switch nx := p.s[p.pos+1]; nx {
+			case 'n':
+				sb.WriteByte('\n')
+			case 't':
+				sb.WriteByte('\t')
+			case 'r':
+				sb.WriteByte('\r')
+			default:
+				sb.WriteByte(nx)
+			}
+			p.pos += 2
+			continue
+		}
+		if ch == '\'' {
+			p.pos++
+			return iArg{kind: argLit, lit: sb.String()}, nil
+		}
+		sb.WriteByte(ch)
+		p.pos++
+	}
+	return iArg{}, fmt.Errorf("invalid intrinsic function %q: unterminated string", p.s)
+}
+
+// path reads a path argument up to the ',', ' ' or ')' that ends it
+// outside brackets and quotes.
+func (p *iParser) path() string {
+	start := p.pos
+	depth := 0
+	var quote byte
+	for ; p.pos < len(p.s); p.pos++ {
+		ch := p.s[p.pos]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case ch == '[' || ch == '(':
+			depth++
+		case ch == ']' || ch == ')':
+			if depth == 0 {
+				return p.s[start:p.pos]
+			}
+			depth--
+		case (ch == ',' || ch == ' ') && depth == 0:
+			return p.s[start:p.pos]
+		}
+	}
+	return p.s[start:p.pos]
+}
+
+// literal reads true, false, null or a number.
+func (p *iParser) literal() (iArg, error) {
+	start := p.pos
+	for p.pos < len(p.s) && p.s[p.pos] != ',' && p.s[p.pos] != ')' && p.s[p.pos] != ' ' {
+		p.pos++
+	}
+	tok := p.s[start:p.pos]
+	switch tok {
+	case "true":
+		return iArg{kind: argLit, lit: true}, nil
+	case "false":
+		return iArg{kind: argLit, lit: false}, nil
+	case "null":
+		return iArg{kind: argLit, lit: nil}, nil
+	}
+	if _, err := strconv.ParseFloat(tok, 64); err == nil {
+		return iArg{kind: argLit, lit: json.Number(tok)}, nil
+	}
+	return iArg{}, fmt.Errorf("invalid intrinsic function %q: bad argument %q", p.s, tok)
 }
 
 func (c *iCall) eval(sc *scope, rt *runtimeCtx) (any, error) {

@@ -139,18 +139,7 @@ func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, 
 			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported here.", k)
 		}
 	}
-	ql := parentQL
-	if q, ok := w["QueryLanguage"]; ok {
-		s, _ := q.(string)
-		if s != JSONPath && s != JSONata {
-			v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
-		} else {
-			if parentQL == JSONata && s == JSONPath && !top {
-				v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A JSONata workflow cannot contain JSONPath workflows.")
-			}
-			ql = s
-		}
-	}
+	ql := v.workflowQL(w, loc, parentQL, top)
 	if t, ok := w["TimeoutSeconds"]; ok {
 		if n, ok := numInt(t); !ok || n <= 0 {
 			v.add(CodeSchemaValidationFailed, loc+"/TimeoutSeconds", "TimeoutSeconds must be a positive integer.")
@@ -167,13 +156,39 @@ func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, 
 	} else if _, exists := states[start]; !exists && len(states) > 0 {
 		v.add(CodeMissingTransitionTarget, loc+"/StartAt", "Missing 'Next' target: %s", start)
 	}
+	names := slices.Sorted(maps.Keys(states))
+	edges, terminal := v.states(states, names, loc, ql, depth)
+	if len(states) > 0 && !terminal {
+		v.add(CodeMissingEndState, loc, "The workflow has no terminal state.")
+	}
+	if _, ok := states[start]; ok {
+		v.reachable(states, names, edges, start, loc)
+	}
+}
+
+// workflowQL checks the workflow's QueryLanguage and returns the
+// effective one.
+func (v *validator) workflowQL(w map[string]any, loc, parentQL string, top bool) string {
+	q, ok := w["QueryLanguage"]
+	if !ok {
+		return parentQL
+	}
+	s, _ := q.(string)
+	if s != JSONPath && s != JSONata {
+		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
+		return parentQL
+	}
+	if parentQL == JSONata && s == JSONPath && !top {
+		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A JSONata workflow cannot contain JSONPath workflows.")
+	}
+	return s
+}
+
+// states validates each state (in name order) and its targets; it
+// returns the transitions and whether some state ends the workflow.
+func (v *validator) states(states map[string]any, names []string, loc, ql string, depth int) (map[string][]string, bool) {
 	edges := map[string][]string{}
 	terminal := false
-	names := make([]string, 0, len(states))
-	for n := range states {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, name := range names {
 		sloc := loc + "/States/" + name
 		if len(name) == 0 || len(name) > 80 {
@@ -193,27 +208,26 @@ func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, 
 			}
 		}
 	}
-	if len(states) > 0 && !terminal {
-		v.add(CodeMissingEndState, loc, "The workflow has no terminal state.")
-	}
-	// Reachability.
-	if _, ok := states[start]; ok {
-		seen := map[string]bool{start: true}
-		queue := []string{start}
-		for len(queue) > 0 {
-			n := queue[0]
-			queue = queue[1:]
-			for _, m := range edges[n] {
-				if _, exists := states[m]; exists && !seen[m] {
-					seen[m] = true
-					queue = append(queue, m)
-				}
+	return edges, terminal
+}
+
+// reachable reports the states that no path from start reaches.
+func (v *validator) reachable(states map[string]any, names []string, edges map[string][]string, start, loc string) {
+	seen := map[string]bool{start: true}
+	queue := []string{start}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, m := range edges[n] {
+			if _, exists := states[m]; exists && !seen[m] {
+				seen[m] = true
+				queue = append(queue, m)
 			}
 		}
-		for _, n := range names {
-			if !seen[n] {
-				v.add(CodeSchemaValidationFailed, loc+"/States/"+n, "State '%s' is not reachable.", n)
-			}
+	}
+	for _, n := range names {
+		if !seen[n] {
+			v.add(CodeSchemaValidationFailed, loc+"/States/"+n, "State '%s' is not reachable.", n)
 		}
 	}
 }
