@@ -17,10 +17,18 @@
 //	res, err := ex.Wait(ctx)              // res.Status, res.Output, res.Error, res.Cause
 //	events := ex.History()                // copies of the recorded events
 //
-// Spec names map to code as follows: a "frame" is one workflow run (the
+// Spec names map to code as follows. A "frame" is one workflow run (the
 // state machine, a Parallel branch or a Map iteration) with its own
-// previousEventId; runState is the single state lifecycle (Entered →
-// InputPath → Parameters → run → ResultSelector → ResultPath →
-// OutputPath → Exited); Retry/Catch live in runState for Task, Parallel
-// and Map.
+// previousEventId. ParseDefinition compiles each state into a stateKind
+// (kinds.go: one type per ASL Type, its kindShape and its fields) and a
+// processor for its query language (process.go: JSONPath or JSONata).
+// runState (lifecycle.go) is the single lifecycle every kind runs
+// through: Entered event → input processing (InputPath, Parameters |
+// Arguments) → the kind's body → Retry/Catch (Task, Parallel, Map) →
+// output processing (ResultSelector, Assign, ResultPath, OutputPath |
+// Assign, Output) → Exited event. Events are recorded where they happen;
+// the lifecycle records the EvaluationFailed of a query that failed in
+// the state and the StateFailed event a Parallel or Map body leaves when
+// the state stops retrying. Validate reads the same kinds table and
+// stateFieldSpecs, so the fields of each kind are listed once.
 package sfn

@@ -1,6 +1,9 @@
 package sfn
 
 import (
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -245,4 +248,34 @@ func FuzzWildcard(f *testing.F) {
 		}
 		_ = wildcardMatch(pattern, s)
 	})
+}
+
+// TestStateFieldSpecs keeps the State struct, stateFieldSpecs and the
+// kinds table in step: every field the struct decodes has a spec, every
+// spec a struct field, and every field a kind accepts a spec.
+func TestStateFieldSpecs(t *testing.T) {
+	st := reflect.TypeOf(State{})
+	decoded := map[string]bool{}
+	for i := range st.NumField() {
+		name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || slices.Contains(commonFields, name) {
+			continue
+		}
+		decoded[name] = true
+		if _, ok := stateFieldSpecs[name]; !ok {
+			t.Errorf("State field %s has no stateFieldSpecs entry", name)
+		}
+	}
+	for name := range stateFieldSpecs {
+		if !decoded[name] {
+			t.Errorf("stateFieldSpecs lists %s, which State does not decode", name)
+		}
+	}
+	for typ, k := range kinds {
+		for _, name := range k.fields {
+			if _, ok := stateFieldSpecs[name]; !ok {
+				t.Errorf("kind %s accepts %s, which has no stateFieldSpecs entry", typ, name)
+			}
+		}
+	}
 }

@@ -54,6 +54,9 @@ type kindShape struct {
 	assign    bool // JSONPath Assign applies
 	retry     bool // Retry, Catch and $$.State.RetryCount apply
 	abortable bool // a cancelled run records <Type>StateAborted
+	// abortedInBranch: an uncaught failure inside a Parallel branch also
+	// records <Type>StateAborted (Task).
+	abortedInBranch bool
 }
 
 // kinds is the table of state kinds: the ASL Type, its shape, the
@@ -67,7 +70,7 @@ var kinds = map[string]struct {
 	"Pass": {kindShape{params: true, result: true, assign: true},
 		fieldList(transitionFields, jsonPathIO, "Parameters ResultPath Result Assign Output"),
 		func(st *State) stateKind { return passState{st} }},
-	"Task": {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true},
+	"Task": {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true, abortedInBranch: true},
 		fieldList(transitionFields, jsonPathIO, resultFields, retryFields, "Resource TimeoutSeconds TimeoutSecondsPath HeartbeatSeconds HeartbeatSecondsPath Credentials"),
 		func(st *State) stateKind { return taskState{st} }},
 	"Choice": {kindShape{assign: true},
@@ -183,6 +186,7 @@ func (st *State) compileKind() {
 	st.waitForToken = st.Type == "Task" && strings.HasSuffix(st.Resource, ".waitForTaskToken")
 }
 
+// passState is a Pass state: its body passes Result or its input on.
 type passState struct{ st *State }
 
 // exec returns Result, or the effective input.
@@ -193,60 +197,15 @@ func (k passState) exec(_ context.Context, _ *frame, _ *runtimeCtx, in any) (out
 	return outcome{result: in, next: k.st.Next}, nil
 }
 
-type taskState struct{ st *State }
-
-func (k taskState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runTask(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
-}
-
-type choiceState struct{ st *State }
-
-func (k choiceState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	var rule *ChoiceRule
-	var next string
-	var err error
-	if k.st.ql == JSONata {
-		rule, next, err = f.runChoiceJSONata(ctx, rt, in)
-	} else {
-		rule, next, err = f.runChoice(ctx, rt, in)
-	}
-	return outcome{next: next, rule: rule}, err
-}
-
-type waitState struct{ st *State }
-
-func (k waitState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	return outcome{next: k.st.Next}, f.runWait(ctx, rt, in)
-}
-
+// succeedState is a Succeed state: its body does nothing.
 type succeedState struct{}
 
 func (succeedState) exec(context.Context, *frame, *runtimeCtx, any) (outcome, error) {
 	return outcome{}, nil
 }
 
-type failState struct{}
-
-// exec fails with the state's Error and Cause, which see the raw input.
-func (failState) exec(_ context.Context, f *frame, rt *runtimeCtx, _ any) (outcome, error) {
-	return outcome{}, f.runFail(rt, rt.input)
-}
-
-type parallelState struct{ st *State }
-
-func (k parallelState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runParallel(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
-}
-
-type mapState struct{ st *State }
-
-func (k mapState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runMap(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
-}
-
+// unknownState stands for a Type the engine does not know; it fails
+// when it runs.
 type unknownState struct{ typ string }
 
 func (k unknownState) exec(context.Context, *frame, *runtimeCtx, any) (outcome, error) {

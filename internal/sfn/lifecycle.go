@@ -119,7 +119,7 @@ func (f *frame) catch(rt *runtimeCtx, raw any, se *StatesError) (*stepResult, er
 		}
 		return res, nil
 	}
-	if f.inParallel && st.Type == "Task" {
+	if f.inParallel && st.shape.abortedInBranch {
 		_ = f.emit("TaskStateAborted", nil)
 	}
 	return nil, se

@@ -11,6 +11,14 @@ import (
 	"time"
 )
 
+// taskState is a Task state: its body calls the resource.
+type taskState struct{ st *State }
+
+func (k taskState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := f.runTask(ctx, rt, in)
+	return outcome{result: v, next: k.st.Next}, err
+}
+
 // TaskRequest is what a service integration receives.
 type TaskRequest struct {
 	// Resource is the Task's resource ARN as written in the definition.

@@ -301,3 +301,5 @@ func JSONEqual(a, b any) bool { return jsonEqual(normalize(a), normalize(b)) }
 
 // payloadSize returns the size of the encoded value in bytes.
 func payloadSize(v any) int { return len(encodeJSON(v)) }
+
+func itoa(i int) string { return strconv.Itoa(i) }

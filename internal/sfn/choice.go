@@ -4,202 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 )
 
-// maxWait is the longest delay a Wait state accepts (2^31-1 seconds).
-const maxWait = time.Duration(1<<31-1) * time.Second
+// choiceState is a Choice state: its body picks the next state by the
+// first rule that matches (JSONPath comparisons or JSONata Conditions).
+type choiceState struct{ st *State }
 
-// runFail produces the failure of a Fail state.
-func (f *frame) runFail(rt *runtimeCtx, raw any) error {
-	st := rt.st
-	se := &StatesError{NoName: true}
-	if st.ql == JSONata {
-		env := rt.jsonata(raw, nil)
-		for _, fld := range []struct {
-			raw  json.RawMessage
-			name string
-			dst  *string
-			set  *bool
-		}{{st.Error, "Error", &se.Name, nil}, {st.Cause, "Cause", &se.Cause, &se.HasCause}} {
-			if len(fld.raw) == 0 {
-				continue
-			}
-			v, err := env.evalRaw(fld.raw, fld.name)
-			if err != nil {
-				return err
-			}
-			s, ok := v.(string)
-			if !ok {
-				return env.qerr(fld.name, fmt.Sprintf("The %s field must evaluate to a string, but was %s", fld.name, typeName(v)))
-			}
-			*fld.dst = s
-			if fld.set != nil {
-				*fld.set = true
-			} else {
-				se.NoName = false
-			}
-		}
-		return se
-	}
-	sc := rt.scope(raw)
-	if len(st.Error) > 0 {
-		_ = json.Unmarshal(st.Error, &se.Name)
-		se.NoName = false
-	} else if st.ErrorPath != "" {
-		v, err := evalDynamic(st.ErrorPath, "ErrorPath", sc, rt)
-		if err != nil {
-			return err
-		}
-		se.Name = stringOrJSON(v)
-		se.NoName = false
-	}
-	if len(st.Cause) > 0 {
-		_ = json.Unmarshal(st.Cause, &se.Cause)
-		se.HasCause = true
-	} else if st.CausePath != "" {
-		v, err := evalDynamic(st.CausePath, "CausePath", sc, rt)
-		if err != nil {
-			return err
-		}
-		se.Cause = stringOrJSON(v)
-		se.HasCause = true
-	}
-	return se
-}
-
-func stringOrJSON(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return encodeJSON(v)
-}
-
-// parseISOTimestamp accepts ISO-8601 extended offset date-times.
-func parseISOTimestamp(s string) (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-// runWait sleeps on the engine clock until the end of the wait.
-func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
-	st := rt.st
-	var w waitEnd
+func (k choiceState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	var rule *ChoiceRule
+	var next string
 	var err error
-	if st.ql == JSONata && (len(st.Seconds) > 0 || len(st.Timestamp) > 0) {
-		w, err = jsonataWaitEnd(rt, input)
+	if k.st.ql == JSONata {
+		rule, next, err = f.runChoiceJSONata(ctx, rt, in)
 	} else {
-		w, err = jsonPathWaitEnd(rt, input)
+		rule, next, err = f.runChoice(ctx, rt, in)
 	}
-	if err != nil {
-		return err
-	}
-	if w.d > maxWait {
-		return newErr(ErrRuntime, rt.stateCause("Wait state delay is too long."))
-	}
-	if w.until.IsZero() {
-		// Seconds count from the state's entry.
-		w.until = rt.enteredTime.Add(w.d)
-	}
-	return f.sleepUntil(ctx, st, w.until)
-}
-
-// waitEnd is the end of a wait: a delay d, or (Timestamp) the time until
-// with d the time left.
-type waitEnd struct {
-	d     time.Duration
-	until time.Time
-}
-
-// jsonataWaitEnd evaluates a JSONata Wait's Seconds or Timestamp.
-func jsonataWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	st := rt.st
-	env := rt.jsonata(input, nil)
-	if len(st.Seconds) > 0 {
-		v, err := env.evalRaw(st.Seconds, "Seconds")
-		if err != nil {
-			return waitEnd{}, err
-		}
-		n, ok := v.(json.Number)
-		i, isInt := numInt(n)
-		if !ok || !isInt {
-			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field must evaluate to an integer, but was %s", encodeJSON(v)))
-		}
-		if i < 0 {
-			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field references a negative value: %d", i))
-		}
-		return waitEnd{d: time.Duration(i) * time.Second}, nil
-	}
-	v, err := env.evalRaw(st.Timestamp, "Timestamp")
-	if err != nil {
-		return waitEnd{}, err
-	}
-	s, _ := v.(string)
-	t, ok := parseISOTimestamp(s)
-	if !ok {
-		return waitEnd{}, env.qerr("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
-	}
-	return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
-}
-
-// jsonPathWaitEnd reads a JSONPath Wait's Seconds, Timestamp,
-// SecondsPath or TimestampPath.
-func jsonPathWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	st := rt.st
-	now := rt.f.ex.eng.cfg.Clock.Now
-	switch {
-	case len(st.Seconds) > 0:
-		n, _ := numInt(json.Number(strings.TrimSpace(string(st.Seconds))))
-		return waitEnd{d: time.Duration(n) * time.Second}, nil
-	case len(st.Timestamp) > 0:
-		var s string
-		_ = json.Unmarshal(st.Timestamp, &s)
-		t, ok := parseISOTimestamp(s)
-		if !ok {
-			return waitEnd{}, newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
-		}
-		return waitEnd{until: t, d: t.Sub(now())}, nil
-	case st.SecondsPath != "":
-		return secondsPathWait(rt, input)
-	case st.TimestampPath != "":
-		v, err := evalDynamic(st.TimestampPath, "TimestampPath", rt.scope(input), rt)
-		if err != nil {
-			return waitEnd{}, err
-		}
-		s, _ := v.(string)
-		t, ok := parseISOTimestamp(s)
-		if !ok {
-			return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, stringOrJSON(v))))
-		}
-		return waitEnd{until: t, d: t.Sub(now())}, nil
-	}
-	return waitEnd{}, nil
-}
-
-// secondsPathWait reads SecondsPath: a non-negative integer.
-func secondsPathWait(rt *runtimeCtx, input any) (waitEnd, error) {
-	p := rt.st.SecondsPath
-	v, err := evalDynamic(p, "SecondsPath", rt.scope(input), rt)
-	if err != nil {
-		return waitEnd{}, err
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", p, stringOrJSON(v))))
-	}
-	i, isInt := numInt(n)
-	if !isInt {
-		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter cannot be parsed as a long value: %s == %s", p, n)))
-	}
-	if i < 0 {
-		return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The SecondsPath parameter references a negative value: %s == %s", p, n)))
-	}
-	return waitEnd{d: time.Duration(i) * time.Second}, nil
+	return outcome{next: next, rule: rule}, err
 }
 
 // runChoice evaluates JSONPath choice rules and returns the next state.
@@ -434,5 +255,3 @@ func wildcardMatch(pattern, s string) bool {
 	}
 	return anchored && s == "" || !anchored
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
