@@ -313,7 +313,6 @@ func (d *Definition) prepare(parentQL string) error {
 				return err
 			}
 		}
-		s.compileKind()
 		if s.ItemProcessor == nil && s.Iterator != nil {
 			s.ItemProcessor = s.Iterator
 		}
@@ -322,6 +321,7 @@ func (d *Definition) prepare(parentQL string) error {
 				return err
 			}
 		}
+		s.compileKind()
 	}
 	return nil
 }

@@ -9,24 +9,32 @@ import (
 
 // choiceState is a Choice state: its body picks the next state by the
 // first rule that matches (JSONPath comparisons or JSONata Conditions).
-type choiceState struct{ st *State }
+type choiceState struct {
+	choices []*ChoiceRule
+	def     string // Default
+	jsonata bool
+}
 
-func (k choiceState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+func newChoiceState(st *State) *choiceState {
+	return &choiceState{choices: st.Choices, def: st.Default, jsonata: st.ql == JSONata}
+}
+
+func (k *choiceState) exec(_ context.Context, _ *frame, rt *runtimeCtx, in any) (outcome, error) {
 	var rule *ChoiceRule
 	var next string
 	var err error
-	if k.st.ql == JSONata {
-		rule, next, err = f.runChoiceJSONata(ctx, rt, in)
+	if k.jsonata {
+		rule, next, err = k.chooseJSONata(rt, in)
 	} else {
-		rule, next, err = f.runChoice(ctx, rt, in)
+		rule, next, err = k.choose(rt, in)
 	}
 	return outcome{next: next, rule: rule}, err
 }
 
-// runChoice evaluates JSONPath choice rules and returns the next state.
-func (f *frame) runChoice(_ context.Context, rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
+// choose evaluates JSONPath choice rules and returns the next state.
+func (k *choiceState) choose(rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
 	sc := rt.scope(input)
-	for _, r := range rt.st.Choices {
+	for _, r := range k.choices {
 		ok, err := evalRule(r, sc, rt)
 		if err != nil {
 			return nil, "", err
@@ -35,17 +43,17 @@ func (f *frame) runChoice(_ context.Context, rt *runtimeCtx, input any) (*Choice
 			return r, r.Next, nil
 		}
 	}
-	if rt.st.Default != "" {
-		return nil, rt.st.Default, nil
+	if k.def != "" {
+		return nil, k.def, nil
 	}
 	return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
 }
 
-// runChoiceJSONata evaluates JSONata Conditions and returns the rule
+// chooseJSONata evaluates JSONata Conditions and returns the rule
 // taken (nil for Default) and the next state.
-func (f *frame) runChoiceJSONata(_ context.Context, rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
+func (k *choiceState) chooseJSONata(rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
 	env := rt.jsonata(input, nil)
-	for i, r := range rt.st.Choices {
+	for i, r := range k.choices {
 		v, err := env.evalRaw(r.Condition, fmt.Sprintf("Choices[%d].Condition", i))
 		if err != nil {
 			return nil, "", err
@@ -58,10 +66,10 @@ func (f *frame) runChoiceJSONata(_ context.Context, rt *runtimeCtx, input any) (
 			return r, r.Next, nil
 		}
 	}
-	if rt.st.Default == "" {
+	if k.def == "" {
 		return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
 	}
-	return nil, rt.st.Default, nil
+	return nil, k.def, nil
 }
 
 // evalRule evaluates a JSONPath choice rule.

@@ -8,25 +8,34 @@ import (
 
 // failState is a Fail state: its body fails with the state's Error and
 // Cause.
-type failState struct{}
-
-// exec fails with the state's Error and Cause, which see the raw input.
-func (failState) exec(_ context.Context, f *frame, rt *runtimeCtx, _ any) (outcome, error) {
-	return outcome{}, f.runFail(rt, rt.input)
+type failState struct {
+	// errorRaw and cause are literal or JSONata; the Path forms are
+	// JSONPath only.
+	errorRaw, cause      json.RawMessage
+	errorPath, causePath string
+	jsonata              bool
 }
 
-// runFail produces the failure of a Fail state.
-func (f *frame) runFail(rt *runtimeCtx, raw any) error {
-	st := rt.st
+func newFailState(st *State) *failState {
+	return &failState{errorRaw: st.Error, cause: st.Cause, errorPath: st.ErrorPath, causePath: st.CausePath, jsonata: st.ql == JSONata}
+}
+
+// exec fails with the state's Error and Cause, which see the raw input.
+func (k *failState) exec(_ context.Context, _ *frame, rt *runtimeCtx, _ any) (outcome, error) {
+	return outcome{}, k.failure(rt, rt.input)
+}
+
+// failure is the error of the Fail state.
+func (k *failState) failure(rt *runtimeCtx, raw any) error {
 	se := &StatesError{NoName: true}
-	if st.ql == JSONata {
+	if k.jsonata {
 		env := rt.jsonata(raw, nil)
 		for _, fld := range []struct {
 			raw  json.RawMessage
 			name string
 			dst  *string
 			set  *bool
-		}{{st.Error, "Error", &se.Name, nil}, {st.Cause, "Cause", &se.Cause, &se.HasCause}} {
+		}{{k.errorRaw, "Error", &se.Name, nil}, {k.cause, "Cause", &se.Cause, &se.HasCause}} {
 			if len(fld.raw) == 0 {
 				continue
 			}
@@ -48,22 +57,22 @@ func (f *frame) runFail(rt *runtimeCtx, raw any) error {
 		return se
 	}
 	sc := rt.scope(raw)
-	if len(st.Error) > 0 {
-		_ = json.Unmarshal(st.Error, &se.Name)
+	if len(k.errorRaw) > 0 {
+		_ = json.Unmarshal(k.errorRaw, &se.Name)
 		se.NoName = false
-	} else if st.ErrorPath != "" {
-		v, err := evalDynamic(st.ErrorPath, "ErrorPath", sc, rt)
+	} else if k.errorPath != "" {
+		v, err := evalDynamic(k.errorPath, "ErrorPath", sc, rt)
 		if err != nil {
 			return err
 		}
 		se.Name = stringOrJSON(v)
 		se.NoName = false
 	}
-	if len(st.Cause) > 0 {
-		_ = json.Unmarshal(st.Cause, &se.Cause)
+	if len(k.cause) > 0 {
+		_ = json.Unmarshal(k.cause, &se.Cause)
 		se.HasCause = true
-	} else if st.CausePath != "" {
-		v, err := evalDynamic(st.CausePath, "CausePath", sc, rt)
+	} else if k.causePath != "" {
+		v, err := evalDynamic(k.causePath, "CausePath", sc, rt)
 		if err != nil {
 			return err
 		}

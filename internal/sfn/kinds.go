@@ -69,25 +69,25 @@ var kinds = map[string]struct {
 }{
 	"Pass": {kindShape{params: true, result: true, assign: true},
 		fieldList(transitionFields, jsonPathIO, "Parameters ResultPath Result Assign Output"),
-		func(st *State) stateKind { return passState{st} }},
+		func(st *State) stateKind { return &passState{next: st.Next, result: st.result, hasResult: st.resultOK} }},
 	"Task": {kindShape{params: true, args: true, emptyArgs: true, result: true, assign: true, retry: true, abortable: true, abortedInBranch: true},
 		fieldList(transitionFields, jsonPathIO, resultFields, retryFields, "Resource TimeoutSeconds TimeoutSecondsPath HeartbeatSeconds HeartbeatSecondsPath Credentials"),
-		func(st *State) stateKind { return taskState{st} }},
+		func(st *State) stateKind { return newTaskState(st) }},
 	"Choice": {kindShape{assign: true},
 		fieldList(jsonPathIO, "Choices Default Assign Output"),
-		func(st *State) stateKind { return choiceState{st} }},
+		func(st *State) stateKind { return newChoiceState(st) }},
 	"Wait": {kindShape{assign: true, abortable: true},
 		fieldList(transitionFields, jsonPathIO, "Seconds Timestamp SecondsPath TimestampPath Assign Output"),
-		func(st *State) stateKind { return waitState{st} }},
+		func(st *State) stateKind { return newWaitState(st) }},
 	"Succeed": {kindShape{},
 		fieldList(jsonPathIO, "Output"),
 		func(st *State) stateKind { return succeedState{} }},
 	"Fail": {kindShape{},
 		fieldList("Error Cause ErrorPath CausePath"),
-		func(st *State) stateKind { return failState{} }},
+		func(st *State) stateKind { return newFailState(st) }},
 	"Parallel": {kindShape{params: true, args: true, result: true, assign: true, retry: true, abortable: true},
 		fieldList(transitionFields, jsonPathIO, resultFields, retryFields, "Branches"),
-		func(st *State) stateKind { return parallelState{st} }},
+		func(st *State) stateKind { return &parallelState{next: st.Next, branches: st.Branches} }},
 	"Map": {kindShape{args: true, result: true, assign: true, retry: true, abortable: true},
 		fieldList(transitionFields, jsonPathIO, resultFields, retryFields,
 			"ItemsPath Items ItemSelector ItemProcessor Iterator ItemReader ItemBatcher ResultWriter Label",
@@ -187,14 +187,18 @@ func (st *State) compileKind() {
 }
 
 // passState is a Pass state: its body passes Result or its input on.
-type passState struct{ st *State }
+type passState struct {
+	next      string
+	result    any // Result, when hasResult
+	hasResult bool
+}
 
 // exec returns Result, or the effective input.
-func (k passState) exec(_ context.Context, _ *frame, _ *runtimeCtx, in any) (outcome, error) {
-	if k.st.resultOK {
-		return outcome{result: k.st.result, next: k.st.Next}, nil
+func (k *passState) exec(_ context.Context, _ *frame, _ *runtimeCtx, in any) (outcome, error) {
+	if k.hasResult {
+		return outcome{result: k.result, next: k.next}, nil
 	}
-	return outcome{result: in, next: k.st.Next}, nil
+	return outcome{result: in, next: k.next}, nil
 }
 
 // succeedState is a Succeed state: its body does nothing.

@@ -8,23 +8,25 @@ import (
 
 // parallelState is a Parallel state: its body runs every branch on the
 // same input.
-type parallelState struct{ st *State }
-
-func (k parallelState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runParallel(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
+type parallelState struct {
+	next     string
+	branches []*Definition
 }
 
-// runParallel runs every branch with the same input and collects the
-// outputs in branch order.
-func (f *frame) runParallel(ctx context.Context, rt *runtimeCtx, input any) (any, error) {
-	st := rt.st
+func (k *parallelState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := k.run(ctx, f, rt, in)
+	return outcome{result: v, next: k.next}, err
+}
+
+// run runs every branch with the same input and collects the outputs in
+// branch order.
+func (k *parallelState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any) (any, error) {
 	if err := f.emit("ParallelStateStarted", nil); err != nil {
 		return nil, err
 	}
-	out := make([]any, len(st.Branches))
-	err := f.fanOut(ctx, len(st.Branches), 0, f.replaying, func(ctx context.Context, i int, p *parker) error {
-		child := f.child(st.Branches[i], f.prev, p)
+	out := make([]any, len(k.branches))
+	err := f.fanOut(ctx, len(k.branches), 0, f.replaying, func(ctx context.Context, i int, p *parker) error {
+		child := f.child(k.branches[i], f.prev, p)
 		child.inParallel = true
 		v, err := child.run(ctx, input)
 		out[i] = v

@@ -12,11 +12,32 @@ import (
 )
 
 // taskState is a Task state: its body calls the resource.
-type taskState struct{ st *State }
+type taskState struct {
+	next string
+	// resource is the ARN as written, res its parsed form.
+	resource string
+	res      resource
+	// timeout and heartbeat are TimeoutSeconds(Path) and
+	// HeartbeatSeconds(Path).
+	timeout, heartbeat secondsField
+}
 
-func (k taskState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runTask(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
+// secondsField is a TimeoutSeconds or HeartbeatSeconds field: a literal
+// or JSONata value, or its Path form.
+type secondsField struct {
+	raw  json.RawMessage
+	path string
+}
+
+func newTaskState(st *State) *taskState {
+	return &taskState{next: st.Next, resource: st.Resource, res: parseResource(st.Resource),
+		timeout:   secondsField{st.TimeoutSeconds, st.TimeoutSecondsPath},
+		heartbeat: secondsField{st.HeartbeatSeconds, st.HeartbeatSecondsPath}}
+}
+
+func (k *taskState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := k.run(ctx, f, rt, in)
+	return outcome{result: v, next: k.next}, err
 }
 
 // TaskRequest is what a service integration receives.
@@ -138,24 +159,23 @@ func taskSeconds(rt *runtimeCtx, raw json.RawMessage, path string, input any, fi
 	return 0, nil
 }
 
-// runTask executes a Task state's resource with the effective input:
+// run executes the Task's resource with the effective input:
 // Scheduled and Started events, the call (or its recorded outcome) and
 // the event of its outcome.
-func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, error) {
-	st := rt.st
-	res := parseResource(st.Resource)
-	timeout, err := taskSeconds(rt, st.TimeoutSeconds, st.TimeoutSecondsPath, rt.stateInput(params), "TimeoutSeconds")
+func (k *taskState) run(ctx context.Context, f *frame, rt *runtimeCtx, params any) (any, error) {
+	res := k.res
+	timeout, err := taskSeconds(rt, k.timeout.raw, k.timeout.path, rt.stateInput(params), "TimeoutSeconds")
 	if err != nil {
 		return nil, err
 	}
-	heartbeat, err := taskSeconds(rt, st.HeartbeatSeconds, st.HeartbeatSecondsPath, rt.stateInput(params), "HeartbeatSeconds")
+	heartbeat, err := taskSeconds(rt, k.heartbeat.raw, k.heartbeat.path, rt.stateInput(params), "HeartbeatSeconds")
 	if err != nil {
 		return nil, err
 	}
 	if timeout == 0 && res.pattern == "waitForTaskToken" {
 		timeout = 99999999
 	}
-	if err := f.scheduleTask(rt, res, params, timeout, heartbeat); err != nil {
+	if err := k.schedule(f, params, timeout, heartbeat); err != nil {
 		return nil, err
 	}
 	if f.replaying {
@@ -166,7 +186,7 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 	if !f.waitTurn() {
 		return nil, ctx.Err()
 	}
-	result, timedOut, err := f.callTask(ctx, rt, res, params, timeout, heartbeat)
+	result, timedOut, err := k.call(ctx, f, rt, params, timeout, heartbeat)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -186,13 +206,13 @@ func (f *frame) runTask(ctx context.Context, rt *runtimeCtx, params any) (any, e
 	return result, nil
 }
 
-// scheduleTask records the LambdaFunctionScheduled/Started or the
+// schedule records the LambdaFunctionScheduled/Started or the
 // TaskScheduled/Started events.
-func (f *frame) scheduleTask(rt *runtimeCtx, res resource, params any, timeout, heartbeat int64) error {
-	st := rt.st
+func (k *taskState) schedule(f *frame, params any, timeout, heartbeat int64) error {
+	res := k.res
 	if res.lambdaARN {
 		d := payloadDetails("input", params)
-		d["resource"] = st.Resource
+		d["resource"] = k.resource
 		if timeout > 0 {
 			d["timeoutInSeconds"] = timeout
 		}
@@ -202,7 +222,7 @@ func (f *frame) scheduleTask(rt *runtimeCtx, res resource, params any, timeout, 
 		return f.emit("LambdaFunctionStarted", nil)
 	}
 	d := map[string]any{"parameters": encodeJSON(params), "region": f.ex.eng.cfg.Region, "resource": res.action, "resourceType": res.service}
-	if timeout > 0 && res.pattern != "waitForTaskToken" || st.TimeoutSeconds != nil || st.TimeoutSecondsPath != "" {
+	if timeout > 0 && res.pattern != "waitForTaskToken" || k.timeout.raw != nil || k.timeout.path != "" {
 		d["timeoutInSeconds"] = timeout
 	}
 	if heartbeat > 0 {
@@ -214,10 +234,10 @@ func (f *frame) scheduleTask(rt *runtimeCtx, res resource, params any, timeout, 
 	return f.emit("TaskStarted", map[string]any{"resource": res.action, "resourceType": res.service})
 }
 
-// callTask invokes the resource under the task's timeout and checks the
-// size of its result; timedOut reports a timeout.
-func (f *frame) callTask(ctx context.Context, rt *runtimeCtx, res resource, params any, timeout, heartbeat int64) (result any, timedOut bool, err error) {
-	eng := f.ex.eng
+// call invokes the resource under the task's timeout and checks the size
+// of its result; timedOut reports a timeout.
+func (k *taskState) call(ctx context.Context, f *frame, rt *runtimeCtx, params any, timeout, heartbeat int64) (result any, timedOut bool, err error) {
+	eng, res := f.ex.eng, k.res
 	tctx := context.WithValue(ctx, clockKey{}, eng.cfg.Clock)
 	cancel := func() {}
 	if timeout > 0 {
@@ -227,7 +247,7 @@ func (f *frame) callTask(ctx context.Context, rt *runtimeCtx, res resource, para
 	result, err = f.invoke(tctx, rt, res, params, time.Duration(timeout)*time.Second, time.Duration(heartbeat)*time.Second)
 	if err == nil {
 		if n := eng.cfg.MaxPayloadBytes; n > 0 && payloadSize(result) > n {
-			name := rt.st.Resource
+			name := k.resource
 			if !res.lambdaARN {
 				name = res.service
 			}

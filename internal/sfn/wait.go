@@ -9,10 +9,22 @@ import (
 )
 
 // waitState is a Wait state: its body sleeps on the engine clock.
-type waitState struct{ st *State }
+type waitState struct {
+	next string
+	// One of: Seconds, Timestamp (literal or JSONata), SecondsPath,
+	// TimestampPath.
+	seconds, timestamp         json.RawMessage
+	secondsPath, timestampPath string
+	jsonata                    bool
+}
 
-func (k waitState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	return outcome{next: k.st.Next}, f.runWait(ctx, rt, in)
+func newWaitState(st *State) *waitState {
+	return &waitState{next: st.Next, seconds: st.Seconds, timestamp: st.Timestamp,
+		secondsPath: st.SecondsPath, timestampPath: st.TimestampPath, jsonata: st.ql == JSONata}
+}
+
+func (k *waitState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	return outcome{next: k.next}, k.run(ctx, f, rt, in)
 }
 
 // maxWait is the longest delay a Wait state accepts (2^31-1 seconds).
@@ -27,15 +39,14 @@ func parseISOTimestamp(s string) (time.Time, bool) {
 	return t, true
 }
 
-// runWait sleeps on the engine clock until the end of the wait.
-func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
-	st := rt.st
+// run sleeps on the engine clock until the end of the wait.
+func (k *waitState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any) error {
 	var w waitEnd
 	var err error
-	if st.ql == JSONata && (len(st.Seconds) > 0 || len(st.Timestamp) > 0) {
-		w, err = jsonataWaitEnd(rt, input)
+	if k.jsonata && (len(k.seconds) > 0 || len(k.timestamp) > 0) {
+		w, err = k.jsonataEnd(rt, input)
 	} else {
-		w, err = jsonPathWaitEnd(rt, input)
+		w, err = k.jsonPathEnd(rt, input)
 	}
 	if err != nil {
 		return err
@@ -47,7 +58,7 @@ func (f *frame) runWait(ctx context.Context, rt *runtimeCtx, input any) error {
 		// Seconds count from the state's entry.
 		w.until = rt.enteredTime.Add(w.d)
 	}
-	return f.sleepUntil(ctx, st, w.until)
+	return f.sleepUntil(ctx, rt.st, w.until)
 }
 
 // waitEnd is the end of a wait: a delay d, or (Timestamp) the time until
@@ -57,12 +68,11 @@ type waitEnd struct {
 	until time.Time
 }
 
-// jsonataWaitEnd evaluates a JSONata Wait's Seconds or Timestamp.
-func jsonataWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	st := rt.st
+// jsonataEnd evaluates a JSONata Wait's Seconds or Timestamp.
+func (k *waitState) jsonataEnd(rt *runtimeCtx, input any) (waitEnd, error) {
 	env := rt.jsonata(input, nil)
-	if len(st.Seconds) > 0 {
-		v, err := env.evalRaw(st.Seconds, "Seconds")
+	if len(k.seconds) > 0 {
+		v, err := env.evalRaw(k.seconds, "Seconds")
 		if err != nil {
 			return waitEnd{}, err
 		}
@@ -76,7 +86,7 @@ func jsonataWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
 		}
 		return waitEnd{d: time.Duration(i) * time.Second}, nil
 	}
-	v, err := env.evalRaw(st.Timestamp, "Timestamp")
+	v, err := env.evalRaw(k.timestamp, "Timestamp")
 	if err != nil {
 		return waitEnd{}, err
 	}
@@ -88,43 +98,42 @@ func jsonataWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
 	return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
 }
 
-// jsonPathWaitEnd reads a JSONPath Wait's Seconds, Timestamp,
-// SecondsPath or TimestampPath.
-func jsonPathWaitEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	st := rt.st
+// jsonPathEnd reads a JSONPath Wait's Seconds, Timestamp, SecondsPath
+// or TimestampPath.
+func (k *waitState) jsonPathEnd(rt *runtimeCtx, input any) (waitEnd, error) {
 	now := rt.f.ex.eng.cfg.Clock.Now
 	switch {
-	case len(st.Seconds) > 0:
-		n, _ := numInt(json.Number(strings.TrimSpace(string(st.Seconds))))
+	case len(k.seconds) > 0:
+		n, _ := numInt(json.Number(strings.TrimSpace(string(k.seconds))))
 		return waitEnd{d: time.Duration(n) * time.Second}, nil
-	case len(st.Timestamp) > 0:
+	case len(k.timestamp) > 0:
 		var s string
-		_ = json.Unmarshal(st.Timestamp, &s)
+		_ = json.Unmarshal(k.timestamp, &s)
 		t, ok := parseISOTimestamp(s)
 		if !ok {
 			return waitEnd{}, newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
 		}
 		return waitEnd{until: t, d: t.Sub(now())}, nil
-	case st.SecondsPath != "":
-		return secondsPathWait(rt, input)
-	case st.TimestampPath != "":
-		v, err := evalDynamic(st.TimestampPath, "TimestampPath", rt.scope(input), rt)
+	case k.secondsPath != "":
+		return k.secondsPathEnd(rt, input)
+	case k.timestampPath != "":
+		v, err := evalDynamic(k.timestampPath, "TimestampPath", rt.scope(input), rt)
 		if err != nil {
 			return waitEnd{}, err
 		}
 		s, _ := v.(string)
 		t, ok := parseISOTimestamp(s)
 		if !ok {
-			return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, stringOrJSON(v))))
+			return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", k.timestampPath, stringOrJSON(v))))
 		}
 		return waitEnd{until: t, d: t.Sub(now())}, nil
 	}
 	return waitEnd{}, nil
 }
 
-// secondsPathWait reads SecondsPath: a non-negative integer.
-func secondsPathWait(rt *runtimeCtx, input any) (waitEnd, error) {
-	p := rt.st.SecondsPath
+// secondsPathEnd reads SecondsPath: a non-negative integer.
+func (k *waitState) secondsPathEnd(rt *runtimeCtx, input any) (waitEnd, error) {
+	p := k.secondsPath
 	v, err := evalDynamic(p, "SecondsPath", rt.scope(input), rt)
 	if err != nil {
 		return waitEnd{}, err
