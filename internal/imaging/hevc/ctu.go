@@ -375,12 +375,17 @@ func (d *decoder) filterAcross(x, y, xN, yN int) bool {
 	}
 	ctb := (y>>s.log2Ctb)*s.picWCtb + x>>s.log2Ctb
 	ctbN := (yN>>s.log2Ctb)*s.picWCtb + xN>>s.log2Ctb
-	sn := d.ctbSlice[ctbN]
-	if sn < 0 {
-		return false
-	}
-	if !d.sh.lfAcrossSlices && d.sliceHdrs[sn].sliceAddr != d.sh.sliceAddr {
-		return false
+	// The neighbour (left or above) precedes (x, y) in tile scan. From
+	// the current segment, it is in the current slice: decoded already,
+	// or being decoded by another substream (a tile to the left).
+	if int(d.rsToTs[ctbN]) < d.segTs {
+		sn := d.ctbSlice[ctbN]
+		if sn < 0 {
+			return false
+		}
+		if !d.sh.lfAcrossSlices && d.sliceHdrs[sn].sliceAddr != d.sh.sliceAddr {
+			return false
+		}
 	}
 	if !d.pps.loopFilterAcrossTiles && d.tileID[d.rsToTs[ctb]] != d.tileID[d.rsToTs[ctbN]] {
 		return false

@@ -16,6 +16,7 @@ type decoder struct {
 	sliceHdrs  []*sliceHeader
 	sh         *sliceHeader
 	sliceIdx   int
+	segTs      int // first CTB of the current slice segment, in tile scan
 
 	// Planes in decoding order; plane[c][y*stride[c]+x].
 	plane     [3][]uint16
@@ -26,6 +27,8 @@ type decoder struct {
 	// Tiles (6.5.1).
 	colBd, rowBd []int
 	colStart     []int // per CTB column: first column of its tile
+	colTile      []int // per CTB column: its tile column
+	rowTile      []int // per CTB row: its tile row
 	rsToTs       []int32
 	tsToRs       []int32
 	tileID       []int32 // by CtbAddrInTs
@@ -67,8 +70,15 @@ type decoder struct {
 	ctbX0, ctbY0   int    // current CTB origin in luma samples
 	cuLog2         int
 
+	// workers is the number of goroutines that decode substreams and
+	// run the in-loop filters (Options.Workers, at least 1).
+	workers int
+
 	// Test hooks: skip the in-loop filters (as dec265 --disable-*).
 	noDeblock, noSAO bool
+	// Counts for tests: slice segments decoded in parallel, and decoded
+	// again sequentially because their entry points did not match.
+	nParallel, nRedone int
 
 	ipred intraBuf
 	coeff [32 * 32]int32
@@ -104,7 +114,7 @@ func (d *decoder) decode(ctx context.Context, nalus [][]byte) (*Picture, error) 
 				return nil, err
 			}
 		case h.typ <= 9 || (h.typ >= nalBLAWLP && h.typ <= nalCRA):
-			rbsp := unescapeRBSP(n[nalHeaderSize:])
+			rbsp, epb := unescapeRBSPPos(n[nalHeaderSize:], true)
 			sh, s, p, err := d.parseSliceHeader(rbsp, h.typ, prevIndep)
 			if err != nil {
 				return nil, err
@@ -127,7 +137,7 @@ func (d *decoder) decode(ctx context.Context, nalus [][]byte) (*Picture, error) 
 			if !sh.dependent {
 				prevIndep = sh
 			}
-			if err := d.decodeSliceSegment(ctx, sh, rbsp); err != nil {
+			if err := d.decodeSliceSegment(ctx, sh, rbsp, epb); err != nil {
 				return nil, err
 			}
 		}
@@ -284,6 +294,7 @@ func (d *decoder) setupTiles() error {
 	// Tile column and row of each CTB column and row.
 	tileOfX := make([]int, W)
 	tileOfY := make([]int, H)
+	d.colTile, d.rowTile = tileOfX, tileOfY
 	d.colStart = make([]int, W)
 	for i := 0; i < nc; i++ {
 		for x := d.colBd[i]; x < d.colBd[i+1]; x++ {
@@ -328,26 +339,28 @@ func (d *decoder) available(xC, yC, xN, yN int) bool {
 	if ctbN == ctbC {
 		return true
 	}
-	sn := d.ctbSlice[ctbN]
-	if sn < 0 || d.sliceHdrs[sn].sliceAddr != d.sliceHdrs[d.ctbSlice[ctbC]].sliceAddr {
+	// Tiles first: another tile's CTBs may be being decoded in parallel.
+	if d.tileID[d.rsToTs[ctbN]] != d.tileID[d.rsToTs[ctbC]] {
 		return false
 	}
-	return d.tileID[d.rsToTs[ctbN]] == d.tileID[d.rsToTs[ctbC]]
+	sn := d.ctbSlice[ctbN]
+	return sn >= 0 && d.sliceHdrs[sn].sliceAddr == d.sliceHdrs[d.ctbSlice[ctbC]].sliceAddr
 }
 
-// decodeSliceSegment decodes slice_segment_data() (7.3.8.1).
-func (d *decoder) decodeSliceSegment(ctx context.Context, sh *sliceHeader, rbsp []byte) error {
-	s, p := d.sps, d.pps
+// decodeSliceSegment decodes slice_segment_data() (7.3.8.1). epb lists
+// the positions of the emulation prevention bytes removed from the NAL
+// unit payload to give rbsp. With several workers and entry points, the
+// substreams are decoded in parallel (decodeParallel); otherwise, or when
+// the entry points do not match the substreams, one after another.
+func (d *decoder) decodeSliceSegment(ctx context.Context, sh *sliceHeader, rbsp []byte, epb []int) error {
 	if len(d.sliceHdrs) >= 1<<15-1 {
 		return formatErr("too many slice segments")
 	}
 	d.sliceHdrs = append(d.sliceHdrs, sh)
 	d.sliceIdx = len(d.sliceHdrs) - 1
 	d.sh = sh
-	d.cab = cabac{data: rbsp}
-	d.cab.start(sh.dataOffset)
-	nCtb := s.picWCtb * s.picHCtb
 	ts := int(d.rsToTs[sh.segmentAddr])
+	d.segTs = ts
 	if sh.dependent && ts > 0 && d.ctbSlice[d.tsToRs[ts-1]] < 0 {
 		return formatErr("dependent slice segment does not follow its slice")
 	}
@@ -355,20 +368,60 @@ func (d *decoder) decodeSliceSegment(ctx context.Context, sh *sliceHeader, rbsp 
 	if !sh.dependent {
 		d.resetQpPrev = true
 	}
+	if d.workers > 1 && len(sh.entryOffsets) > 0 {
+		if subs := d.planSubstreams(sh, ts, rbsp, epb); subs != nil {
+			done, err := d.decodeParallel(ctx, rbsp, subs)
+			if done {
+				d.nParallel++
+				return err
+			}
+			d.nRedone++
+			// The entry points disagree with the substreams: decode
+			// again one after another, as the data says.
+			d.undecode(subs)
+		}
+	}
+	d.cab = cabac{data: rbsp}
+	d.cab.start(sh.dataOffset)
 	first := true
 	for {
+		next, end, err := d.decodeSubstream(ctx, ts, first, nil)
+		if err != nil || end {
+			return err
+		}
+		d.cab.start(d.cab.pos)
+		ts, first = next, false
+	}
+}
+
+// decodeSubstream decodes CTUs in tile scan order from ts, the CABAC
+// engine positioned at their data, up to the end of the slice segment or
+// of the substream (a tile, or a CTB row of a tile with WPP). first marks
+// the first CTU of the slice segment. It returns the address of the CTU
+// after the last one decoded and whether the slice segment ended there.
+// row, when not nil, is the substream's place in a wavefront: each CTU
+// waits for the CTUs it depends on and reports its completion.
+func (d *decoder) decodeSubstream(ctx context.Context, ts int, first bool, row *wfRow) (int, bool, error) {
+	s, p, sh := d.sps, d.pps, d.sh
+	nCtb := s.picWCtb * s.picHCtb
+	for i := 0; ; i++ {
+		if row != nil {
+			if err := row.wait(d, i); err != nil {
+				return ts, false, err
+			}
+		}
 		rs := int(d.tsToRs[ts])
 		ctbX, ctbY := rs%s.picWCtb, rs/s.picWCtb
 		if d.ctbSlice[rs] >= 0 {
-			return formatErr("CTB decoded twice")
+			return ts, false, formatErr("CTB decoded twice")
 		}
 		d.ctbSlice[rs] = int16(d.sliceIdx)
 		x0, y0 := ctbX<<s.log2Ctb, ctbY<<s.log2Ctb
 		firstInTile := ts == 0 || d.tileID[ts] != d.tileID[ts-1]
 		rowStart := p.entropySync && ctbX == d.tileColStart(ctbX)
-		if first || firstInTile || rowStart {
+		if i == 0 || firstInTile || rowStart {
 			switch {
-			case first && !sh.dependent:
+			case first && i == 0 && !sh.dependent:
 				initContexts(&d.ctx, sh.qpY)
 			case firstInTile:
 				initContexts(&d.ctx, sh.qpY)
@@ -378,46 +431,49 @@ func (d *decoder) decodeSliceSegment(ctx context.Context, sh *sliceHeader, rbsp 
 				} else {
 					initContexts(&d.ctx, sh.qpY)
 				}
-			default: // first CTB of a dependent segment
+			case first && i == 0: // first CTU of a dependent segment
 				d.ctx = d.ctxDs
 			}
 			if firstInTile || rowStart {
 				d.resetQpPrev = true
 			}
 		}
-		first = false
 		if err := d.codingTreeUnit(x0, y0, rs); err != nil {
-			return err
+			return ts, false, err
 		}
-		if p.entropySync && ctbX-d.tileColStart(ctbX) == 1 {
+		wppSave := p.entropySync && ctbX-d.tileColStart(ctbX) == 1
+		if wppSave {
 			d.ctxWpp = d.ctx
 		}
 		end := d.cab.decodeTerminate() == 1
 		if d.cab.overrun {
-			return errTruncated
+			return ts, false, errTruncated
+		}
+		if row != nil {
+			row.advance(d, i, wppSave)
 		}
 		if end {
 			if p.dependentSlices {
 				d.ctxDs = d.ctx
 			}
-			return nil
+			return ts + 1, true, nil
 		}
 		ts++
 		if ts >= nCtb {
-			return formatErr("slice data runs past the end of the picture")
+			return ts, false, formatErr("slice data runs past the end of the picture")
 		}
 		nrs := int(d.tsToRs[ts])
 		nX := nrs % s.picWCtb
 		if (p.tilesEnabled && d.tileID[ts] != d.tileID[ts-1]) ||
 			(p.entropySync && nX == d.tileColStart(nX)) {
 			if d.cab.decodeTerminate() != 1 {
-				return formatErr("end_of_subset_one_bit is 0")
+				return ts, false, formatErr("end_of_subset_one_bit is 0")
 			}
-			d.cab.start(d.cab.pos)
+			return ts, false, ctx.Err()
 		}
 		if ctbX == s.picWCtb-1 || nX == d.tileColStart(nX) {
 			if err := ctx.Err(); err != nil {
-				return err
+				return ts, false, err
 			}
 		}
 	}

@@ -89,10 +89,24 @@ const (
 	DefaultMaxPixels = 35651584 // level 6.2 MaxLumaPs
 )
 
-// Options limits what Decode accepts. Zero fields take the defaults.
+// Options limits what Decode accepts and says how many goroutines it may
+// use. Zero fields take the defaults.
 type Options struct {
 	MaxWidth, MaxHeight int
 	MaxPixels           int64
+	// Workers is the number of goroutines decoding one picture: the
+	// substreams of a slice segment (the CTB rows of WPP streams, or
+	// tiles) run in parallel when its header gives their entry points.
+	// 0 or 1 decodes on the calling goroutine alone. The output does not
+	// depend on Workers.
+	Workers int
+}
+
+func (o *Options) workers() int {
+	if o == nil || o.Workers < 1 {
+		return 1
+	}
+	return o.Workers
 }
 
 func (o *Options) limits() (w, h int, px int64) {
@@ -181,6 +195,7 @@ func DecodeConfig(paramSets [][]byte) (Config, error) {
 func Decode(ctx context.Context, paramSets [][]byte, nalus [][]byte, opt *Options) (*Picture, error) {
 	d := &decoder{}
 	d.maxW, d.maxH, d.maxPx = opt.limits()
+	d.workers = opt.workers()
 	for _, n := range paramSets {
 		if _, err := d.ps.add(n); err != nil {
 			return nil, err

@@ -48,6 +48,14 @@ func parseNALHeader(n []byte) (nalHeader, error) {
 // (7.4.2). The input is not modified; when there is nothing to remove it
 // is returned as is.
 func unescapeRBSP(b []byte) []byte {
+	out, _ := unescapeRBSPPos(b, false)
+	return out
+}
+
+// unescapeRBSPPos is unescapeRBSP that also returns, when withPos is set,
+// the positions in b of the bytes it removed, in increasing order (slice
+// data entry points count them, 7.4.7.1).
+func unescapeRBSPPos(b []byte, withPos bool) ([]byte, []int) {
 	i := 0
 	zeros := 0
 	for ; i < len(b); i++ {
@@ -61,8 +69,9 @@ func unescapeRBSP(b []byte) []byte {
 		}
 	}
 	if i == len(b) {
-		return b
+		return b, nil
 	}
+	var pos []int
 	out := make([]byte, 0, len(b))
 	out = append(out, b[:i]...)
 	zeros = 2 // b[i] is the first emulation prevention byte
@@ -70,6 +79,9 @@ func unescapeRBSP(b []byte) []byte {
 		c := b[i]
 		if zeros >= 2 && c == 3 {
 			zeros = 0
+			if withPos {
+				pos = append(pos, i)
+			}
 			continue
 		}
 		out = append(out, c)
@@ -79,7 +91,7 @@ func unescapeRBSP(b []byte) []byte {
 			zeros = 0
 		}
 	}
-	return out
+	return out, pos
 }
 
 // SplitAnnexB splits an Annex B byte stream into NAL units (start codes

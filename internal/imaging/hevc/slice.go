@@ -20,7 +20,10 @@ type sliceHeader struct {
 	tcOffsetDiv2   int
 	lfAcrossSlices bool
 	numEntryPoints int
-	dataOffset     int // byte offset of slice_segment_data() in the RBSP
+	// entryOffsets[k] is entry_point_offset_minus1[k] + 1: the size in
+	// bytes, emulation prevention bytes included, of substream k.
+	entryOffsets []int
+	dataOffset   int // byte offset of slice_segment_data() in the RBSP
 }
 
 const (
@@ -177,7 +180,7 @@ func (d *decoder) parseSliceHeader(rbsp []byte, nalType int, prev *sliceHeader) 
 			sh.lfAcrossSlices = r.flag()
 		}
 	}
-	sh.numEntryPoints = 0
+	sh.numEntryPoints, sh.entryOffsets = 0, nil
 	if p.tilesEnabled || p.entropySync {
 		n, err := r.uev(uint32(s.picWCtb*s.picHCtb), "num_entry_point_offsets")
 		if err != nil {
@@ -189,8 +192,12 @@ func (d *decoder) parseSliceHeader(rbsp []byte, nalType int, prev *sliceHeader) 
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			for i := 0; i < n; i++ {
-				r.skip(l + 1)
+			if n*(l+1) > 8*len(rbsp)-r.pos {
+				return nil, nil, nil, errTruncated
+			}
+			sh.entryOffsets = make([]int, n)
+			for i := range sh.entryOffsets {
+				sh.entryOffsets[i] = int(r.u(l+1)) + 1
 			}
 		}
 	}
