@@ -105,7 +105,8 @@ build-CommonLayer:
 
 # test-deps: install (idempotently) whatever the tests need beyond the Go toolchain:
 # Debian's aws CLI and mailpit (a real SMTP server, built from its Go module) for the
-# end-to-end test of the local stack, and Debian's chromium for the console's browser test.
+# end-to-end test of the local stack, Debian's python3-boto3 for the boto3 suite
+# (tests/boto3), and Debian's chromium for the console's browser test.
 MAILPIT_VERSION := v1.33.1
 MAILPIT         := $(TOOLS_DIR)/bin/mailpit
 
@@ -117,6 +118,7 @@ apt-deps:
 	test -x /usr/bin/aws || missing="$$missing awscli"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
+	/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing="$$missing python3-boto3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
