@@ -29,7 +29,8 @@ const maxHEICBytes = 256 << 20
 //
 // Tiles of a grid are decoded in parallel, up to GOMAXPROCS at a time,
 // a few tiles ahead of the assembly, so memory stays the output plus a
-// handful of tiles. want is ignored: HEVC has no cheap reduced decode.
+// handful of tiles; a single coded item is decoded with GOMAXPROCS
+// workers (hevc decodes its WPP rows in parallel). want is ignored: HEVC has no cheap reduced decode.
 //
 // A decodeFunc is not given the caller's Limits, only the Info that
 // checkLimitsStep accepted, so the limits applied here are those Info
@@ -91,6 +92,10 @@ func decodeHEICLimits(ctx context.Context, r io.Reader, info Info, lim Limits, w
 		codec.rgb = k
 	}
 	pf := newTilePrefetch(f, img, codec, workers)
+	// The workers go to the items decoded at once (grid tiles), and what
+	// is left to each item's WPP rows: a single item gets all of them,
+	// grid tiles one each, so the two levels do not oversubscribe.
+	codec.workers = max(workers, 1) / max(min(len(pf.seq), workers), 1)
 	out, err := pf.decode(ctx)
 	if err != nil {
 		return nil, heicError(err)
@@ -182,7 +187,8 @@ func wrapHEIC(m image.Image, k *yccCoeffs) image.Image {
 // *image.YCbCr (or *image.Gray for monochrome and alpha items), or, when
 // rgb is set, colour items converted to *image.NRGBA64 with rgb.
 type hevcCodec struct {
-	rgb *yccCoeffs
+	rgb     *yccCoeffs
+	workers int // hevc.Options.Workers for each item
 }
 
 var _ heif.Codec = (*hevcCodec)(nil)
@@ -201,7 +207,7 @@ func (hc *hevcCodec) decode(ctx context.Context, c *heif.Coded, data []byte, alp
 	}
 	const slack = 64 // coded sizes round up to the CTB
 	w, h := c.Width+slack, c.Height+slack
-	pic, err := hevc.DecodeSample(ctx, cfg, data, &hevc.Options{MaxWidth: w, MaxHeight: h, MaxPixels: int64(w) * int64(h)})
+	pic, err := hevc.DecodeSample(ctx, cfg, data, &hevc.Options{MaxWidth: w, MaxHeight: h, MaxPixels: int64(w) * int64(h), Workers: hc.workers})
 	if err != nil {
 		return nil, err
 	}
