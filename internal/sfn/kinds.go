@@ -92,7 +92,7 @@ var kinds = map[string]struct {
 		fieldList(transitionFields, jsonPathIO, resultFields, retryFields,
 			"ItemsPath Items ItemSelector ItemProcessor Iterator ItemReader ItemBatcher ResultWriter Label",
 			"MaxConcurrency MaxConcurrencyPath ToleratedFailureCount ToleratedFailureCountPath ToleratedFailurePercentage ToleratedFailurePercentagePath"),
-		func(st *State) stateKind { return mapState{st} }},
+		func(st *State) stateKind { return newMapState(st) }},
 }
 
 // Field groups shared by several kinds.

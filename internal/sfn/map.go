@@ -11,65 +11,94 @@ import (
 
 // mapState is a Map state: its body runs the item processor once per
 // item.
-type mapState struct{ st *State }
-
-func (k mapState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
-	v, err := f.runMap(ctx, rt, in)
-	return outcome{result: v, next: k.st.Next}, err
+type mapState struct {
+	next string
+	// processor is ItemProcessor (or the legacy Iterator).
+	processor   *Definition
+	distributed bool
+	jsonata     bool
+	// Items: reader, Items (JSONata) or ItemsPath; then the batcher.
+	reader, itemsField, batcher json.RawMessage
+	itemsPath                   string
+	// The item selector: ItemSelector (JSONata raw, JSONPath compiled),
+	// or the legacy Parameters.
+	selector                                     json.RawMessage
+	selectorT, legacy                            *tmpl
+	maxConcurrency, toleratedCount, toleratedPct intField
 }
 
-// runMap runs the item processor once per item: items, batching,
+// intField is an integer field of a Map: a literal or JSONata value, or
+// its Path form.
+type intField struct {
+	raw  json.RawMessage
+	path string
+}
+
+func newMapState(st *State) *mapState {
+	k := &mapState{next: st.Next, processor: st.ItemProcessor, jsonata: st.ql == JSONata,
+		reader: st.ItemReader, itemsField: st.Items, batcher: st.ItemBatcher, itemsPath: st.ItemsPath,
+		selector: st.ItemSelector, selectorT: st.itemSel, legacy: st.params,
+		maxConcurrency: intField{st.MaxConcurrency, st.MaxConcurrencyPath},
+		toleratedCount: intField{st.ToleratedFailureCount, st.ToleratedFailureCountPath},
+		toleratedPct:   intField{st.ToleratedFailurePercentage, st.ToleratedFailurePercentagePath}}
+	k.distributed = k.processor != nil && k.processor.ProcessorConfig != nil && k.processor.ProcessorConfig.Mode == "DISTRIBUTED"
+	return k
+}
+
+func (k *mapState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
+	v, err := k.run(ctx, f, rt, in)
+	return outcome{result: v, next: k.next}, err
+}
+
+// run runs the item processor once per item: items, batching,
 // concurrency and tolerance are read first, then the iterations run
 // (each with its item selector) and the outcome is recorded.
-func (f *frame) runMap(ctx context.Context, rt *runtimeCtx, input any) (any, error) {
-	st := rt.st
-	if st.ItemProcessor == nil {
+func (k *mapState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any) (any, error) {
+	if k.processor == nil {
 		return nil, newErr(ErrRuntime, rt.stateCause("Map state has no ItemProcessor"))
 	}
-	items, err := f.mapItems(ctx, rt, input)
+	items, err := k.itemList(ctx, f, rt, input)
 	if err != nil {
 		return nil, err
 	}
-	if len(st.ItemBatcher) > 0 {
-		if items, err = batchItems(rt, st.ItemBatcher, items, input); err != nil {
+	if len(k.batcher) > 0 {
+		if items, err = k.batch(rt, items, input); err != nil {
 			return nil, f.mapFail(rt, err)
 		}
 	}
-	maxConc, _, err := mapIntParam(rt, st.MaxConcurrency, st.MaxConcurrencyPath, "MaxConcurrency", input)
+	maxConc, _, err := mapIntParam(rt, k.maxConcurrency.raw, k.maxConcurrency.path, "MaxConcurrency", input)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.emit("MapStateStarted", map[string]any{"length": len(items)}); err != nil {
 		return nil, err
 	}
-	tol, err := mapTolerance(rt, input)
+	tol, err := k.tolerance(rt, input)
 	if err != nil {
 		return nil, err
 	}
-	m := &mapRun{f: f, rt: rt, input: input, items: items, tol: tol, out: make([]any, len(items)),
-		distributed: st.ItemProcessor.ProcessorConfig != nil && st.ItemProcessor.ProcessorConfig.Mode == "DISTRIBUTED"}
+	m := &mapRun{k: k, f: f, rt: rt, input: input, items: items, tol: tol, out: make([]any, len(items)), distributed: k.distributed}
 	// With one iteration at a time AWS chains each MapIterationStarted to
 	// the last state event of the previous iteration.
 	m.sequential = f.ex.eng.cfg.Sequential || maxConc == 1
 	return m.run(ctx, int(maxConc))
 }
 
-// mapItems reads the items: from the ItemReader, the JSONata Items field
+// itemList reads the items: from the ItemReader, the JSONata Items field
 // or the ItemsPath selection of the input.
-func (f *frame) mapItems(ctx context.Context, rt *runtimeCtx, input any) ([]any, error) {
-	st := rt.st
+func (k *mapState) itemList(ctx context.Context, f *frame, rt *runtimeCtx, input any) ([]any, error) {
 	switch {
-	case len(st.ItemReader) > 0:
+	case len(k.reader) > 0:
 		if !f.waitTurn() {
 			return nil, ctx.Err()
 		}
-		items, err := f.readItems(ctx, rt, input)
+		items, err := k.readItems(ctx, f, rt, input)
 		if err != nil {
 			return nil, f.mapFail(rt, err)
 		}
 		return items, nil
-	case st.ql == JSONata:
-		v, err := jsonataItems(rt, input)
+	case k.jsonata:
+		v, err := k.jsonataItems(rt, input)
 		if err != nil {
 			return nil, f.mapFail(rt, err)
 		}
@@ -80,14 +109,14 @@ func (f *frame) mapItems(ctx context.Context, rt *runtimeCtx, input any) ([]any,
 		return arr, nil
 	}
 	v := input
-	if st.ItemsPath != "" && st.ItemsPath != "$" {
-		p, err := parsePath(st.ItemsPath)
+	if k.itemsPath != "" && k.itemsPath != "$" {
+		p, err := parsePath(k.itemsPath)
 		if err != nil {
-			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s'", st.ItemsPath)))
+			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s'", k.itemsPath)))
 		}
 		v, err = p.eval(rt.scope(input))
 		if err != nil {
-			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s' : %v", st.ItemsPath, err)))
+			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s' : %v", k.itemsPath, err)))
 		}
 	}
 	arr, ok := v.([]any)
@@ -99,12 +128,12 @@ func (f *frame) mapItems(ctx context.Context, rt *runtimeCtx, input any) ([]any,
 
 // jsonataItems evaluates a JSONata Map's Items field (the input without
 // one).
-func jsonataItems(rt *runtimeCtx, input any) (any, error) {
-	if len(rt.st.Items) == 0 {
+func (k *mapState) jsonataItems(rt *runtimeCtx, input any) (any, error) {
+	if len(k.itemsField) == 0 {
 		return input, nil
 	}
 	env := rt.jsonata(input, nil)
-	raw, _ := decodeJSON(rt.st.Items)
+	raw, _ := decodeJSON(k.itemsField)
 	s, isStr := raw.(string)
 	if !isStr {
 		return env.evalValue(raw, "Items")
@@ -137,19 +166,18 @@ type tolerance struct {
 	hasCount, hasPct bool
 }
 
-// mapTolerance reads and checks the tolerated failure fields.
-func mapTolerance(rt *runtimeCtx, input any) (tolerance, error) {
-	st := rt.st
+// tolerance reads and checks the tolerated failure fields.
+func (k *mapState) tolerance(rt *runtimeCtx, input any) (tolerance, error) {
 	var t tolerance
 	var err error
-	t.count, t.hasCount, err = mapIntParam(rt, st.ToleratedFailureCount, st.ToleratedFailureCountPath, "ToleratedFailureCount", input)
+	t.count, t.hasCount, err = mapIntParam(rt, k.toleratedCount.raw, k.toleratedCount.path, "ToleratedFailureCount", input)
 	if err != nil {
 		return t, err
 	}
 	if t.hasCount && t.count < 0 {
 		return t, newErr(ErrRuntime, rt.stateCause("ToleratedFailureCount cannot be negative."))
 	}
-	t.pct, t.hasPct, err = mapIntParam(rt, st.ToleratedFailurePercentage, st.ToleratedFailurePercentagePath, "ToleratedFailurePercentage", input)
+	t.pct, t.hasPct, err = mapIntParam(rt, k.toleratedPct.raw, k.toleratedPct.path, "ToleratedFailurePercentage", input)
 	if err != nil {
 		return t, err
 	}
@@ -170,6 +198,7 @@ func (t tolerance) tolerates(failures, n int) bool {
 
 // mapRun is one attempt's run of a Map's iterations.
 type mapRun struct {
+	k           *mapState
 	f           *frame
 	rt          *runtimeCtx
 	input       any
@@ -246,7 +275,7 @@ func (m *mapRun) iterate(ctx context.Context, i int, p *parker) error {
 	if m.sequential {
 		start = m.iterPrev
 	}
-	child := f.child(st.ItemProcessor, start, p)
+	child := f.child(m.k.processor, start, p)
 	child.mapItem = map[string]any{"Index": json.Number(itoa(i)), "Value": m.items[i]}
 	if m.distributed {
 		child.hist = &history{clock: f.ex.eng.cfg.Clock}
@@ -282,15 +311,15 @@ func (m *mapRun) iterate(ctx context.Context, i int, p *parker) error {
 // selectItem is the input of iteration i: ItemSelector (or the legacy
 // Parameters) evaluated in the iteration's context, or the item itself.
 func (m *mapRun) selectItem(child *frame, i int) (any, error) {
-	rt, st := m.rt, m.rt.st
-	irt := &runtimeCtx{f: child, st: st, enteredID: rt.enteredID, enteredTime: rt.enteredTime, rand: rt.rand}
+	rt, k := m.rt, m.k
+	irt := &runtimeCtx{f: child, st: rt.st, enteredID: rt.enteredID, enteredTime: rt.enteredTime, rand: rt.rand}
 	switch {
-	case st.ql == JSONata && len(st.ItemSelector) > 0:
-		return irt.jsonata(m.input, nil).evalRaw(st.ItemSelector, "ItemSelector")
-	case st.itemSel != nil:
-		return st.itemSel.eval(irt.scope(m.input), irt)
-	case st.params != nil:
-		return st.params.eval(irt.scope(m.input), irt)
+	case k.jsonata && len(k.selector) > 0:
+		return irt.jsonata(m.input, nil).evalRaw(k.selector, "ItemSelector")
+	case k.selectorT != nil:
+		return k.selectorT.eval(irt.scope(m.input), irt)
+	case k.legacy != nil:
+		return k.legacy.eval(irt.scope(m.input), irt)
 	}
 	return m.items[i], nil
 }
@@ -392,19 +421,19 @@ func (rt *runtimeCtx) qerrNoLoc(msg string) *StatesError {
 // example an S3 adapter registered as "arn:aws:states:::s3:getObject").
 // The integration receives the evaluated Parameters/Arguments plus the
 // ReaderConfig and must return a JSON array.
-func (f *frame) readItems(ctx context.Context, rt *runtimeCtx, input any) ([]any, error) {
+func (k *mapState) readItems(ctx context.Context, f *frame, rt *runtimeCtx, input any) ([]any, error) {
 	var reader struct {
 		Resource     string          `json:"Resource"`
 		ReaderConfig json.RawMessage `json:"ReaderConfig"`
 		Parameters   json.RawMessage `json:"Parameters"`
 		Arguments    json.RawMessage `json:"Arguments"`
 	}
-	if err := json.Unmarshal(rt.st.ItemReader, &reader); err != nil {
+	if err := json.Unmarshal(k.reader, &reader); err != nil {
 		return nil, newErr(ErrItemReaderFailed, rt.stateCause("Invalid ItemReader: "+err.Error()))
 	}
 	var params any = map[string]any{}
 	switch {
-	case rt.st.ql == JSONata && len(reader.Arguments) > 0:
+	case k.jsonata && len(reader.Arguments) > 0:
 		v, err := rt.jsonata(input, nil).evalRaw(reader.Arguments, "ItemReader/Arguments")
 		if err != nil {
 			return nil, err
@@ -448,22 +477,22 @@ func (f *frame) readItems(ctx context.Context, rt *runtimeCtx, input any) ([]any
 	return arr, nil
 }
 
-// batchItems groups items as ItemBatcher does: each batch is
+// batch groups items as ItemBatcher does: each batch is
 // {"Items": [...], "BatchInput": {...}}.
-func batchItems(rt *runtimeCtx, raw json.RawMessage, items []any, input any) ([]any, error) {
+func (k *mapState) batch(rt *runtimeCtx, items []any, input any) ([]any, error) {
 	var b struct {
 		MaxItemsPerBatch      *int64          `json:"MaxItemsPerBatch"`
 		MaxInputBytesPerBatch *int64          `json:"MaxInputBytesPerBatch"`
 		BatchInput            json.RawMessage `json:"BatchInput"`
 	}
-	if err := json.Unmarshal(raw, &b); err != nil {
+	if err := json.Unmarshal(k.batcher, &b); err != nil {
 		return nil, newErr(ErrRuntime, rt.stateCause("Invalid ItemBatcher: "+err.Error()))
 	}
 	var batchInput map[string]any
 	if len(b.BatchInput) > 0 {
 		var v any
 		var err error
-		if rt.st.ql == JSONata {
+		if k.jsonata {
 			v, err = rt.jsonata(input, nil).evalRaw(b.BatchInput, "ItemBatcher/BatchInput")
 		} else {
 			var t *tmpl
