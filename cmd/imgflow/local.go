@@ -17,9 +17,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/internal/local/console"
+	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/functions"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/pipelineview"
 	"github.com/imgflow/imgflow/layers/common/logx"
 )
 
@@ -108,18 +110,26 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err != nil {
 		return err
 	}
-	ccfg := console.NewDefaultConfig()
-	ccfg.Listen, ccfg.MailUI, ccfg.AllowHosts = *consoleAddr, *mailUI, allowHosts
-	console.ConfigForStack(ccfg, st, cfg.DataDir)
-	con, err := console.Start(ctx, ccfg, st, log)
+	// The console shows any state machine; the pipeline view tells it what
+	// the pipeline's executions mean.
+	pcfg := pipelineview.NewDefaultConfig()
+	pipelineview.ConfigForStack(pcfg, st)
+	view, err := pipelineview.New(pcfg)
+	var con *console.Console
+	if err == nil {
+		ccfg := console.NewDefaultConfig()
+		ccfg.Listen, ccfg.MailUI, ccfg.AllowHosts = *consoleAddr, *mailUI, allowHosts
+		console.ConfigForStack(ccfg, st, cfg.DataDir)
+		con, err = console.Start(ctx, ccfg, st, view, log)
+	}
 	if err != nil {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return errors.Join(err, st.Close(cctx))
 	}
 	ready := time.Since(start)
-	printBanner(stdout, st, cfg, con.URL, logPath, ready)
-	lines := &executionLines{w: stdout, svc: st.SFN}
+	printBanner(stdout, st, cfg, view.Uploads(), con.URL, logPath, ready)
+	lines := &executionLines{w: stdout, svc: st.SFN, view: view}
 	unsubscribe := st.SFN.Subscribe(lines.on)
 
 	select {
@@ -142,15 +152,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	return nil
 }
 
-func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPath string, ready time.Duration) {
-	out := st.Resources.Outputs
-	upload := out["UploadBucketName"]
-	prefix := ""
-	if p, ok := cfg.Parameters["UploadPrefix"]; ok {
-		prefix = p
-	} else if p, ok := st.Template.Raw["Parameters"].(map[string]any)["UploadPrefix"].(map[string]any); ok {
-		prefix, _ = p["Default"].(string)
-	}
+func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Uploads, console, logPath string, ready time.Duration) {
 	fmt.Fprintf(w, "imgflow local is ready in %d ms\n\n", ready.Milliseconds())
 	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda)\n", st.URL)
 	fmt.Fprintf(w, "  console        %s\n", console)
@@ -174,7 +176,7 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPa
 	fmt.Fprintf(w, "  email          %s\n\n", mail)
 	fmt.Fprintf(w, "Try it (any access key whose secret is the same string; the region is %s):\n", cfg.Region)
 	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
-	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, upload, prefix)
+	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, up.Bucket, up.Prefix)
 	if len(st.Resources.StateMachines) > 0 {
 		fmt.Fprintf(w, "  aws --endpoint-url %s stepfunctions list-executions --state-machine-arn %s\n", st.URL, st.Resources.StateMachines[0])
 	}
@@ -185,9 +187,10 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, console, logPa
 // executionLines prints one line when an execution starts and one when it
 // ends, with the source key, the duration and the variants or the error.
 type executionLines struct {
-	mu  sync.Mutex
-	w   io.Writer
-	svc *sfnapi.Service
+	mu   sync.Mutex
+	w    io.Writer
+	svc  *sfnapi.Service
+	view *pipelineview.View
 }
 
 func (l *executionLines) on(ev sfnapi.ExecutionEvent) {
@@ -212,23 +215,17 @@ func (l *executionLines) print(ev sfnapi.ExecutionEvent) {
 		// Not stored yet: the start event can outrun the record.
 		x = &sfnapi.Execution{Name: ev.Name, Status: ev.Status}
 	}
-	var in struct {
-		Key string `json:"key"`
-	}
-	_ = json.Unmarshal([]byte(x.Input), &in)
-	key := in.Key
-	if key == "" {
-		key = x.Name
+	wx := workload.Execution{StateMachineARN: x.StateMachineARN, Status: x.Status, Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause}
+	key := x.Name
+	if src, ok := l.view.Source(wx); ok {
+		key = src.Key
 	}
 	line := ""
 	switch ev.EventType {
 	case "ExecutionStarted":
 		line = fmt.Sprintf("  %-10s %s", "STARTED", key)
 	case "ExecutionSucceeded":
-		var out struct {
-			Variants []json.RawMessage `json:"variants"`
-		}
-		_ = json.Unmarshal([]byte(x.Output), &out)
+		out, _ := l.view.Outputs(context.Background(), wx, nil) // from the output alone
 		line = fmt.Sprintf("  %-10s %s  %s  %d variants", x.Status, key, duration(x.StartDate, x.StopDate), len(out.Variants))
 	default:
 		line = fmt.Sprintf("  %-10s %s  %s  %s: %s", x.Status, key, duration(x.StartDate, x.StopDate), x.Error, causeMessage(x.Cause))

@@ -86,7 +86,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
 	snsc := sns.NewFromConfig(awsCfg)
-	bucket := env.cfg.UploadBucket
+	bucket := env.upload
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("victim.txt"), Body: strings.NewReader("keep me")}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,17 +8,19 @@
 // APIs one to one), to S3 through aws-sdk-go-v2 pointed at the endpoint,
 // and reads only what those APIs do not give (Lambda statistics, the
 // mailbox, live events) through read-only console endpoints.
+//
+// It shows every state machine and does not know what any of them does:
+// what an execution's input and output mean (the uploaded object, the
+// images made from it, the manifest) comes from the Workload that the
+// composition root injects.
 package console
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
@@ -37,13 +40,14 @@ import (
 
 // Config configures the console.
 type Config struct {
-	Listen         string // address; port 0 picks a free one
-	Endpoint       string // the stack's AWS endpoint (shown, and used by the S3 client)
-	DataDir        string // shown in the status bar
-	Region         string
-	StateMachines  []string // ARNs; the first is the default
-	UploadBucket   string
-	UploadPrefix   string
+	Listen   string // address; port 0 picks a free one
+	Endpoint string // the stack's AWS endpoint (shown, and used by the S3 client)
+	DataDir  string // shown in the status bar
+	Region   string
+	// StateMachines are listed first, in this order (the first is the
+	// default); every other state machine follows, as ListStateMachines
+	// returns them.
+	StateMachines  []string
 	Buckets        []string // readable through /objects
 	MailUI         string   // URL of the SMTP server's web UI, "" for none
 	MaxUploadBytes int64    // one uploaded file
@@ -67,37 +71,18 @@ func (c *Config) Validate() error {
 	if c.Listen == "" {
 		errs = append(errs, errors.New("console: Listen is required"))
 	}
-	if len(c.StateMachines) == 0 {
-		errs = append(errs, errors.New("console: no state machine"))
-	}
-	if c.UploadBucket == "" {
-		errs = append(errs, errors.New("console: UploadBucket is required"))
-	}
 	if c.MaxUploadBytes <= 0 || c.MaxBodyBytes <= 0 || c.PageSize <= 0 {
 		errs = append(errs, errors.New("console: MaxUploadBytes, MaxBodyBytes and PageSize must be positive"))
 	}
 	return errors.Join(errs...)
 }
 
-// ConfigForStack fills cfg from a running stack: endpoint, buckets, state
-// machines and the template's UploadPrefix.
+// ConfigForStack fills cfg from a running stack: endpoint, buckets and
+// state machines.
 func ConfigForStack(cfg *Config, st *stack.Stack, dataDir string) {
-	out := st.Resources.Outputs
 	cfg.Endpoint, cfg.DataDir = st.URL, dataDir
 	cfg.StateMachines = st.Resources.StateMachines
 	cfg.Buckets = st.Resources.Buckets
-	cfg.UploadBucket = out["UploadBucketName"]
-	if cfg.UploadBucket == "" && len(cfg.Buckets) > 0 {
-		cfg.UploadBucket = cfg.Buckets[0]
-	}
-	// The effective parameters (overrides included) are in stack.json.
-	var sf stack.StackFile
-	if b, err := os.ReadFile(filepath.Join(dataDir, "stack.json")); err == nil && json.Unmarshal(b, &sf) == nil && cfg.UploadPrefix == "" {
-		cfg.UploadPrefix = sf.Params["UploadPrefix"]
-	}
-	if p, ok := st.Template.Raw["Parameters"].(map[string]any)["UploadPrefix"].(map[string]any); ok && cfg.UploadPrefix == "" {
-		cfg.UploadPrefix, _ = p["Default"].(string)
-	}
 	if len(cfg.StateMachines) > 0 {
 		// arn:aws:states:<region>:...
 		if p := strings.Split(cfg.StateMachines[0], ":"); len(p) > 3 {
@@ -109,6 +94,7 @@ func ConfigForStack(cfg *Config, st *stack.Stack, dataDir string) {
 // StepFunctions is the Step Functions API the console uses
 // (*sfnapi.Service; each method mirrors the AWS operation of that name).
 type StepFunctions interface {
+	ListStateMachines(ctx context.Context) ([]sfnapi.StateMachine, error)
 	DescribeStateMachine(ctx context.Context, arn string) (*sfnapi.StateMachine, error)
 	DescribeStateMachineForExecution(ctx context.Context, execARN string) (*sfnapi.StateMachine, error)
 	ListExecutions(ctx context.Context, smARN, statusFilter string, maxResults int, token string) ([]sfnapi.Execution, string, error)
@@ -133,13 +119,50 @@ type FunctionStats interface {
 	Stats() []lambda.Stats
 }
 
+// Workload tells the console what executions work on and produce; the
+// composition root provides it (cmd/imgflow wires internal/pipelineview,
+// the image pipeline's). Each method answers for any execution of any
+// state machine, with nothing (false, zero values) when it does not know
+// it.
+type Workload interface {
+	// Source is the object an execution processes, read from its input.
+	Source(x workload.Execution) (workload.Object, bool)
+	// Thumbnail is a small image a succeeded execution produced, read from
+	// its output alone: the executions list shows one per row.
+	Thumbnail(x workload.Execution) (workload.Object, bool)
+	// Outputs are what a succeeded execution produced. read fetches a
+	// document it names (a manifest); on a failed read the error comes
+	// with what could be told without it.
+	Outputs(ctx context.Context, x workload.Execution, read workload.ReadFunc) (workload.Outputs, error)
+	// Failure explains a failed execution and says whether a redrive can
+	// pass.
+	Failure(x workload.Execution) workload.Failure
+	// Uploads is where the upload page puts files (zero: no upload page).
+	Uploads() workload.Uploads
+}
+
+// noWorkload knows nothing: the console shows executions as Step Functions
+// does.
+type noWorkload struct{}
+
+func (noWorkload) Source(workload.Execution) (workload.Object, bool) { return workload.Object{}, false }
+func (noWorkload) Thumbnail(workload.Execution) (workload.Object, bool) {
+	return workload.Object{}, false
+}
+func (noWorkload) Outputs(context.Context, workload.Execution, workload.ReadFunc) (workload.Outputs, error) {
+	return workload.Outputs{}, nil
+}
+func (noWorkload) Failure(workload.Execution) workload.Failure { return workload.Failure{} }
+func (noWorkload) Uploads() workload.Uploads                   { return workload.Uploads{} }
+
 // Deps are the console's clients.
 type Deps struct {
-	SFN    StepFunctions
-	SNS    Notifications
-	Lambda FunctionStats
-	S3     *s3.Client // pointed at the stack's endpoint, path style
-	Log    *zap.Logger
+	SFN      StepFunctions
+	SNS      Notifications
+	Lambda   FunctionStats
+	S3       *s3.Client // pointed at the stack's endpoint, path style
+	Workload Workload   // nil: none (executions shown as Step Functions has them)
+	Log      *zap.Logger
 }
 
 // handler holds the dependencies; each page is a method in its own file.
@@ -149,6 +172,7 @@ type handler struct {
 	sns    Notifications
 	lambda FunctionStats
 	s3     *s3.Client
+	work   Workload
 	log    *zap.Logger
 	views  *views
 	hub    *hub
@@ -180,6 +204,9 @@ func New(cfg *Config, deps Deps) (*Console, error) {
 	if deps.Log == nil {
 		deps.Log = zap.NewNop()
 	}
+	if deps.Workload == nil {
+		deps.Workload = noWorkload{}
+	}
 	v, err := parseViews()
 	if err != nil {
 		return nil, err
@@ -188,7 +215,7 @@ func New(cfg *Config, deps Deps) (*Console, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &handler{cfg: *cfg, sfn: deps.SFN, sns: deps.SNS, lambda: deps.Lambda, s3: deps.S3,
+	h := &handler{cfg: *cfg, sfn: deps.SFN, sns: deps.SNS, lambda: deps.Lambda, s3: deps.S3, work: deps.Workload,
 		log: deps.Log.With(zap.String("component", "console")), views: v, hub: newHub(), hosts: hosts}
 	h.counts = newStatusCounts(h)
 	c := &Console{h: h}
@@ -228,9 +255,9 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /favicon.ico", h.favicon)
 }
 
-// Start builds the console for a running stack, listens on cfg.Listen and
-// serves until Close.
-func Start(ctx context.Context, cfg *Config, st *stack.Stack, log *zap.Logger) (*Console, error) {
+// Start builds the console for a running stack and its workload (nil for
+// none), listens on cfg.Listen and serves until Close.
+func Start(ctx context.Context, cfg *Config, st *stack.Stack, work Workload, log *zap.Logger) (*Console, error) {
 	awsCfg := aws.Config{Region: cfg.Region, Credentials: credentials.NewStaticCredentialsProvider("imgflow-console", "imgflow-console", ""),
 		BaseEndpoint: aws.String(st.URL)}
 	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
@@ -238,7 +265,7 @@ func Start(ctx context.Context, cfg *Config, st *stack.Stack, log *zap.Logger) (
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	c, err := New(cfg, Deps{SFN: st.SFN, SNS: st.SNS, Lambda: st.Lambda, S3: s3c, Log: log})
+	c, err := New(cfg, Deps{SFN: st.SFN, SNS: st.SNS, Lambda: st.Lambda, S3: s3c, Workload: work, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,8 @@ type aslScope struct {
 type aslState struct {
 	Type     string `json:"Type"`
 	Comment  string `json:"Comment"`
+	Error    string `json:"Error"` // Fail
+	Cause    string `json:"Cause"` // Fail
 	Resource string `json:"Resource"`
 	Next     string `json:"Next"`
 	End      bool   `json:"End"`
@@ -77,21 +79,43 @@ func parseDefinition(def string) (*aslScope, error) {
 // stateTypes maps every state name (at any depth) to its Type.
 func stateTypes(sc *aslScope) map[string]string {
 	out := map[string]string{}
-	var walk func(*aslScope)
-	walk = func(sc *aslScope) {
-		if sc == nil {
-			return
+	walkStates(sc, func(name string, st *aslState) { out[name] = st.Type })
+	return out
+}
+
+// failState is what a Fail state declares.
+type failState struct{ Error, Cause string }
+
+// failStates maps every Fail state to its Error and Cause, when they are
+// written as text (not paths or JSONata expressions).
+func failStates(sc *aslScope) map[string]failState {
+	out := map[string]failState{}
+	literal := func(s string) string {
+		if strings.HasPrefix(s, "{%") {
+			return ""
 		}
-		for name, st := range sc.States {
-			out[name] = st.Type
-			walk(st.processor())
-			for _, b := range st.Branches {
-				walk(b)
-			}
+		return s
+	}
+	walkStates(sc, func(name string, st *aslState) {
+		if st.Type == "Fail" {
+			out[name] = failState{Error: literal(st.Error), Cause: literal(st.Cause)}
+		}
+	})
+	return out
+}
+
+// walkStates calls fn for every state, at any depth.
+func walkStates(sc *aslScope, fn func(name string, st *aslState)) {
+	if sc == nil {
+		return
+	}
+	for name, st := range sc.States {
+		fn(name, st)
+		walkStates(st.processor(), fn)
+		for _, b := range st.Branches {
+			walkStates(b, fn)
 		}
 	}
-	walk(sc)
-	return out
 }
 
 // Graph is the view model of a drawn state machine.

@@ -106,7 +106,7 @@ func TestHandlers(t *testing.T) {
 		if resp, _ := get(t, base+"/objects/other-bucket/x.png"); resp.StatusCode != 404 {
 			t.Fatalf("foreign bucket: %d", resp.StatusCode)
 		}
-		resp, _ := get(t, base+"/objects/"+env.cfg.UploadBucket+"/uploads/cat.png?download=1")
+		resp, _ := get(t, base+"/objects/"+env.upload+"/uploads/cat.png?download=1")
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 		}

@@ -14,11 +14,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"go.uber.org/zap"
 
 	"github.com/imgflow/imgflow/internal/local/functions"
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/pipelineview"
 )
+
+// The console is tested with the image pipeline's workload, as cmd/imgflow
+// wires it.
+var _ Workload = (*pipelineview.View)(nil)
 
 // repoRoot is the module root (template.yaml lives there).
 func repoRoot(t testing.TB) string {
@@ -31,10 +38,11 @@ func repoRoot(t testing.TB) string {
 
 // testEnv is a booted stack plus the console on an httptest server.
 type testEnv struct {
-	st  *stack.Stack
-	con *Console
-	srv *httptest.Server
-	cfg *Config
+	st     *stack.Stack
+	con    *Console
+	srv    *httptest.Server
+	cfg    *Config
+	upload string // the upload bucket
 }
 
 // bootStack starts the real stack from the repository's template.yaml
@@ -53,16 +61,22 @@ func bootStack(t testing.TB, extraSM ...string) *testEnv {
 	if err != nil {
 		t.Fatalf("stack.Start: %v", err)
 	}
+	pcfg := pipelineview.NewDefaultConfig()
+	pipelineview.ConfigForStack(pcfg, st)
+	work, err := pipelineview.New(pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ccfg := NewDefaultConfig()
 	ccfg.Listen = "127.0.0.1:0"
 	ConfigForStack(ccfg, st, cfg.DataDir)
 	ccfg.StateMachines = append(extraSM, ccfg.StateMachines...)
 	ccfg.MailUI = "http://127.0.0.1:8025/"
-	con, err := Start(ctx, ccfg, st, zap.NewNop())
+	con, err := Start(ctx, ccfg, st, work, zap.NewNop())
 	if err != nil {
 		t.Fatalf("console.Start: %v", err)
 	}
-	env := &testEnv{st: st, con: con, cfg: ccfg}
+	env := &testEnv{st: st, con: con, cfg: ccfg, upload: pcfg.UploadBucket}
 	env.srv = httptest.NewUnstartedServer(con)
 	env.srv.Start()
 	t.Cleanup(func() {
@@ -110,4 +124,24 @@ func waitStatus(t testing.TB, base, key string) ExecutionStatus {
 	}
 	t.Fatalf("no final execution for %s", key)
 	return ExecutionStatus{}
+}
+
+// awsConfig is an SDK configuration pointed at the stack's endpoint.
+func (e *testEnv) awsConfig() aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(e.st.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+// noRedirect is a client that returns the console's redirects as they are.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// post sends an empty form POST and returns the status and Location.
+func post(t testing.TB, url string) (int, string) {
+	t.Helper()
+	resp, err := noRedirect.Post(url, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
 }

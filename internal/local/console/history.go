@@ -26,18 +26,42 @@ type stateRun struct {
 	Duration time.Duration
 	// Map iterations.
 	Iterations, IterSucceeded, IterFailed, IterAborted int
+	IterNotRun                                         int                // never started: the Map failed first
+	FailedIterations                                   []IterationFailure // in the order they failed
 
 	firstFailID int64
+}
+
+// IterationFailure is one failed Map iteration: which item, in which state
+// and why.
+type IterationFailure struct {
+	Index   int    // the item's index
+	Item    string // the iteration's input (the item, as its first state got it)
+	State   string // the state that failed, "" when the history does not say
+	Error   string
+	Cause   string
+	EventID int64 // the event carrying the error (else MapIterationFailed)
+}
+
+// iterationSummary reads "3 of 4 succeeded, 1 failed".
+func (r *stateRun) iterationSummary() string {
+	s := fmt.Sprintf("%d of %d succeeded", r.IterSucceeded, r.Iterations)
+	if r.IterFailed > 0 {
+		s += fmt.Sprintf(", %d failed", r.IterFailed)
+	}
+	if r.IterAborted > 0 {
+		s += fmt.Sprintf(", %d aborted", r.IterAborted)
+	}
+	if r.IterNotRun > 0 {
+		s += fmt.Sprintf(", %d not run", r.IterNotRun)
+	}
+	return s
 }
 
 func (r *stateRun) summary(typ string) string {
 	s := statusWords[r.Status]
 	if typ == "Map" {
-		s = fmt.Sprintf("Map · %d/%d iterations", r.IterSucceeded, r.Iterations)
-		if r.IterFailed > 0 {
-			s += fmt.Sprintf(" · %d failed", r.IterFailed)
-		}
-		return s
+		return "Map · " + r.iterationSummary()
 	}
 	if r.Retries > 0 {
 		s += fmt.Sprintf(" · %d retr%s", r.Retries, map[bool]string{true: "y", false: "ies"}[r.Retries == 1])
@@ -72,6 +96,7 @@ type eventDetails struct {
 	Error  string `json:"error"`
 	Cause  string `json:"cause"`
 	Length int    `json:"length"`
+	Index  int    `json:"index"`
 	State  string `json:"state"`
 }
 
@@ -93,8 +118,29 @@ var failureEvents = map[string]bool{
 	"EvaluationFailed": true, "MapRunFailed": false,
 }
 
+// iteration is one Map iteration as the history shows it. Its events chain
+// from its MapIterationStarted through previousEventId.
+type iteration struct {
+	mapName string
+	parent  *iteration // the iteration the Map itself runs in (nested Maps)
+	fail    IterationFailure
+	entered bool
+}
+
+// iterationOf is the iteration an event belongs to, from its predecessor's:
+// the Map's own events (ev is one of entry e's) belong to the Map's
+// iteration, not to one of its items'.
+func iterationOf(prev *iteration, e *entry) *iteration {
+	it := prev
+	for it != nil && e != nil && e.name == it.mapName {
+		it = it.parent
+	}
+	return it
+}
+
 // analyze turns a history into per-state runs and table rows.
-func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string]string) (map[string]*stateRun, []EventRow) {
+func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, def *aslScope) (map[string]*stateRun, []EventRow) {
+	types, fails := stateTypes(def), failStates(def)
 	entries := map[int64]*entry{} // by entered event id
 	var entryOrder []int64
 	entryOf := map[int64]int64{}
@@ -113,6 +159,8 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 		}
 		return iter[name]
 	}
+	iterOf := map[int64]*iteration{}               // by event id
+	failedIters := map[string][]IterationFailure{} // by map name
 	var start time.Time
 	rows := make([]EventRow, 0, len(events))
 	for _, ev := range events {
@@ -145,8 +193,12 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 			id = open(func(e *entry) bool { return e.name == d.State })
 		case ev.Type == "ExecutionRedriven":
 			for _, e := range entries {
-				if !e.exited {
+				if !e.exited && !e.superseded {
 					e.superseded = true
+					if types[e.name] == "Map" { // runs again whole
+						delete(iter, e.name)
+						delete(failedIters, e.name)
+					}
 				}
 			}
 			id = 0
@@ -174,6 +226,15 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 				}
 			}
 		}
+		it := iterationOf(iterOf[ev.PreviousID], e)
+		if ev.Type == "MapIterationStarted" {
+			it = &iteration{mapName: d.Name, parent: iterationOf(iterOf[ev.PreviousID], entries[open(func(e *entry) bool { return e.name == d.Name })]),
+				fail: IterationFailure{Index: d.Index}}
+		}
+		if it != nil && ev.Type != "ExecutionRedriven" {
+			iterOf[ev.ID] = it
+			it.record(ev, d, e, fails)
+		}
 		switch ev.Type {
 		case "MapStateStarted":
 			if e != nil {
@@ -182,6 +243,15 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 		case "MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted":
 			c := counts(d.Name)
 			c[map[string]int{"MapIterationSucceeded": 1, "MapIterationFailed": 2, "MapIterationAborted": 3}[ev.Type]]++
+			if ev.Type == "MapIterationFailed" && it != nil && it.mapName == d.Name {
+				if it.fail.EventID == 0 {
+					it.fail.EventID = ev.ID
+				}
+				failedIters[d.Name] = append(failedIters[d.Name], it.fail)
+				if p := it.parent; p != nil { // an inner Map's failure fails the outer item
+					p.fail.State, p.fail.Error, p.fail.Cause, p.fail.EventID = it.fail.State, it.fail.Error, it.fail.Cause, it.fail.EventID
+				}
+			}
 		}
 		row := EventRow{ID: ev.ID, Type: ev.Type, Time: ev.Timestamp, ElapsedMs: ev.Timestamp.Sub(start).Milliseconds(),
 			Failed: failureEvents[ev.Type] || ev.Type == "ExecutionFailed" || ev.Type == "ExecutionTimedOut" || ev.Type == "ExecutionAborted"}
@@ -238,6 +308,10 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 	for name, c := range iter {
 		if r := runs[name]; r != nil {
 			r.Iterations, r.IterSucceeded, r.IterFailed, r.IterAborted = c[0], c[1], c[2], c[3]
+			r.FailedIterations = failedIters[name]
+			if closed := r.Exited == r.Entered || x.Status != sfnapi.StatusRunning; closed {
+				r.IterNotRun = max(0, c[0]-c[1]-c[2]-c[3])
+			}
 		}
 	}
 	// The failing state: the earliest failure carrying the execution's error.
@@ -254,6 +328,28 @@ func analyze(events []sfnapi.HistoryEvent, x *sfnapi.Execution, types map[string
 		}
 	}
 	return runs, rows
+}
+
+// record notes what an event of the iteration says: the item (the first
+// state's input), and the latest failure, which is the one that ended it
+// (an error event, or a Fail state with the Error and Cause it declares).
+func (it *iteration) record(ev sfnapi.HistoryEvent, d eventDetails, e *entry, fails map[string]failState) {
+	switch {
+	case strings.HasSuffix(ev.Type, "StateEntered"):
+		if !it.entered {
+			it.entered, it.fail.Item = true, d.Input
+		}
+		if ev.Type == "FailStateEntered" {
+			f := fails[d.Name]
+			it.fail.State, it.fail.Error, it.fail.Cause, it.fail.EventID = d.Name, f.Error, f.Cause, ev.ID
+		}
+	case failureEvents[ev.Type] && d.Error != "":
+		it.fail.Error, it.fail.Cause, it.fail.EventID = d.Error, d.Cause, ev.ID
+		it.fail.State = ""
+		if e != nil {
+			it.fail.State = e.name
+		}
+	}
 }
 
 var rank = map[string]int{"": 0, "succeeded": 1, "retried": 2, "caught": 3, "running": 4, "failed": 5}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,23 +60,29 @@ func TestAnalyzeGoldenHistories(t *testing.T) {
 		want    map[string]string
 		failing string
 		iters   [3]int // map state: total, ok, failed
+		text    string // map state: iterationSummary
+		failed  []IterationFailure
 	}{
 		{
 			name: "pipeline_success", exec: sfnapi.Execution{Status: "SUCCEEDED"},
 			want:  map[string]string{"Validate": "succeeded", "ResizeAll": "succeeded", "Resize": "succeeded", "Store": "succeeded", "Notify": "succeeded", "Done": "succeeded"},
 			iters: [3]int{2, 2, 0},
+			text:  "2 of 2 succeeded",
 		},
 		{
 			name: "pipeline_failure", exec: sfnapi.Execution{Status: "FAILED", Error: "ImageTooLargeError"},
 			want:    map[string]string{"Validate": "succeeded", "ResizeAll": "caught", "Resize": "failed", "NotifyFailure": "succeeded", "Failed": "failed"},
 			failing: "Resize",
 			iters:   [3]int{2, 1, 1},
+			text:    "1 of 2 succeeded, 1 failed",
+			failed: []IterationFailure{{Index: 1, Item: `{"key":"uploads/huge.jpg","preset":"web"}`, State: "Resize", Error: "ImageTooLargeError",
+				Cause: `{"errorMessage":"12000000 px exceeds 10000000","errorType":"ImageTooLargeError"}`, EventID: 20}},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			events, def := loadGolden(t, tc.name)
-			runs, rows := analyze(events, &tc.exec, stateTypes(def))
+			runs, rows := analyze(events, &tc.exec, def)
 			if len(rows) != len(events) {
 				t.Fatalf("%d rows for %d events", len(rows), len(events))
 			}
@@ -99,6 +106,12 @@ func TestAnalyzeGoldenHistories(t *testing.T) {
 			m := runs["ResizeAll"]
 			if got := [3]int{m.Iterations, m.IterSucceeded, m.IterFailed}; got != tc.iters {
 				t.Errorf("iterations = %v, want %v", got, tc.iters)
+			}
+			if got := m.iterationSummary(); got != tc.text {
+				t.Errorf("iterations read %q, want %q", got, tc.text)
+			}
+			if !slices.Equal(m.FailedIterations, tc.failed) {
+				t.Errorf("failed iterations = %+v, want %+v", m.FailedIterations, tc.failed)
 			}
 			for _, row := range rows {
 				if row.Type == "TaskScheduled" && row.Step == "" {

@@ -8,15 +8,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
-	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
 // ExecutionView is the execution detail page.
@@ -27,7 +29,7 @@ type ExecutionView struct {
 	URL          string
 	StateMachine string
 	Status       string
-	Source       pipeline.ObjectRef
+	Source       workload.Object // Key "" when the workload names none
 	SourceURL    string
 	Start, Stop  time.Time
 	Duration     time.Duration
@@ -46,6 +48,7 @@ type ExecutionView struct {
 	Redriven     int
 	CanStop      bool
 	CanRedrive   bool
+	NoRedrive    string // why Redrive is not offered for this failure
 	Flash        string
 	FlashError   bool
 }
@@ -66,8 +69,27 @@ type StateDetail struct {
 	Iterations int
 	IterOK     int
 	IterFailed int
-	Failing    bool
+	IterText   string // "3 of 4 succeeded, 1 failed"
+	// FailedIters are the first failed iterations (up to maxFailedIters);
+	// MoreFailed counts the others.
+	FailedIters []FailedIteration
+	MoreFailed  int
+	Failing     bool
 }
+
+// FailedIteration is one failed Map iteration in a state's panel.
+type FailedIteration struct {
+	Index    int
+	Item     string // pretty
+	State    string
+	Error    string
+	Message  string // the error message when Cause is a Lambda error document
+	CauseDoc string // the full cause, pretty
+	EventID  int64
+}
+
+// maxFailedIters bounds the failed iterations listed in a panel.
+const maxFailedIters = 20
 
 // VariantGroup is one size of one preset, in every format produced.
 type VariantGroup struct {
@@ -91,47 +113,25 @@ type VariantView struct {
 	Relative string
 }
 
-// groupVariants groups files by preset and size, keeping their order, and
-// fills in each file's size relative to the group's fallback format.
-func groupVariants(files []VariantView) []VariantGroup {
-	var gs []VariantGroup
-	for _, f := range files {
-		if n := len(gs); n > 0 && gs[n-1].Preset == f.Preset && gs[n-1].Width == f.Width && gs[n-1].Height == f.Height {
-			gs[n-1].Files = append(gs[n-1].Files, f)
-			continue
-		}
-		gs = append(gs, VariantGroup{Preset: f.Preset, Width: f.Width, Height: f.Height, Files: []VariantView{f}})
-	}
-	for _, g := range gs {
-		var base *VariantView
-		for _, want := range []string{"jpeg", "png"} {
-			for i := range g.Files {
-				if base == nil && g.Files[i].Format == want {
-					base = &g.Files[i]
-				}
-			}
-		}
-		if base == nil || base.Bytes <= 0 {
-			continue
-		}
+// relativeSizes fills in each file's size relative to the group's
+// fallback format (JPEG, else PNG).
+func relativeSizes(g *VariantGroup) {
+	var base *VariantView
+	for _, want := range []string{"jpeg", "png"} {
 		for i := range g.Files {
-			if f := &g.Files[i]; f != base {
-				f.Relative = fmt.Sprintf("%d%% of %s", (f.Bytes*100+base.Bytes/2)/base.Bytes, strings.ToUpper(base.Format))
+			if base == nil && g.Files[i].Format == want {
+				base = &g.Files[i]
 			}
 		}
 	}
-	return gs
-}
-
-// execARN rebuilds an execution ARN from the state machine's.
-func (h *handler) execARN(sm, name string) string {
-	for _, arn := range h.cfg.StateMachines {
-		if arnName(arn) == sm {
-			return strings.Replace(arn, ":stateMachine:", ":execution:", 1) + ":" + name
+	if base == nil || base.Bytes <= 0 {
+		return
+	}
+	for i := range g.Files {
+		if f := &g.Files[i]; f != base {
+			f.Relative = fmt.Sprintf("%d%% of %s", (f.Bytes*100+base.Bytes/2)/base.Bytes, strings.ToUpper(base.Format))
 		}
 	}
-	p := strings.SplitN(h.cfg.StateMachines[0], ":stateMachine:", 2)
-	return p[0] + ":execution:" + sm + ":" + name
 }
 
 func notFound(err error) bool {
@@ -141,7 +141,7 @@ func notFound(err error) bool {
 
 func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	arn := h.execARN(r.PathValue("sm"), r.PathValue("name"))
+	arn := h.execARN(ctx, r.PathValue("sm"), r.PathValue("name"))
 	x, err := h.sfn.DescribeExecution(ctx, arn)
 	if notFound(err) {
 		v := ExecutionView{Layout: h.layout(r, "Execution not found", "executions"), Name: r.PathValue("name")}
@@ -166,6 +166,11 @@ func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 		StateMachine: x.StateMachineName, Status: x.Status, Start: x.StartDate, Stop: x.StopDate, Error: x.Error,
 		Input: prettyText(x.Input), Output: prettyText(x.Output), Redriven: x.RedriveCount,
 		CanStop: x.Status == sfnapi.StatusRunning, CanRedrive: x.Status == sfnapi.StatusFailed || x.Status == sfnapi.StatusTimedOut || x.Status == sfnapi.StatusAborted}
+	if v.CanRedrive {
+		if why := h.work.Failure(described(x)).NoRedrive; why != "" {
+			v.CanRedrive, v.NoRedrive = false, why
+		}
+	}
 	v.Title = "Execution " + x.Name
 	v.Live, v.WatchARN = true, x.ARN
 	if x.StopDate.IsZero() {
@@ -174,7 +179,10 @@ func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 		v.Duration = x.StopDate.Sub(x.StartDate)
 	}
 	v.Cause, v.CauseDoc = causeMessage(x.Cause), prettyText(x.Cause)
-	if json.Unmarshal([]byte(x.Input), &v.Source) == nil && v.Source.Bucket != "" && v.Source.Key != "" {
+	if src, ok := h.work.Source(described(x)); ok {
+		v.Source = src
+	}
+	if v.Source.Bucket != "" && v.Source.Key != "" && slices.Contains(h.cfg.Buckets, v.Source.Bucket) {
 		v.SourceURL = objectURL(v.Source.Bucket, v.Source.Key)
 		if v.Source.VersionID != "" {
 			v.SourceURL += "?versionId=" + url.QueryEscape(v.Source.VersionID)
@@ -196,7 +204,7 @@ func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	types := stateTypes(def)
-	runs, rows := analyze(events, x, types)
+	runs, rows := analyze(events, x, def)
 	v.Graph = buildGraph(def, runs)
 	v.Events = rows
 	names := make([]string, 0, len(types))
@@ -210,13 +218,24 @@ func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 			d.Status, d.Input, d.Output = rr.Status, prettyText(rr.Input), prettyText(rr.Output)
 			d.Entered, d.Retries, d.Error, d.Cause, d.Duration = rr.Entered, rr.Retries, rr.Error, prettyText(rr.Cause), rr.Duration
 			d.Iterations, d.IterOK, d.IterFailed, d.Failing = rr.Iterations, rr.IterSucceeded, rr.IterFailed, rr.Failing
+			if rr.Iterations > 0 || rr.IterFailed > 0 {
+				d.IterText = rr.iterationSummary()
+			}
+			for i, f := range rr.FailedIterations {
+				if i == maxFailedIters {
+					d.MoreFailed = len(rr.FailedIterations) - i
+					break
+				}
+				d.FailedIters = append(d.FailedIters, FailedIteration{Index: f.Index, Item: prettyText(f.Item), State: f.State, Error: f.Error,
+					Message: causeMessage(f.Cause), CauseDoc: prettyText(f.Cause), EventID: f.EventID})
+			}
 			if rr.Failing {
 				v.FailingState = n
 			}
 		}
 		v.States = append(v.States, d)
 	}
-	v.Variants, v.Manifest, v.ManifestURL = h.variants(ctx, x.Output)
+	v.Variants, v.Manifest, v.ManifestURL = h.outputs(ctx, x)
 	h.render(w, r, "execution", http.StatusOK, v)
 }
 
@@ -237,50 +256,44 @@ func (h *handler) history(ctx context.Context, arn string) ([]sfnapi.HistoryEven
 	}
 }
 
-// variants lists the produced images, grouped by size: from the manifest
-// when the execution stored one (read through S3), else from the output.
-func (h *handler) variants(ctx context.Context, output string) ([]VariantGroup, string, string) {
-	var out struct {
-		Variants []pipeline.Variant `json:"variants"`
-		Stored   struct {
-			ManifestKey string `json:"manifestKey"`
-		} `json:"stored"`
+// outputs lists what the execution produced, as the workload tells it:
+// the images grouped by size, and the manifest (pretty, and its URL).
+func (h *handler) outputs(ctx context.Context, x *sfnapi.Execution) ([]VariantGroup, string, string) {
+	out, err := h.work.Outputs(ctx, described(x), h.readObject)
+	if err != nil {
+		h.log.Warn("execution outputs incomplete", zap.String("execution", x.ARN), zap.Error(err))
 	}
-	if output == "" || json.Unmarshal([]byte(output), &out) != nil {
-		return nil, "", ""
-	}
-	var vs []VariantView
+	groups := make([]VariantGroup, 0, len(out.Variants))
 	for _, v := range out.Variants {
+		g := VariantGroup{Preset: v.Name, Width: v.Width, Height: v.Height}
 		for _, f := range v.Files {
-			vs = append(vs, VariantView{Preset: v.Preset, Key: f.Key, URL: objectURL(v.Bucket, f.Key),
-				DownloadURL: objectURL(v.Bucket, f.Key) + "?download=1", Width: v.Width, Height: v.Height, Bytes: f.Bytes, Format: f.Format})
+			u := objectURL(f.Bucket, f.Key)
+			g.Files = append(g.Files, VariantView{Preset: v.Name, Key: f.Key, URL: u, DownloadURL: u + "?download=1",
+				Width: v.Width, Height: v.Height, Bytes: f.Size, Format: f.Format})
 		}
+		relativeSizes(&g)
+		groups = append(groups, g)
 	}
-	if out.Stored.ManifestKey == "" || len(out.Variants) == 0 {
-		return groupVariants(vs), "", ""
+	if m := out.Manifest; m != nil {
+		return groups, prettyJSON(m.Body), objectURL(m.Bucket, m.Key) + "?download=1"
 	}
-	bucket := out.Variants[0].Bucket
+	return groups, "", ""
+}
+
+// readObject reads at most max bytes of an object of the stack's buckets
+// through S3, for the workload (a manifest).
+func (h *handler) readObject(ctx context.Context, bucket, key string, max int64) ([]byte, error) {
+	if !slices.Contains(h.cfg.Buckets, bucket) {
+		return nil, fmt.Errorf("console: read s3://%s/%s: not a bucket of the stack", bucket, key)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	obj, err := h.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(out.Stored.ManifestKey)})
+	obj, err := h.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		return groupVariants(vs), "", ""
+		return nil, err
 	}
 	defer obj.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(obj.Body, 1<<20))
-	if err != nil {
-		return groupVariants(vs), "", ""
-	}
-	var m pipeline.Manifest
-	if json.Unmarshal(b, &m) == nil && len(m.Variants) > 0 {
-		vs = vs[:0]
-		for _, mv := range m.Variants {
-			u := objectURL(bucket, mv.Key)
-			vs = append(vs, VariantView{Preset: mv.Preset, Key: mv.Key, URL: u, DownloadURL: u + "?download=1",
-				Width: mv.Width, Height: mv.Height, Bytes: mv.Bytes, Format: mv.Format})
-		}
-	}
-	return groupVariants(vs), prettyJSON(b), objectURL(bucket, out.Stored.ManifestKey) + "?download=1"
+	return io.ReadAll(io.LimitReader(obj.Body, max))
 }
 
 // causeMessage shows a Lambda error's message rather than its JSON document.
@@ -311,22 +324,34 @@ func domID(name string) string {
 // redirect, GET), carrying a short message.
 
 func (h *handler) stopExecution(w http.ResponseWriter, r *http.Request) {
-	arn := h.execARN(r.PathValue("sm"), r.PathValue("name"))
+	arn := h.execARN(r.Context(), r.PathValue("sm"), r.PathValue("name"))
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	_, err := h.sfn.StopExecution(ctx, arn, "Console.Stopped", "Stopped from the imgflow console.")
 	h.after(w, r, executionURL(arn), "stopped", err)
 }
 
+// redriveExecution redrives a failed execution, unless the workload says
+// its error can never pass: then it refuses, saying why, and the execution
+// stays as it is.
 func (h *handler) redriveExecution(w http.ResponseWriter, r *http.Request) {
-	arn := h.execARN(r.PathValue("sm"), r.PathValue("name"))
-	_, err := h.sfn.RedriveExecution(r.Context(), arn)
+	arn := h.execARN(r.Context(), r.PathValue("sm"), r.PathValue("name"))
+	x, err := h.sfn.DescribeExecution(r.Context(), arn)
+	if err != nil {
+		h.after(w, r, executionURL(arn), "", err)
+		return
+	}
+	if why := h.work.Failure(described(x)).NoRedrive; why != "" {
+		h.after(w, r, executionURL(arn), why, nil)
+		return
+	}
+	_, err = h.sfn.RedriveExecution(r.Context(), arn)
 	h.after(w, r, executionURL(arn), "redriven", err)
 }
 
 // rerunExecution starts a new execution with the same input.
 func (h *handler) rerunExecution(w http.ResponseWriter, r *http.Request) {
-	arn := h.execARN(r.PathValue("sm"), r.PathValue("name"))
+	arn := h.execARN(r.Context(), r.PathValue("sm"), r.PathValue("name"))
 	x, err := h.sfn.DescribeExecution(r.Context(), arn)
 	if err != nil {
 		h.after(w, r, executionURL(arn), "", err)
@@ -397,17 +422,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // findExecution finds the execution an upload started among the newest
-// ones, by the object reference in its input.
+// ones of each state machine, by the object the workload reads from its
+// input.
 func (h *handler) findExecution(ctx context.Context, key, versionID string) string {
-	for _, sm := range h.cfg.StateMachines {
+	arns, _ := h.stateMachines(ctx)
+	for _, sm := range arns {
 		xs, _, err := h.sfn.ListExecutions(ctx, sm, "", 200, "")
 		if err != nil {
 			continue
 		}
-		for _, x := range xs {
-			var in pipeline.ObjectRef
-			if json.Unmarshal([]byte(x.Input), &in) == nil && in.Key == key && (versionID == "" || in.VersionID == versionID) {
-				return x.ARN
+		for i := range xs {
+			src, ok := h.work.Source(described(&xs[i]))
+			if ok && src.Key == key && (versionID == "" || src.VersionID == versionID) {
+				return xs[i].ARN
 			}
 		}
 	}

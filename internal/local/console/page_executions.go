@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,16 +9,16 @@ import (
 	"time"
 
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
-	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
 // ExecutionsView is the executions list.
 type ExecutionsView struct {
 	Layout
-	StateMachine  string // name
-	StateMachines []Option
+	StateMachine  string   // name; "" when there is none
+	StateMachines []Option // every state machine
 	Status        string
 	Query         string
+	CanUpload     bool // the workload takes uploads
 	Tabs          []Tab
 	Rows          []ExecutionRow
 	From, To      int
@@ -54,22 +53,14 @@ type ExecutionRow struct {
 	Error    string
 }
 
-func (h *handler) smARN(r *http.Request) string {
-	want := r.URL.Query().Get("sm")
-	for _, arn := range h.cfg.StateMachines {
-		if want != "" && arnName(arn) == want {
-			return arn
-		}
-	}
-	return h.cfg.StateMachines[0]
-}
-
-// arnName is the last ARN component.
-func arnName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
-
 func (h *handler) executionsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	sm := h.smARN(r)
+	arns, err := h.stateMachines(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sm := smARN(q.Get("sm"), arns)
 	status := strings.ToUpper(q.Get("status"))
 	valid := status == ""
 	for _, s := range allStatuses {
@@ -85,12 +76,11 @@ func (h *handler) executionsPage(w http.ResponseWriter, r *http.Request) {
 
 	v := ExecutionsView{Layout: h.layout(r, "Executions", "executions"), StateMachine: arnName(sm), Status: status, Query: query}
 	v.Live = true
-	for _, arn := range h.cfg.StateMachines {
-		v.StateMachines = append(v.StateMachines, Option{Value: arnName(arn), Label: arnName(arn), Selected: arn == sm})
-	}
+	v.CanUpload = h.work.Uploads().Bucket != ""
+	v.StateMachines = options(arns, sm)
 	link := func(status string, page int) string {
 		u := url.Values{}
-		if len(h.cfg.StateMachines) > 1 {
+		if sm != "" && sm != arns[0] {
 			u.Set("sm", arnName(sm))
 		}
 		if status != "" {
@@ -107,9 +97,14 @@ func (h *handler) executionsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return "/executions?" + u.Encode()
 	}
-	v.Tabs = append(v.Tabs, Tab{Label: "All", URL: link("", 1), Count: v.Layout.Total, Active: status == ""})
-	for _, c := range v.Layout.Counts {
+	counts, smTotal := h.counts.get(r.Context(), sm)
+	v.Tabs = append(v.Tabs, Tab{Label: "All", URL: link("", 1), Count: smTotal, Active: status == ""})
+	for _, c := range counts {
 		v.Tabs = append(v.Tabs, Tab{Label: titleCase(c.Status), URL: link(c.Status, 1), Count: c.Count, Active: status == c.Status})
+	}
+	if sm == "" {
+		h.render(w, r, "executions", http.StatusOK, v)
+		return
 	}
 
 	xs, more, total, err := h.list(r.Context(), sm, status, query, (page-1)*size, size)
@@ -117,7 +112,7 @@ func (h *handler) executionsPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if total < 0 && query == "" && len(h.cfg.StateMachines) == 1 {
+	if total < 0 && query == "" {
 		for _, t := range v.Tabs {
 			if t.Active {
 				total = t.Count
@@ -153,7 +148,7 @@ func (h *handler) list(ctx context.Context, sm, status, query string, offset, li
 			return nil, false, 0, err
 		}
 		for _, x := range xs {
-			if needle != "" && !strings.Contains(strings.ToLower(executionKey(&x)), needle) && !strings.Contains(strings.ToLower(x.Name), needle) {
+			if needle != "" && !strings.Contains(strings.ToLower(h.executionKey(&x)), needle) && !strings.Contains(strings.ToLower(x.Name), needle) {
 				continue
 			}
 			matched++
@@ -179,57 +174,33 @@ func (h *handler) list(ctx context.Context, sm, status, query string, offset, li
 	return out, more, total, nil
 }
 
-// executionKey is the source key from the execution input (an S3 object
-// reference), "" when the input is something else.
-func executionKey(x *sfnapi.Execution) string {
-	var in pipeline.ObjectRef
-	if json.Unmarshal([]byte(x.Input), &in) != nil {
-		return ""
-	}
-	return in.Key
+// executionKey is the key of the object the execution processes, "" when
+// the workload names none.
+func (h *handler) executionKey(x *sfnapi.Execution) string {
+	src, _ := h.work.Source(described(x))
+	return src.Key
 }
 
 func (h *handler) row(x *sfnapi.Execution) ExecutionRow {
-	row := ExecutionRow{Name: x.Name, URL: executionURL(x.ARN), Key: executionKey(x), Status: x.Status, Start: x.StartDate, Error: x.Error}
+	row := ExecutionRow{Name: x.Name, URL: executionURL(x.ARN), Key: h.executionKey(x), Status: x.Status, Start: x.StartDate, Error: x.Error}
 	if !x.StopDate.IsZero() {
 		row.Duration = x.StopDate.Sub(x.StartDate)
 	} else {
 		row.Duration = time.Since(x.StartDate)
 	}
-	if v := thumbVariant(outputVariants(x.Output)); v != nil {
-		row.Thumb = objectURL(v.Bucket, v.Files[0].Key)
+	if t, ok := h.work.Thumbnail(described(x)); ok {
+		row.Thumb = objectURL(t.Bucket, t.Key)
 	}
 	return row
 }
 
-// outputVariants reads the variants from a pipeline execution's output.
-func outputVariants(output string) []pipeline.Variant {
-	if output == "" {
-		return nil
+// options are the state machines for a chooser, by name.
+func options(arns []string, selected string) []Option {
+	out := make([]Option, 0, len(arns))
+	for _, arn := range arns {
+		out = append(out, Option{Value: arnName(arn), Label: arnName(arn), Selected: arn == selected})
 	}
-	var out struct {
-		Variants []pipeline.Variant `json:"variants"`
-	}
-	_ = json.Unmarshal([]byte(output), &out)
-	return out.Variants
-}
-
-// thumbVariant picks the "thumb" preset, else the smallest variant.
-func thumbVariant(vs []pipeline.Variant) *pipeline.Variant {
-	var best *pipeline.Variant
-	for i := range vs {
-		v := &vs[i]
-		if len(v.Files) == 0 {
-			continue
-		}
-		if v.Preset == "thumb" {
-			return v
-		}
-		if best == nil || v.Width*v.Height < best.Width*best.Height {
-			best = v
-		}
-	}
-	return best
+	return out
 }
 
 // executionURL is /executions/<state machine>/<name>.

@@ -11,7 +11,10 @@ import (
 )
 
 // NotificationsView is the notifications page: topics, subscriptions and
-// every delivered message as its subscriber received it.
+// every message delivered for a topic that exists, as its subscriber
+// received it. A deleted topic's messages go with it, as on AWS, where
+// nothing of a deleted topic stays listed; so do those sent before a topic
+// of the same name was created again.
 type NotificationsView struct {
 	Layout
 	Topics        []TopicView
@@ -76,7 +79,9 @@ func (h *handler) notificationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := NotificationsView{Layout: h.layout(r, "Notifications", "notifications"), MailUI: h.cfg.MailUI}
 	v.Live = true // a finished execution publishes a message
+	created := make(map[string]time.Time, len(topics))
 	for _, t := range topics {
+		created[t.ARN] = t.CreatedAt
 		tv := TopicView{Name: t.Name, ARN: t.ARN, DisplayName: t.Attributes["DisplayName"], Created: t.CreatedAt}
 		for _, s := range subs {
 			if s.TopicARN == t.ARN {
@@ -91,6 +96,9 @@ func (h *handler) notificationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Reverse(dels) // newest first
 	for _, d := range dels {
+		if at, ok := created[d.TopicARN]; !ok || d.CreatedAt.Before(at) {
+			continue
+		}
 		m := MessageView{ID: d.ID, Kind: d.Kind, Protocol: d.Protocol, Email: d.Protocol == "email" || d.Protocol == "email-json",
 			To: d.Endpoint, From: d.From, Subject: d.Subject, Body: d.Body, Time: d.CreatedAt, Status: string(d.Status),
 			Attempts: d.Attempts, LastError: d.LastError, Stored: d.ToMailbox}

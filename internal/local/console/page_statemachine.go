@@ -39,7 +39,16 @@ type FunctionView struct {
 }
 
 func (h *handler) stateMachinePage(w http.ResponseWriter, r *http.Request) {
-	arn := h.smARN(r)
+	arns, err := h.stateMachines(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	arn := smARN(r.URL.Query().Get("sm"), arns)
+	if arn == "" {
+		http.NotFound(w, r)
+		return
+	}
 	sm, err := h.sfn.DescribeStateMachine(r.Context(), arn)
 	if err != nil {
 		h.fail(w, r, err)
@@ -58,9 +67,7 @@ func (h *handler) stateMachinePage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		v.Definition = sm.Definition
 	}
-	for _, a := range h.cfg.StateMachines {
-		v.StateMachines = append(v.StateMachines, Option{Value: arnName(a), Label: arnName(a), Selected: a == arn})
-	}
+	v.StateMachines = options(arns, arn)
 	for _, s := range h.lambda.Stats() {
 		f := s.Function
 		fv := FunctionView{Name: f.Name, LogicalID: f.LogicalID, ARN: f.ARN, Runtime: f.Runtime, Handler: f.Handler, MemoryMB: f.MemoryMB,

@@ -9,20 +9,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/imgflow/imgflow/internal/steps/notify"
 )
 
 // UploadView is the upload page.
 type UploadView struct {
 	Layout
-	Bucket   string
+	Bucket   string // "" when the workload takes no uploads
 	Prefix   string
 	MaxBytes int64
 }
 
 func (h *handler) uploadPage(w http.ResponseWriter, r *http.Request) {
-	v := UploadView{Layout: h.layout(r, "Upload", "upload"), Bucket: h.cfg.UploadBucket, Prefix: h.cfg.UploadPrefix, MaxBytes: h.cfg.MaxUploadBytes}
+	up := h.work.Uploads()
+	v := UploadView{Layout: h.layout(r, "Upload", "upload"), Bucket: up.Bucket, Prefix: up.Prefix, MaxBytes: h.cfg.MaxUploadBytes}
 	v.Live = true // the status bar counts; the upload list is the page's own
 	h.render(w, r, "upload", http.StatusOK, v)
 }
@@ -40,7 +39,12 @@ type UploadResult struct {
 // client would, so the bucket notification and trigger run as deployed.
 // PUT /upload?path=<relative path>; the key is the upload prefix plus path.
 func (h *handler) uploadObject(w http.ResponseWriter, r *http.Request) {
-	key, ok := uploadKey(h.cfg.UploadPrefix, r.URL.Query().Get("path"))
+	up := h.work.Uploads()
+	if up.Bucket == "" {
+		writeJSON(w, http.StatusNotFound, UploadResult{Error: "this stack takes no uploads"})
+		return
+	}
+	key, ok := uploadKey(up.Prefix, r.URL.Query().Get("path"))
 	if !ok {
 		writeJSON(w, http.StatusBadRequest, UploadResult{Error: "a relative file path is required"})
 		return
@@ -60,7 +64,7 @@ func (h *handler) uploadObject(w http.ResponseWriter, r *http.Request) {
 		ct = "application/octet-stream"
 	}
 	out, err := h.s3.PutObject(r.Context(), &s3.PutObjectInput{
-		Bucket: aws.String(h.cfg.UploadBucket), Key: aws.String(key), Body: body,
+		Bucket: aws.String(up.Bucket), Key: aws.String(key), Body: body,
 		ContentLength: aws.Int64(r.ContentLength), ContentType: aws.String(ct),
 	}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
 	if err != nil {
@@ -73,7 +77,7 @@ func (h *handler) uploadObject(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadGateway, UploadResult{Key: key, Error: "S3 refused the upload"})
 		return
 	}
-	writeJSON(w, http.StatusOK, UploadResult{Bucket: h.cfg.UploadBucket, Key: key,
+	writeJSON(w, http.StatusOK, UploadResult{Bucket: up.Bucket, Key: key,
 		VersionID: aws.ToString(out.VersionId), ETag: strings.Trim(aws.ToString(out.ETag), `"`)})
 }
 
@@ -97,7 +101,8 @@ func uploadKey(prefix, rel string) (string, bool) {
 }
 
 // UploadStatus is what the upload page shows for one upload while it
-// follows its execution; on failure it says what the failure email says.
+// follows its execution; on failure it says what the workload says of it
+// (for the pipeline, the failure email's words).
 type UploadStatus struct {
 	ExecutionStatus
 	Reason  string `json:"reason,omitempty"`  // rejection reason, e.g. EmptyObject
@@ -130,8 +135,8 @@ func (h *handler) uploadStatus(w http.ResponseWriter, r *http.Request) {
 	st := UploadStatus{ExecutionStatus: ExecutionStatus{Exists: true, ARN: x.ARN, Status: x.Status, URL: executionURL(x.ARN), Error: x.Error}}
 	switch x.Status {
 	case "FAILED", "TIMED_OUT", "ABORTED":
-		f := notify.ExplainFailure(x.Error, x.Cause)
-		st.Reason, st.Summary, st.Message, st.Advice = string(f.Reason), f.Summary, f.Message, f.Advice
+		f := h.work.Failure(described(x))
+		st.Reason, st.Summary, st.Message, st.Advice = f.Reason, f.Summary, f.Message, f.Advice
 	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -41,7 +41,7 @@ func TestConsoleDNSRebinding(t *testing.T) {
 			}
 		})
 	}
-	objs, err := env.con.h.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(env.cfg.UploadBucket)})
+	objs, err := env.con.h.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(env.upload)})
 	if err != nil {
 		t.Fatal(err)
 	}

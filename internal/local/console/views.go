@@ -133,7 +133,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, page string, st
 
 // layout fills the shared part of a view model.
 func (h *handler) layout(r *http.Request, title, nav string) Layout {
-	counts, total := h.counts.get(r.Context())
+	counts, total := h.counts.get(r.Context(), "")
 	return Layout{Title: title, Nav: nav, Nonce: nonceFrom(r.Context()), Endpoint: h.cfg.Endpoint, DataDir: h.cfg.DataDir,
 		Counts: counts, Total: total}
 }

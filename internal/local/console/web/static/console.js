@@ -106,6 +106,25 @@
       if (node) node.focus({ preventScroll: false });
     }
   });
+  // A link to an event of the history (a failed Map iteration's error)
+  // opens that event's details and brings it into view.
+  function openEvent(id) {
+    var row = document.getElementById("event-" + id);
+    if (!row) return;
+    var d = row.querySelector("details");
+    if (d) d.open = true;
+    document.querySelectorAll(".events tr.ev-highlight").forEach(function (r) { r.classList.remove("ev-highlight"); });
+    row.classList.add("ev-highlight");
+    row.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-open-event]");
+    if (!a) return;
+    e.preventDefault();
+    history.replaceState(null, "", "#event-" + a.dataset.openEvent);
+    openEvent(a.dataset.openEvent);
+  });
+  if (/^#event-\d+$/.test(location.hash)) openEvent(location.hash.slice(7));
   document.addEventListener("keydown", function (e) {
     var n = e.target.closest && e.target.closest(".graph .node[data-state]");
     if (n && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); select(n.dataset.state, true); }

@@ -1,0 +1,76 @@
+package console
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/imgflow/imgflow/internal/local/console/workload"
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
+)
+
+// stateMachines lists the ARN of every state machine: the configured ones
+// first (the stack's), then the others as ListStateMachines returns them
+// (oldest first).
+func (h *handler) stateMachines(ctx context.Context) ([]string, error) {
+	sms, err := h.sfn.ListStateMachines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exists := make(map[string]bool, len(sms))
+	for _, sm := range sms {
+		exists[sm.ARN] = true
+	}
+	out := make([]string, 0, len(sms))
+	for _, arn := range h.cfg.StateMachines {
+		if exists[arn] && !slices.Contains(out, arn) {
+			out = append(out, arn)
+		}
+	}
+	for _, sm := range sms {
+		if !slices.Contains(out, sm.ARN) {
+			out = append(out, sm.ARN)
+		}
+	}
+	return out, nil
+}
+
+// smARN is the state machine named want (?sm=), else the first one; ""
+// when there is none.
+func smARN(want string, arns []string) string {
+	for _, arn := range arns {
+		if arnName(arn) == want {
+			return arn
+		}
+	}
+	if len(arns) == 0 {
+		return ""
+	}
+	return arns[0]
+}
+
+// execARN rebuilds an execution ARN from its state machine's name. The
+// state machine may have been deleted (its executions stay readable): the
+// ARN is then built in the account and region of the others.
+func (h *handler) execARN(ctx context.Context, sm, name string) string {
+	arns, _ := h.stateMachines(ctx)
+	for _, arn := range arns {
+		if arnName(arn) == sm {
+			return strings.Replace(arn, ":stateMachine:", ":execution:", 1) + ":" + name
+		}
+	}
+	for _, arn := range append(arns, h.cfg.StateMachines...) {
+		if p, _, ok := strings.Cut(arn, ":stateMachine:"); ok {
+			return p + ":execution:" + sm + ":" + name
+		}
+	}
+	return ""
+}
+
+// arnName is the last ARN component.
+func arnName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
+
+// described is what the workload is told about an execution.
+func described(x *sfnapi.Execution) workload.Execution {
+	return workload.Execution{StateMachineARN: x.StateMachineARN, Status: x.Status, Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause}
+}
