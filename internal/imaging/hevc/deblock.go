@@ -1,5 +1,7 @@
 package hevc
 
+import "sync"
+
 // Deblocking filter (8.7.2). In an intra picture every transform and
 // prediction block edge on the 8x8 grid has boundary strength 2, so the
 // edge maps built while decoding (markEdges) are all the filter needs:
@@ -28,6 +30,12 @@ func (d *decoder) sliceAt(x, y int) *sliceHeader {
 	return d.sliceHdrs[d.ctbSlice[(y>>s.log2Ctb)*s.picWCtb+x>>s.log2Ctb]]
 }
 
+// deblock filters the vertical edges of the whole picture, then the
+// horizontal ones, each pass split into bands of 4-row edge lines run by
+// d.workers goroutines. The bands do not interact within a pass: a
+// vertical edge segment reads and writes only its own 4 rows, and a
+// horizontal edge at row y (a multiple of 8) reads rows y-4..y+3 and
+// writes y-3..y+2 (chroma: fewer), which no other edge touches.
 func (d *decoder) deblock() {
 	any := false
 	for _, sh := range d.sliceHdrs {
@@ -39,25 +47,50 @@ func (d *decoder) deblock() {
 		return
 	}
 	for _, vertical := range []bool{true, false} {
-		edges := d.edgeH
-		if vertical {
-			edges = d.edgeV
-		}
-		for y4 := 0; y4 < d.h4; y4++ {
-			row := edges[y4*d.w4:]
-			for x4 := 0; x4 < d.w4; x4++ {
-				if row[x4] == 0 {
-					continue
-				}
-				x, y := x4<<2, y4<<2
-				d.lumaEdge(x, y, vertical)
-				if d.numPlanes == 3 {
-					s := d.sps
-					// Chroma edges lie on the 8x8 chroma grid.
-					if (vertical && (x/s.subW)&7 == 0) || (!vertical && (y/s.subH)&7 == 0) {
-						d.chromaEdge(1, x, y, vertical)
-						d.chromaEdge(2, x, y, vertical)
-					}
+		d.bands(d.h4, func(y0, y1 int) { d.deblockRows(vertical, y0, y1) })
+	}
+}
+
+// bands runs f over [0, n) split into contiguous bands, one per worker,
+// and returns when all are done.
+func (d *decoder) bands(n int, f func(lo, hi int)) {
+	k := min(d.workers, n)
+	if k <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i*n/k, (i+1)*n/k)
+		}()
+	}
+	wg.Wait()
+}
+
+// deblockRows filters the vertical or the horizontal edges of the 4x4
+// block rows y0..y1-1.
+func (d *decoder) deblockRows(vertical bool, y0, y1 int) {
+	edges := d.edgeH
+	if vertical {
+		edges = d.edgeV
+	}
+	for y4 := y0; y4 < y1; y4++ {
+		row := edges[y4*d.w4:]
+		for x4 := 0; x4 < d.w4; x4++ {
+			if row[x4] == 0 {
+				continue
+			}
+			x, y := x4<<2, y4<<2
+			d.lumaEdge(x, y, vertical)
+			if d.numPlanes == 3 {
+				s := d.sps
+				// Chroma edges lie on the 8x8 chroma grid.
+				if (vertical && (x/s.subW)&7 == 0) || (!vertical && (y/s.subH)&7 == 0) {
+					d.chromaEdge(1, x, y, vertical)
+					d.chromaEdge(2, x, y, vertical)
 				}
 			}
 		}

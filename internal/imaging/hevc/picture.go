@@ -23,6 +23,13 @@ func to8(src []uint16, stride, w, h, bd int) []uint8 {
 	for yy := 0; yy < h; yy++ {
 		row := src[yy*stride : yy*stride+w]
 		o := out[yy*w : yy*w+w]
+		if sh == 0 {
+			// 8-bit samples are at most 255 (reconstruction clips them).
+			for x, v := range row {
+				o[x] = uint8(v)
+			}
+			continue
+		}
 		for x, v := range row {
 			o[x] = uint8(min((uint32(v)+rnd)>>sh, 255))
 		}

@@ -15,6 +15,11 @@ var saoEdgeOffsets = [4][2][2]int{
 // saoEdgeMap maps 2 + Sign(a) + Sign(b) to edgeIdx (8-388).
 var saoEdgeMap = [5]int{1, 2, 0, 3, 4}
 
+// applySAO applies SAO to every component, in bands of CTB rows run by
+// d.workers goroutines. SAO reads the deblocked samples around each one,
+// so each band works from copies of deblocked rows: its own, the row
+// above it and the row below it, the last two saved before any band
+// starts.
 func (d *decoder) applySAO() {
 	any := false
 	for _, sh := range d.sliceHdrs {
@@ -26,6 +31,8 @@ func (d *decoder) applySAO() {
 		return
 	}
 	s := d.sps
+	n := s.picHCtb
+	k := max(min(d.workers, n), 1)
 	for cIdx := 0; cIdx < d.numPlanes; cIdx++ {
 		subH := 1
 		if cIdx > 0 {
@@ -34,45 +41,76 @@ func (d *decoder) applySAO() {
 		ctbH := s.ctbSize / subH
 		w, h, st := d.pw[cIdx], d.ph[cIdx], d.stride[cIdx]
 		pl := d.plane[cIdx]
-		// buf holds the deblocked rows y0-1 .. y1 of one CTB row; prev
-		// keeps the deblocked last row of the previous CTB row, which
-		// SAO has overwritten in the plane by then.
-		buf := make([]uint16, (ctbH+2)*w)
-		prev := make([]uint16, w)
-		for ry := 0; ry < s.picHCtb; ry++ {
-			y0 := ry * ctbH
-			y1 := min(y0+ctbH, h)
-			on := false
-			for rx := 0; rx < s.picWCtb; rx++ {
-				rs := ry*s.picWCtb + rx
-				sh := d.sliceHdrs[d.ctbSlice[rs]]
-				if d.sao[rs].typ[cIdx] != 0 && ((cIdx == 0 && sh.saoLuma) || (cIdx > 0 && sh.saoChroma)) {
-					on = true
-				}
+		// The deblocked rows on either side of each band boundary (bands
+		// as d.bands splits them).
+		above := make([][]uint16, n+1)
+		below := make([][]uint16, n+1)
+		for i := 1; i < k; i++ {
+			y := i * n / k * ctbH
+			above[i*n/k] = append([]uint16(nil), pl[(y-1)*st:(y-1)*st+w]...)
+			below[i*n/k] = append([]uint16(nil), pl[y*st:y*st+w]...)
+		}
+		d.bands(n, func(ry0, ry1 int) {
+			d.saoRows(cIdx, ry0, ry1, ctbH, w, h, above[ry0], below[ry1])
+		})
+	}
+}
+
+// saoRows applies SAO to component cIdx of CTB rows ry0..ry1-1; above and
+// below are the deblocked rows next to the band (nil at the picture
+// edges or when there is a single band: then the plane has them).
+func (d *decoder) saoRows(cIdx, ry0, ry1, ctbH, w, h int, above, below []uint16) {
+	s := d.sps
+	st := d.stride[cIdx]
+	pl := d.plane[cIdx]
+	// buf holds the deblocked rows y0-1 .. y1 of one CTB row; prev
+	// keeps the deblocked last row of the previous CTB row, which SAO
+	// has overwritten in the plane by then.
+	buf := make([]uint16, (ctbH+2)*w)
+	prev := make([]uint16, w)
+	if ry0 > 0 {
+		if above == nil {
+			above = pl[(ry0*ctbH-1)*st:]
+		}
+		copy(prev, above[:w])
+	}
+	for ry := ry0; ry < ry1; ry++ {
+		y0 := ry * ctbH
+		y1 := min(y0+ctbH, h)
+		on := false
+		for rx := 0; rx < s.picWCtb; rx++ {
+			rs := ry*s.picWCtb + rx
+			sh := d.sliceHdrs[d.ctbSlice[rs]]
+			if d.sao[rs].typ[cIdx] != 0 && ((cIdx == 0 && sh.saoLuma) || (cIdx > 0 && sh.saoChroma)) {
+				on = true
 			}
-			if on {
-				if ry > 0 {
-					copy(buf, prev)
-				}
-				for y := y0; y < y1; y++ {
-					copy(buf[(y-y0+1)*w:(y-y0+2)*w], pl[y*st:y*st+w])
-				}
-				if y1 < h {
-					copy(buf[(y1-y0+1)*w:(y1-y0+2)*w], pl[y1*st:y1*st+w])
-				}
+		}
+		if on {
+			if ry > 0 {
+				copy(buf, prev)
 			}
-			copy(prev, pl[(y1-1)*st:(y1-1)*st+w])
-			if !on {
+			for y := y0; y < y1; y++ {
+				copy(buf[(y-y0+1)*w:(y-y0+2)*w], pl[y*st:y*st+w])
+			}
+			if y1 < h {
+				next := pl[y1*st : y1*st+w]
+				if ry == ry1-1 && below != nil {
+					next = below
+				}
+				copy(buf[(y1-y0+1)*w:(y1-y0+2)*w], next)
+			}
+		}
+		copy(prev, pl[(y1-1)*st:(y1-1)*st+w])
+		if !on {
+			continue
+		}
+		for rx := 0; rx < s.picWCtb; rx++ {
+			rs := ry*s.picWCtb + rx
+			sh := d.sliceHdrs[d.ctbSlice[rs]]
+			if (cIdx == 0 && !sh.saoLuma) || (cIdx > 0 && !sh.saoChroma) || d.sao[rs].typ[cIdx] == 0 {
 				continue
 			}
-			for rx := 0; rx < s.picWCtb; rx++ {
-				rs := ry*s.picWCtb + rx
-				sh := d.sliceHdrs[d.ctbSlice[rs]]
-				if (cIdx == 0 && !sh.saoLuma) || (cIdx > 0 && !sh.saoChroma) || d.sao[rs].typ[cIdx] == 0 {
-					continue
-				}
-				d.saoCTB(cIdx, rx, ry, buf, y0-1)
-			}
+			d.saoCTB(cIdx, rx, ry, buf, y0-1)
 		}
 	}
 }
