@@ -20,6 +20,7 @@ import (
 	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/functions"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/local/sigv4"
 	"github.com/imgflow/imgflow/internal/local/stack"
 	"github.com/imgflow/imgflow/internal/pipelineview"
 	"github.com/imgflow/imgflow/layers/common/logx"
@@ -83,8 +84,17 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	}
 	fs.Var(params, "param", "template parameter override Name=Value (repeatable; IMGFLOW_PARAMS=A=1,B=2)")
 	fs.Var(&allowHosts, "allow-host", "also answer requests for this Host name, or *.domain, besides localhost and 127.0.0.1 (repeatable; IMGFLOW_ALLOW_HOSTS=a,b)")
+	creds := fs.String("credentials", getenv("IMGFLOW_CREDENTIALS", ""),
+		"accept only these access keys, AKID:SECRET[,AKID:SECRET...]; empty: any key whose secret is the key ID (IMGFLOW_CREDENTIALS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *creds != "" {
+		keys, err := sigv4.ParseCredentials(*creds)
+		if err != nil {
+			return fmt.Errorf("--credentials: %w", err)
+		}
+		cfg.Credentials = keys
 	}
 	cfg.Parameters = params
 	cfg.AllowHosts = allowHosts
@@ -174,8 +184,13 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Up
 		mail = "sent to SMTP " + cfg.SMTPAddr
 	}
 	fmt.Fprintf(w, "  email          %s\n\n", mail)
-	fmt.Fprintf(w, "Try it (any access key whose secret is the same string; the region is %s):\n", cfg.Region)
-	fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
+	if len(cfg.Credentials) > 0 {
+		fmt.Fprintf(w, "Try it (with a key given to --credentials; the region is %s):\n", cfg.Region)
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... AWS_DEFAULT_REGION=%s\n", cfg.Region)
+	} else {
+		fmt.Fprintf(w, "Try it (any access key whose secret is the same string; the region is %s):\n", cfg.Region)
+		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
+	}
 	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, up.Bucket, up.Prefix)
 	if len(st.Resources.StateMachines) > 0 {
 		fmt.Fprintf(w, "  aws --endpoint-url %s stepfunctions list-executions --state-machine-arn %s\n", st.URL, st.Resources.StateMachines[0])

@@ -59,7 +59,18 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err != nil {
 		return err
 	}
-	cfg := aws.Config{Region: sf.Region, Credentials: credentials.NewStaticCredentialsProvider("imgflow-local", "imgflow-local", ""),
+	// A stack started with --credentials accepts only those keys: take the
+	// caller's from the environment, as the aws CLI would. Otherwise any
+	// key whose secret is itself; real AWS keys in the environment would
+	// be refused there.
+	key, secret := "imgflow-local", "imgflow-local"
+	if sf.Auth == stack.AuthConfigured {
+		key, secret = envOr(env, "AWS_ACCESS_KEY_ID", ""), envOr(env, "AWS_SECRET_ACCESS_KEY", "")
+		if key == "" || secret == "" {
+			return errors.New("the stack accepts only the keys given to --credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to one of them")
+		}
+	}
+	cfg := aws.Config{Region: sf.Region, Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
 		BaseEndpoint: aws.String(sf.Endpoint)}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	sfc := sfn.NewFromConfig(cfg)

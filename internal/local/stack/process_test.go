@@ -25,6 +25,7 @@ import (
 
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/local/sigv4"
 	"github.com/imgflow/imgflow/internal/local/stack"
 	"github.com/imgflow/imgflow/internal/steps/fixtures"
 	"github.com/imgflow/imgflow/internal/steps/notify"
@@ -95,9 +96,14 @@ func TestPipelineEndToEnd(t *testing.T) {
 	buildDir := buildHost(t)
 	tests := []struct {
 		name, mode string
+		// credentials configures the endpoint's access keys: the functions
+		// must still reach the stack, and only that key is accepted.
+		credentials sigv4.StaticCredentials
 	}{
 		{name: "process", mode: stack.ModeProcess},
 		{name: "inprocess", mode: stack.ModeInProcess},
+		{name: "process with configured credentials", mode: stack.ModeProcess, credentials: sigv4.StaticCredentials{"AKIDLOCAL": "configured-secret"}},
+		{name: "inprocess with configured credentials", mode: stack.ModeInProcess, credentials: sigv4.StaticCredentials{"AKIDLOCAL": "configured-secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +116,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 			cfg.LambdaMode = tt.mode
 			cfg.BuildDir = buildDir
 			cfg.AutoConfirm = true
+			cfg.Credentials = tt.credentials
 			bootStart := time.Now()
 			obs, logs := observer.New(zap.InfoLevel)
 			log := zap.New(zapcore.NewTee(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)).Core(), obs))
@@ -133,8 +140,22 @@ func TestPipelineEndToEnd(t *testing.T) {
 			})
 			defer unsubscribe()
 
+			akid, secret := "test", "test"
+			for k, v := range tt.credentials {
+				akid, secret = k, v
+				// Any other key, including the default's key-is-secret
+				// pair, is refused now.
+				for _, bad := range [][2]string{{"test", "test"}, {k, "wrong"}} {
+					badCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(st.URL), RetryMaxAttempts: 1,
+						Credentials: credentials.NewStaticCredentialsProvider(bad[0], bad[1], "")}
+					_, err := s3sdk.NewFromConfig(badCfg, func(o *s3sdk.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3sdk.ListBucketsInput{})
+					if err == nil {
+						t.Fatalf("key %s with secret %s accepted; only the configured credentials should be", bad[0], bad[1])
+					}
+				}
+			}
 			awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(st.URL),
-				Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+				Credentials: credentials.NewStaticCredentialsProvider(akid, secret, "")}
 			s3c := s3sdk.NewFromConfig(awsCfg, func(o *s3sdk.Options) { o.UsePathStyle = true })
 			sfnc := sfnsdk.NewFromConfig(awsCfg)
 
@@ -174,8 +195,12 @@ func TestPipelineEndToEnd(t *testing.T) {
 			if err := json.Unmarshal(body, &m); err != nil {
 				t.Fatal(err)
 			}
-			if len(m.Variants) != 4 {
-				t.Fatalf("manifest lists %d variants, want 4: %s", len(m.Variants), body)
+			formats := map[string]int{}
+			for _, v := range m.Variants {
+				formats[v.Format]++
+			}
+			if len(m.Variants) != 8 || formats["webp"] != 4 || formats["jpeg"] != 4 {
+				t.Fatalf("manifest lists %d files %v, want the 4 sizes in WebP and JPEG: %s", len(m.Variants), formats, body)
 			}
 			for _, v := range m.Variants {
 				if _, err := s3c.HeadObject(ctx, &s3sdk.HeadObjectInput{Bucket: aws.String(out), Key: aws.String(v.Key)}); err != nil {

@@ -195,7 +195,7 @@ func functionPackage(logicalID string) string {
 func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt string) error {
 	awsCfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRegion(st.cfg.Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("imgflow-local", "imgflow-local", "")),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(st.fnKey.id, st.fnKey.secret, "")),
 		config.WithBaseEndpoint(st.URL),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
 		config.WithLogger(logx.SDKLogger(st.log)),
@@ -218,8 +218,8 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			if err := runtimeapi.CheckBinary(ctx, bin, f.CodeDir, "./"+pkg); err != nil {
 				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
 			}
-			env["AWS_ACCESS_KEY_ID"] = "imgflow-local"
-			env["AWS_SECRET_ACCESS_KEY"] = "imgflow-local"
+			env["AWS_ACCESS_KEY_ID"] = st.fnKey.id
+			env["AWS_SECRET_ACCESS_KEY"] = st.fnKey.secret
 			if fi, err := os.Stat(bin); err == nil {
 				fn.CodeSize = fi.Size()
 			}
@@ -404,7 +404,15 @@ type StackFile struct {
 	StackName string            `json:"stackName"`
 	Resources Resources         `json:"resources"`
 	Params    map[string]string `json:"parameters"`
+	// Auth says which access keys the endpoint accepts (never the keys).
+	Auth string `json:"auth"`
 }
+
+// What StackFile.Auth says.
+const (
+	AuthKeyIDIsSecret = "key-id-is-secret" // any key whose secret is the key ID
+	AuthConfigured    = "configured"       // only the keys given to --credentials
+)
 
 func (st *Stack) writeStackFile() error {
 	params := map[string]string{}
@@ -423,7 +431,12 @@ func (st *Stack) writeStackFile() error {
 			}
 		}
 	}
-	b, err := json.MarshalIndent(StackFile{Endpoint: st.URL, Region: st.cfg.Region, StackName: st.cfg.StackName, Resources: st.Resources, Params: params}, "", "  ")
+	auth := AuthKeyIDIsSecret
+	if len(st.cfg.Credentials) > 0 {
+		auth = AuthConfigured
+	}
+	b, err := json.MarshalIndent(StackFile{Endpoint: st.URL, Region: st.cfg.Region, StackName: st.cfg.StackName, Resources: st.Resources,
+		Params: params, Auth: auth}, "", "  ")
 	if err != nil {
 		return err
 	}

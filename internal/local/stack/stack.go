@@ -8,8 +8,11 @@ package stack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +27,7 @@ import (
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/s3"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
+	"github.com/imgflow/imgflow/internal/local/sigv4"
 	"github.com/imgflow/imgflow/internal/local/sns"
 	"github.com/imgflow/imgflow/internal/samtemplate"
 	"github.com/imgflow/imgflow/internal/sfn"
@@ -38,10 +42,14 @@ const (
 
 // Config configures the stack.
 type Config struct {
-	Template          string            // template.yaml
-	DataDir           string            // everything persistent lives here
-	Listen            string            // the endpoint's address; port 0 picks a free one
-	AllowHosts        []string          // Host names answered besides loopback ones (--allow-host)
+	Template   string   // template.yaml
+	DataDir    string   // everything persistent lives here
+	Listen     string   // the endpoint's address; port 0 picks a free one
+	AllowHosts []string // Host names answered besides loopback ones (--allow-host)
+	// Credentials are the access keys the endpoint accepts (--credentials);
+	// every signature is verified with their secrets. Empty: any access key
+	// whose secret is the key ID itself (signatures still verified).
+	Credentials       sigv4.StaticCredentials
 	SMTPAddr          string            // SNS email goes here; "" writes to the mailbox in DataDir
 	NotificationEmail string            // sets the template's NotificationEmail parameter
 	AutoConfirm       bool              // confirm subscriptions without the confirmation email
@@ -62,6 +70,22 @@ func NewDefaultConfig() *Config {
 		LambdaMode: ModeInProcess, BuildDir: "build", StackName: "imgflow",
 		Region: "us-east-1", AccountID: "000000000000", DrainTimeout: 30 * time.Second,
 	}
+}
+
+// accessKey is an access key ID and its secret.
+type accessKey struct{ id, secret string }
+
+// functionKey is the access key the functions (in process or as processes)
+// sign with. Without configured credentials it is the conventional local
+// pair; with them, a random secret no client knows, so configuring
+// credentials does not lock the pipeline out of its own stack.
+func functionKey(configured sigv4.StaticCredentials) accessKey {
+	if len(configured) == 0 {
+		return accessKey{"imgflow-local", "imgflow-local"}
+	}
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return accessKey{"imgflow-local-functions", hex.EncodeToString(b[:])}
 }
 
 // Validate reports every bad setting.
@@ -100,6 +124,7 @@ type Stack struct {
 
 	pools []*runtimeapi.Pool // process mode: each function's processes
 
+	fnKey     accessKey        // what the functions sign their calls with
 	started   time.Time        // the functions' LastModified: this deployment
 	layerSize map[string]int64 // bytes each layer put in /opt, by layer ARN
 
@@ -117,7 +142,7 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 		return nil, fmt.Errorf("stack: data dir: %w", err)
 	}
 	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1),
-		started: time.Now(), layerSize: map[string]int64{}}
+		started: time.Now(), layerSize: map[string]int64{}, fnKey: functionKey(cfg.Credentials)}
 	defer func() {
 		if err != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -218,6 +243,11 @@ func (st *Stack) serve() error {
 	})
 	gcfg := endpoint.NewDefaultGuardConfig(st.cfg.Listen)
 	gcfg.AllowHosts = st.cfg.AllowHosts
+	if len(st.cfg.Credentials) > 0 {
+		keys := maps.Clone(st.cfg.Credentials)
+		keys[st.fnKey.id] = st.fnKey.secret
+		gcfg.Credentials = keys
+	}
 	h, err := endpoint.NewGuard(gcfg, mux)
 	if err != nil {
 		return fmt.Errorf("stack: %w", err)
