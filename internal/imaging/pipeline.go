@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"slices"
 )
 
-// job is the state one Process or Decode call threads through its steps.
+// job is the state one Process, ProcessSizes (and each of its targets) or
+// Decode call threads through its steps.
 type job struct {
 	spec Spec
 	encs []Encoding // outputs; Process has one, from spec
@@ -29,6 +31,8 @@ type job struct {
 	res  []Output     // one per encoding
 
 	oriented bool // resizeStep already applied info.Orientation to out
+
+	targets []*job // ProcessSizes: one job per size, sharing this one's decode
 }
 
 // step is one stage of the pipeline.
@@ -37,18 +41,45 @@ type step func(ctx context.Context, j *job) error
 // processSteps is the Process pipeline. Resizing happens before orienting, so
 // the rotation works on the small result; planStep computes the target in
 // stored orientation for that.
-var processSteps = []step{
-	checkSpecStep,
-	probeStep,
-	checkLimitsStep,
-	planStep,
+var processSteps = slices.Concat(
+	[]step{
+		checkSpecStep,
+		probeStep,
+		checkLimitsStep,
+		planStep,
+	},
+	loadSteps,
+	targetSteps,
+)
+
+// loadSteps decode the source for the size j.want (shrink-on-load may
+// return anything between it and the stored size).
+var loadSteps = []step{
 	decodeStep,
 	cmykProfileStep,
+}
+
+// targetSteps make one output size from j.img. No step writes into j.img
+// (resizeStep reads it and makes j.out, a new image), so ProcessSizes runs
+// them for several targets on one decoded image, and each target's bytes
+// are what Process writes for it.
+var targetSteps = []step{
 	resizeStep,
 	colorStep,
 	orientStep,
 	flattenStep,
 	encodeStep,
+}
+
+// sizesSteps is the ProcessSizes pipeline (sizes.go): the steps before
+// decoding once for all targets, then loadSteps once per decode and
+// targetSteps once per target (decodeTargetsStep).
+var sizesSteps = []step{
+	checkTargetsStep,
+	probeStep,
+	checkLimitsStep,
+	planTargetsStep,
+	decodeTargetsStep,
 }
 
 // decodeSteps is the Decode pipeline: like Process without resize and encode.
