@@ -143,11 +143,31 @@ func (c *cabac) decodeBypass() int {
 }
 
 // decodeBypassBits decodes n (<= 32) bypass bins as an unsigned integer,
-// most significant first.
+// most significant first, up to 8 at a time: n bypass decodings (9.3.4.3.4)
+// are a long division of the offset, shifted by n with the next input
+// bits, by the scaled range, so one division gives n bins (as libde265's
+// decode_CABAC_FL_bypass_parallel).
 func (c *cabac) decodeBypassBits(n int) uint32 {
 	var v uint32
-	for i := 0; i < n; i++ {
-		v = v<<1 | uint32(c.decodeBypass())
+	for n > 0 {
+		k := min(n, 8)
+		n -= k
+		c.value <<= uint(k)
+		c.bitsNeeded += k
+		if c.bitsNeeded >= 0 {
+			c.load(c.bitsNeeded)
+			c.bitsNeeded -= 8
+		}
+		scaled := c.rng << 7
+		q := c.value / scaled
+		if q >= 1<<k {
+			// Only a non-conforming stream (an offset at or above the
+			// range, 9.3.2.5) gets here: every bin is 1, as one at a
+			// time.
+			q = 1<<k - 1
+		}
+		c.value -= q * scaled
+		v = v<<k | q
 	}
 	return v
 }
