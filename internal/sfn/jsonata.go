@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 	"github.com/blues/jsonata-go/jparse"
@@ -194,6 +195,17 @@ func (rt *runtimeCtx) jsonataExts() map[string]jsonata.Extension {
 	}
 }
 
+// jsonataMu serialises evaluations: jsonata-go v1.5.4 keeps its built-in
+// functions in one shared environment and sets each call's name and
+// context on the shared callable, so concurrent evaluations race.
+var jsonataMu sync.Mutex
+
+func evalLocked(e *jsonata.Expr, input any) (any, error) {
+	jsonataMu.Lock()
+	defer jsonataMu.Unlock()
+	return e.Eval(input)
+}
+
 // evalJSONata evaluates one expression (without the {% %} markers).
 // A panic inside the third-party evaluator becomes an error: expressions
 // come from user definitions.
@@ -219,7 +231,7 @@ func (env *jsonataEnv) eval(expr string) (v any, err error) {
 	if err := e.RegisterVars(vars); err != nil {
 		return nil, err
 	}
-	v, err = e.Eval(toJSONata(env.states["input"]))
+	v, err = evalLocked(e, toJSONata(env.states["input"]))
 	if err != nil {
 		if errors.Is(err, jsonata.ErrUndefined) {
 			// jsonata-go treats an empty array reached by a plain path as

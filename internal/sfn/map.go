@@ -66,7 +66,7 @@ func (k *mapState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any)
 			return nil, f.mapFail(rt, err)
 		}
 	}
-	maxConc, _, err := mapIntParam(rt, k.maxConcurrency.raw, k.maxConcurrency.path, "MaxConcurrency", input)
+	maxConc, err := k.concurrency(rt, input)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +157,12 @@ func (k *mapState) jsonataItems(rt *runtimeCtx, input any) (any, error) {
 		return nil, env.qerr("Items", fmt.Sprintf("The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", expr, typeName(y), encodeJSON(y)))
 	}
 	return y, nil
+}
+
+// concurrency reads MaxConcurrency (0: no limit but the engine's).
+func (k *mapState) concurrency(rt *runtimeCtx, input any) (int64, error) {
+	n, _, err := mapIntParam(rt, k.maxConcurrency.raw, k.maxConcurrency.path, "MaxConcurrency", input)
+	return n, err
 }
 
 // tolerance is a Map's ToleratedFailureCount and ToleratedFailurePercentage
