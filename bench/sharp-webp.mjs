@@ -40,7 +40,7 @@ for (let i = 0; i < warmup + k; i++) {
   }
 }
 console.log(JSON.stringify({
-  file: opts.files[0], k, runs_ms: runs, median_ms: median(runs), cpu_ms: cpu, cpu_median_ms: median(cpu), variants,
+  file: opts.files[0], k, runs_ms: runs, median_ms: median(runs), cpu_ms: cpu, cpu_median_ms: median(cpu), cpu_min_ms: Math.min(...cpu), variants,
   versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, webp: sharp.versions.webp, node: process.versions.node },
   concurrency: sharp.concurrency(),
 }, null, 2));
