@@ -56,7 +56,9 @@ func TestLocalStackResumesAfterKill(t *testing.T) {
 	t.Logf("build and boot: %d ms", time.Since(began).Milliseconds())
 
 	// 50 uploads of a few photo-like JPEGs, large enough that resizing
-	// them takes a few seconds in all.
+	// them (four sizes, each in WebP and JPEG) takes several seconds in all,
+	// so the kill lands while Maps run, and small enough that a loaded
+	// 2-core machine finishes them within the waits below.
 	const uploads = 50
 	dir := filepath.Join(t.TempDir(), "resume")
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -64,7 +66,7 @@ func TestLocalStackResumesAfterKill(t *testing.T) {
 	}
 	var bodies [][]byte
 	for i := range 5 {
-		bodies = append(bodies, noisyPhoto(1600, 1200, uint64(900+i)))
+		bodies = append(bodies, noisyPhoto(1000, 750, uint64(900+i)))
 	}
 	for i := range uploads {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("r-%02d.jpg", i)), bodies[i%len(bodies)], 0o644); err != nil {
@@ -101,7 +103,7 @@ func TestLocalStackResumesAfterKill(t *testing.T) {
 	e.start()
 	c = newResumeClients(t, e)
 	var execs []sfntypes.ExecutionListItem
-	eventually(t, 2*time.Minute, fmt.Sprintf("%d executions to end", uploads), func() bool {
+	eventually(t, 4*time.Minute, fmt.Sprintf("%d executions to end", uploads), func() bool {
 		execs = c.executions(t)
 		if len(execs) < uploads {
 			return false
