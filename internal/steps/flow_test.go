@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -55,6 +58,20 @@ type invoker struct {
 
 	mu       sync.Mutex
 	throttle func(fn string, payload []byte) error // nil: invoke
+	calls    map[string]int                        // invocations by function name
+}
+
+// resizes returns how many times Resize was invoked so far.
+func (i *invoker) resizes() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	n := 0
+	for fn, c := range i.calls {
+		if strings.Contains(fn, "Resize") {
+			n += c
+		}
+	}
+	return n
 }
 
 func (i *invoker) setThrottle(fn func(fn string, payload []byte) error) {
@@ -66,6 +83,10 @@ func (i *invoker) setThrottle(fn func(fn string, payload []byte) error) {
 func (i *invoker) Invoke(ctx context.Context, fn string, payload []byte) (*sfn.LambdaResponse, error) {
 	i.mu.Lock()
 	throttle := i.throttle
+	if i.calls == nil {
+		i.calls = map[string]int{}
+	}
+	i.calls[fn]++
 	i.mu.Unlock()
 	if throttle != nil {
 		if err := throttle(fn, payload); err != nil {
@@ -87,7 +108,11 @@ type flow struct {
 	invoker *invoker
 }
 
-func newFlow(t *testing.T) *flow {
+func newFlow(t *testing.T) *flow { return newFlowValidating(t, nil) }
+
+// newFlowValidating is newFlow with validate's response changed by edit
+// (nil: as it is), to run the state machine on payloads of another shape.
+func newFlowValidating(t *testing.T, edit func(pipeline.ValidateResponse) pipeline.ValidateResponse) *flow {
 	t.Helper()
 	tmpl, err := samtemplate.Load(filepath.Join("..", "..", "template.yaml"))
 	if err != nil {
@@ -128,7 +153,14 @@ func newFlow(t *testing.T) *flow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, h := range map[string]any{"ValidateFunction": v.Handle, "ResizeFunction": r.Handle, "StoreFunction": st.Handle, "NotifyFunction": n.Handle} {
+	validateHandle := v.Handle
+	if edit != nil {
+		validateHandle = func(ctx context.Context, req pipeline.ValidateRequest) (pipeline.ValidateResponse, error) {
+			resp, err := v.Handle(ctx, req)
+			return edit(resp), err
+		}
+	}
+	for id, h := range map[string]any{"ValidateFunction": validateHandle, "ResizeFunction": r.Handle, "StoreFunction": st.Handle, "NotifyFunction": n.Handle} {
 		fn, _ := tmpl.Function(id)
 		if err := svc.Register(lambda.Function{Name: fn.Name, ARN: fn.Arn, Timeout: time.Minute}, awslambda.NewHandler(h), 0); err != nil {
 			t.Fatal(err)
@@ -190,7 +222,8 @@ func TestPipelineDefinitionWithRealHandlers(t *testing.T) {
 		if res.Status != sfn.StatusSucceeded {
 			t.Fatalf("status %s: %s: %s", res.Status, res.Error, res.Cause)
 		}
-		want := map[string]string{"xl.jpg": "1365x2048", "lg.jpg": "683x1024", "md.jpg": "341x512", "thumb.jpg": "171x256"}
+		want := map[string]string{"xl.jpg": "1365x2048", "lg.jpg": "683x1024", "md.jpg": "341x512", "thumb.jpg": "171x256",
+			"xl.webp": "1365x2048", "lg.webp": "683x1024", "md.webp": "341x512", "thumb.webp": "171x256"}
 		raw, ok := f.mem.Latest("out", "variants/uploads/holiday/beach.jpg/manifest.json")
 		if !ok {
 			t.Fatalf("no manifest; output bucket has %v", f.mem.Keys("out"))
@@ -199,8 +232,8 @@ func TestPipelineDefinitionWithRealHandlers(t *testing.T) {
 		if err := json.Unmarshal(raw.Body, &m); err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Variants) != 4 {
-			t.Fatalf("manifest lists %d variants", len(m.Variants))
+		if len(m.Variants) != 8 {
+			t.Fatalf("manifest lists %d files, want 4 sizes in WebP and JPEG", len(m.Variants))
 		}
 		for _, v := range m.Variants {
 			if got := fmt.Sprintf("%dx%d", v.Width, v.Height); want[v.Name] != got {
@@ -500,4 +533,151 @@ func TestThrottlingRetryIsBounded(t *testing.T) {
 		return
 	}
 	t.Fatal("Resize does not retry Lambda.TooManyRequestsException")
+}
+
+// TestGroupedSizes runs sources of the formats validate groups (HEIC, PNG)
+// and JPEG, which it does not, three ways: as planned today (a format
+// without shrink-on-load is one Resize for every size), with every size
+// its own Resize as validate planned before groups, and with grouped items
+// through the definition before it flattened groups (an execution in
+// flight during the upgrade: Store and Notify read the groups). The
+// variants' bytes and Content-Types, the manifest (timings, dates and
+// execution aside), the execution output's variants and the email are the
+// same every way; only the number of Resize invocations differs.
+func TestGroupedSizes(t *testing.T) {
+	heic, err := os.ReadFile(filepath.Join("..", "imaging", "heif", "testdata", "iphone-grid", "image.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ungroup := func(resp pipeline.ValidateResponse) pipeline.ValidateResponse {
+		var plans []pipeline.VariantPlan
+		for _, it := range resp.Variants {
+			plans = append(plans, it.Plans()...)
+		}
+		resp.Variants = plans
+		return resp
+	}
+	grouped, perSize, inFlight := newFlow(t), newFlowValidating(t, ungroup), newFlow(t)
+	inFlight.def = withoutCollectVariants(t, inFlight.def)
+	tests := []struct {
+		name, key   string
+		body        []byte
+		wantResizes int // planned today
+	}{
+		{name: "heic", key: "uploads/iphone.heic", body: heic, wantResizes: 1},
+		{name: "png", key: "uploads/drawing.png", body: fixtures.TranslucentPNG(1200, 900), wantResizes: 1},
+		{name: "jpeg", key: "uploads/photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(1600, 1200), 6, false), wantResizes: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			type outcome struct {
+				resizes  int
+				manifest pipeline.Manifest
+				files    map[string]string // key: Content-Type and bytes
+				output   []string          // the execution output's variants
+				email    string
+			}
+			runOn := func(f *flow) outcome {
+				before, sent := f.invoker.resizes(), f.count()
+				res, _ := f.run(t, tt.key, tt.body)
+				if res.Status != sfn.StatusSucceeded {
+					t.Fatalf("status %s: %s: %s", res.Status, res.Error, res.Cause)
+				}
+				var o outcome
+				o.resizes = f.invoker.resizes() - before
+				raw, ok := f.mem.Latest("out", pipeline.ManifestKey("variants", tt.key))
+				if !ok {
+					t.Fatal("no manifest")
+				}
+				if err := json.Unmarshal(raw.Body, &o.manifest); err != nil {
+					t.Fatal(err)
+				}
+				o.manifest.Timings, o.manifest.CreatedAt, o.manifest.ExecutionARN = pipeline.Timings{}, "", ""
+				o.files = map[string]string{}
+				for _, v := range o.manifest.Variants {
+					obj, ok := f.mem.Latest("out", v.Key)
+					if !ok {
+						t.Fatalf("%s listed, not stored", v.Key)
+					}
+					o.files[v.Key] = fmt.Sprintf("%s %x", obj.ContentType, obj.Body)
+				}
+				var out struct {
+					Variants []json.RawMessage `json:"variants"`
+				}
+				if err := json.Unmarshal([]byte(res.Output), &out); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range out.Variants {
+					var pv pipeline.Variant
+					if err := json.Unmarshal(v, &pv); err != nil {
+						t.Fatal(err)
+					}
+					pv.DurationMs = 0
+					for i := range pv.Group {
+						pv.Group[i].DurationMs = 0
+					}
+					b, _ := json.Marshal(pv)
+					o.output = append(o.output, string(b))
+				}
+				msgs := f.published(sent)
+				if len(msgs) != 1 {
+					t.Fatalf("%d emails", len(msgs))
+				}
+				o.email = aws.ToString(msgs[0].Subject) + "\n" + regexp.MustCompile(`arn:aws:states:\S+`).ReplaceAllString(aws.ToString(msgs[0].Message), "ARN")
+				return o
+			}
+			today, before, upgrading := runOn(grouped), runOn(perSize), runOn(inFlight)
+			if today.resizes != tt.wantResizes || before.resizes != 4 || upgrading.resizes != tt.wantResizes {
+				t.Errorf("Resize invocations: %d planned today (want %d), %d one per size (want 4), %d in flight (want %d)",
+					today.resizes, tt.wantResizes, before.resizes, upgrading.resizes, tt.wantResizes)
+			}
+			if len(today.manifest.Variants) != 8 {
+				t.Errorf("manifest lists %d files, want 8", len(today.manifest.Variants))
+			}
+			for name, o := range map[string]outcome{"one resize per size": before, "in flight": upgrading} {
+				if a, b := mustJSON(t, today.manifest), mustJSON(t, o.manifest); a != b {
+					t.Errorf("manifest differs from %s:\n%s\n%s", name, a, b)
+				}
+				if !maps.Equal(today.files, o.files) {
+					t.Errorf("stored variants differ from %s", name)
+				}
+				if today.email != o.email {
+					t.Errorf("email differs from %s:\n%s\n---\n%s", name, today.email, o.email)
+				}
+			}
+			if !slices.Equal(today.output, before.output) || len(today.output) != 4 {
+				t.Errorf("execution output variants\n%q\nwant one per size, as with one resize per size\n%q", today.output, before.output)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// withoutCollectVariants returns the definition as it was before it
+// flattened the Map's groups: ResizeVariants goes straight to Store.
+func withoutCollectVariants(t *testing.T, def []byte) []byte {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(def, &d); err != nil {
+		t.Fatal(err)
+	}
+	states := d["States"].(map[string]any)
+	if _, ok := states["CollectVariants"]; !ok {
+		t.Fatal("no CollectVariants state")
+	}
+	delete(states, "CollectVariants")
+	states["ResizeVariants"].(map[string]any)["Next"] = "Store"
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

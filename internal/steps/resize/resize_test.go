@@ -3,6 +3,7 @@ package resize
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
 	_ "image/png" // DecodeConfig of PNG variants
@@ -261,5 +262,92 @@ func itoa(n int) string {
 		if n == 0 {
 			return s
 		}
+	}
+}
+
+// TestGroupedPlan checks a Map item of several sizes: one invocation makes
+// every plan of the group, returns a Variant per plan in a Group, and
+// stores exactly the bytes and Content-Types that one invocation per size
+// stores; a group that could write a key twice or nests a group is refused
+// before anything is stored.
+func TestGroupedPlan(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  []byte
+		w, h  int
+		orien int
+		alpha bool
+	}{
+		{name: "translucent png", body: fixtures.TranslucentPNG(300, 200), w: 300, h: 200, orien: 1, alpha: true},
+		{name: "rotated jpeg (a decode per size)", body: fixtures.JPEG(fixtures.Quadrants(320, 240), 6, false), w: 320, h: 240, orien: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs, single := newHandler(t)
+			reqs := plan(t, single, tt.body, tt.w, tt.h, tt.orien, tt.alpha)
+			for _, req := range reqs {
+				if _, err := hs.Handle(context.Background(), req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hg, grouped := newHandler(t)
+			gr := plan(t, grouped, tt.body, tt.w, tt.h, tt.orien, tt.alpha)[0]
+			for _, req := range plan(t, grouped, tt.body, tt.w, tt.h, tt.orien, tt.alpha) {
+				gr.Variant.Group = append(gr.Variant.Group, req.Variant)
+			}
+			gr.Variant = pipeline.VariantPlan{Group: gr.Variant.Group}
+			// plan uploaded twice; the last version is the one planned.
+			v, err := hg.Handle(context.Background(), gr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Group) != len(reqs) || len(v.Files) != 0 {
+				t.Fatalf("group result %+v, want %d variants in Group", v, len(reqs))
+			}
+			for i, gv := range v.Group {
+				if gv.Preset != reqs[i].Variant.Preset || len(gv.Files) != len(reqs[i].Variant.Files) {
+					t.Errorf("variant %d is %+v, want preset %s", i, gv, reqs[i].Variant.Preset)
+				}
+				for _, f := range gv.Files {
+					a, _ := single.Latest("out", f.Key)
+					b, _ := grouped.Latest("out", f.Key)
+					if !bytes.Equal(a.Body, b.Body) || a.ContentType != b.ContentType || f.ContentType != b.ContentType || f.Bytes != int64(len(b.Body)) {
+						t.Errorf("%s: grouped %d bytes %s, one per size %d bytes %s", f.Key, len(b.Body), b.ContentType, len(a.Body), a.ContentType)
+					}
+				}
+			}
+		})
+	}
+
+	bad := []struct {
+		name string
+		edit func(g []pipeline.VariantPlan) []pipeline.VariantPlan
+	}{
+		{name: "key planned by two sizes", edit: func(g []pipeline.VariantPlan) []pipeline.VariantPlan {
+			g[1].Files = append(g[1].Files, g[0].Files[0])
+			return g
+		}},
+		{name: "nested group", edit: func(g []pipeline.VariantPlan) []pipeline.VariantPlan {
+			return append(g, pipeline.VariantPlan{Group: []pipeline.VariantPlan{g[0]}})
+		}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			h, mem := newHandler(t)
+			reqs := plan(t, mem, fixtures.TranslucentPNG(100, 50), 100, 50, 1, true)
+			var g []pipeline.VariantPlan
+			for _, r := range reqs {
+				g = append(g, r.Variant)
+			}
+			req := pipeline.ResizeRequest{Source: reqs[0].Source, Variant: pipeline.VariantPlan{Group: tt.edit(g)}}
+			_, err := h.Handle(context.Background(), req)
+			var ce *pipelineerr.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a ConfigError", err)
+			}
+			if keys := mem.Keys("out"); len(keys) != 0 {
+				t.Errorf("stored %v", keys)
+			}
+		})
 	}
 }

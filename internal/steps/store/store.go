@@ -108,7 +108,7 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.StoreRequest) (pipeli
 		log.Info("store failed", zap.Error(err))
 		return pipeline.StoreResponse{}, err
 	}
-	log.Info("manifest stored", zap.String("key", resp.ManifestKey), zap.Int("variants", len(req.Variants)))
+	log.Info("manifest stored", zap.String("key", resp.ManifestKey), zap.Int("variants", len(pipeline.Flatten(req.Variants))))
 	return resp, nil
 }
 
@@ -116,7 +116,10 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 	if len(req.Variants) == 0 {
 		return pipeline.StoreResponse{}, &pipelineerr.ConfigError{Err: errors.New("no variants to store")}
 	}
-	variants := slices.Clone(req.Variants)
+	// One entry per size whatever the Map's items were: a resize of a
+	// group returned several (Variants flattens them when read from JSON,
+	// Flatten when a caller built the request).
+	variants := slices.Clone(pipeline.Flatten(req.Variants))
 	slices.SortFunc(variants, func(a, b pipeline.Variant) int {
 		return cmp.Or(cmp.Compare(a.Width, b.Width), cmp.Compare(a.Preset, b.Preset))
 	})

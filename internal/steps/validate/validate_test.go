@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -59,22 +60,23 @@ func TestAccepts(t *testing.T) {
 		wantW, wantH    int
 		wantOrientation int
 		wantVariants    []string // key: WxH
+		wantItems       int      // Map items: one per size, or one group
 	}{
 		{
 			name: "jpeg rotated by exif", body: fixtures.JPEG(fixtures.Quadrants(4000, 3000), 6, true),
-			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6,
+			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6, wantItems: 4,
 			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:1536x2048", "variants/uploads/photo.jpg/xl.jpg:1536x2048", "variants/uploads/photo.jpg/lg.webp:768x1024", "variants/uploads/photo.jpg/lg.jpg:768x1024",
 				"variants/uploads/photo.jpg/md.webp:384x512", "variants/uploads/photo.jpg/md.jpg:384x512", "variants/uploads/photo.jpg/thumb.webp:192x256", "variants/uploads/photo.jpg/thumb.jpg:192x256"},
 		},
 		{
 			name: "png with alpha stays png, small source never upscaled", body: fixtures.TranslucentPNG(300, 200),
-			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1,
+			wantFormat: "png", wantW: 300, wantH: 200, wantOrientation: 1, wantItems: 1,
 			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:300x200", "variants/uploads/photo.jpg/xl.png:300x200", "variants/uploads/photo.jpg/lg.webp:300x200", "variants/uploads/photo.jpg/lg.png:300x200",
 				"variants/uploads/photo.jpg/md.webp:300x200", "variants/uploads/photo.jpg/md.png:300x200", "variants/uploads/photo.jpg/thumb.webp:256x171", "variants/uploads/photo.jpg/thumb.png:256x171"},
 		},
 		{
 			name: "heic grid oriented by irot and imir, with alpha", body: heic,
-			wantFormat: "heic", wantW: 96, wantH: 110, wantOrientation: 7,
+			wantFormat: "heic", wantW: 96, wantH: 110, wantOrientation: 7, wantItems: 1,
 			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:96x110", "variants/uploads/photo.jpg/xl.png:96x110", "variants/uploads/photo.jpg/lg.webp:96x110", "variants/uploads/photo.jpg/lg.png:96x110",
 				"variants/uploads/photo.jpg/md.webp:96x110", "variants/uploads/photo.jpg/md.png:96x110", "variants/uploads/photo.jpg/thumb.webp:96x110", "variants/uploads/photo.jpg/thumb.png:96x110"},
 		},
@@ -96,8 +98,11 @@ func TestAccepts(t *testing.T) {
 			if s.VersionID != obj.VersionID || s.ETag != obj.ETag || s.Bytes != int64(len(tt.body)) {
 				t.Errorf("source reference = %+v, want version %s etag %s", s, obj.VersionID, obj.ETag)
 			}
+			if len(resp.Variants) != tt.wantItems {
+				t.Errorf("%d Map items, want %d", len(resp.Variants), tt.wantItems)
+			}
 			var got []string
-			for _, v := range resp.Variants {
+			for _, v := range flatPlans(resp.Variants) {
 				if v.Bucket != "out" {
 					t.Errorf("variant %s goes to bucket %q", v.Preset, v.Bucket)
 				}
@@ -113,6 +118,15 @@ func TestAccepts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// flatPlans lists the plans of Map items in order, groups expanded.
+func flatPlans(items []pipeline.VariantPlan) []pipeline.VariantPlan {
+	var out []pipeline.VariantPlan
+	for _, it := range items {
+		out = append(out, it.Plans()...)
+	}
+	return out
 }
 
 func itoa(n int) string {
@@ -374,6 +388,80 @@ func TestPlanFormats(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("plans\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestItems checks the Map items planned per source format: a format
+// without shrink-on-load gets one group of every size (one decode), JPEG
+// one item per size, and a single size is never grouped. The plans inside
+// are Plan's, in order, and the JSON of an ungrouped item is what it was
+// before groups existed.
+func TestItems(t *testing.T) {
+	ps := []presets.Preset{
+		{Name: "xl", LongSide: 2048, Formats: []string{"webp", "auto"}, Quality: 82, WebPQuality: 85},
+		{Name: "lg", LongSide: 1024, Formats: []string{"webp", "auto"}, Quality: 80},
+		{Name: "md", LongSide: 512, Formats: []string{"webp", "auto"}, Quality: 80},
+		{Name: "thumb", LongSide: 256, Formats: []string{"webp", "auto"}, Quality: 78},
+	}
+	tests := []struct {
+		name      string
+		format    imaging.Format
+		presets   []presets.Preset
+		wantItems int
+		wantGroup bool
+	}{
+		{name: "jpeg: an item per size", format: imaging.JPEG, presets: ps, wantItems: 4},
+		{name: "heic: one group", format: imaging.HEIC, presets: ps, wantItems: 1, wantGroup: true},
+		{name: "png: one group", format: imaging.PNG, presets: ps, wantItems: 1, wantGroup: true},
+		{name: "webp: one group", format: imaging.WebP, presets: ps, wantItems: 1, wantGroup: true},
+		{name: "gif: one group", format: imaging.GIF, presets: ps, wantItems: 1, wantGroup: true},
+		{name: "heic, one preset: not grouped", format: imaging.HEIC, presets: ps[:1], wantItems: 1},
+		{name: "jpeg, one preset", format: imaging.JPEG, presets: ps[3:], wantItems: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantGroup == imaging.ShrinksOnLoad(tt.format) && len(tt.presets) > 1 {
+				t.Errorf("%s is grouped %t but ShrinksOnLoad is %t: one decode for all sizes only pays without shrink-on-load", tt.format, tt.wantGroup, imaging.ShrinksOnLoad(tt.format))
+			}
+			src := pipeline.Source{Key: "uploads/p", Format: string(tt.format), Width: 4032, Height: 3024}
+			plans := Plan(src, tt.presets, "out", "v")
+			items := Items(tt.format, plans)
+			if len(items) != tt.wantItems {
+				t.Fatalf("%d items, want %d", len(items), tt.wantItems)
+			}
+			if grouped := len(items[0].Group) > 0; grouped != tt.wantGroup {
+				t.Fatalf("grouped = %t, want %t", grouped, tt.wantGroup)
+			}
+			got, _ := json.Marshal(flatPlans(items))
+			want, _ := json.Marshal(plans)
+			if !bytes.Equal(got, want) {
+				t.Errorf("plans in the items\n got %s\nwant %s", got, want)
+			}
+			b, err := json.Marshal(items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var shapes []map[string]json.RawMessage
+			if err := json.Unmarshal(b, &shapes); err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range shapes {
+				_, hasGroup := it["group"]
+				switch {
+				case tt.wantGroup && (!hasGroup || len(it) != 1):
+					t.Errorf("group item has fields %v, want group alone", slices.Sorted(maps.Keys(it)))
+				case !tt.wantGroup && hasGroup:
+					t.Errorf("item of one size has a group: %s", b)
+				}
+			}
+			var back []pipeline.VariantPlan
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := json.Marshal(back); !bytes.Equal(again, b) {
+				t.Errorf("items do not round-trip:\n got %s\nwant %s", again, b)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 )
 
@@ -68,13 +69,22 @@ type Source struct {
 // with the exact output size and keys decided up front so that every resize
 // is deterministic and idempotent. One resize makes all its Files from a
 // single decode.
+//
+// A plan with a Group is instead one Map item of several variants: one
+// resize makes every plan of the Group from a single decode of the source
+// (imaging.ProcessSizes) and returns a Variant with a Group of the same
+// length. Its other fields are then empty, and it is written as
+// {"group": [...]} alone, so a resize that predates groups refuses it (no
+// longSide) rather than making one size of several. Validate groups the
+// sizes of a source whose format has no shrink-on-load.
 type VariantPlan struct {
-	Preset   string     `json:"preset"`
-	LongSide int        `json:"longSide"`
-	Width    int        `json:"width"`
-	Height   int        `json:"height"`
-	Bucket   string     `json:"bucket"`
-	Files    []FilePlan `json:"files"`
+	Preset   string        `json:"preset"`
+	LongSide int           `json:"longSide"`
+	Width    int           `json:"width"`
+	Height   int           `json:"height"`
+	Bucket   string        `json:"bucket"`
+	Files    []FilePlan    `json:"files"`
+	Group    []VariantPlan `json:"group,omitempty"`
 }
 
 // FilePlan is one encoding of a variant.
@@ -82,6 +92,25 @@ type FilePlan struct {
 	Format  string `json:"format"` // jpeg, png or webp, never auto
 	Quality int    `json:"quality"`
 	Key     string `json:"key"`
+}
+
+// Plans returns the plans of a Map item: its Group, or the plan itself.
+func (p VariantPlan) Plans() []VariantPlan {
+	if len(p.Group) > 0 {
+		return p.Group
+	}
+	return []VariantPlan{p}
+}
+
+// MarshalJSON writes a group as {"group": [...]} alone.
+func (p VariantPlan) MarshalJSON() ([]byte, error) {
+	if len(p.Group) > 0 {
+		return json.Marshal(struct {
+			Group []VariantPlan `json:"group"`
+		}{p.Group})
+	}
+	type plain VariantPlan
+	return json.Marshal(plain(p))
 }
 
 // UnmarshalJSON also reads the single-file plan of manifest version 2's
@@ -121,6 +150,12 @@ type ResizeRequest struct {
 
 // Variant is a stored variant, one size in every format its preset asks
 // for: the resize step's output.
+//
+// A resize of a grouped plan (VariantPlan.Group) returns a Variant whose
+// Group holds one Variant per plan, in the plan's order, written as
+// {"group": [...]} alone; each has the whole invocation's DurationMs. The
+// state machine flattens the groups of the Map's results, and Variants
+// reads them flat too.
 type Variant struct {
 	Preset     string        `json:"preset"`
 	Bucket     string        `json:"bucket"`
@@ -128,6 +163,7 @@ type Variant struct {
 	Height     int           `json:"height"`
 	Files      []VariantFile `json:"files"` // in the preset's order
 	DurationMs int64         `json:"durationMs"`
+	Group      []Variant     `json:"group,omitempty"`
 }
 
 // VariantFile is one stored encoding of a variant.
@@ -136,6 +172,17 @@ type VariantFile struct {
 	Format      string `json:"format"`
 	ContentType string `json:"contentType"`
 	Bytes       int64  `json:"bytes"`
+}
+
+// MarshalJSON writes a group as {"group": [...]} alone.
+func (v Variant) MarshalJSON() ([]byte, error) {
+	if len(v.Group) > 0 {
+		return json.Marshal(struct {
+			Group []Variant `json:"group"`
+		}{v.Group})
+	}
+	type plain Variant
+	return json.Marshal(plain(v))
 }
 
 // UnmarshalJSON also reads the single-file variant that resize returned
@@ -165,13 +212,47 @@ func (v Variant) Bytes() int64 {
 	return n
 }
 
+// Variants is the Map's result as the store and notify steps read it: one
+// Variant per size, whether the resizes made one size each or a group of
+// sizes each. Reading replaces every group by its members, in order, so
+// the result of an execution that started before the state machine
+// flattened groups reads the same.
+type Variants []Variant
+
+// UnmarshalJSON reads a list of variants and groups, flattened.
+func (vs *Variants) UnmarshalJSON(b []byte) error {
+	var raw []Variant
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*vs = Flatten(raw)
+	return nil
+}
+
+// Flatten returns vs with every group replaced by its members, in order
+// (vs itself when there is no group).
+func Flatten(vs []Variant) []Variant {
+	if !slices.ContainsFunc(vs, func(v Variant) bool { return len(v.Group) > 0 }) {
+		return vs
+	}
+	var out []Variant
+	for _, v := range vs {
+		if len(v.Group) > 0 {
+			out = append(out, Flatten(v.Group)...)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 // StoreRequest is the store step's input.
 type StoreRequest struct {
-	Source       Source    `json:"source"`
-	Variants     []Variant `json:"variants"`
-	ValidateMs   int64     `json:"validateMs"`
-	ExecutionARN string    `json:"executionArn"`
-	StartTime    string    `json:"startTime"`
+	Source       Source   `json:"source"`
+	Variants     Variants `json:"variants"`
+	ValidateMs   int64    `json:"validateMs"`
+	ExecutionARN string   `json:"executionArn"`
+	StartTime    string   `json:"startTime"`
 }
 
 // StoreResponse is the store step's output.
@@ -194,7 +275,7 @@ type NotifyRequest struct {
 	Status       string          `json:"status"`
 	Object       Source          `json:"object"`
 	Input        json.RawMessage `json:"input,omitempty"`
-	Variants     []Variant       `json:"variants,omitempty"`
+	Variants     Variants        `json:"variants,omitempty"`
 	ManifestKey  string          `json:"manifestKey,omitempty"`
 	Error        string          `json:"error,omitempty"`
 	Cause        string          `json:"cause,omitempty"`

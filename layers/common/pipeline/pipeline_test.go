@@ -277,3 +277,71 @@ func TestOldPayloads(t *testing.T) {
 		t.Errorf("plan round trip: %+v (%v) from %s", pback, err, b)
 	}
 }
+
+// TestGroupedPayloads checks the Map item and resize output of a group:
+// written as {"group": [...]} alone, read back whole, and the store and
+// notify inputs read any mix of variants (old single-file ones included)
+// and groups as one variant per size, in order.
+func TestGroupedPayloads(t *testing.T) {
+	xl := VariantPlan{Preset: "xl", LongSide: 2048, Width: 2048, Height: 1536, Bucket: "out", Files: []FilePlan{{Format: "webp", Quality: 85, Key: "v/a/xl.webp"}}}
+	md := VariantPlan{Preset: "md", LongSide: 512, Width: 512, Height: 384, Bucket: "out", Files: []FilePlan{{Format: "jpeg", Quality: 80, Key: "v/a/md.jpg"}}}
+	b, err := json.Marshal(VariantPlan{Group: []VariantPlan{xl, md}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), `{"group":[{"preset":"xl"`) || strings.Count(string(b), "group") != 1 {
+		t.Errorf("group plan written as %s", b)
+	}
+	var p VariantPlan
+	if err := json.Unmarshal(b, &p); err != nil || len(p.Plans()) != 2 || p.Plans()[1].Files[0] != md.Files[0] || p.LongSide != 0 {
+		t.Errorf("group plan read as %+v (%v)", p, err)
+	}
+	if got := xl.Plans(); len(got) != 1 || got[0].Preset != "xl" {
+		t.Errorf("a plan of one size has plans %+v", got)
+	}
+	if b, _ := json.Marshal(xl); strings.Contains(string(b), "group") {
+		t.Errorf("a plan of one size is written with a group: %s", b)
+	}
+
+	tests := []struct {
+		name, variants string
+		want           []string // preset:first file key
+	}{
+		{name: "one per size", variants: `[{"preset":"xl","bucket":"out","width":2,"height":1,"files":[{"key":"v/a/xl.webp"}]},{"preset":"md","bucket":"out","width":1,"height":1,"files":[{"key":"v/a/md.jpg"}]}]`,
+			want: []string{"xl:v/a/xl.webp", "md:v/a/md.jpg"}},
+		{name: "one group", variants: `[{"group":[{"preset":"xl","bucket":"out","files":[{"key":"v/a/xl.webp"}]},{"preset":"md","bucket":"out","files":[{"key":"v/a/md.jpg"}]}]}]`,
+			want: []string{"xl:v/a/xl.webp", "md:v/a/md.jpg"}},
+		{name: "old single-file variant beside a group", variants: `[{"preset":"xl","bucket":"out","key":"v/a/xl.jpg","bytes":3},{"group":[{"preset":"md","files":[{"key":"v/a/md.jpg"}]},{"preset":"sm","files":[{"key":"v/a/sm.jpg"}]}]}]`,
+			want: []string{"xl:v/a/xl.jpg", "md:v/a/md.jpg", "sm:v/a/sm.jpg"}},
+		{name: "none", variants: `[]`, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var sr StoreRequest
+			var nr NotifyRequest
+			if err := json.Unmarshal([]byte(`{"variants":`+tt.variants+`}`), &sr); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(`{"status":"SUCCEEDED","variants":`+tt.variants+`}`), &nr); err != nil {
+				t.Fatal(err)
+			}
+			for _, vs := range []Variants{sr.Variants, nr.Variants} {
+				var got []string
+				for _, v := range vs {
+					if len(v.Group) > 0 || len(v.Files) == 0 {
+						t.Fatalf("read %+v: a group or no files", v)
+					}
+					got = append(got, v.Preset+":"+v.Files[0].Key)
+				}
+				if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+					t.Errorf("variants read as %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+	// A group output is written as {"group": [...]} alone.
+	b, _ = json.Marshal(Variant{Group: []Variant{{Preset: "xl", DurationMs: 5}}, DurationMs: 5})
+	if !strings.HasPrefix(string(b), `{"group":[{"preset":"xl",`) || strings.Count(string(b), "durationMs") != 1 {
+		t.Errorf("group variant written as %s", b)
+	}
+}
