@@ -1,10 +1,16 @@
 // Command engine times our resize engine warm, inside one process: it reads
-// an image once, then runs the 4-size unit (every preset of the presets file,
-// each one a full imaging.Process call that decodes from the file bytes, as
-// the resize Lambda does per variant) K times after a warm-up and prints the
-// per-run times and their median as JSON on stdout.
+// an image once, then runs the 4-size unit (every preset of the presets file)
+// K times after a warm-up and prints the per-run times and their median as
+// JSON on stdout.
 //
-//	go run ./bench/engine [-k 5] [-warmup 1] [-presets FILE] [-only thumb] FILE
+// The unit is what the pipeline runs: validate.Items groups the presets into
+// resize invocations, and each is one imaging.ProcessSizes call decoding
+// from the file bytes, as the resize Lambda does: one call for all presets
+// from a source without shrink-on-load (HEIC, PNG, WebP, GIF: one decode),
+// one call per preset for a JPEG. -per-size runs one call per preset
+// whatever the format, as the pipeline did before grouping.
+//
+//	go run ./bench/engine [-k 5] [-warmup 1] [-presets FILE] [-only thumb] [-per-size] FILE
 package main
 
 import (
@@ -33,18 +39,22 @@ import (
 type Result struct {
 	File     string    `json:"file"`
 	K        int       `json:"k"`
+	Items    int       `json:"items"`     // resize invocations per unit
 	RunsMS   []float64 `json:"runs_ms"`   // one 4-size unit per run
 	MedianMS float64   `json:"median_ms"` // median of RunsMS
 	Variants []Variant `json:"variants"`
 }
 
-// Variant is one preset's output and its median time over the runs.
+// Variant is one preset's output and the median time of the invocation
+// that made it (shared by every preset of a group).
 type Variant struct {
 	Preset   string  `json:"preset"`
 	Width    int     `json:"width"`
 	Height   int     `json:"height"`
 	Bytes    int64   `json:"bytes"`
 	MedianMS float64 `json:"median_ms"`
+
+	item int // index of the invocation that made it
 }
 
 func main() {
@@ -60,11 +70,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	warmup := fs.Int("warmup", 1, "untimed runs first")
 	presetsPath := fs.String("presets", "bench/presets.json", "presets file")
 	only := fs.String("only", "", "comma-separated preset names to run (default all)")
+	perSize := fs.Bool("per-size", false, "one engine call per preset for every format (the pipeline before grouping)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || *k < 1 {
-		return errors.New("usage: engine [-k N] [-warmup N] [-presets FILE] [-only NAMES] FILE")
+		return errors.New("usage: engine [-k N] [-warmup N] [-presets FILE] [-only NAMES] [-per-size] FILE")
 	}
 	pf, err := presets.Load(*presetsPath)
 	if err != nil {
@@ -91,36 +102,46 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dw, dh := info.DisplaySize()
 	src := pipeline.Source{Key: filepath.Base(path), Format: string(info.Format), Width: dw, Height: dh, HasAlpha: info.HasAlpha}
 	plans := validate.Plan(src, ps, "", "")
+	items := validate.Items(info.Format, plans)
+	if *perSize {
+		items = plans
+	}
 
-	res := Result{File: path, K: *k, Variants: make([]Variant, len(plans))}
-	perVariant := make([][]float64, len(plans))
+	res := Result{File: path, K: *k, Items: len(items), Variants: make([]Variant, 0, len(plans))}
+	perItem := make([][]float64, len(items))
 	for i := range *warmup + *k {
 		var unit time.Duration
-		for v, plan := range plans {
+		res.Variants = res.Variants[:0]
+		for it, item := range items {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			// Every format of the preset from one decode, as the resize step.
-			encs := make([]imaging.Encoding, len(plan.Files))
-			for f, fp := range plan.Files {
-				encs[f] = imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: io.Discard}
+			// Every format of every preset of the item from one call, as
+			// the resize step.
+			targets := make([]imaging.Target, len(item.Plans()))
+			for t, plan := range item.Plans() {
+				targets[t].Spec = imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
+				for _, fp := range plan.Files {
+					targets[t].Encodings = append(targets[t].Encodings, imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: io.Discard})
+				}
 			}
-			spec := imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
 			start := time.Now()
-			outs, err := imaging.ProcessAll(ctx, bytes.NewReader(data), spec, encs, imaging.Limits{MaxPixels: 100_000_000})
+			outs, err := imaging.ProcessSizes(ctx, bytes.NewReader(data), targets, imaging.Limits{MaxPixels: 100_000_000})
 			d := time.Since(start)
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", path, plan.Preset, err)
+				return fmt.Errorf("%s: %s: %w", path, item.Plans()[0].Preset, err)
 			}
 			unit += d
 			if i >= *warmup {
-				perVariant[v] = append(perVariant[v], metric.MS(d))
+				perItem[it] = append(perItem[it], metric.MS(d))
 			}
-			var n int64
-			for _, o := range outs {
-				n += o.Bytes
+			for t, plan := range item.Plans() {
+				var n int64
+				for _, o := range outs[t] {
+					n += o.Bytes
+				}
+				res.Variants = append(res.Variants, Variant{Preset: plan.Preset, Width: outs[t][0].Width, Height: outs[t][0].Height, Bytes: n, item: it})
 			}
-			res.Variants[v] = Variant{Preset: plan.Preset, Width: outs[0].Width, Height: outs[0].Height, Bytes: n}
 		}
 		if i >= *warmup {
 			res.RunsMS = append(res.RunsMS, metric.MS(unit))
@@ -128,7 +149,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	res.MedianMS = metric.Median(res.RunsMS)
 	for v := range res.Variants {
-		res.Variants[v].MedianMS = metric.Median(perVariant[v])
+		res.Variants[v].MedianMS = metric.Median(perItem[res.Variants[v].item])
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
