@@ -1,8 +1,9 @@
 package sfnapi
 
-// This file is the only one that knows the engine (internal/sfn): every
-// use of its API goes through the types below, so an engine change is
-// absorbed here.
+// This file wraps the engine (internal/sfn): the service runs, parses and
+// validates through the types below, so most engine changes are absorbed
+// here. The one other use is New in service.go, which takes the caller's
+// *sfn.Config and hands it to newEngine.
 
 import (
 	"context"

@@ -136,8 +136,10 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Boundary prepares err for return from a Lambda handler: a typed error
 // wrapped anywhere in err's chain is returned itself, so the runtime reports
-// its type name instead of "wrapError". The wrapping context is kept in the
-// message of rejections and storage errors.
+// its type name instead of "wrapError". Any context wrapped around it is
+// dropped: the runtime's errorMessage is the typed error's own Error(), so
+// what the operator needs (a StorageError's Op and URI, a rejection's Detail)
+// must be in its fields. An untyped err is returned as it is.
 func Boundary(err error) error {
 	if err == nil {
 		return nil
