@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/sigv4"
 )
@@ -260,9 +261,7 @@ func refuse(w http.ResponseWriter, r *http.Request, svc string, rf *refusal) {
 	if svc == ServiceS3 && rf.kind == kindMalformed && rf.presigned {
 		code = "AuthorizationQueryParametersError"
 	}
-	var b [8]byte
-	_, _ = io.ReadFull(randReader, b[:])
-	reqID := strings.ToUpper(hex.EncodeToString(b[:]))
+	reqID := strings.ToUpper(awsid.Hex(8))
 	h := w.Header()
 	h.Set("X-Amzn-Requestid", reqID)
 	var body string

@@ -1,15 +1,12 @@
 package endpoint
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"strings"
 )
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
-
-var randReader = rand.Reader
 
 func xmlEscape(s string) string {
 	var b strings.Builder

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/sigv4"
 )
 
@@ -134,7 +135,7 @@ func (s *Service) qualifiedARN(nameOrARN string) string {
 	if strings.HasPrefix(nameOrARN, "arn:") {
 		return nameOrARN
 	}
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.cfg.Region, s.cfg.AccountID, nameOrARN)
+	return awsid.FunctionARN(s.cfg.Region, s.cfg.AccountID, nameOrARN)
 }
 
 func (s *Service) handleInvoke(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -25,7 +26,7 @@ func (s *Service) RunAsync(ctx context.Context, nameOrARN string, payload []byte
 		return err
 	}
 	defer s.wg.Done()
-	return s.runAsync(ctx, fn, nameOrARN, newRequestID(), s.cfg.Now(), payload)
+	return s.runAsync(ctx, fn, nameOrARN, awsid.LambdaRequestID(), s.cfg.Now(), payload)
 }
 
 // track counts an asynchronous invocation in flight, unless the service
@@ -53,7 +54,7 @@ func (s *Service) InvokeAsync(ctx context.Context, nameOrARN string, payload []b
 	if err != nil {
 		return "", err
 	}
-	requestID := newRequestID()
+	requestID := awsid.LambdaRequestID()
 	queued := s.cfg.Now()
 	if err := s.track(); err != nil {
 		return "", err

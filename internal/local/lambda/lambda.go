@@ -8,8 +8,6 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -204,7 +203,7 @@ func (s *Service) Register(f Function, h Handler, init time.Duration) error {
 		return errors.New("lambda: a function needs a name and a handler")
 	}
 	if f.ARN == "" {
-		f.ARN = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.cfg.Region, s.cfg.AccountID, f.Name)
+		f.ARN = awsid.FunctionARN(s.cfg.Region, s.cfg.AccountID, f.Name)
 	}
 	if f.Timeout <= 0 {
 		f.Timeout = 3 * time.Second // Lambda's default
@@ -315,7 +314,7 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 	case <-ctx.Done():
 		return nil, fmt.Errorf("lambda: %s: waiting for a concurrency slot: %w", fn.cfg.Name, ctx.Err())
 	}
-	requestID := newRequestID()
+	requestID := awsid.LambdaRequestID()
 	s.logs.begin(requestID)
 	s.logs.add(requestID, startLine(requestID, version))
 	start := s.cfg.Now()
@@ -425,13 +424,6 @@ func typeName(v any) string {
 		return t.Elem().Name()
 	}
 	return t.Name()
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // Close waits for asynchronous invocations in flight, up to ctx's deadline.

@@ -3,7 +3,6 @@ package s3
 import (
 	"bytes"
 	"crypto/md5"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -161,11 +161,7 @@ func clearDir(dir string) error {
 
 // ---- blobs ----
 
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newID() string { return awsid.Hex(16) }
 
 func (st *store) blobPath(id string) string {
 	return filepath.Join(st.root, "blobs", id[:2], id)
@@ -284,9 +280,7 @@ func getJSON[T any](b *bolt.Bucket, k []byte) (*T, error) {
 
 // newVersionID makes an opaque 32-character version ID that embeds seq.
 func newVersionID(seq uint64) string {
-	var r [8]byte
-	_, _ = rand.Read(r[:])
-	return fmt.Sprintf("%016x%s", seq, hex.EncodeToString(r[:]))
+	return fmt.Sprintf("%016x%s", seq, awsid.Hex(8))
 }
 
 // wireVersionID is the version ID as S3 shows it: "null" for the null version

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) startExecution1(ctx context.Context, smARN, name, input string
 		return nil, apiErr(codeInvalidExecutionInput, "Invalid State Machine Execution Input: 'input exceeds the maximum size of %d bytes'", s.cfg.MaxInputBytes)
 	}
 	if name == "" {
-		name = newUUID()
+		name = awsid.UUID()
 	}
 	if !validName(name) {
 		return nil, apiErr(codeInvalidName, "Invalid Name: '%s'", name)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -67,7 +68,7 @@ var ops = map[string]opFunc{
 }
 
 func (s *Service) handle(w http.ResponseWriter, r *http.Request) {
-	reqID := newUUID()
+	reqID := awsid.UUID()
 	w.Header().Set("X-Amzn-Requestid", reqID)
 	if r.ContentLength > s.cfg.MaxRequestBytes {
 		writeError(w, reqID, &APIError{Status: http.StatusRequestEntityTooLarge, Code: codeValidation,

@@ -1,14 +1,12 @@
 package sfnapi
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
 )
 
@@ -42,11 +40,11 @@ func validName(name string) bool {
 }
 
 func (s *Service) smARN(name string) string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.cfg.Region, s.cfg.AccountID, name)
+	return awsid.StateMachineARN(s.cfg.Region, s.cfg.AccountID, name)
 }
 
 func (s *Service) execARN(smName, name string) string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", s.cfg.Region, s.cfg.AccountID, smName, name)
+	return awsid.ExecutionARN(s.cfg.Region, s.cfg.AccountID, smName, name)
 }
 
 // parseARN checks "arn:aws:states:<region>:<account>:<kind>:<name>..."
@@ -76,15 +74,6 @@ func checkRoleARN(role string) error {
 		return apiErr(codeInvalidArn, "Invalid Arn: '%s'", role)
 	}
 	return nil
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func notFoundSM(arn string, err error) error {

@@ -2,9 +2,9 @@ package sfnapi
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
 )
 
@@ -72,7 +72,7 @@ func (s *Service) createStateMachine(_ context.Context, name, definition, roleAR
 		return nil, err
 	}
 	if roleARN == "" {
-		roleARN = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", s.cfg.AccountID)
+		roleARN = awsid.RoleARN(s.cfg.AccountID, "StepFunctionsRole")
 	}
 	if err := checkRoleARN(roleARN); err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (s *Service) createStateMachine(_ context.Context, name, definition, roleAR
 		return nil, apiErr(codeStateMachineAlreadyExists, "State Machine Already Exists: '%s'", arn)
 	}
 	sm := &StateMachine{ARN: arn, Name: name, Type: typ, RoleARN: roleARN, Definition: definition,
-		RevisionID: newUUID(), CreationDate: s.eng.now()}
+		RevisionID: awsid.UUID(), CreationDate: s.eng.now()}
 	if err := s.st.PutStateMachine(sm); err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) UpdateStateMachine(_ context.Context, arn string, definition, 
 	if roleARN != nil {
 		sm.RoleARN = *roleARN
 	}
-	sm.RevisionID = newUUID()
+	sm.RevisionID = awsid.UUID()
 	sm.UpdateDate = s.eng.now()
 	if err := s.st.PutStateMachine(sm); err != nil {
 		return nil, err

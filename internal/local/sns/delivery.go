@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) httpHeaders(kind, msgID string, sub *Subscription) map[string]
 
 // confirmationDelivery renders the SubscriptionConfirmation for sub.
 func (s *Service) confirmationDelivery(topic *Topic, sub *Subscription) *Delivery {
-	msgID := newUUID()
+	msgID := awsid.UUID()
 	d := s.newDelivery(KindSubscriptionConfirmation, msgID, sub)
 	env := s.confirmationEnvelope(sub, msgID, d.CreatedAt)
 	switch sub.Protocol {
@@ -101,7 +102,7 @@ func (s *Service) notificationDelivery(topic *Topic, sub *Subscription, n notifi
 func (s *Service) enqueueLocked(d *Delivery) {
 	s.seq++
 	d.Seq = s.seq
-	d.ID = fmt.Sprintf("%08d-%s", d.Seq, newUUID()[:8])
+	d.ID = fmt.Sprintf("%08d-%s", d.Seq, awsid.UUID()[:8])
 	s.deliveries[d.ID] = d
 	if err := s.store.saveDelivery(d); err != nil {
 		s.log.Error("saving delivery failed", zap.String("delivery_id", d.ID), zap.Error(err))

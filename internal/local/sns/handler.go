@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -55,7 +56,7 @@ func (s *Service) routes(mux *http.ServeMux) {
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Service) handleQuery(w http.ResponseWriter, r *http.Request) {
-	reqID := newUUID()
+	reqID := awsid.UUID()
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		// SNS has no JSON protocol (SDKs and the CLI send Query); say so
 		// in the JSON shape the caller expects.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -104,7 +105,7 @@ func (s *Service) publish(in publishRequest) (string, *APIError) {
 	if err != nil {
 		return "", err
 	}
-	msgID := newUUID()
+	msgID := awsid.UUID()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -2,8 +2,6 @@ package sns
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -323,20 +321,4 @@ func (s *Service) saveStateLocked() *APIError {
 		return errInternal(err)
 	}
 	return nil
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func newToken() string {
-	var b [64]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

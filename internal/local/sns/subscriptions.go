@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/imgflow/imgflow/internal/local/awsid"
 )
 
 // settableSubscriptionAttributes are the attributes Subscribe and
@@ -110,13 +112,13 @@ func (s *Service) subscribe(topicARN, protocol, endpoint string, attrs map[strin
 		return sub.clone(), nil
 	}
 	sub := &Subscription{
-		ARN: topicARN + ":" + newUUID(), TopicARN: topicARN, Protocol: protocol, Endpoint: endpoint,
+		ARN: topicARN + ":" + awsid.UUID(), TopicARN: topicARN, Protocol: protocol, Endpoint: endpoint,
 		Owner: s.cfg.AccountID, Status: StatusPendingConfirmation, Attributes: maps.Clone(attrs), CreatedAt: now,
 	}
 	if s.cfg.AutoConfirm {
 		sub.Status, sub.ConfirmedAt = StatusConfirmed, now
 	} else {
-		sub.Token, sub.TokenExpiry = newToken(), now.Add(s.cfg.TokenTTL)
+		sub.Token, sub.TokenExpiry = awsid.Hex(64), now.Add(s.cfg.TokenTTL)
 	}
 	s.subs[sub.ARN] = sub
 	if err := s.saveStateLocked(); err != nil {

@@ -2,11 +2,12 @@ package sns
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/imgflow/imgflow/internal/local/awsid"
 )
 
 var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -20,7 +21,7 @@ var settableTopicAttributes = map[string]bool{
 }
 
 func (s *Service) topicARN(name string) string {
-	return fmt.Sprintf("arn:aws:sns:%s:%s:%s", s.cfg.Region, s.cfg.AccountID, name)
+	return awsid.TopicARN(s.cfg.Region, s.cfg.AccountID, name)
 }
 
 // checkTopicARN validates an ARN's shape; a well-formed ARN of an unknown

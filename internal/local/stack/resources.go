@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/s3"
@@ -276,7 +277,7 @@ func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, 
 	}
 	fn.Role, _ = p["Role"].(string)
 	if fn.Role == "" { // the role SAM generates: <LogicalId>Role
-		fn.Role = fmt.Sprintf("arn:aws:iam::%s:role/%s-%sRole", st.cfg.AccountID, st.cfg.StackName, f.LogicalID)
+		fn.Role = awsid.RoleARN(st.cfg.AccountID, st.cfg.StackName+"-"+f.LogicalID+"Role")
 	}
 	for _, arn := range f.Layers {
 		fn.Layers = append(fn.Layers, lambda.Layer{ARN: arn, CodeSize: st.layerSize[arn]})
@@ -355,7 +356,7 @@ func (st *Stack) createStateMachines(ctx context.Context) error {
 		}
 		role, _ := sm.Resolved["Role"].(string)
 		if role == "" {
-			role = fmt.Sprintf("arn:aws:iam::%s:role/%s-%s-role", st.cfg.AccountID, st.cfg.StackName, sm.LogicalID)
+			role = awsid.RoleARN(st.cfg.AccountID, st.cfg.StackName+"-"+sm.LogicalID+"-role")
 		}
 		arn, err := st.SFN.CreateStateMachine(ctx, sm.Name, string(def), role, sm.Type)
 		var apiErr *sfnapi.APIError

@@ -8,8 +8,6 @@ package stack
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,6 +19,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/endpoint"
 	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
@@ -83,9 +82,7 @@ func functionKey(configured sigv4.StaticCredentials) accessKey {
 	if len(configured) == 0 {
 		return accessKey{"imgflow-local", "imgflow-local"}
 	}
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return accessKey{"imgflow-local-functions", hex.EncodeToString(b[:])}
+	return accessKey{"imgflow-local-functions", awsid.Hex(24)}
 }
 
 // Validate reports every bad setting.

@@ -21,8 +21,6 @@ package runtimeapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -35,6 +33,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -144,7 +143,7 @@ var errClosed = errors.New("runtimeapi: pool is closed")
 // (a value, as aws-lambda-go's own runtime matches it); any other error
 // means ctx ended or the pool is closed.
 func (p *Pool) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	inv := invocation{id: newRequestID(), arn: p.cfg.ARN, payload: payload}
+	inv := invocation{id: awsid.LambdaRequestID(), arn: p.cfg.ARN, payload: payload}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		if lc.AwsRequestID != "" {
 			inv.id = lc.AwsRequestID
@@ -332,18 +331,9 @@ func (a *attempt) complete(o outcome) {
 	a.once.Do(func() { a.done <- o })
 }
 
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
 // newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit id>.
 func newTraceID(now time.Time) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s;Sampled=0", now.Unix(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("Root=1-%08x-%s;Sampled=0", now.Unix(), awsid.Hex(12))
 }
 
 // Signals Close and timeouts send.

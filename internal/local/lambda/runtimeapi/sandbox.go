@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/imgflow/imgflow/internal/local/awsid"
 	"go.uber.org/zap"
 )
 
@@ -127,7 +128,7 @@ func environ(c *Config, addr string) []string {
 		"AWS_DEFAULT_REGION":             c.Region,
 		"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME":      "/aws/lambda/" + c.Name,
-		"AWS_LAMBDA_LOG_STREAM_NAME":     time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + newRequestID(),
+		"AWS_LAMBDA_LOG_STREAM_NAME":     time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + awsid.LambdaRequestID(),
 	}
 	for k, v := range c.Environment {
 		env[k] = v
