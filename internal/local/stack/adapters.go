@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -31,6 +32,23 @@ func (n s3Notifier) Notify(ctx context.Context, target string, ev events.S3Event
 		return fmt.Errorf("encode S3 event: %w", err)
 	}
 	return n.lambda.RunAsync(ctx, target, payload)
+}
+
+// s3Clock gives S3 the stack's clock. S3 waits on a channel (After) where
+// the other services Sleep: on the wall clock that is time.After; on a
+// fake clock the channel receives once the clock's Sleep returns.
+type s3Clock struct{ sfn.Clock }
+
+func (c s3Clock) After(d time.Duration) <-chan time.Time {
+	if _, wall := c.Clock.(sfn.RealClock); wall {
+		return time.After(d)
+	}
+	ch := make(chan time.Time, 1)
+	go func() {
+		_ = c.Sleep(context.Background(), d)
+		ch <- c.Now()
+	}()
+	return ch
 }
 
 // sfnLambda invokes functions for the engine's Lambda tasks.

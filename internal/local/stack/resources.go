@@ -247,7 +247,7 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 		if !ok {
 			return fmt.Errorf("stack: function %s: no in-process build for %s", f.LogicalID, pkg)
 		}
-		start := time.Now()
+		start := st.cfg.Clock.Now()
 		// The handler's lines also go to the invocation's log, for Invoke's
 		// LogType=Tail, as a bootstrap's stdout does in process mode.
 		log := zap.New(zapcore.NewTee(st.log.Core(), st.Lambda.LogCore(logx.NewEncoder(), st.log.Core()))).
@@ -256,7 +256,7 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 		if err != nil {
 			return fmt.Errorf("stack: init %s: %w", f.LogicalID, err)
 		}
-		if err := st.Lambda.Register(fn, awslambda.NewHandler(h), time.Since(start)); err != nil {
+		if err := st.Lambda.Register(fn, awslambda.NewHandler(h), st.cfg.Clock.Now().Sub(start)); err != nil {
 			return fmt.Errorf("stack: %w", err)
 		}
 		st.Resources.Functions = append(st.Resources.Functions, fn.Name)
@@ -416,21 +416,17 @@ const (
 )
 
 func (st *Stack) writeStackFile() error {
+	// Every declared parameter as the template resolved it (override,
+	// --notification-email or Default): what Ref yields in the functions'
+	// environment, so `imgflow upload` reads the same UploadPrefix.
+	declared, _ := st.Template.Raw["Parameters"].(map[string]any)
 	params := map[string]string{}
-	for k, v := range st.cfg.Parameters {
-		params[k] = v
-	}
-	if p, _ := st.Template.Raw["Parameters"].(map[string]any); p != nil {
-		for name, def := range p {
-			if _, set := params[name]; set {
-				continue
-			}
-			if d, _ := def.(map[string]any); d != nil {
-				if v, ok := d["Default"]; ok {
-					params[name] = fmt.Sprint(v)
-				}
-			}
+	for name := range declared {
+		v, err := st.Template.Ref(name)
+		if err != nil {
+			return fmt.Errorf("stack: parameter %s: %w", name, err)
 		}
+		params[name] = v
 	}
 	auth := AuthKeyIDIsSecret
 	if len(st.cfg.Credentials) > 0 {

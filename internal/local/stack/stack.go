@@ -60,6 +60,9 @@ type Config struct {
 	AccountID         string
 	// DrainTimeout bounds how long Close waits for running executions.
 	DrainTimeout time.Duration
+	// Clock is the one time source of S3, SNS, Lambda and Step Functions
+	// (timestamps, backoff, Wait states, timeouts). Nil: sfn.RealClock.
+	Clock sfn.Clock
 }
 
 // NewDefaultConfig returns the defaults of `imgflow local`.
@@ -68,6 +71,7 @@ func NewDefaultConfig() *Config {
 		Template: "template.yaml", DataDir: ".imgflow", Listen: "127.0.0.1:4566",
 		LambdaMode: ModeInProcess, BuildDir: "build", StackName: "imgflow",
 		Region: "us-east-1", AccountID: "000000000000", DrainTimeout: 30 * time.Second,
+		Clock: sfn.RealClock{},
 	}
 }
 
@@ -139,7 +143,11 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 		return nil, fmt.Errorf("stack: data dir: %w", err)
 	}
 	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1),
-		started: time.Now(), layerSize: map[string]int64{}, fnKey: functionKey(cfg.Credentials)}
+		layerSize: map[string]int64{}, fnKey: functionKey(cfg.Credentials)}
+	if st.cfg.Clock == nil {
+		st.cfg.Clock = sfn.RealClock{}
+	}
+	st.started = st.cfg.Clock.Now()
 	defer func() {
 		if err != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -200,12 +208,13 @@ func (st *Stack) startServices() error {
 	snsCfg.Endpoint = st.URL
 	snsCfg.SMTPAddr = cfg.SMTPAddr
 	snsCfg.AutoConfirm = cfg.AutoConfirm
-	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.log}); err != nil {
+	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.log, Clock: cfg.Clock}); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 
 	lcfg := lambda.NewDefaultConfig()
 	lcfg.Region, lcfg.AccountID = cfg.Region, cfg.AccountID
+	lcfg.Now, lcfg.Sleep = cfg.Clock.Now, cfg.Clock.Sleep
 	dest := &destinations{sns: st.SNS, dir: filepath.Join(cfg.DataDir, "sqs")}
 	if st.Lambda, err = lambda.New(lcfg, dest, st.log); err != nil {
 		return fmt.Errorf("stack: %w", err)
@@ -214,7 +223,7 @@ func (st *Stack) startServices() error {
 	s3cfg := s3.NewDefaultConfig()
 	s3cfg.DataDir = cfg.DataDir
 	s3cfg.Region, s3cfg.AccountID = cfg.Region, cfg.AccountID
-	if st.S3, err = s3.New(s3cfg, s3Notifier{st.Lambda}, st.log, nil); err != nil {
+	if st.S3, err = s3.New(s3cfg, s3Notifier{st.Lambda}, st.log, s3Clock{cfg.Clock}); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 
@@ -224,6 +233,7 @@ func (st *Stack) startServices() error {
 	engCfg := sfn.NewDefaultConfig()
 	engCfg.Lambda = sfnLambda{st.Lambda}
 	engCfg.SNS = sfnSNS{st.SNS}
+	engCfg.Clock, engCfg.NewUUID = cfg.Clock, awsid.UUID
 	if st.SFN, err = sfnapi.New(sfnCfg, engCfg, st.log); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
