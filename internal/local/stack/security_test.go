@@ -223,14 +223,14 @@ func TestAWSCLI(t *testing.T) {
 			t.Fatalf("aws %v: %v\n%s", args, err, out)
 		}
 	}
-	// aws CLI v1 presigns with SigV2 unless told otherwise: refused, as
-	// every non-SigV4 request is.
+	// aws CLI v1 presigns with SigV2 unless told otherwise; both forms are
+	// verified and work, as on S3. An altered SigV2 URL is refused.
 	for _, tc := range []struct {
 		name   string
 		config string
 		status int
 	}{
-		{name: "sigv2", status: http.StatusBadRequest},
+		{name: "sigv2", status: http.StatusOK},
 		{name: "sigv4", config: "[default]\ns3 =\n    signature_version = s3v4\n", status: http.StatusOK},
 	} {
 		cfgFile := filepath.Join(home, tc.name+".config")
@@ -249,6 +249,15 @@ func TestAWSCLI(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || tc.status == http.StatusOK && n != 9<<20 {
 			t.Fatalf("GET of the CLI's %s presigned URL %s: %d, %d bytes", tc.name, url, resp.StatusCode, n)
+		}
+		altered := strings.Replace(strings.TrimSpace(url), "big.bin", "big.bin2", 1)
+		resp, err = http.Get(altered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("GET of the CLI's %s presigned URL with another key: %d, want 403", tc.name, resp.StatusCode)
 		}
 	}
 	out, err := run([]string{"AWS_SECRET_ACCESS_KEY=wrong"}, awsBin, "--endpoint-url", st.URL, "s3", "ls", "s3://cli-test/")
