@@ -303,6 +303,7 @@ func (e *e2e) executions() []execSummary {
 }
 
 type execDetail struct {
+	ARN    string `json:"executionArn"`
 	Status string `json:"status"`
 	Input  string `json:"input"`
 	Output string `json:"output"`
@@ -594,7 +595,40 @@ func (e *e2e) testHEIC(t *testing.T) {
 			}
 		}
 		e.waitMail("imgflow: " + key + " processed (4 variants)")
+		// HEIC has no shrink-on-load: validate plans one Resize for every
+		// size (one decode), and the execution output still lists each.
+		if n := e.resizeInvocations(d.ARN); n != 1 {
+			t.Errorf("%s: %d Resize invocations, want one for all sizes", key, n)
+		}
+		var out struct {
+			Variants []pipeline.Variant `json:"variants"`
+		}
+		if err := json.Unmarshal([]byte(d.Output), &out); err != nil || len(out.Variants) != 4 {
+			t.Errorf("%s: execution output lists %d variants (%v), want 4", key, len(out.Variants), err)
+		}
 	}
+}
+
+// resizeInvocations counts the Resize tasks scheduled in an execution's
+// history (retries included).
+func (e *e2e) resizeInvocations(arn string) int {
+	e.t.Helper()
+	var h struct {
+		Events []struct {
+			Type    string `json:"type"`
+			Details *struct {
+				Parameters string `json:"parameters"`
+			} `json:"taskScheduledEventDetails"`
+		} `json:"events"`
+	}
+	e.awsJSON(&h, "stepfunctions", "get-execution-history", "--execution-arn", arn, "--max-results", "1000")
+	n := 0
+	for _, ev := range h.Events {
+		if ev.Type == "TaskScheduled" && ev.Details != nil && strings.Contains(ev.Details.Parameters, "Resize") {
+			n++
+		}
+	}
+	return n
 }
 
 func (e *e2e) testFailures(t *testing.T) {
