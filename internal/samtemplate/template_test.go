@@ -1,7 +1,6 @@
 package samtemplate
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/imgflow/imgflow/layers/common/presets"
 )
 
 // The project's own template, checked against the contract the handlers are written to.
@@ -548,28 +549,14 @@ func TestCommonLayer(t *testing.T) {
 		t.Errorf("CompatibleArchitectures = %v", got)
 	}
 
-	var presets struct {
-		Presets []struct {
-			Name     string `json:"name"`
-			LongSide int    `json:"longSide"`
-			Format   string `json:"format"`
-			Quality  int    `json:"quality"`
-		} `json:"presets"`
-	}
-	b := mustRead(t, filepath.Join(l.ContentDir, "assets", "presets.json"))
-	if err := json.Unmarshal(b, &presets); err != nil {
+	// The layer's file must load with the loader the functions use (every
+	// rule: names, sides, formats, qualities).
+	f, err := presets.Load(filepath.Join(l.ContentDir, "assets", "presets.json"))
+	if err != nil {
 		t.Fatalf("presets.json: %v", err)
 	}
-	if len(presets.Presets) == 0 {
+	if len(f.Presets) == 0 {
 		t.Fatal("presets.json has no presets")
-	}
-	seen := map[string]bool{}
-	for _, p := range presets.Presets {
-		if p.Name == "" || seen[p.Name] || p.LongSide <= 0 || p.Quality < 1 || p.Quality > 100 ||
-			!slices.Contains([]string{"auto", "jpeg", "png"}, p.Format) {
-			t.Errorf("bad preset %+v", p)
-		}
-		seen[p.Name] = true
 	}
 }
 
