@@ -18,8 +18,9 @@
 #     planes, its cheapest output) and to PNG, hyperfine medians; the
 #     in-process median (warm, -k K) beside it;
 #   - peak RSS of one decode per process (GNU time %M), two cores;
-#   - the 4-size unit (bench/engine: 4 imaging.Process calls, as the resize
-#     Lambdas do, each decoding the whole HEIC) beside the JPEG's.
+#   - the 4-size unit (bench/engine, planned as validate.Items plans it: one
+#     group decoded once for a HEIC, one scaled decode per size for the JPEG;
+#     every size in WebP and JPEG) beside the JPEG's.
 # The table is printed and written to bench/results/<timestamp>-heic.md.
 #
 # Environment: BENCH_IMAGES (default ../shared/images), BENCH_HEIC_SOURCE
@@ -119,7 +120,7 @@ out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-heic.md"
   awk -v a="$unit_single" -v b="$unit_jpeg" 'BEGIN {printf "| 4-size unit: single-item HEIC | %.0f ms | same photo as JPEG: %.0f ms | %.2f | |\n", a, b, a/b}'
   awk -v a="$unit_grid" -v b="$unit_jpeg" 'BEGIN {printf "| 4-size unit: grid HEIC | %.0f ms | same photo as JPEG: %.0f ms | %.2f | |\n", a, b, a/b}'
   echo
-  echo "Each of the unit's 4 Process calls decodes the whole HEIC (HEVC has no reduced"
-  echo "decode like JPEG's DCT scaling), so the HEIC unit costs about 4 full decodes."
+  echo "The HEIC unit decodes the HEIC once for all four sizes (one Resize invocation, a"
+  echo "group); HEVC has no reduced decode like JPEG's DCT scaling, which the JPEG unit uses per size."
 } | tee "$out"
 echo "bench-heic: wrote $out"
