@@ -16,9 +16,16 @@
 // VPS/SPS/PPS, 7.3.4 scaling lists), slice.go (7.3.6 slice segment header),
 // cabac.go (9.3 arithmetic decoding engine and context initialisation),
 // ctu.go (7.3.8 slice data: CTU loop, tiles, WPP, coding and transform
-// quadtrees), residual.go (7.3.8.11 residual coding), intra.go (8.4.4.2
-// intra sample prediction), transform.go (8.6 scaling and inverse
-// transforms), deblock.go (8.7.2) and sao.go (8.7.3).
+// quadtrees), wavefront.go (9.3.1, 9.3.2.4: substreams of WPP rows and
+// tiles decoded in parallel), residual.go (7.3.8.11 residual coding),
+// intra.go (8.4.4.2 intra sample prediction), transform.go (8.6 scaling
+// and inverse transforms), deblock.go (8.7.2) and sao.go (8.7.3).
+//
+// Options.Workers sets how many goroutines decode one picture: the
+// substreams of a slice segment whose header gives entry points (the CTB
+// rows of a WPP stream, as x265 and so heif-enc write, or tiles) run as a
+// wavefront, and deblocking and SAO by bands of rows. The output is the
+// same for any number of workers.
 //
 // Use from HEIF: parse the item's hvcC box with ParseHvcC and pass it with
 // the item data to DecodeSample (or split the data with
