@@ -161,14 +161,22 @@ type ResponseContext struct {
 	FunctionError   string `json:"functionError,omitempty"`
 }
 
-type function struct {
-	cfg     Function
-	handler Handler
-	slots   chan struct{}
-	init    time.Duration
+// Init builds a fresh instance of a function's handler: what a cold start
+// runs (lambdamain.Init in process).
+type Init func(ctx context.Context) (Handler, error)
 
-	mu    sync.Mutex
-	stats stats
+type function struct {
+	cfg   Function
+	slots chan struct{}
+	// build makes a new instance after a panic ended the last one; nil for
+	// a handler that manages its own instances (a runtimeapi.Pool).
+	build Init
+
+	instMu     sync.Mutex // held while an instance is built
+	mu         sync.Mutex
+	handler    Handler // nil once a panic ended the instance
+	generation int     // which instance handler is
+	stats      stats
 }
 
 // Service runs functions.
@@ -202,17 +210,48 @@ func (s *Service) Register(f Function, h Handler, init time.Duration) error {
 	if f.Name == "" || h == nil {
 		return errors.New("lambda: a function needs a name and a handler")
 	}
+	f = s.defaults(f)
+	n := s.concurrency(f)
+	fn := &function{cfg: f, handler: h, slots: make(chan struct{}, n)}
+	fn.stats.init = init
+	return s.add(fn)
+}
+
+// RegisterInit adds a function whose handler runs in process. The first
+// instance is built now, with ctx. A panic in the handler ends its instance,
+// as aws-lambda-go ends the process: the next invocation builds a fresh one
+// (a cold start in Stats).
+func (s *Service) RegisterInit(ctx context.Context, f Function, init Init) error {
+	if f.Name == "" || init == nil {
+		return errors.New("lambda: a function needs a name and an init")
+	}
+	f = s.defaults(f)
+	fn := &function{cfg: f, build: init, slots: make(chan struct{}, s.concurrency(f))}
+	if _, err := s.instance(ctx, fn); err != nil {
+		return fmt.Errorf("lambda: init %s: %w", f.Name, err)
+	}
+	return s.add(fn)
+}
+
+func (s *Service) defaults(f Function) Function {
 	if f.ARN == "" {
 		f.ARN = awsid.FunctionARN(s.cfg.Region, s.cfg.AccountID, f.Name)
 	}
 	if f.Timeout <= 0 {
 		f.Timeout = 3 * time.Second // Lambda's default
 	}
-	n := f.ReservedConcurrency
-	if n <= 0 {
-		n = s.cfg.DefaultConcurrency
+	return f
+}
+
+func (s *Service) concurrency(f Function) int {
+	if f.ReservedConcurrency > 0 {
+		return f.ReservedConcurrency
 	}
-	fn := &function{cfg: f, handler: h, slots: make(chan struct{}, n), init: init}
+	return s.cfg.DefaultConcurrency
+}
+
+func (s *Service) add(fn *function) error {
+	f := fn.cfg
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := s.fns[f.Name]; dup {
@@ -318,7 +357,17 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 	s.logs.begin(requestID)
 	s.logs.add(requestID, startLine(requestID, version))
 	start := s.cfg.Now()
-	out, invErr, timedOut := s.call(ctx, fn, requestID, payload)
+	var out []byte
+	var invErr error
+	var timedOut bool
+	if inst, err := s.instance(ctx, fn); err != nil {
+		// lambdamain.Run exits with status 1 when its init fails, which
+		// Lambda reports as this.
+		invErr = messages.InvokeResponse_Error{Type: "Runtime.ExitError",
+			Message: fmt.Sprintf("RequestId: %s Error: Runtime exited with error: exit status 1", requestID)}
+	} else {
+		out, invErr, timedOut = s.call(ctx, fn, inst, requestID, payload)
+	}
 	dur := s.cfg.Now().Sub(start)
 	if !timedOut {
 		<-fn.slots
@@ -355,17 +404,18 @@ type result struct {
 // call runs the handler with the function's timeout. On a timeout the
 // handler goroutine cannot be killed in process: it keeps its concurrency
 // slot until it returns, as a stuck Lambda sandbox keeps its instance.
-func (s *Service) call(ctx context.Context, fn *function, requestID string, payload []byte) ([]byte, error, bool) {
+func (s *Service) call(ctx context.Context, fn *function, inst instance, requestID string, payload []byte) ([]byte, error, bool) {
 	ctx, cancel := context.WithTimeout(ctx, fn.cfg.Timeout)
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: fn.cfg.ARN})
 	done := make(chan result, 1)
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
+				s.endInstance(fn, inst)
 				done <- result{err: &panicError{value: v, stack: string(debug.Stack())}}
 			}
 		}()
-		out, err := fn.handler.Invoke(ctx, payload)
+		out, err := inst.handler.Invoke(ctx, payload)
 		done <- result{out: out, err: err}
 	}()
 	select {
@@ -379,6 +429,67 @@ func (s *Service) call(ctx context.Context, fn *function, requestID string, payl
 		}
 		go func() { <-done; cancel() }()
 		return nil, ctx.Err(), false
+	}
+}
+
+// instance is one built handler of a function; generation tells a panic in
+// an old instance from the current one.
+type instance struct {
+	handler    Handler
+	generation int
+}
+
+// instance returns the function's live instance, building one (a cold
+// start) when a panic ended the last. Concurrent invocations wait for the
+// one build. The build runs without ctx's deadline or cancellation: an
+// instance outlives the invocation that started it.
+func (s *Service) instance(ctx context.Context, fn *function) (instance, error) {
+	fn.mu.Lock()
+	inst := instance{fn.handler, fn.generation}
+	fn.mu.Unlock()
+	if inst.handler != nil || fn.build == nil {
+		return inst, nil
+	}
+	fn.instMu.Lock()
+	defer fn.instMu.Unlock()
+	fn.mu.Lock()
+	inst = instance{fn.handler, fn.generation}
+	fn.mu.Unlock()
+	if inst.handler != nil {
+		return inst, nil
+	}
+	start := s.cfg.Now()
+	h, err := fn.build(context.WithoutCancel(ctx))
+	d := s.cfg.Now().Sub(start)
+	if err == nil && h == nil {
+		err = errors.New("init returned no handler")
+	}
+	if err != nil {
+		s.log.Error("init failed", zap.String("function", fn.cfg.Name), zap.Error(err))
+		return instance{}, err
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	fn.generation++
+	fn.handler = h
+	fn.stats.coldStarts++
+	fn.stats.init = d
+	return instance{h, fn.generation}, nil
+}
+
+// endInstance drops the instance a handler panicked in, as aws-lambda-go
+// exits the process after reporting a panic, so the next invocation gets a
+// fresh one. A handler without a build (a process pool) is kept: it
+// replaces its own processes.
+func (s *Service) endInstance(fn *function, inst instance) {
+	if fn.build == nil {
+		return
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.generation == inst.generation {
+		fn.handler = nil
+		s.log.Info("instance ended by a panic", zap.String("function", fn.cfg.Name))
 	}
 }
 

@@ -240,3 +240,97 @@ func TestAPIWithTheSDK(t *testing.T) {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 }
+
+// TestPanicEndsTheInstance: a panic is reported as the Go runtime reports
+// it, and ends the instance as aws-lambda-go ends the process; the next
+// invocation runs a fresh instance (a new init, a cold start in Stats) and
+// sees none of the old one's state. An init that fails then is
+// Runtime.ExitError, as lambdamain.Run's exit is on Lambda.
+func TestPanicEndsTheInstance(t *testing.T) {
+	s := newService(t, nil, nil)
+	var inits int
+	failInit := false
+	init := func(context.Context) (Handler, error) {
+		if failInit {
+			return nil, errors.New("bad configuration")
+		}
+		inits++
+		instance, calls := inits, 0 // per-instance state
+		return awslambda.NewHandler(func(in echoIn) (map[string]int, error) {
+			calls++
+			if in.Say == "panic" {
+				panic(fmt.Errorf("boom in instance %d", instance))
+			}
+			return map[string]int{"instance": instance, "calls": calls}, nil
+		}), nil
+	}
+	if err := s.RegisterInit(context.Background(), Function{Name: "fragile", Timeout: time.Second}, init); err != nil {
+		t.Fatal(err)
+	}
+	invoke := func(say string) (*Response, map[string]int, ErrorDocument) {
+		t.Helper()
+		resp, err := s.Invoke(context.Background(), "fragile", []byte(`{"say":"`+say+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]int
+		var doc ErrorDocument
+		if resp.FunctionError != "" {
+			_ = json.Unmarshal(resp.Payload, &doc)
+		} else {
+			_ = json.Unmarshal(resp.Payload, &out)
+		}
+		return resp, out, doc
+	}
+	stats := func() Stats {
+		t.Helper()
+		for _, st := range s.Stats() {
+			if st.Function.Name == "fragile" {
+				return st
+			}
+		}
+		t.Fatal("no stats")
+		return Stats{}
+	}
+
+	steps := []struct {
+		name, say    string
+		wantInstance int // 0: want an error
+		wantCalls    int
+		wantType     string
+		wantCold     int64
+	}{
+		{name: "first instance", say: "hi", wantInstance: 1, wantCalls: 1, wantCold: 1},
+		{name: "same instance", say: "hi", wantInstance: 1, wantCalls: 2, wantCold: 1},
+		{name: "panic", say: "panic", wantType: "errorString", wantCold: 1},
+		{name: "fresh instance after the panic", say: "hi", wantInstance: 2, wantCalls: 1, wantCold: 2},
+		{name: "which is kept", say: "hi", wantInstance: 2, wantCalls: 2, wantCold: 2},
+	}
+	for _, st := range steps {
+		resp, out, doc := invoke(st.say)
+		if st.wantInstance == 0 {
+			if resp.FunctionError != "Unhandled" || doc.ErrorType != st.wantType || doc.ErrorMessage != "boom in instance 1" || len(doc.StackTrace) == 0 {
+				t.Fatalf("%s: got %s %+v, want Unhandled %s with a stack trace", st.name, resp.FunctionError, doc, st.wantType)
+			}
+		} else if out["instance"] != st.wantInstance || out["calls"] != st.wantCalls {
+			t.Fatalf("%s: got %v (%s), want instance %d call %d", st.name, out, resp.Payload, st.wantInstance, st.wantCalls)
+		}
+		if got := stats().ColdStarts; got != st.wantCold {
+			t.Fatalf("%s: %d cold starts, want %d", st.name, got, st.wantCold)
+		}
+	}
+
+	// A panic, then an init that fails: each invocation tries a new init.
+	invoke("panic")
+	failInit = true
+	for range 2 {
+		resp, _, doc := invoke("hi")
+		if resp.FunctionError != "Unhandled" || doc.ErrorType != "Runtime.ExitError" {
+			t.Fatalf("failed init: got %s %+v, want Runtime.ExitError", resp.FunctionError, doc)
+		}
+	}
+	failInit = false
+	if _, out, _ := invoke("hi"); out["instance"] != 3 || stats().ColdStarts != 3 {
+		t.Fatalf("after a good init: %v, %d cold starts", out, stats().ColdStarts)
+	}
+}

@@ -9,6 +9,8 @@ import (
 const window = 1024
 
 type stats struct {
+	init        time.Duration // the last instance's build
+	coldStarts  int64         // instances built (in process)
 	invocations int64
 	errors      int64
 	recent      []time.Duration // ring buffer
@@ -32,8 +34,12 @@ func (fn *function) record(d time.Duration, failed bool) {
 
 // Stats is a function's invocation statistics, for the console.
 type Stats struct {
-	Function    Function
-	Init        time.Duration // handler construction (cold start)
+	Function Function
+	Init     time.Duration // handler construction of the last cold start
+	// ColdStarts counts the instances built in process: the first, and one
+	// after each panic ended an instance. 0 for a process pool, which
+	// measures its own.
+	ColdStarts  int64
 	Invocations int64
 	Errors      int64
 	P50         time.Duration // over the last 1024 invocations
@@ -51,7 +57,7 @@ func (s *Service) Stats() []Stats {
 			continue
 		}
 		fn.mu.Lock()
-		st := Stats{Function: fn.cfg, Init: fn.init, Invocations: fn.stats.invocations, Errors: fn.stats.errors, InFlight: len(fn.slots)}
+		st := Stats{Function: fn.cfg, Init: fn.stats.init, ColdStarts: fn.stats.coldStarts, Invocations: fn.stats.invocations, Errors: fn.stats.errors, InFlight: len(fn.slots)}
 		sorted := slices.Clone(fn.stats.recent)
 		fn.mu.Unlock()
 		slices.Sort(sorted)
