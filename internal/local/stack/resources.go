@@ -15,11 +15,9 @@ import (
 	"strings"
 	"time"
 
-	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/imgflow/imgflow/internal/local/awsid"
@@ -194,15 +192,13 @@ func functionPackage(logicalID string) string {
 }
 
 func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt string) error {
-	awsCfg, err := config.LoadDefaultConfig(ctx,
+	// What the in-process functions' AWS SDK uses instead of Lambda's
+	// environment: this stack, signed with the functions' key.
+	awsOpts := []func(*config.LoadOptions) error{
 		config.WithRegion(st.cfg.Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(st.fnKey.id, st.fnKey.secret, "")),
 		config.WithBaseEndpoint(st.URL),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		config.WithLogger(logx.SDKLogger(st.log)),
-	)
-	if err != nil {
-		return fmt.Errorf("stack: AWS configuration for functions: %w", err)
 	}
 	for _, f := range st.Template.Functions() {
 		fn, env, err := st.function(f, opt)
@@ -231,7 +227,7 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			if pc.Concurrency = fn.ReservedConcurrency; pc.Concurrency <= 0 {
 				pc.Concurrency = lambda.NewDefaultConfig().DefaultConcurrency
 			}
-			pool, err := runtimeapi.New(pc, st.log)
+			pool, err := runtimeapi.New(pc, st.root)
 			if err != nil {
 				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
 			}
@@ -247,16 +243,23 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 		if !ok {
 			return fmt.Errorf("stack: function %s: no in-process build for %s", f.LogicalID, pkg)
 		}
-		start := st.cfg.Clock.Now()
-		// The handler's lines also go to the invocation's log, for Invoke's
-		// LogType=Tail, as a bootstrap's stdout does in process mode.
-		log := zap.New(zapcore.NewTee(st.log.Core(), st.Lambda.LogCore(logx.NewEncoder(), st.log.Core()))).
-			With(zap.String("function", fn.Name))
-		h, err := build(ctx, lambdamain.Deps{Env: envconfig.Map(env), AWS: awsCfg, Log: log})
-		if err != nil {
-			return fmt.Errorf("stack: init %s: %w", f.LogicalID, err)
+		// lambdamain.Init, as the function's main runs it on Lambda: its
+		// LOG_LEVEL, logx's JSON and its name, into the stack's log (the
+		// root logger, so no "component" of the stack's) and, for Invoke's
+		// LogType=Tail, the invocation's log as a bootstrap's stdout is in
+		// process mode. The service calls it again after a panic ends an
+		// instance.
+		sink := zapcore.NewTee(st.root.Core(), st.Lambda.LogCore(logx.NewEncoder(), zapcore.DebugLevel))
+		opts := lambdamain.Options{Sink: sink, AWS: awsOpts}
+		fnEnv := envconfig.Map(env)
+		init := func(ctx context.Context) (lambda.Handler, error) {
+			inst, err := lambdamain.Init(ctx, fnEnv, build, opts)
+			if err != nil {
+				return nil, err
+			}
+			return inst.Handler, nil
 		}
-		if err := st.Lambda.Register(fn, awslambda.NewHandler(h), st.cfg.Clock.Now().Sub(start)); err != nil {
+		if err := st.Lambda.RegisterInit(ctx, fn, init); err != nil {
 			return fmt.Errorf("stack: %w", err)
 		}
 		st.Resources.Functions = append(st.Resources.Functions, fn.Name)

@@ -111,7 +111,10 @@ type Builders map[string]lambdamain.Build
 
 // Stack is a running local stack.
 type Stack struct {
-	cfg      Config
+	cfg Config
+	// root is the logger as Start got it: each service and function adds
+	// its own "component" or "function" to it; log is the stack's own.
+	root     *zap.Logger
 	log      *zap.Logger
 	Template *samtemplate.Template
 	URL      string // the endpoint, e.g. http://127.0.0.1:4566
@@ -142,7 +145,7 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("stack: data dir: %w", err)
 	}
-	st := &Stack{cfg: *cfg, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1),
+	st := &Stack{cfg: *cfg, root: log, log: log.With(zap.String("component", "stack")), serveErr: make(chan error, 1),
 		layerSize: map[string]int64{}, fnKey: functionKey(cfg.Credentials)}
 	if st.cfg.Clock == nil {
 		st.cfg.Clock = sfn.RealClock{}
@@ -208,7 +211,7 @@ func (st *Stack) startServices() error {
 	snsCfg.Endpoint = st.URL
 	snsCfg.SMTPAddr = cfg.SMTPAddr
 	snsCfg.AutoConfirm = cfg.AutoConfirm
-	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.log, Clock: cfg.Clock}); err != nil {
+	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.root, Clock: cfg.Clock}); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 
@@ -216,14 +219,14 @@ func (st *Stack) startServices() error {
 	lcfg.Region, lcfg.AccountID = cfg.Region, cfg.AccountID
 	lcfg.Now, lcfg.Sleep = cfg.Clock.Now, cfg.Clock.Sleep
 	dest := &destinations{sns: st.SNS, dir: filepath.Join(cfg.DataDir, "sqs")}
-	if st.Lambda, err = lambda.New(lcfg, dest, st.log); err != nil {
+	if st.Lambda, err = lambda.New(lcfg, dest, st.root); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 
 	s3cfg := s3.NewDefaultConfig()
 	s3cfg.DataDir = cfg.DataDir
 	s3cfg.Region, s3cfg.AccountID = cfg.Region, cfg.AccountID
-	if st.S3, err = s3.New(s3cfg, s3Notifier{st.Lambda}, st.log, s3Clock{cfg.Clock}); err != nil {
+	if st.S3, err = s3.New(s3cfg, s3Notifier{st.Lambda}, st.root, s3Clock{cfg.Clock}); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 
@@ -234,7 +237,7 @@ func (st *Stack) startServices() error {
 	engCfg.Lambda = sfnLambda{st.Lambda}
 	engCfg.SNS = sfnSNS{st.SNS}
 	engCfg.Clock, engCfg.NewUUID = cfg.Clock, awsid.UUID
-	if st.SFN, err = sfnapi.New(sfnCfg, engCfg, st.log); err != nil {
+	if st.SFN, err = sfnapi.New(sfnCfg, engCfg, st.root); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
 	return nil
@@ -259,7 +262,7 @@ func (st *Stack) serve() error {
 	if err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
-	st.srv, err = httpguard.NewServer(httpguard.NewDefaultConfig(), h, zap.NewStdLog(st.log.With(zap.String("component", "http"))))
+	st.srv, err = httpguard.NewServer(httpguard.NewDefaultConfig(), h, zap.NewStdLog(st.root.With(zap.String("component", "http"))))
 	if err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}

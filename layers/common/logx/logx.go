@@ -74,3 +74,34 @@ func SDKLogger(l *zap.Logger) logging.Logger {
 		l.Debug(fmt.Sprintf(format, v...), zap.String("classification", string(c)))
 	})
 }
+
+// WithLevel returns sink logging at level, whatever sink's own level: the
+// records a function's LOG_LEVEL enables reach a shared sink (the local
+// stack's log file) even when that sink logs its own records at a higher
+// level. sink's Write must not filter by level, as zapcore's io core and
+// Tee do not.
+func WithLevel(sink zapcore.Core, level zapcore.LevelEnabler) zapcore.Core {
+	return &leveledCore{LevelEnabler: level, sink: sink}
+}
+
+type leveledCore struct {
+	zapcore.LevelEnabler
+	sink zapcore.Core
+}
+
+func (c *leveledCore) With(fields []zapcore.Field) zapcore.Core {
+	return &leveledCore{LevelEnabler: c.LevelEnabler, sink: c.sink.With(fields)}
+}
+
+func (c *leveledCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.Enabled(e.Level) {
+		return ce.AddCore(e, c)
+	}
+	return ce
+}
+
+func (c *leveledCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	return c.sink.Write(e, fields)
+}
+
+func (c *leveledCore) Sync() error { return c.sink.Sync() }

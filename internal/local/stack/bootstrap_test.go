@@ -1,0 +1,164 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/layers/common/logx"
+)
+
+// templateCopy writes template.yaml, with its relative CodeUri, ContentUri
+// and DefinitionUri made absolute and each edit (old, new) applied once,
+// to a temporary directory, and returns its path.
+func templateCopy(t *testing.T, edits ...[2]string) string {
+	t.Helper()
+	root, err := filepath.Abs(moduleRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	edits = append([][2]string{
+		{"CodeUri: .\n", "CodeUri: " + root + "\n"},
+		{"ContentUri: layers/common/", "ContentUri: " + filepath.Join(root, "layers", "common") + "/"},
+		{"DefinitionUri: statemachine/", "DefinitionUri: " + filepath.Join(root, "statemachine") + "/"},
+	}, edits...)
+	for _, e := range edits {
+		if n := strings.Count(s, e[0]); n != 1 {
+			t.Fatalf("template.yaml has %q %d times, want once", e[0], n)
+		}
+		s = strings.Replace(s, e[0], e[1], 1)
+	}
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// syncBuffer is the stack's log file in a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) lines() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Split(strings.TrimSpace(w.b.String()), "\n")
+}
+
+// duplicateKeys returns the top-level keys a JSON object has more than once.
+func duplicateKeys(t *testing.T, line string) []string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %s", line)
+	}
+	seen := map[string]bool{}
+	var dups []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		key := tok.(string)
+		if seen[key] {
+			dups = append(dups, key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+	}
+	return dups
+}
+
+// TestInProcessFunctionsLogAsOnLambda: an in-process function logs through
+// lambdamain.Init as on Lambda. LOG_LEVEL in the template's environment
+// sets its level (debug records reach the stack's log, which logs its own
+// at info); the other functions keep the LogLevel parameter's info; no
+// record carries a key twice; and the handler's lines are in Invoke's
+// LogType=Tail.
+func TestInProcessFunctionsLogAsOnLambda(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is needed to build the layer")
+	}
+	tmpl := templateCopy(t, [2]string{
+		"          STATE_MACHINE_ARN: !Ref ImagePipeline\n",
+		"          STATE_MACHINE_ARN: !Ref ImagePipeline\n          LOG_LEVEL: debug\n",
+	})
+	cfg := stack.NewDefaultConfig()
+	cfg.Template, cfg.DataDir, cfg.Listen = tmpl, t.TempDir(), "127.0.0.1:0"
+	var logFile syncBuffer
+	st, err := stack.Start(context.Background(), cfg, builders, logx.New(&logFile, zapcore.InfoLevel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(context.Background()); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
+	trigger, validate := "imgflow-TriggerFunction", "imgflow-ValidateFunction"
+	event := `{"Records":[{"eventSource":"aws:s3","s3":{"bucket":{"name":"elsewhere"},"object":{"key":"not-an-upload/a.jpg","size":1}}}]}`
+	resp, err := st.Lambda.Invoke(context.Background(), trigger, []byte(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.FunctionError != "" {
+		t.Fatalf("trigger failed: %s", resp.Payload)
+	}
+	tail := string(resp.LogTail)
+	if !strings.Contains(tail, `"message":"upload ignored"`) || !strings.Contains(tail, `"function":"`+trigger+`"`) {
+		t.Errorf("LogType=Tail lacks the handler's line:\n%s", tail)
+	}
+
+	levels := map[string]map[string]int{} // function -> level -> records
+	for _, line := range logFile.lines() {
+		if dups := duplicateKeys(t, line); len(dups) > 0 {
+			t.Errorf("keys %v twice: %s", dups, line)
+		}
+		var rec map[string]any
+		_ = json.Unmarshal([]byte(line), &rec)
+		fn, _ := rec["function"].(string)
+		if fn != "" && rec["component"] == "stack" {
+			t.Errorf("a function's record carries the stack's component: %s", line)
+		}
+		if levels[fn] == nil {
+			levels[fn] = map[string]int{}
+		}
+		lvl, _ := rec["level"].(string)
+		levels[fn][lvl]++
+	}
+	if levels[trigger][zap.DebugLevel.String()] == 0 {
+		t.Errorf("no debug record from %s, whose LOG_LEVEL is debug: %v", trigger, levels)
+	}
+	if levels[validate][zap.DebugLevel.String()] != 0 {
+		t.Errorf("debug records from %s, whose LOG_LEVEL is info: %v", validate, levels)
+	}
+	if levels[trigger][zap.InfoLevel.String()] == 0 {
+		t.Errorf("the trigger's info line is not in the stack's log: %v", levels)
+	}
+}
