@@ -3,15 +3,25 @@ package hevc
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 )
 
 // BenchmarkDecodeFile decodes the Annex B file named by HEVC_BENCH_FILE
-// (for comparisons with dec265 on large pictures).
+// (for comparisons with dec265 on large pictures) with HEVC_BENCH_WORKERS
+// workers (default 1).
 func BenchmarkDecodeFile(b *testing.B) {
 	name := os.Getenv("HEVC_BENCH_FILE")
 	if name == "" {
 		b.Skip("HEVC_BENCH_FILE not set")
+	}
+	opt := &Options{}
+	if w := os.Getenv("HEVC_BENCH_WORKERS"); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			b.Fatalf("HEVC_BENCH_WORKERS: %v", err)
+		}
+		opt.Workers = n
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -21,7 +31,7 @@ func BenchmarkDecodeFile(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := Decode(context.Background(), nil, nalus, nil); err != nil {
+		if _, err := Decode(context.Background(), nil, nalus, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
