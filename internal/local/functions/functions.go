@@ -1,6 +1,7 @@
 // Package functions lists the pipeline's Lambda handlers for the local
-// stack's in-process mode, keyed by the package the Makefile builds for each
-// function. It is shared by `imgflow local` and tests that boot the stack.
+// stack, keyed by each function's logical ID in template.yaml, with the
+// package the Makefile's build-<LogicalId> and build-host targets build for
+// it. It is shared by `imgflow local` and tests that boot the stack.
 package functions
 
 import (
@@ -12,13 +13,14 @@ import (
 	"github.com/imgflow/imgflow/internal/steps/validate"
 )
 
-// Builders are the functions' Build entry points: what in-process mode runs.
+// Builders are the functions' Build entry points (what in-process mode
+// runs) and packages (whose bootstraps process mode runs), by logical ID.
 func Builders() stack.Builders {
 	return stack.Builders{
-		"functions/trigger":  trigger.Build,
-		"functions/validate": validate.Build,
-		"functions/resize":   resize.Build,
-		"functions/store":    store.Build,
-		"functions/notify":   notify.Build,
+		"TriggerFunction":  {Build: trigger.Build, Package: "functions/trigger"},
+		"ValidateFunction": {Build: validate.Build, Package: "functions/validate"},
+		"ResizeFunction":   {Build: resize.Build, Package: "functions/resize"},
+		"StoreFunction":    {Build: store.Build, Package: "functions/store"},
+		"NotifyFunction":   {Build: notify.Build, Package: "functions/notify"},
 	}
 }

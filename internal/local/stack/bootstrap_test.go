@@ -4,17 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
+	sfnsdk "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/fixtures"
 	"github.com/imgflow/imgflow/layers/common/logx"
 )
 
@@ -160,5 +169,92 @@ func TestInProcessFunctionsLogAsOnLambda(t *testing.T) {
 	}
 	if levels[trigger][zap.InfoLevel.String()] == 0 {
 		t.Errorf("the trigger's info line is not in the stack's log: %v", levels)
+	}
+}
+
+// TestRenamedFunctionRunsInProcess: builders are keyed by logical ID, so a
+// template that renames TriggerFunction (to a name no naming rule maps to
+// functions/trigger) runs the pipeline in process once its builder is keyed
+// by the new name; a function without a builder stops the boot, naming it.
+func TestRenamedFunctionRunsInProcess(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is needed to build the layer")
+	}
+	root, _ := filepath.Abs(moduleRoot)
+	orig, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(orig), "TriggerFunction"); n < 2 {
+		t.Fatalf("template.yaml names TriggerFunction %d times", n)
+	}
+	tmpl := templateCopy(t)
+	b, _ := os.ReadFile(tmpl)
+	if err := os.WriteFile(tmpl, []byte(strings.ReplaceAll(string(b), "TriggerFunction", "Ingest")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	renamed := maps.Clone(builders)
+	renamed["Ingest"] = renamed["TriggerFunction"]
+	delete(renamed, "TriggerFunction")
+
+	t.Run("without a builder for the new name", func(t *testing.T) {
+		cfg := stack.NewDefaultConfig()
+		cfg.Template, cfg.DataDir, cfg.Listen = tmpl, t.TempDir(), "127.0.0.1:0"
+		st, err := stack.Start(context.Background(), cfg, builders, zap.NewNop())
+		if err == nil {
+			_ = st.Close(context.Background())
+			t.Fatal("Start succeeded")
+		}
+		if !strings.Contains(err.Error(), "function Ingest: no builder") {
+			t.Fatalf("got %v, want the missing logical ID named", err)
+		}
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := stack.NewDefaultConfig()
+	cfg.Template, cfg.DataDir, cfg.Listen, cfg.AutoConfirm = tmpl, t.TempDir(), "127.0.0.1:0", true
+	st, err := stack.Start(ctx, cfg, renamed, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(context.Background()); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
+	if !slices.Contains(st.Resources.Functions, "imgflow-Ingest") {
+		t.Fatalf("functions %v, want imgflow-Ingest", st.Resources.Functions)
+	}
+	started := make(chan string, 1)
+	defer st.SFN.Subscribe(func(ev sfnapi.ExecutionEvent) {
+		select {
+		case started <- ev.ExecutionARN:
+		default:
+		}
+	})()
+	awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(st.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	s3c := s3sdk.NewFromConfig(awsCfg, func(o *s3sdk.Options) { o.UsePathStyle = true })
+	img := fixtures.JPEG(fixtures.Quadrants(640, 480), 0, false)
+	if _, err := s3c.PutObject(ctx, &s3sdk.PutObjectInput{Bucket: aws.String(st.Resources.Outputs["UploadBucketName"]),
+		Key: aws.String("uploads/renamed.jpg"), Body: bytes.NewReader(img), ContentType: aws.String("image/jpeg")}); err != nil {
+		t.Fatal(err)
+	}
+	var arn string
+	select {
+	case arn = <-started:
+	case <-ctx.Done():
+		t.Fatal("the renamed trigger started no execution")
+	}
+	if err := st.SFN.WaitExecution(ctx, arn); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := sfnsdk.NewFromConfig(awsCfg).DescribeExecution(ctx, &sfnsdk.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Status != "SUCCEEDED" {
+		t.Fatalf("execution %s: %s %s %s", arn, desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
 	}
 }

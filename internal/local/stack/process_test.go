@@ -23,26 +23,16 @@ import (
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/imgflow/imgflow/internal/local/functions"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sigv4"
 	"github.com/imgflow/imgflow/internal/local/stack"
 	"github.com/imgflow/imgflow/internal/steps/fixtures"
-	"github.com/imgflow/imgflow/internal/steps/notify"
-	"github.com/imgflow/imgflow/internal/steps/resize"
-	"github.com/imgflow/imgflow/internal/steps/store"
-	"github.com/imgflow/imgflow/internal/steps/trigger"
-	"github.com/imgflow/imgflow/internal/steps/validate"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
-var builders = stack.Builders{
-	"functions/trigger":  trigger.Build,
-	"functions/validate": validate.Build,
-	"functions/resize":   resize.Build,
-	"functions/store":    store.Build,
-	"functions/notify":   notify.Build,
-}
+var builders = functions.Builders()
 
 const moduleRoot = "../../.."
 

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -185,12 +186,6 @@ func treeSize(dir string) int64 {
 	return n
 }
 
-// functionPackage is the Go package a function's build target compiles,
-// by the Makefile's rule: build-TriggerFunction builds ./functions/trigger.
-func functionPackage(logicalID string) string {
-	return "functions/" + strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
-}
-
 func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt string) error {
 	// What the in-process functions' AWS SDK uses instead of Lambda's
 	// environment: this stack, signed with the functions' key.
@@ -205,10 +200,17 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 		if err != nil {
 			return err
 		}
+		b, ok := builders[f.LogicalID]
+		if !ok {
+			return fmt.Errorf("stack: function %s: no builder for this logical ID", f.LogicalID)
+		}
 		if st.cfg.LambdaMode == ModeProcess {
 			// The binary `make build-host` built; the stack does not build it.
-			pkg := functionPackage(f.LogicalID)
-			bin, err := filepath.Abs(filepath.Join(st.cfg.BuildDir, "host", strings.TrimPrefix(pkg, "functions/"), "bootstrap"))
+			pkg := path.Clean(b.Package)
+			if b.Package == "" || path.IsAbs(pkg) || strings.HasPrefix(pkg, "..") {
+				return fmt.Errorf("stack: function %s: package %q: want a package under its CodeUri", f.LogicalID, b.Package)
+			}
+			bin, err := filepath.Abs(filepath.Join(st.cfg.BuildDir, "host", path.Base(pkg), "bootstrap"))
 			if err != nil {
 				return fmt.Errorf("stack: function %s: %w", f.LogicalID, err)
 			}
@@ -238,11 +240,10 @@ func (st *Stack) registerFunctions(ctx context.Context, builders Builders, opt s
 			st.Resources.Functions = append(st.Resources.Functions, fn.Name)
 			continue
 		}
-		pkg := functionPackage(f.LogicalID)
-		build, ok := builders[pkg]
-		if !ok {
-			return fmt.Errorf("stack: function %s: no in-process build for %s", f.LogicalID, pkg)
+		if b.Build == nil {
+			return fmt.Errorf("stack: function %s: no in-process build", f.LogicalID)
 		}
+		build := b.Build
 		// lambdamain.Init, as the function's main runs it on Lambda: its
 		// LOG_LEVEL, logx's JSON and its name, into the stack's log (the
 		// root logger, so no "component" of the stack's) and, for Invoke's

@@ -104,10 +104,24 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Builders maps a function's Go package (relative to the module root, e.g.
-// "functions/trigger") to the Build its main calls. In-process mode runs
-// these; process mode runs the built bootstrap binaries instead.
-type Builders map[string]lambdamain.Build
+// Builders maps each function's logical ID in the template
+// ("TriggerFunction") to how the stack runs it; renaming a resource means
+// renaming its key, never a naming rule.
+type Builders map[string]Builder
+
+// Builder is how the stack runs one function.
+type Builder struct {
+	// Build is what the function's main passes to lambdamain.Run: what
+	// in-process mode runs.
+	Build lambdamain.Build
+	// Package is the Go package its bootstrap is built from, relative to
+	// its CodeUri ("functions/trigger"); process mode runs
+	// <BuildDir>/host/<Package's last element>/bootstrap, as `make
+	// build-host` builds it. The template's CodeUri (the module root)
+	// does not name the package, so this mapping does, as the Makefile's
+	// build-<LogicalId> targets do for sam build.
+	Package string
+}
 
 // Stack is a running local stack.
 type Stack struct {
