@@ -356,11 +356,14 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 	requestID := awsid.LambdaRequestID()
 	s.logs.begin(requestID)
 	s.logs.add(requestID, startLine(requestID, version))
+	// A cold start's init is not part of the invocation's Duration, as
+	// Lambda reports Init Duration apart.
+	inst, initErr := s.instance(ctx, fn)
 	start := s.cfg.Now()
 	var out []byte
 	var invErr error
 	var timedOut bool
-	if inst, err := s.instance(ctx, fn); err != nil {
+	if initErr != nil {
 		// lambdamain.Run exits with status 1 when its init fails, which
 		// Lambda reports as this.
 		invErr = messages.InvokeResponse_Error{Type: "Runtime.ExitError",
@@ -464,8 +467,7 @@ func (s *Service) instance(ctx context.Context, fn *function) (instance, error) 
 	if err == nil && h == nil {
 		err = errors.New("init returned no handler")
 	}
-	if err != nil {
-		s.log.Error("init failed", zap.String("function", fn.cfg.Name), zap.Error(err))
+	if err != nil { // the init logs its own failure, as lambdamain.Init does
 		return instance{}, err
 	}
 	fn.mu.Lock()
