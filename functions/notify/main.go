@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, notify.Build)
+	lambdamain.Run(context.Background(), os.LookupEnv, notify.Step.Build)
 }

@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, resize.Build)
+	lambdamain.Run(context.Background(), os.LookupEnv, resize.Step.Build)
 }

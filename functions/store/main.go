@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, store.Build)
+	lambdamain.Run(context.Background(), os.LookupEnv, store.Step.Build)
 }

@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, trigger.Build)
+	lambdamain.Run(context.Background(), os.LookupEnv, trigger.Step.Build)
 }

@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	lambdamain.Run(context.Background(), os.LookupEnv, validate.Build)
+	lambdamain.Run(context.Background(), os.LookupEnv, validate.Step.Build)
 }

@@ -137,19 +137,35 @@ func newFlowValidating(t *testing.T, edit func(pipeline.ValidateResponse) pipeli
 		t.Fatal(err)
 	}
 	log := zap.NewNop()
-	v, err := validate.NewFromEnv(env, s3api, log, time.Now)
+	validateCfg, err := validate.Step.Config(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := resize.NewFromEnv(env, s3api, log, time.Now)
+	v, err := validate.New(validateCfg, s3api, log, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.NewFromEnv(env, s3api, log, time.Now)
+	resizeCfg, err := resize.Step.Config(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.NewFromEnv(env, topic, log)
+	r, err := resize.New(resizeCfg, s3api, log, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeCfg, err := store.Step.Config(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(storeCfg, s3api, log, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notifyCfg, err := notify.Step.Config(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notifyCfg, topic, log)
 	if err != nil {
 		t.Fatal(err)
 	}

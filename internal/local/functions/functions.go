@@ -17,10 +17,10 @@ import (
 // runs) and packages (whose bootstraps process mode runs), by logical ID.
 func Builders() stack.Builders {
 	return stack.Builders{
-		"TriggerFunction":  {Build: trigger.Build, Package: "functions/trigger"},
-		"ValidateFunction": {Build: validate.Build, Package: "functions/validate"},
-		"ResizeFunction":   {Build: resize.Build, Package: "functions/resize"},
-		"StoreFunction":    {Build: store.Build, Package: "functions/store"},
-		"NotifyFunction":   {Build: notify.Build, Package: "functions/notify"},
+		"TriggerFunction":  {Build: trigger.Step.Build, Package: "functions/trigger"},
+		"ValidateFunction": {Build: validate.Step.Build, Package: "functions/validate"},
+		"ResizeFunction":   {Build: resize.Step.Build, Package: "functions/resize"},
+		"StoreFunction":    {Build: store.Step.Build, Package: "functions/store"},
+		"NotifyFunction":   {Build: notify.Step.Build, Package: "functions/notify"},
 	}
 }

@@ -121,22 +121,9 @@ func stringAttr(v string) snstypes.MessageAttributeValue {
 	return snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 }
 
-// NewFromEnv builds a Handler from the function's environment, as its main
-// and the local stack do.
-func NewFromEnv(env envconfig.LookupFunc, client PublishAPI, log *zap.Logger) (*Handler, error) {
-	cfg := NewDefaultConfig()
-	if err := LoadFromEnv(cfg, env); err != nil {
-		return nil, fmt.Errorf("notify: %w", err)
-	}
-	return New(cfg, client, log)
-}
-
-// Build is the function's entry point for lambdamain: its Lambda main and
-// the local stack's in-process runtime both build the handler here.
-func Build(_ context.Context, d lambdamain.Deps) (any, error) {
-	h, err := NewFromEnv(d.Env, sns.NewFromConfig(d.AWS), d.Log)
-	if err != nil {
-		return nil, err
-	}
-	return h.Handle, nil
+// Step builds the notify handler, for its Lambda (Step.Build) and the local
+// stack; tests take Step.Config and call New with their own clients.
+var Step = lambdamain.Step[Config, *Handler]{Name: "notify", Defaults: NewDefaultConfig, Load: LoadFromEnv,
+	New:     func(c *Config, d lambdamain.Deps) (*Handler, error) { return New(c, sns.NewFromConfig(d.AWS), d.Log) },
+	Handler: func(h *Handler) any { return h.Handle },
 }

@@ -88,16 +88,6 @@ func New(cfg *Config, api s3io.API, log *zap.Logger, now func() time.Time) (*Han
 	return &Handler{cfg: *cfg, s3: s3io.New(api), log: log.With(zap.String(logx.KeyComponent, "store")), now: now}, nil
 }
 
-// NewFromEnv builds a Handler from the function's environment, as its main
-// and the local stack do.
-func NewFromEnv(env envconfig.LookupFunc, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
-	cfg := NewDefaultConfig()
-	if err := LoadFromEnv(cfg, env); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return New(cfg, api, log, now)
-}
-
 // Handle builds and writes the manifest.
 func (h *Handler) Handle(ctx context.Context, req pipeline.StoreRequest) (pipeline.StoreResponse, error) {
 	start := h.now()
@@ -239,12 +229,9 @@ func folder(key string) string {
 // fileName is an output key's name in its folder.
 func fileName(key string) string { return key[strings.LastIndexByte(key, '/')+1:] }
 
-// Build is the function's entry point for lambdamain: its Lambda main and
-// the local stack's in-process runtime both build the handler here.
-func Build(_ context.Context, d lambdamain.Deps) (any, error) {
-	h, err := NewFromEnv(d.Env, d.S3(), d.Log, time.Now)
-	if err != nil {
-		return nil, err
-	}
-	return h.Handle, nil
+// Step builds the store handler, for its Lambda (Step.Build) and the local
+// stack; tests take Step.Config and call New with their own clients.
+var Step = lambdamain.Step[Config, *Handler]{Name: "store", Defaults: NewDefaultConfig, Load: LoadFromEnv,
+	New:     func(c *Config, d lambdamain.Deps) (*Handler, error) { return New(c, d.S3(), d.Log, time.Now) },
+	Handler: func(h *Handler) any { return h.Handle },
 }

@@ -240,22 +240,9 @@ func sanitize(s string) string {
 	return strings.Trim(b.String(), "_-")
 }
 
-// NewFromEnv builds a Handler from the function's environment, as its main
-// and the local stack do.
-func NewFromEnv(env envconfig.LookupFunc, client StartExecutionAPI, log *zap.Logger) (*Handler, error) {
-	cfg := NewDefaultConfig()
-	if err := LoadFromEnv(cfg, env); err != nil {
-		return nil, fmt.Errorf("trigger: %w", err)
-	}
-	return New(cfg, client, log)
-}
-
-// Build is the function's entry point for lambdamain: its Lambda main and
-// the local stack's in-process runtime both build the handler here.
-func Build(_ context.Context, d lambdamain.Deps) (any, error) {
-	h, err := NewFromEnv(d.Env, sfn.NewFromConfig(d.AWS), d.Log)
-	if err != nil {
-		return nil, err
-	}
-	return h.Handle, nil
+// Step builds the trigger handler, for its Lambda (Step.Build) and the local
+// stack; tests take Step.Config and call New with their own clients.
+var Step = lambdamain.Step[Config, *Handler]{Name: "trigger", Defaults: NewDefaultConfig, Load: LoadFromEnv,
+	New:     func(c *Config, d lambdamain.Deps) (*Handler, error) { return New(c, sfn.NewFromConfig(d.AWS), d.Log) },
+	Handler: func(h *Handler) any { return h.Handle },
 }

@@ -313,22 +313,9 @@ func Items(f imaging.Format, plans []pipeline.VariantPlan) []pipeline.VariantPla
 	return []pipeline.VariantPlan{{Group: plans}}
 }
 
-// NewFromEnv builds a Handler from the function's environment, as its main
-// and the local stack do.
-func NewFromEnv(env envconfig.LookupFunc, api s3io.API, log *zap.Logger, now func() time.Time) (*Handler, error) {
-	cfg := NewDefaultConfig()
-	if err := LoadFromEnv(cfg, env); err != nil {
-		return nil, fmt.Errorf("validate: %w", err)
-	}
-	return New(cfg, api, log, now)
-}
-
-// Build is the function's entry point for lambdamain: its Lambda main and
-// the local stack's in-process runtime both build the handler here.
-func Build(_ context.Context, d lambdamain.Deps) (any, error) {
-	h, err := NewFromEnv(d.Env, d.S3(), d.Log, time.Now)
-	if err != nil {
-		return nil, err
-	}
-	return h.Handle, nil
+// Step builds the validate handler, for its Lambda (Step.Build) and the local
+// stack; tests take Step.Config and call New with their own clients.
+var Step = lambdamain.Step[Config, *Handler]{Name: "validate", Defaults: NewDefaultConfig, Load: LoadFromEnv,
+	New:     func(c *Config, d lambdamain.Deps) (*Handler, error) { return New(c, d.S3(), d.Log, time.Now) },
+	Handler: func(h *Handler) any { return h.Handle },
 }
