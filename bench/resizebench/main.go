@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/imgflow/imgflow/bench/metric"
+	"github.com/imgflow/imgflow/bench/reference"
 	"image"
 	"io"
 	"math"
@@ -266,7 +267,7 @@ func (r *imageResult) quality(c *config, path string, info imaging.Info, oursDir
 	if err != nil {
 		return err
 	}
-	full, err := loadOriented(path, info.Orientation)
+	full, err := reference.LoadOriented(path, info.Orientation)
 	if err != nil {
 		return err
 	}
@@ -279,7 +280,7 @@ func (r *imageResult) quality(c *config, path string, info imaging.Info, oursDir
 		if m, ok := refs[[2]int{w, h}]; ok {
 			return m, nil
 		}
-		m := lanczosResize(full, w, h)
+		m := reference.Resize(full, w, h)
 		// Saved losslessly, and SSIM reads back exactly these 8-bit values.
 		p := filepath.Join(refDir, fmt.Sprintf("%s_%dx%d.png", strings.TrimSuffix(r.File, filepath.Ext(r.File)), w, h))
 		if err := writePNG(p, m); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/imgflow/imgflow/bench/reference"
 	"image"
 	"image/color"
 	"image/draw"
@@ -93,7 +94,7 @@ func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRo
 	if err != nil {
 		return nil, fmt.Errorf("%s: probe: %w", name, err)
 	}
-	full, err := loadOriented(path, info.Orientation)
+	full, err := reference.LoadOriented(path, info.Orientation)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRo
 	return rows, nil
 }
 
-func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, full *rgbImage, side int, v *validator) (rdRow, error) {
+func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, full *reference.Image, side int, v *validator) (rdRow, error) {
 	m, err := png.Decode(bytes.NewReader(pngBytes))
 	if err != nil {
 		return rdRow{}, err
@@ -130,7 +131,7 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 	w, h := in.Rect.Dx(), in.Rect.Dy()
 	row := rdRow{File: name, Kind: kindOf(name), Presets: fmt.Sprint(side), W: w, H: h, PNGBytes: len(pngBytes), RefQ: c.quality}
 	row.Alpha = hasAlpha(in)
-	ref := lanczosResize(full, w, h)
+	ref := reference.Resize(full, w, h)
 	flat := flattenWhite(in)
 	base := fmt.Sprintf("%s-%d", name, side)
 	pngPath := filepath.Join(c.work, base+".png")

@@ -1,4 +1,7 @@
-package main
+// Package reference is the quality reference both benchmarks (make bench's
+// resize and WebP tables) measure against, so they compare with the same
+// pixels; it shares no code with the engine it judges.
+package reference
 
 import (
 	"fmt"
@@ -6,14 +9,13 @@ import (
 	"image/color"
 	_ "image/gif"  // registered for image.Decode
 	_ "image/jpeg" // registered for image.Decode
-	"image/png"
 	"math"
 	"os"
 	"runtime"
 	"sync"
 )
 
-// The quality reference: the whole image decoded at full size with the
+// The reference is the whole image decoded at full size with the
 // standard library (image/jpeg, image/png; not our decoder, so the reference
 // does not share its mistakes), alpha flattened on white (what both tools
 // do for JPEG output), EXIF-oriented, then resized with Lanczos3 computed in
@@ -22,16 +24,16 @@ import (
 // image gets the plain conversion), so for colour-managed inputs the
 // reference differs from both tools alike.
 
-// rgbImage is a float image: 3 samples per pixel, 0..255, row-major.
+// Image is a float image: 3 samples per pixel, 0..255, row-major.
 // Source samples are 8-bit integers, exact in float32.
-type rgbImage struct {
+type Image struct {
 	W, H int
 	Pix  []float32
 }
 
-// loadOriented decodes path with the standard library, flattens alpha on
+// LoadOriented decodes path with the standard library, flattens alpha on
 // white and applies EXIF orientation o (1..8).
-func loadOriented(path string, o int) (*rgbImage, error) {
+func LoadOriented(path string, o int) (*Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -47,9 +49,9 @@ func loadOriented(path string, o int) (*rgbImage, error) {
 // toRGB converts any decoded image to flattened float RGB. YCbCr and CMYK
 // take fast paths with the standard conversions (chroma taken from the
 // sample covering the pixel, as image.YCbCr.At does).
-func toRGB(m image.Image) *rgbImage {
+func toRGB(m image.Image) *Image {
 	b := m.Bounds()
-	out := &rgbImage{W: b.Dx(), H: b.Dy(), Pix: make([]float32, 3*b.Dx()*b.Dy())}
+	out := &Image{W: b.Dx(), H: b.Dy(), Pix: make([]float32, 3*b.Dx()*b.Dy())}
 	parallelRows(out.H, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := out.Pix[3*y*out.W : 3*(y+1)*out.W]
@@ -87,7 +89,7 @@ func toRGB(m image.Image) *rgbImage {
 // pixel (sx, sy) of a W×H image the displayed position is: 2 (W-1-sx, sy);
 // 3 (W-1-sx, H-1-sy); 4 (sx, H-1-sy); 5 (sy, sx); 6 (H-1-sy, sx);
 // 7 (H-1-sy, W-1-sx); 8 (sy, W-1-sx) (CIPA DC-008).
-func orientRGB(m *rgbImage, o int) *rgbImage {
+func orientRGB(m *Image, o int) *Image {
 	if o < 2 || o > 8 {
 		return m
 	}
@@ -96,7 +98,7 @@ func orientRGB(m *rgbImage, o int) *rgbImage {
 	if o >= 5 {
 		dw, dh = h, w
 	}
-	out := &rgbImage{W: dw, H: dh, Pix: make([]float32, len(m.Pix))}
+	out := &Image{W: dw, H: dh, Pix: make([]float32, len(m.Pix))}
 	for sy := 0; sy < h; sy++ {
 		for sx := 0; sx < w; sx++ {
 			var dx, dy int
@@ -167,9 +169,9 @@ func newWeights(in, out int) weights {
 	return ws
 }
 
-// lanczosResize resizes m to w×h (horizontal pass, then vertical, both in
+// Resize resizes m to w×h (horizontal pass, then vertical, both in
 // float64) and rounds to 8-bit RGBA.
-func lanczosResize(m *rgbImage, w, h int) *image.NRGBA {
+func Resize(m *Image, w, h int) *image.NRGBA {
 	kx, ky := newWeights(m.W, w), newWeights(m.H, h)
 	tmp := make([]float64, 3*w*m.H)
 	parallelRows(m.H, func(y0, y1 int) {
@@ -225,29 +227,4 @@ func parallelRows(n int, f func(y0, y1 int)) {
 		wg.Go(func() { f(y0, y1) })
 	}
 	wg.Wait()
-}
-
-// readImage decodes an output file with the standard library (the same
-// decoder for both tools' outputs).
-func readImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, _, err := image.Decode(f)
-	return m, err
-}
-
-func writePNG(path string, m image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(f, m); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
