@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"runtime"
 	"testing"
 
 	"golang.org/x/image/webp"
@@ -182,39 +181,6 @@ func TestProcessAllErrors(t *testing.T) {
 			t.Fatalf("webp resized to 16383x1: %v", err)
 		}
 	})
-}
-
-// TestWebPDeterministic checks byte-identical WebP (and ProcessAll) output
-// across runs and degrees of parallelism: the encoder spreads one image over
-// GOMAXPROCS goroutines.
-func TestWebPDeterministic(t *testing.T) {
-	m := image.NewNRGBA(image.Rect(0, 0, 900, 700)) // > 1024 macroblocks: two token partitions
-	for i := range m.Pix {
-		m.Pix[i] = uint8(i*7919 + i/2801)
-	}
-	opaque, alpha := encodeJPEG(t, m, 90), encodePNG(t, m)
-	tests := []struct {
-		name string
-		src  []byte
-		spec Spec
-	}{
-		{"jpeg to webp", opaque, Spec{Format: WebP, Quality: 80}},
-		{"png alpha to webp", alpha, Spec{Format: WebP, LongSide: 600}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			prev := runtime.GOMAXPROCS(1)
-			defer runtime.GOMAXPROCS(prev)
-			want, _ := process(t, tt.src, tt.spec)
-			for _, procs := range []int{2, 1, 4} {
-				runtime.GOMAXPROCS(procs)
-				got, _ := process(t, tt.src, tt.spec)
-				if !bytes.Equal(got, want) {
-					t.Fatalf("GOMAXPROCS=%d: output differs", procs)
-				}
-			}
-		})
-	}
 }
 
 // TestProcessAllCancelled checks that a cancelled context stops between

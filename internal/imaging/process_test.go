@@ -571,26 +571,30 @@ func TestCancelled(t *testing.T) {
 }
 
 // TestDeterministic checks byte-identical output across runs and across
-// different degrees of parallelism.
+// different degrees of parallelism: the JPEG and WebP encoders spread one
+// image over GOMAXPROCS goroutines.
 func TestDeterministic(t *testing.T) {
-	m := image.NewNRGBA(image.Rect(0, 0, 700, 500))
+	m := image.NewNRGBA(image.Rect(0, 0, 900, 700)) // > 1024 macroblocks: two WebP token partitions
 	for i := range m.Pix {
 		m.Pix[i] = uint8(i*7919 + i/2801)
 	}
+	opaque, alpha := encodeJPEG(t, m, 90), encodePNG(t, m)
 	tests := []struct {
 		name string
 		src  []byte
 		spec Spec
 	}{
-		{"jpeg to jpeg", encodeJPEG(t, m, 90), Spec{Format: JPEG, LongSide: 256, Quality: 80}},
-		{"png alpha to png", encodePNG(t, m), Spec{Format: PNG, LongSide: 300}},
+		{"jpeg to jpeg", opaque, Spec{Format: JPEG, LongSide: 256, Quality: 80}},
+		{"png alpha to png", alpha, Spec{Format: PNG, LongSide: 300}},
+		{"jpeg to webp", opaque, Spec{Format: WebP, Quality: 80}},
+		{"png alpha to webp", alpha, Spec{Format: WebP, LongSide: 600}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			prev := runtime.GOMAXPROCS(1)
 			defer runtime.GOMAXPROCS(prev)
 			want, _ := process(t, tt.src, tt.spec)
-			for _, procs := range []int{1, 3, 8} {
+			for _, procs := range []int{1, 2, 3, 4, 8} {
 				runtime.GOMAXPROCS(procs)
 				got, _ := process(t, tt.src, tt.spec)
 				if !bytes.Equal(got, want) {
