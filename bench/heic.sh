@@ -35,18 +35,15 @@ if [ ! -f "$src" ]; then
   echo "bench-heic: $src not found; skipping the HEIC benchmark (set BENCH_IMAGES=DIR)"
   exit 0
 fi
-missing=""
-command -v heif-enc >/dev/null 2>&1 || missing="$missing libheif-examples"
-command -v heif-convert >/dev/null 2>&1 || missing="$missing libheif-examples"
-command -v libde265-dec265 >/dev/null 2>&1 || missing="$missing libde265-examples"
-command -v hyperfine >/dev/null 2>&1 || missing="$missing hyperfine"
-command -v python3 >/dev/null 2>&1 || missing="$missing python3"
-[ -x /usr/bin/time ] || missing="$missing time"
-if [ -n "$missing" ]; then
-  echo "bench-heic: installing Debian packages:$missing" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+. bench/lib.sh
+missing=()
+command -v heif-enc >/dev/null 2>&1 || missing+=(libheif-examples)
+command -v heif-convert >/dev/null 2>&1 || missing+=(libheif-examples)
+command -v libde265-dec265 >/dev/null 2>&1 || missing+=(libde265-examples)
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x /usr/bin/time ] || missing+=(time)
+apt_install bench-heic "${missing[@]}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imgflow-bench-heic.XXXXXX")
 trap 'rm -rf "$work"' EXIT

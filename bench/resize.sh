@@ -24,24 +24,16 @@ sharp_version=${SHARP_VERSION:-0.35}
 
 # Debian packages, only when missing. /usr/local/bin/convert may be a stand-in,
 # so ImageMagick is looked for in /usr/bin.
-missing=""
-[ -x /usr/bin/convert ] || missing="$missing imagemagick"
-command -v djpeg >/dev/null 2>&1 || missing="$missing libjpeg-turbo-progs"
-command -v hyperfine >/dev/null 2>&1 || missing="$missing hyperfine"
-[ -x /usr/bin/time ] || missing="$missing time"
-if [ -n "$missing" ]; then
-  echo "bench: installing Debian packages:$missing" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+. bench/lib.sh
+missing=()
+[ -x /usr/bin/convert ] || missing+=(imagemagick)
+command -v djpeg >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+[ -x /usr/bin/time ] || missing+=(time)
+apt_install bench "${missing[@]}"
 
 command -v node >/dev/null 2>&1 || { echo "bench: node is needed for sharp" >&2; exit 1; }
-installed=$(node -e "try { console.log(require('$tools/node_modules/sharp/package.json').version) } catch { console.log('') }")
-if [[ "$installed" != "$sharp_version"* ]]; then
-  echo "bench: installing sharp@$sharp_version into $tools" >&2
-  mkdir -p "$tools"
-  npm install --prefix "$tools" --no-audit --no-fund --silent "sharp@$sharp_version"
-fi
+install_sharp bench "$tools" "$sharp_version"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imgflow-bench.XXXXXX")
 if [ "${BENCH_KEEP:-}" = 1 ]; then

@@ -29,24 +29,16 @@ fi
 tools=${BENCH_TOOLS:-${TMPDIR:-/tmp}/imgflow-bench-tools}
 sharp_version=${SHARP_VERSION:-0.35}
 
-missing=""
-command -v cwebp >/dev/null 2>&1 || missing="$missing webp"
-command -v dwebp >/dev/null 2>&1 || case "$missing" in *webp*) ;; *) missing="$missing webp" ;; esac
-command -v taskset >/dev/null 2>&1 || missing="$missing util-linux"
-if [ -n "$missing" ]; then
-  echo "bench-webp: installing Debian packages:$missing" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+. bench/lib.sh
+missing=()
+command -v cwebp >/dev/null 2>&1 || missing+=(webp)
+command -v dwebp >/dev/null 2>&1 || missing+=(webp)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+apt_install bench-webp "${missing[@]}"
 
 sharp_args=(-sharp-prefix "")
 if command -v node >/dev/null 2>&1; then
-  installed=$(node -e "try { console.log(require('$tools/node_modules/sharp/package.json').version) } catch { console.log('') }")
-  if [[ "$installed" != "$sharp_version"* ]]; then
-    echo "bench-webp: installing sharp@$sharp_version into $tools" >&2
-    mkdir -p "$tools"
-    npm install --prefix "$tools" --no-audit --no-fund --silent "sharp@$sharp_version"
-  fi
+  install_sharp bench-webp "$tools" "$sharp_version"
   sharp_args=(-sharp-prefix "$tools" -sharp-script bench/sharp-webp.mjs)
 else
   echo "bench-webp: node not found; the sharp rows will be n/a" >&2
