@@ -20,10 +20,12 @@ const buf = readFileSync(opts.files[0]);
 const { hasAlpha } = await sharp(buf).metadata();
 
 const runs = [];
+const cpu = []; // process.cpuUsage: user+system of the whole process, libvips threads included
 const per = presets.map(() => []);
 const variants = [];
 for (let i = 0; i < warmup + k; i++) {
   let unit = 0;
+  const c0 = process.cpuUsage();
   for (const [v, p] of presets.entries()) {
     const t0 = process.hrtime.bigint();
     const { data, info } = await variant(sharp, buf, p, hasAlpha);
@@ -32,11 +34,15 @@ for (let i = 0; i < warmup + k; i++) {
     if (i >= warmup) per[v].push(d);
     variants[v] = { preset: p.name, width: info.width, height: info.height, bytes: data.length };
   }
-  if (i >= warmup) runs.push(unit);
+  if (i >= warmup) {
+    runs.push(unit);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
 }
 variants.forEach((v, i) => { v.median_ms = median(per[i]); });
 console.log(JSON.stringify({
-  file: opts.files[0], k, runs_ms: runs, median_ms: median(runs), variants,
+  file: opts.files[0], k, runs_ms: runs, median_ms: median(runs), cpu_runs_ms: cpu, cpu_median_ms: median(cpu), variants,
   versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, node: process.versions.node },
   concurrency: sharp.concurrency(),
 }, null, 2));

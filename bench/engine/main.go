@@ -42,6 +42,10 @@ type Result struct {
 	Items    int       `json:"items"`     // resize invocations per unit
 	RunsMS   []float64 `json:"runs_ms"`   // one 4-size unit per run
 	MedianMS float64   `json:"median_ms"` // median of RunsMS
+	// CPU time of each unit, user+system of the whole process (all
+	// threads and the GC), which pinned to one core is what Lambda bills.
+	CPURunsMS   []float64 `json:"cpu_runs_ms"`
+	CPUMedianMS float64   `json:"cpu_median_ms"`
 	Variants []Variant `json:"variants"`
 }
 
@@ -111,6 +115,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	perItem := make([][]float64, len(items))
 	for i := range *warmup + *k {
 		var unit time.Duration
+		cpu0 := metric.CPUTime()
 		res.Variants = res.Variants[:0]
 		for it, item := range items {
 			if err := ctx.Err(); err != nil {
@@ -145,9 +150,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		if i >= *warmup {
 			res.RunsMS = append(res.RunsMS, metric.MS(unit))
+			res.CPURunsMS = append(res.CPURunsMS, metric.MS(metric.CPUTime()-cpu0))
 		}
 	}
 	res.MedianMS = metric.Median(res.RunsMS)
+	res.CPUMedianMS = metric.Median(res.CPURunsMS)
 	for v := range res.Variants {
 		res.Variants[v].MedianMS = metric.Median(perItem[res.Variants[v].item])
 	}
