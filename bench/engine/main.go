@@ -46,7 +46,7 @@ type Result struct {
 	// threads and the GC), which pinned to one core is what Lambda bills.
 	CPURunsMS   []float64 `json:"cpu_runs_ms"`
 	CPUMedianMS float64   `json:"cpu_median_ms"`
-	Variants []Variant `json:"variants"`
+	Variants    []Variant `json:"variants"`
 }
 
 // Variant is one preset's output and the median time of the invocation
