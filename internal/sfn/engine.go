@@ -9,6 +9,8 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/imgflow/imgflow/internal/arn"
 )
 
 // Config configures an Engine.
@@ -239,10 +241,10 @@ func (e *Engine) withDefaults(opts StartOptions) StartOptions {
 		opts.StateMachineName = "StateMachine"
 	}
 	if opts.StateMachineARN == "" {
-		opts.StateMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.cfg.Region, e.cfg.AccountID, opts.StateMachineName)
+		opts.StateMachineARN = arn.StateMachine(e.cfg.Region, e.cfg.AccountID, opts.StateMachineName)
 	}
 	if opts.RoleARN == "" {
-		opts.RoleARN = fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsRole", e.cfg.AccountID)
+		opts.RoleARN = arn.Role(e.cfg.AccountID, "StepFunctionsRole")
 	}
 	return opts
 }
@@ -250,7 +252,7 @@ func (e *Engine) withDefaults(opts StartOptions) StartOptions {
 // newExecution builds a running execution and its history; a resumed one
 // takes its start and recorded events from rs.
 func (e *Engine) newExecution(d *Definition, raw []byte, input any, opts StartOptions, rs *ResumeOptions) *Execution {
-	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.cfg.Region, e.cfg.AccountID, opts.StateMachineName, opts.Name)
+	execARN := arn.Execution(e.cfg.Region, e.cfg.AccountID, opts.StateMachineName, opts.Name)
 	seed := e.cfg.RandSeed
 	if seed == 0 {
 		seed = mrand.Uint64()
@@ -259,7 +261,7 @@ func (e *Engine) newExecution(d *Definition, raw []byte, input any, opts StartOp
 		eng:    e,
 		def:    d,
 		defRaw: raw,
-		arn:    arn,
+		arn:    execARN,
 		opts:   opts,
 		input:  input,
 		start:  e.cfg.Clock.Now(),
@@ -277,7 +279,7 @@ func (e *Engine) newExecution(d *Definition, raw []byte, input any, opts StartOp
 		}
 	}
 	if cb := e.cfg.OnEvent; cb != nil {
-		ex.hist.onEvent = func(ev Event) { cb(arn, ev) }
+		ex.hist.onEvent = func(ev Event) { cb(execARN, ev) }
 	}
 	return ex
 }

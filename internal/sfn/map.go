@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/imgflow/imgflow/internal/arn"
 )
 
 // mapState is a Map state: its body runs the item processor once per
@@ -225,7 +227,7 @@ func (m *mapRun) run(ctx context.Context, maxConc int) (any, error) {
 	f, st := m.f, m.rt.st
 	if m.distributed {
 		cfg := f.ex.eng.cfg
-		mapRunARN := fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", cfg.Region, cfg.AccountID, f.ex.opts.StateMachineName, st.Name, cfg.NewUUID())
+		mapRunARN := arn.MapRun(cfg.Region, cfg.AccountID, f.ex.opts.StateMachineName, st.Name, cfg.NewUUID())
 		if err := f.emit("MapRunStarted", map[string]any{"mapRunArn": mapRunARN}); err != nil {
 			return nil, err
 		}
@@ -455,7 +457,7 @@ func (k *mapState) readItems(ctx context.Context, f *frame, rt *runtimeCtx, inpu
 		}
 	}
 	res := parseResource(reader.Resource)
-	key := "arn:aws:states:::" + res.service + ":" + res.action
+	key := arn.Integration(res.service, res.action)
 	in, ok := f.ex.eng.cfg.Integrations[key]
 	if !ok {
 		return nil, newErr(ErrItemReaderFailed, rt.stateCause(fmt.Sprintf("The ItemReader resource '%s' is not supported.", reader.Resource)))

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imgflow/imgflow/internal/arn"
 )
 
 // taskState is a Task state: its body calls the resource.
@@ -96,25 +98,27 @@ type SNSPublisher interface {
 	Publish(ctx context.Context, input map[string]any) (messageID string, err error)
 }
 
+// The integrations the engine has built in (Config.Lambda, Config.SNS).
+var (
+	integrationLambdaInvoke = arn.Integration("lambda", "invoke")
+	integrationSNSPublish   = arn.Integration("sns", "publish")
+)
+
 // resource describes a parsed Task resource ARN.
 type resource struct {
 	arn, service, action, pattern string
 	lambdaARN                     bool // plain arn:aws:lambda:...:function:name
 }
 
-func parseResource(arn string) resource {
-	r := resource{arn: arn}
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) >= 6 && parts[2] == "lambda" {
+func parseResource(s string) resource {
+	r := resource{arn: s}
+	a, ok := arn.Parse(s)
+	switch {
+	case ok && a.Service == "lambda":
 		r.lambdaARN = true
 		r.service = "lambda"
-		return r
-	}
-	if len(parts) >= 6 && parts[2] == "states" && parts[3] == "" && parts[4] == "" {
-		r.service = parts[5]
-		if len(parts) > 6 {
-			r.action = parts[6]
-		}
+	case ok && a.Service == "states" && a.Region == "" && a.Account == "":
+		r.service, r.action, _ = strings.Cut(a.Resource, ":")
 		if i := strings.IndexByte(r.action, '.'); i >= 0 {
 			r.pattern = r.action[i+1:]
 			r.action = r.action[:i]
@@ -317,7 +321,7 @@ func (f *frame) invoke(ctx context.Context, rt *runtimeCtx, res resource, params
 
 func (f *frame) invokeService(ctx context.Context, rt *runtimeCtx, res resource, params any) (any, error) {
 	eng := f.ex.eng
-	key := "arn:aws:states:::" + res.service + ":" + res.action
+	key := arn.Integration(res.service, res.action)
 	if in, ok := eng.cfg.Integrations[key]; ok {
 		b, err := in.Invoke(ctx, TaskRequest{
 			Resource: res.arn, Service: res.service, Action: res.action, Pattern: res.pattern,
@@ -330,7 +334,7 @@ func (f *frame) invokeService(ctx context.Context, rt *runtimeCtx, res resource,
 		return decodePayload(b)
 	}
 	switch key {
-	case "arn:aws:states:::lambda:invoke":
+	case integrationLambdaInvoke:
 		if eng.cfg.Lambda == nil {
 			break
 		}
@@ -360,7 +364,7 @@ func (f *frame) invokeService(ctx context.Context, rt *runtimeCtx, res resource,
 			out.RequestID = eng.cfg.NewUUID()
 		}
 		return lambdaInvokeResult(out, body, eng.cfg.Clock.Now()), nil
-	case "arn:aws:states:::sns:publish":
+	case integrationSNSPublish:
 		if eng.cfg.SNS == nil {
 			break
 		}

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
@@ -84,9 +85,8 @@ func ConfigForStack(cfg *Config, st *stack.Stack, dataDir string) {
 	cfg.StateMachines = st.Resources.StateMachines
 	cfg.Buckets = st.Resources.Buckets
 	if len(cfg.StateMachines) > 0 {
-		// arn:aws:states:<region>:...
-		if p := strings.Split(cfg.StateMachines[0], ":"); len(p) > 3 {
-			cfg.Region = p[3]
+		if a, ok := arn.Parse(cfg.StateMachines[0]); ok {
+			cfg.Region = a.Region
 		}
 	}
 }

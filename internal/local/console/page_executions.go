@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 )
 
@@ -204,12 +205,12 @@ func options(arns []string, selected string) []Option {
 }
 
 // executionURL is /executions/<state machine>/<name>.
-func executionURL(arn string) string {
-	p := strings.Split(arn, ":")
-	if len(p) < 8 {
+func executionURL(execARN string) string {
+	_, kind, names, ok := arn.States(execARN)
+	if !ok || kind != "execution" || len(names) < 2 {
 		return "/executions"
 	}
-	return "/executions/" + url.PathEscape(p[6]) + "/" + url.PathEscape(p[7])
+	return "/executions/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1])
 }
 
 func objectURL(bucket, key string) string {

@@ -3,8 +3,8 @@ package console
 import (
 	"context"
 	"slices"
-	"strings"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/console/workload"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 )
@@ -54,21 +54,21 @@ func smARN(want string, arns []string) string {
 // ARN is then built in the account and region of the others.
 func (h *handler) execARN(ctx context.Context, sm, name string) string {
 	arns, _ := h.stateMachines(ctx)
-	for _, arn := range arns {
-		if arnName(arn) == sm {
-			return strings.Replace(arn, ":stateMachine:", ":execution:", 1) + ":" + name
+	for _, a := range arns {
+		if arnName(a) == sm {
+			return arn.ExecutionOf(a, name)
 		}
 	}
-	for _, arn := range append(arns, h.cfg.StateMachines...) {
-		if p, _, ok := strings.Cut(arn, ":stateMachine:"); ok {
-			return p + ":execution:" + sm + ":" + name
+	for _, a := range append(arns, h.cfg.StateMachines...) {
+		if p, kind, _, ok := arn.States(a); ok && kind == "stateMachine" {
+			return arn.Execution(p.Region, p.Account, sm, name)
 		}
 	}
 	return ""
 }
 
 // arnName is the last ARN component.
-func arnName(arn string) string { return arn[strings.LastIndex(arn, ":")+1:] }
+func arnName(s string) string { return arn.Name(s) }
 
 // described is what the workload is told about an execution.
 func described(x *sfnapi.Execution) workload.Execution {

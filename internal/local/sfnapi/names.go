@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/awsid"
 	"github.com/imgflow/imgflow/internal/local/sfnapi/store"
 )
@@ -49,17 +50,12 @@ func (s *Service) execARN(smName, name string) string {
 
 // parseARN checks "arn:aws:states:<region>:<account>:<kind>:<name>..."
 // and returns the resource parts after kind.
-func parseARN(arn, kind string) ([]string, error) {
-	p := strings.Split(arn, ":")
-	if len(p) < 7 || p[0] != "arn" || p[2] != "states" || p[5] != kind {
-		return nil, apiErr(codeInvalidArn, "Invalid Arn: '%s'", arn)
+func parseARN(s, kind string) ([]string, error) {
+	_, k, names, ok := arn.States(s)
+	if !ok || k != kind {
+		return nil, apiErr(codeInvalidArn, "Invalid Arn: '%s'", s)
 	}
-	for _, x := range p[6:] {
-		if x == "" {
-			return nil, apiErr(codeInvalidArn, "Invalid Arn: '%s'", arn)
-		}
-	}
-	return p[6:], nil
+	return names, nil
 }
 
 // roleARNPattern is an IAM role ARN, which Step Functions requires of
