@@ -8,68 +8,29 @@ import (
 )
 
 // choiceState is a Choice state: its body picks the next state by the
-// first rule that matches (JSONPath comparisons or JSONata Conditions).
+// first rule that matches; the processor evaluates the rules (JSONPath
+// comparisons or JSONata Conditions).
 type choiceState struct {
 	choices []*ChoiceRule
 	def     string // Default
-	jsonata bool
 }
 
 func newChoiceState(st *State) *choiceState {
-	return &choiceState{choices: st.Choices, def: st.Default, jsonata: st.ql == JSONata}
+	return &choiceState{choices: st.Choices, def: st.Default}
 }
 
+// exec takes the first rule that matches, else Default.
 func (k *choiceState) exec(_ context.Context, _ *frame, rt *runtimeCtx, in any) (outcome, error) {
-	var rule *ChoiceRule
-	var next string
-	var err error
-	if k.jsonata {
-		rule, next, err = k.chooseJSONata(rt, in)
-	} else {
-		rule, next, err = k.choose(rt, in)
+	rule, err := rt.st.proc.choose(rt, k.choices, in)
+	switch {
+	case err != nil:
+		return outcome{}, err
+	case rule != nil:
+		return outcome{next: rule.Next, rule: rule}, nil
+	case k.def != "":
+		return outcome{next: k.def}, nil
 	}
-	return outcome{next: next, rule: rule}, err
-}
-
-// choose evaluates JSONPath choice rules and returns the next state.
-func (k *choiceState) choose(rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
-	sc := rt.scope(input)
-	for _, r := range k.choices {
-		ok, err := evalRule(r, sc, rt)
-		if err != nil {
-			return nil, "", err
-		}
-		if ok {
-			return r, r.Next, nil
-		}
-	}
-	if k.def != "" {
-		return nil, k.def, nil
-	}
-	return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
-}
-
-// chooseJSONata evaluates JSONata Conditions and returns the rule
-// taken (nil for Default) and the next state.
-func (k *choiceState) chooseJSONata(rt *runtimeCtx, input any) (*ChoiceRule, string, error) {
-	env := rt.jsonata(input, nil)
-	for i, r := range k.choices {
-		v, err := env.evalRaw(r.Condition, fmt.Sprintf("Choices[%d].Condition", i))
-		if err != nil {
-			return nil, "", err
-		}
-		b, ok := v.(bool)
-		if !ok {
-			return nil, "", env.qerr("Condition", fmt.Sprintf("The Condition field must evaluate to a boolean, but was %s", typeName(v)))
-		}
-		if b {
-			return r, r.Next, nil
-		}
-	}
-	if k.def == "" {
-		return nil, "", newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
-	}
-	return nil, k.def, nil
+	return outcome{}, newErr(ErrNoChoiceMatched, rt.stateCause("No Matches!"))
 }
 
 // evalRule evaluates a JSONPath choice rule.

@@ -2,22 +2,21 @@ package sfn
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 )
 
 // failState is a Fail state: its body fails with the state's Error and
 // Cause.
 type failState struct {
-	// errorRaw and cause are literal or JSONata; the Path forms are
-	// JSONPath only.
-	errorRaw, cause      json.RawMessage
+	// errorV and cause are values of the query language; the Path forms
+	// are JSONPath only.
+	errorV, cause        valueField
 	errorPath, causePath string
-	jsonata              bool
 }
 
 func newFailState(st *State) *failState {
-	return &failState{errorRaw: st.Error, cause: st.Cause, errorPath: st.ErrorPath, causePath: st.CausePath, jsonata: st.ql == JSONata}
+	return &failState{errorV: newValueField("Error", st.Error), cause: newValueField("Cause", st.Cause),
+		errorPath: st.ErrorPath, causePath: st.CausePath}
 }
 
 // exec fails with the state's Error and Cause, which see the raw input.
@@ -28,58 +27,42 @@ func (k *failState) exec(_ context.Context, _ *frame, rt *runtimeCtx, _ any) (ou
 // failure is the error of the Fail state.
 func (k *failState) failure(rt *runtimeCtx, raw any) error {
 	se := &StatesError{NoName: true}
-	if k.jsonata {
-		env := rt.jsonata(raw, nil)
-		for _, fld := range []struct {
-			raw  json.RawMessage
-			name string
-			dst  *string
-			set  *bool
-		}{{k.errorRaw, "Error", &se.Name, nil}, {k.cause, "Cause", &se.Cause, &se.HasCause}} {
-			if len(fld.raw) == 0 {
-				continue
-			}
-			v, err := env.evalRaw(fld.raw, fld.name)
-			if err != nil {
-				return err
-			}
-			s, ok := v.(string)
-			if !ok {
-				return env.qerr(fld.name, fmt.Sprintf("The %s field must evaluate to a string, but was %s", fld.name, typeName(v)))
-			}
-			*fld.dst = s
-			if fld.set != nil {
-				*fld.set = true
-			} else {
-				se.NoName = false
-			}
-		}
-		return se
+	name, ok, err := k.field(rt, k.errorV, k.errorPath, raw)
+	if err != nil {
+		return err
 	}
-	sc := rt.scope(raw)
-	if len(k.errorRaw) > 0 {
-		_ = json.Unmarshal(k.errorRaw, &se.Name)
-		se.NoName = false
-	} else if k.errorPath != "" {
-		v, err := evalDynamic(k.errorPath, "ErrorPath", sc, rt)
-		if err != nil {
-			return err
-		}
-		se.Name = stringOrJSON(v)
-		se.NoName = false
+	if ok {
+		se.Name, se.NoName = name, false
 	}
-	if len(k.cause) > 0 {
-		_ = json.Unmarshal(k.cause, &se.Cause)
-		se.HasCause = true
-	} else if k.causePath != "" {
-		v, err := evalDynamic(k.causePath, "CausePath", sc, rt)
-		if err != nil {
-			return err
-		}
-		se.Cause = stringOrJSON(v)
-		se.HasCause = true
+	if se.Cause, se.HasCause, err = k.field(rt, k.cause, k.causePath, raw); err != nil {
+		return err
 	}
 	return se
+}
+
+// field reads Error or Cause (v) or its Path form; ok is false when the
+// state has neither.
+func (k *failState) field(rt *runtimeCtx, v valueField, path string, raw any) (string, bool, error) {
+	if len(v.raw) > 0 {
+		p := rt.st.proc
+		x, err := p.value(rt, v, raw)
+		if err != nil {
+			return "", false, err
+		}
+		s, isStr := x.(string)
+		if !isStr {
+			return "", false, p.fieldError(rt, v.name, fmt.Sprintf("The %s field must evaluate to a string, but was %s", v.name, typeName(x)))
+		}
+		return s, true, nil
+	}
+	if path == "" {
+		return "", false, nil
+	}
+	x, err := evalDynamic(path, v.name+"Path", rt.scope(raw), rt)
+	if err != nil {
+		return "", false, err
+	}
+	return stringOrJSON(x), true, nil
 }
 
 func stringOrJSON(v any) string {

@@ -18,14 +18,13 @@ type mapState struct {
 	// processor is ItemProcessor (or the legacy Iterator).
 	processor   *Definition
 	distributed bool
-	jsonata     bool
-	// Items: reader, Items (JSONata) or ItemsPath; then the batcher.
+	// Items: reader, Items (JSONata) or ItemsPath (JSONPath); then the
+	// batcher.
 	reader, itemsField, batcher json.RawMessage
 	itemsPath                   string
-	// The item selector: ItemSelector (JSONata raw, JSONPath compiled),
-	// or the legacy Parameters.
-	selector                                     json.RawMessage
-	selectorT, legacy                            *tmpl
+	// The item selector: ItemSelector, or the legacy Parameters.
+	selector                                     valueField
+	legacy                                       *tmpl
 	maxConcurrency, toleratedCount, toleratedPct intField
 }
 
@@ -37,9 +36,9 @@ type intField struct {
 }
 
 func newMapState(st *State) *mapState {
-	k := &mapState{next: st.Next, processor: st.ItemProcessor, jsonata: st.ql == JSONata,
+	k := &mapState{next: st.Next, processor: st.ItemProcessor,
 		reader: st.ItemReader, itemsField: st.Items, batcher: st.ItemBatcher, itemsPath: st.ItemsPath,
-		selector: st.ItemSelector, selectorT: st.itemSel, legacy: st.params,
+		selector: valueField{name: "ItemSelector", raw: st.ItemSelector, t: st.itemSel}, legacy: st.params,
 		maxConcurrency: intField{st.MaxConcurrency, st.MaxConcurrencyPath},
 		toleratedCount: intField{st.ToleratedFailureCount, st.ToleratedFailureCountPath},
 		toleratedPct:   intField{st.ToleratedFailurePercentage, st.ToleratedFailurePercentagePath}}
@@ -86,79 +85,20 @@ func (k *mapState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any)
 	return m.run(ctx, int(maxConc))
 }
 
-// itemList reads the items: from the ItemReader, the JSONata Items field
-// or the ItemsPath selection of the input.
+// itemList reads the items: from the ItemReader, or as the processor
+// selects them (the JSONata Items field, the JSONPath ItemsPath).
 func (k *mapState) itemList(ctx context.Context, f *frame, rt *runtimeCtx, input any) ([]any, error) {
-	switch {
-	case len(k.reader) > 0:
-		if !f.waitTurn() {
-			return nil, ctx.Err()
-		}
-		items, err := k.readItems(ctx, f, rt, input)
-		if err != nil {
-			return nil, f.mapFail(rt, err)
-		}
-		return items, nil
-	case k.jsonata:
-		v, err := k.jsonataItems(rt, input)
-		if err != nil {
-			return nil, f.mapFail(rt, err)
-		}
-		arr, ok := v.([]any)
-		if !ok {
-			return nil, f.mapFail(rt, rt.qerrNoLoc(fmt.Sprintf("Map state input must be an array but was: %s", encodeJSON(v))))
-		}
-		return arr, nil
+	if len(k.reader) == 0 {
+		return rt.st.proc.items(rt, k, input)
 	}
-	v := input
-	if k.itemsPath != "" && k.itemsPath != "$" {
-		p, err := parsePath(k.itemsPath)
-		if err != nil {
-			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s'", k.itemsPath)))
-		}
-		v, err = p.eval(rt.scope(input))
-		if err != nil {
-			return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s' : %v", k.itemsPath, err)))
-		}
+	if !f.waitTurn() {
+		return nil, ctx.Err()
 	}
-	arr, ok := v.([]any)
-	if !ok {
-		return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Map state input must be an array but was: %s", encodeJSON(v))))
-	}
-	return arr, nil
-}
-
-// jsonataItems evaluates a JSONata Map's Items field (the input without
-// one).
-func (k *mapState) jsonataItems(rt *runtimeCtx, input any) (any, error) {
-	if len(k.itemsField) == 0 {
-		return input, nil
-	}
-	env := rt.jsonata(input, nil)
-	raw, _ := decodeJSON(k.itemsField)
-	s, isStr := raw.(string)
-	if !isStr {
-		return env.evalValue(raw, "Items")
-	}
-	expr, ok := isJSONataExpr(s)
-	if !ok {
-		return raw, nil
-	}
-	x, err := env.eval(expr)
+	items, err := k.readItems(ctx, f, rt, input)
 	if err != nil {
-		if _, undef := err.(undefinedError); undef {
-			return nil, env.qerr("Items", fmt.Sprintf("The JSONata expression '%s' specified for the field 'Items' returned nothing (undefined).", expr))
-		}
-		return nil, env.qerr("Items", fmt.Sprintf("The JSONata expression '%s' specified for the field 'Items' threw an error during evaluation. %s", expr, jsonataErrText(err)))
+		return nil, f.mapFail(rt, err)
 	}
-	y, ok := fromJSONata(x)
-	if !ok {
-		return nil, env.qerr("Items", fmt.Sprintf("The JSONata expression '%s' specified for the field 'Items' returned an unsupported result type.", expr))
-	}
-	if _, isArr := y.([]any); !isArr {
-		return nil, env.qerr("Items", fmt.Sprintf("The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", expr, typeName(y), encodeJSON(y)))
-	}
-	return y, nil
+	return items, nil
 }
 
 // concurrency reads MaxConcurrency (0: no limit but the engine's).
@@ -322,10 +262,8 @@ func (m *mapRun) selectItem(child *frame, i int) (any, error) {
 	rt, k := m.rt, m.k
 	irt := &runtimeCtx{f: child, st: rt.st, enteredID: rt.enteredID, enteredTime: rt.enteredTime, rand: rt.rand}
 	switch {
-	case k.jsonata && len(k.selector) > 0:
-		return irt.jsonata(m.input, nil).evalRaw(k.selector, "ItemSelector")
-	case k.selectorT != nil:
-		return k.selectorT.eval(irt.scope(m.input), irt)
+	case len(k.selector.raw) > 0:
+		return rt.st.proc.value(irt, k.selector, m.input)
 	case k.legacy != nil:
 		return k.legacy.eval(irt.scope(m.input), irt)
 	}
@@ -439,20 +377,16 @@ func (k *mapState) readItems(ctx context.Context, f *frame, rt *runtimeCtx, inpu
 	if err := json.Unmarshal(k.reader, &reader); err != nil {
 		return nil, newErr(ErrItemReaderFailed, rt.stateCause("Invalid ItemReader: "+err.Error()))
 	}
+	// Arguments (JSONata) or Parameters (JSONPath): Validate refuses the
+	// other language's field.
+	args := valueField{name: "ItemReader/Parameters", raw: reader.Parameters}
+	if len(reader.Arguments) > 0 {
+		args = valueField{name: "ItemReader/Arguments", raw: reader.Arguments}
+	}
 	var params any = map[string]any{}
-	switch {
-	case k.jsonata && len(reader.Arguments) > 0:
-		v, err := rt.jsonata(input, nil).evalRaw(reader.Arguments, "ItemReader/Arguments")
-		if err != nil {
-			return nil, err
-		}
-		params = v
-	case len(reader.Parameters) > 0:
-		t, err := compileTmpl(reader.Parameters)
-		if err != nil {
-			return nil, err
-		}
-		if params, err = t.eval(rt.scope(input), rt); err != nil {
+	if len(args.raw) > 0 {
+		var err error
+		if params, err = rt.st.proc.value(rt, args, input); err != nil {
 			return nil, err
 		}
 	}
@@ -498,16 +432,7 @@ func (k *mapState) batch(rt *runtimeCtx, items []any, input any) ([]any, error) 
 	}
 	var batchInput map[string]any
 	if len(b.BatchInput) > 0 {
-		var v any
-		var err error
-		if k.jsonata {
-			v, err = rt.jsonata(input, nil).evalRaw(b.BatchInput, "ItemBatcher/BatchInput")
-		} else {
-			var t *tmpl
-			if t, err = compileTmpl(b.BatchInput); err == nil {
-				v, err = t.eval(rt.scope(input), rt)
-			}
-		}
+		v, err := rt.st.proc.value(rt, valueField{name: "ItemBatcher/BatchInput", raw: b.BatchInput}, input)
 		if err != nil {
 			return nil, err
 		}

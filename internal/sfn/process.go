@@ -2,7 +2,6 @@ package sfn
 
 import (
 	"encoding/json"
-	"fmt"
 )
 
 // processor is a query language's input and output processing around a
@@ -17,6 +16,37 @@ type processor interface {
 	// caught builds the state output when Catcher c takes the error
 	// document errOut.
 	caught(rt *runtimeCtx, c *Catcher, raw any, errOut map[string]any) (*stepResult, error)
+
+	// The bodies of Choice, Wait, Fail and Map ask the processor for what
+	// depends on the language, so that no body branches on it.
+
+	// value evaluates a field that holds a value: a JSONPath payload
+	// template (or literal) or JSONata "{% %}" expressions. in is what
+	// the field sees as its input.
+	value(rt *runtimeCtx, v valueField, in any) (any, error)
+	// fieldError is the failure of a field whose value the state cannot
+	// use (States.Runtime in JSONPath, States.QueryEvaluationError at the
+	// field in JSONata).
+	fieldError(rt *runtimeCtx, field, msg string) error
+	// choose returns the first Choice rule that matches in, or nil.
+	choose(rt *runtimeCtx, rules []*ChoiceRule, in any) (*ChoiceRule, error)
+	// items selects a Map's items from its input (without an ItemReader).
+	items(rt *runtimeCtx, k *mapState, in any) ([]any, error)
+}
+
+// valueField is a state field that the query language evaluates: its
+// name, its value as written and, for JSONPath, its compiled template.
+type valueField struct {
+	name string
+	raw  json.RawMessage
+	t    *tmpl
+}
+
+// newValueField compiles raw for JSONPath once. raw comes from a parsed
+// definition, so it is valid JSON.
+func newValueField(name string, raw json.RawMessage) valueField {
+	t, _ := compileTmpl(raw)
+	return valueField{name: name, raw: raw, t: t}
 }
 
 // processorFor returns the processor of query language ql.
@@ -25,117 +55,6 @@ func processorFor(ql string) processor {
 		return jsonataProc{}
 	}
 	return jsonPathProc{}
-}
-
-type jsonPathProc struct{}
-
-// input applies InputPath, then Parameters to the kinds that take them.
-func (jsonPathProc) input(rt *runtimeCtx, raw any) (any, error) {
-	st := rt.st
-	eff, err := applyPath(rt, raw, st.InputPath, "InputPath")
-	if err != nil || !st.shape.params || st.params == nil {
-		return eff, err
-	}
-	return st.params.eval(rt.scope(eff), rt)
-}
-
-// output applies ResultSelector, Assign, ResultPath and OutputPath to a
-// result; kinds without one (Choice, Wait, Succeed) pass the effective
-// input on.
-func (jsonPathProc) output(rt *runtimeCtx, raw, in any, oc outcome) (*stepResult, error) {
-	st := rt.st
-	if !st.shape.result {
-		var assigns map[string]any
-		if st.shape.assign {
-			var err error
-			if assigns, err = assignJSONPath(rt, oc.assignField(st), in); err != nil {
-				return nil, err
-			}
-		}
-		out, err := applyPath(rt, in, st.OutputPath, "OutputPath")
-		if err != nil {
-			return nil, err
-		}
-		return &stepResult{output: out, next: oc.next, assigns: assigns}, nil
-	}
-	result := oc.result
-	if st.resSel != nil {
-		var err error
-		if result, err = st.resSel.eval(rt.scope(result), rt); err != nil {
-			return nil, err
-		}
-	}
-	assigns, err := assignJSONPath(rt, st.Assign, result)
-	if err != nil {
-		return nil, err
-	}
-	out, err := applyResultPath(rt, raw, result, st.ResultPath)
-	if err != nil {
-		return nil, err
-	}
-	if out, err = applyPath(rt, out, st.OutputPath, "OutputPath"); err != nil {
-		return nil, err
-	}
-	return &stepResult{output: out, next: oc.next, assigns: assigns}, nil
-}
-
-// caught applies the Catcher's Assign and ResultPath.
-func (jsonPathProc) caught(rt *runtimeCtx, c *Catcher, raw any, errOut map[string]any) (*stepResult, error) {
-	assigns, err := assignJSONPath(rt, c.Assign, errOut)
-	if err != nil {
-		return nil, err
-	}
-	out, err := applyResultPath(rt, raw, errOut, c.ResultPath)
-	if err != nil {
-		return nil, err
-	}
-	return &stepResult{output: out, next: c.Next, assigns: assigns}, nil
-}
-
-type jsonataProc struct{}
-
-// input evaluates Arguments for the kinds that take them.
-func (jsonataProc) input(rt *runtimeCtx, raw any) (any, error) {
-	st := rt.st
-	if !st.shape.args {
-		return raw, nil
-	}
-	var args any = raw
-	if st.shape.emptyArgs {
-		args = map[string]any{}
-	}
-	if len(st.Arguments) == 0 {
-		return args, nil
-	}
-	return rt.jsonata(raw, nil).evalRaw(st.Arguments, "Arguments")
-}
-
-// output evaluates Assign and Output; $states.result is the body's
-// result for the kinds that produce one, and the default output.
-func (jsonataProc) output(rt *runtimeCtx, raw, _ any, oc outcome) (*stepResult, error) {
-	st := rt.st
-	env := rt.jsonata(raw, nil)
-	def := raw
-	if st.shape.result && st.shape.args {
-		env.states["result"] = oc.result
-		def = oc.result
-	}
-	assigns, out, err := evalAssignOutput(env, oc.assignField(st), oc.outputField(st), def)
-	if err != nil {
-		return nil, err
-	}
-	return &stepResult{output: out, next: oc.next, assigns: assigns}, nil
-}
-
-// caught evaluates the Catcher's Assign and Output with
-// $states.errorOutput.
-func (jsonataProc) caught(rt *runtimeCtx, c *Catcher, raw any, errOut map[string]any) (*stepResult, error) {
-	env := rt.jsonata(raw, map[string]any{"errorOutput": errOut})
-	assigns, out, err := evalAssignOutput(env, c.Assign, c.Output, errOut)
-	if err != nil {
-		return nil, err
-	}
-	return &stepResult{output: out, next: c.Next, assigns: assigns}, nil
 }
 
 // evalAssignOutput evaluates JSONata Assign and Output against the same
@@ -158,63 +77,4 @@ func evalAssignOutput(env *jsonataEnv, assignRaw, outputRaw json.RawMessage, def
 		out = v
 	}
 	return assigns, out, nil
-}
-
-// assignJSONPath evaluates a JSONPath-mode Assign template.
-func assignJSONPath(rt *runtimeCtx, raw json.RawMessage, input any) (map[string]any, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	t, err := compileTmpl(raw)
-	if err != nil {
-		return nil, err
-	}
-	v, err := t.eval(rt.scope(input), rt)
-	if err != nil {
-		return nil, err
-	}
-	m, _ := v.(map[string]any)
-	return m, nil
-}
-
-// applyPath applies InputPath/OutputPath (null selects {}).
-func applyPath(rt *runtimeCtx, v any, p OptString, field string) (any, error) {
-	if !p.Set {
-		return v, nil
-	}
-	if p.Null {
-		return map[string]any{}, nil
-	}
-	if p.Value == "$" {
-		return v, nil
-	}
-	jp, err := parsePath(p.Value)
-	if err != nil {
-		return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s' : %v", p.Value, err)))
-	}
-	out, err := jp.eval(rt.scope(v))
-	if err != nil {
-		return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s' : %v", p.Value, err)))
-	}
-	return out, nil
-}
-
-// applyResultPath merges result into the raw state input.
-func applyResultPath(rt *runtimeCtx, raw, result any, p OptString) (any, error) {
-	if !p.Set || p.Value == "$" {
-		return result, nil
-	}
-	if p.Null {
-		return raw, nil
-	}
-	jp, err := parsePath(p.Value)
-	if err != nil || jp.root != rootInput || !jp.isReference() {
-		return nil, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("Invalid path '%s'", p.Value)))
-	}
-	out, err := setPath(raw, jp.segs, result)
-	if err != nil {
-		return nil, newErr(ErrResultPathMatchFailure, rt.stateCause(fmt.Sprintf(
-			"Unable to apply ResultPath '%s' to input '%s'", p.Value, encodeJSON(raw))))
-	}
-	return out, nil
 }

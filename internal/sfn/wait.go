@@ -4,23 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
 // waitState is a Wait state: its body sleeps on the engine clock.
 type waitState struct {
 	next string
-	// One of: Seconds, Timestamp (literal or JSONata), SecondsPath,
-	// TimestampPath.
-	seconds, timestamp         json.RawMessage
+	// One of: Seconds, Timestamp (values of the query language),
+	// SecondsPath, TimestampPath (JSONPath only).
+	seconds, timestamp         valueField
 	secondsPath, timestampPath string
-	jsonata                    bool
 }
 
 func newWaitState(st *State) *waitState {
-	return &waitState{next: st.Next, seconds: st.Seconds, timestamp: st.Timestamp,
-		secondsPath: st.SecondsPath, timestampPath: st.TimestampPath, jsonata: st.ql == JSONata}
+	return &waitState{next: st.Next, seconds: newValueField("Seconds", st.Seconds), timestamp: newValueField("Timestamp", st.Timestamp),
+		secondsPath: st.SecondsPath, timestampPath: st.TimestampPath}
 }
 
 func (k *waitState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (outcome, error) {
@@ -41,13 +39,7 @@ func parseISOTimestamp(s string) (time.Time, bool) {
 
 // run sleeps on the engine clock until the end of the wait.
 func (k *waitState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any) error {
-	var w waitEnd
-	var err error
-	if k.jsonata && (len(k.seconds) > 0 || len(k.timestamp) > 0) {
-		w, err = k.jsonataEnd(rt, input)
-	} else {
-		w, err = k.jsonPathEnd(rt, input)
-	}
+	w, err := k.end(rt, input)
 	if err != nil {
 		return err
 	}
@@ -68,52 +60,23 @@ type waitEnd struct {
 	until time.Time
 }
 
-// jsonataEnd evaluates a JSONata Wait's Seconds or Timestamp.
-func (k *waitState) jsonataEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	env := rt.jsonata(input, nil)
-	if len(k.seconds) > 0 {
-		v, err := env.evalRaw(k.seconds, "Seconds")
+// end reads Seconds, Timestamp, SecondsPath or TimestampPath.
+func (k *waitState) end(rt *runtimeCtx, input any) (waitEnd, error) {
+	switch {
+	case len(k.seconds.raw) > 0:
+		return k.secondsEnd(rt, input)
+	case len(k.timestamp.raw) > 0:
+		p := rt.st.proc
+		v, err := p.value(rt, k.timestamp, input)
 		if err != nil {
 			return waitEnd{}, err
 		}
-		n, ok := v.(json.Number)
-		i, isInt := numInt(n)
-		if !ok || !isInt {
-			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field must evaluate to an integer, but was %s", encodeJSON(v)))
-		}
-		if i < 0 {
-			return waitEnd{}, env.qerr("Seconds", fmt.Sprintf("The Seconds field references a negative value: %d", i))
-		}
-		return waitEnd{d: time.Duration(i) * time.Second}, nil
-	}
-	v, err := env.evalRaw(k.timestamp, "Timestamp")
-	if err != nil {
-		return waitEnd{}, err
-	}
-	s, _ := v.(string)
-	t, ok := parseISOTimestamp(s)
-	if !ok {
-		return waitEnd{}, env.qerr("Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
-	}
-	return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
-}
-
-// jsonPathEnd reads a JSONPath Wait's Seconds, Timestamp, SecondsPath
-// or TimestampPath.
-func (k *waitState) jsonPathEnd(rt *runtimeCtx, input any) (waitEnd, error) {
-	now := rt.f.ex.eng.cfg.Clock.Now
-	switch {
-	case len(k.seconds) > 0:
-		n, _ := numInt(json.Number(strings.TrimSpace(string(k.seconds))))
-		return waitEnd{d: time.Duration(n) * time.Second}, nil
-	case len(k.timestamp) > 0:
-		var s string
-		_ = json.Unmarshal(k.timestamp, &s)
+		s, _ := v.(string)
 		t, ok := parseISOTimestamp(s)
 		if !ok {
-			return waitEnd{}, newErr(ErrRuntime, rt.stateCause("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+s))
+			return waitEnd{}, p.fieldError(rt, "Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+stringOrJSON(v))
 		}
-		return waitEnd{until: t, d: t.Sub(now())}, nil
+		return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
 	case k.secondsPath != "":
 		return k.secondsPathEnd(rt, input)
 	case k.timestampPath != "":
@@ -126,9 +89,27 @@ func (k *waitState) jsonPathEnd(rt *runtimeCtx, input any) (waitEnd, error) {
 		if !ok {
 			return waitEnd{}, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", k.timestampPath, stringOrJSON(v))))
 		}
-		return waitEnd{until: t, d: t.Sub(now())}, nil
+		return waitEnd{until: t, d: t.Sub(rt.f.ex.eng.cfg.Clock.Now())}, nil
 	}
 	return waitEnd{}, nil
+}
+
+// secondsEnd reads Seconds: a non-negative integer.
+func (k *waitState) secondsEnd(rt *runtimeCtx, input any) (waitEnd, error) {
+	p := rt.st.proc
+	v, err := p.value(rt, k.seconds, input)
+	if err != nil {
+		return waitEnd{}, err
+	}
+	n, ok := v.(json.Number)
+	i, isInt := numInt(n)
+	if !ok || !isInt {
+		return waitEnd{}, p.fieldError(rt, "Seconds", fmt.Sprintf("The Seconds field must evaluate to an integer, but was %s", encodeJSON(v)))
+	}
+	if i < 0 {
+		return waitEnd{}, p.fieldError(rt, "Seconds", fmt.Sprintf("The Seconds field references a negative value: %d", i))
+	}
+	return waitEnd{d: time.Duration(i) * time.Second}, nil
 }
 
 // secondsPathEnd reads SecondsPath: a non-negative integer.
