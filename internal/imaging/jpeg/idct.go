@@ -71,7 +71,21 @@ func clamp8(v int32) uint8 {
 	return uint8(v)
 }
 
-// idct8x8 writes the 8x8 IDCT of in to dst (stride bytes per row).
+// idct8x8 writes the 8x8 IDCT of in to dst (stride bytes per row): the
+// assembly version where the CPU has one (idct_amd64.go, idct_arm64.go),
+// else idct8x8Generic. Both give the same bytes for every input.
+var idct8x8 = orGeneric(idct8x8SIMD, idct8x8Generic)
+
+// orGeneric returns simd, or generic when simd is nil (no assembly for this
+// CPU or build).
+func orGeneric(simd, generic func([]byte, int, *[64]int32)) func([]byte, int, *[64]int32) {
+	if simd != nil {
+		return simd
+	}
+	return generic
+}
+
+// idct8x8Generic is the pure-Go idct8x8 and the reference for the assembly.
 //
 // It is the Loeffler-Ligtenberg-Moschytz factorisation (12 multiplies per
 // 1-D transform): each 1-D pass scales its output by sqrt8 = 2*sqrt2.
@@ -80,11 +94,16 @@ func clamp8(v int32) uint8 {
 // 2^(13+2+3) (the 3 removes the 8 = sqrt8^2) to Q0 pixels, +128, clamped.
 // Intermediates fit int32 for coefficients of magnitude < 2^15 (any valid
 // 8-bit JPEG); larger, corrupt values wrap but cannot panic.
-func idct8x8(dst []byte, stride int, in *[64]int32) {
+//
+// The zero-column and zero-row shortcuts compute exactly what the full
+// butterflies compute, wrapping included, so that the assembly versions
+// (which have no shortcuts) match this function bit for bit on any input.
+func idct8x8Generic(dst []byte, stride int, in *[64]int32) {
 	var ws [64]int32
 	for x := 0; x < 8; x++ {
 		if in[8+x]|in[16+x]|in[24+x]|in[32+x]|in[40+x]|in[48+x]|in[56+x] == 0 {
-			dc := in[x] << pass1Bits
+			// in[x] << pass1Bits unless the shift by constBits wraps.
+			dc := (in[x]<<constBits + 1<<(constBits-pass1Bits-1)) >> (constBits - pass1Bits)
 			ws[x], ws[8+x], ws[16+x], ws[24+x] = dc, dc, dc, dc
 			ws[32+x], ws[40+x], ws[48+x], ws[56+x] = dc, dc, dc, dc
 			continue
@@ -135,7 +154,8 @@ func idct8x8(dst []byte, stride int, in *[64]int32) {
 		d = d[:8]
 		r0 := row[0] + bias
 		if row[1]|row[2]|row[3]|row[4]|row[5]|row[6]|row[7] == 0 {
-			v := clamp8(r0 >> (pass1Bits + 3))
+			// r0 >> (pass1Bits+3) unless the shift by constBits wraps.
+			v := clamp8((r0 << constBits) >> (constBits + pass1Bits + 3))
 			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v, v, v, v, v, v, v, v
 			continue
 		}

@@ -1,0 +1,6 @@
+//go:build purego || !(amd64 || arm64)
+
+package jpeg
+
+// idct8x8SIMD is nil: this build has no assembly IDCT.
+var idct8x8SIMD func(dst []byte, stride int, in *[64]int32)
