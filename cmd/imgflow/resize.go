@@ -65,33 +65,38 @@ func resizeFile(ctx context.Context, w io.Writer, path, outDir string, ps []pres
 	}
 	dw, dh := info.DisplaySize()
 	src := pipeline.Source{Key: filepath.Base(path), Format: string(info.Format), Width: dw, Height: dh, HasAlpha: info.HasAlpha}
-	for _, plan := range validate.Plan(src, ps, "", "") {
+	plans := validate.Plan(src, ps, "", "")
+	for _, item := range validate.Items(info.Format, plans) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		start := time.Now()
-		res, err := resizeOne(ctx, path, outDir, plan, maxPixels)
+		res, err := resizeItem(ctx, path, outDir, item.Plans(), maxPixels)
 		if err != nil {
-			return fmt.Errorf("%s: %w", plan.Preset, err)
+			return fmt.Errorf("%s: %w", item.Plans()[0].Preset, err)
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000
-		for _, r := range res {
-			fmt.Fprintf(w, "%s\t%s\t%dx%d\t%s\t%d\t%.1f\t\n", filepath.Base(path), plan.Preset, r.Width, r.Height, r.Format, r.Bytes, ms)
+		for i, plan := range item.Plans() {
+			for _, r := range res[i] {
+				fmt.Fprintf(w, "%s\t%s\t%dx%d\t%s\t%d\t%.1f\t\n", filepath.Base(path), plan.Preset, r.Width, r.Height, r.Format, r.Bytes, ms)
+			}
 		}
 	}
 	return nil
 }
 
-// resizeOne writes every file of plan under outDir from one decode, as the
-// resize step does; ms in the table is the time of the whole preset.
-func resizeOne(ctx context.Context, srcPath, outDir string, plan pipeline.VariantPlan, maxPixels int64) (res []imaging.Output, err error) {
+// resizeItem writes every file of every plan of one Map item under outDir
+// with one ProcessSizes call, as the resize step does for that item (so a
+// grouped source is decoded once for all its sizes); ms in the table is
+// the time of the whole item.
+func resizeItem(ctx context.Context, srcPath, outDir string, plans []pipeline.VariantPlan, maxPixels int64) (res [][]imaging.Output, err error) {
 	in, err := os.Open(srcPath)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
 	var files []*os.File
-	var encs []imaging.Encoding
+	var bws []*bufio.Writer
 	defer func() {
 		for _, f := range files {
 			if cerr := f.Close(); err == nil {
@@ -102,23 +107,25 @@ func resizeOne(ctx context.Context, srcPath, outDir string, plan pipeline.Varian
 			}
 		}
 	}()
-	var bws []*bufio.Writer
-	for _, fp := range plan.Files {
-		dst := filepath.Join(outDir, filepath.FromSlash(fp.Key))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, err
+	targets := make([]imaging.Target, len(plans))
+	for i, plan := range plans {
+		targets[i].Spec = imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
+		for _, fp := range plan.Files {
+			dst := filepath.Join(outDir, filepath.FromSlash(fp.Key))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return nil, err
+			}
+			out, err := os.Create(dst)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, out)
+			bw := bufio.NewWriter(out)
+			bws = append(bws, bw)
+			targets[i].Encodings = append(targets[i].Encodings, imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: bw})
 		}
-		out, err := os.Create(dst)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, out)
-		bw := bufio.NewWriter(out)
-		bws = append(bws, bw)
-		encs = append(encs, imaging.Encoding{Format: imaging.Format(fp.Format), Quality: fp.Quality, Dst: bw})
 	}
-	spec := imaging.Spec{LongSide: plan.LongSide, Background: color.NRGBA{255, 255, 255, 255}}
-	res, err = imaging.ProcessAll(ctx, bufio.NewReaderSize(in, 1<<16), spec, encs, imaging.Limits{MaxPixels: maxPixels})
+	res, err = imaging.ProcessSizes(ctx, bufio.NewReaderSize(in, 1<<16), targets, imaging.Limits{MaxPixels: maxPixels})
 	for _, bw := range bws {
 		if err == nil {
 			err = bw.Flush()
