@@ -29,6 +29,7 @@ missing=()
 [ -x /usr/bin/convert ] || missing+=(imagemagick)
 command -v djpeg >/dev/null 2>&1 || missing+=(libjpeg-turbo-progs)
 command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /usr/bin/time ] || missing+=(time)
 apt_install bench "${missing[@]}"
 

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -186,6 +187,8 @@ func benchImage(ctx context.Context, c *config, path string) *imageResult {
 		r.Warm.Ratio = num(ours.MedianMS / sharp.MedianMS)
 	}
 
+	perCore(ctx, c, r, path, sharpEnv, fail)
+
 	// Whole process, with peak RSS from the same runs. No warm-up run: the
 	// warm runs above just read the same binaries, modules and image, so the
 	// page cache is warm, and neither tool keeps anything else between runs.
@@ -240,15 +243,54 @@ func benchImage(ctx context.Context, c *config, path string) *imageResult {
 		}
 	}
 
-	// Quality of the whole-process outputs.
+	// Quality of the whole-process outputs: imgflow resize writes under the
+	// source's base name (sources differing only in extension stay apart),
+	// sharp-cli.mjs under its stem.
 	if r.Process.Ours != nil {
-		if err := r.quality(c, path, info, filepath.Join(dirOurs, stem), filepath.Join(dirSharp, stem)); err != nil {
+		if err := r.quality(c, path, info, filepath.Join(dirOurs, r.File), filepath.Join(dirSharp, stem)); err != nil {
 			fail("quality", err)
 		}
 	}
 	os.RemoveAll(dirOurs)
 	os.RemoveAll(dirSharp)
 	return r
+}
+
+// perCore measures the warm unit and the whole process again with both
+// tools pinned to CPU 0, recording CPU time beside wall time.
+func perCore(ctx context.Context, c *config, r *imageResult, path string, sharpEnv []string, fail func(string, error)) {
+	pin := []string{"taskset", "-c", "0"}
+	k := strconv.Itoa(c.K)
+	pc := &r.PerCore
+	var ours, sharp warmResult
+	if err := runJSON(ctx, &ours, nil, pin[0], append(pin[1:], c.Engine, "-k", k, "-presets", c.Presets, path)...); err != nil {
+		fail("ours warm per core", err)
+	} else {
+		pc.Warm.Ours = &ours
+	}
+	if err := runJSON(ctx, &sharp, sharpEnv, pin[0], append(pin[1:], c.Node, filepath.Join(c.SharpScripts, "sharp.mjs"), "--k", k, "--presets", c.Presets, path)...); err != nil {
+		fail("sharp warm per core", err)
+	} else {
+		pc.Warm.Sharp = &sharp
+	}
+	if pc.Warm.Ours != nil && pc.Warm.Sharp != nil {
+		pc.Warm.CPURatio = num(ours.CPUMedianMS / sharp.CPUMedianMS)
+		pc.Warm.WallRatio = num(ours.MedianMS / sharp.MedianMS)
+	}
+	dirOurs, dirSharp := filepath.Join(c.Work, "out-ours-pinned"), filepath.Join(c.Work, "out-sharp-pinned")
+	defer os.RemoveAll(dirOurs)
+	defer os.RemoveAll(dirSharp)
+	ps, err := timeProcesses(ctx, c.Work, 0, c.Runs, sharpEnv, map[string][]string{
+		"ours":  append(slices.Clone(pin), c.Imgflow, "resize", "--presets", c.Presets, "--out", dirOurs, path),
+		"sharp": append(slices.Clone(pin), c.Node, filepath.Join(c.SharpScripts, "sharp-cli.mjs"), "--presets", c.Presets, "--out", dirSharp, path),
+	}, []string{"ours", "sharp"})
+	if err != nil {
+		fail("whole process per core", err)
+		return
+	}
+	pc.Process.Ours, pc.Process.Sharp = ps["ours"], ps["sharp"]
+	pc.Process.CPURatio = num(ps["ours"].MedianCPU / ps["sharp"].MedianCPU)
+	pc.Process.WallRatio = num(ps["ours"].MedianMS / ps["sharp"].MedianMS)
 }
 
 func probeFile(path string) (imaging.Info, error) {

@@ -21,7 +21,10 @@ type warmResult struct {
 	K        int       `json:"k"`
 	RunsMS   []float64 `json:"runs_ms"`
 	MedianMS float64   `json:"median_ms"`
-	Variants []struct {
+	// CPU time per unit, user+system of the whole process (all threads).
+	CPURunsMS   []float64 `json:"cpu_runs_ms"`
+	CPUMedianMS float64   `json:"cpu_median_ms"`
+	Variants    []struct {
 		Preset   string  `json:"preset"`
 		Width    int     `json:"width"`
 		Height   int     `json:"height"`
@@ -67,6 +70,8 @@ type procStats struct {
 	MedianMS  float64   `json:"median_ms"`
 	RSSKB     []int64   `json:"max_rss_kb"`        // "Maximum resident set size" of /usr/bin/time -v, per run
 	MedianRSS int64     `json:"median_max_rss_kb"` // median of RSSKB
+	CPUMS     []float64 `json:"cpu_ms"`            // user+system time of /usr/bin/time -v, per run
+	MedianCPU float64   `json:"median_cpu_ms"`     // median of CPUMS
 	Tool      string    `json:"tool"`              // hyperfine or loop
 }
 
@@ -135,41 +140,58 @@ func timeProcesses(ctx context.Context, work string, warmup, runs int, env []str
 	}
 	for _, name := range order {
 		s := out[name]
-		rss, err := parseMaxRSS(rssFiles[name])
+		rss, cpu, err := parseTimeV(rssFiles[name])
 		if err != nil {
 			return nil, err
 		}
 		if len(rss) > warmup {
 			rss = rss[warmup:]
 		}
-		s.RSSKB = rss
+		if len(cpu) > warmup {
+			cpu = cpu[warmup:]
+		}
+		s.RSSKB, s.CPUMS = rss, cpu
 		s.MedianMS = metric.Median(s.RunsMS)
 		s.MedianRSS = medianInt(rss)
+		s.MedianCPU = metric.Median(cpu)
 	}
 	return out, nil
 }
 
-// parseMaxRSS reads every "Maximum resident set size (kbytes)" line GNU
-// time appended to path.
-func parseMaxRSS(path string) ([]int64, error) {
+// parseTimeV reads what GNU time -v appended to path for each run: the
+// "Maximum resident set size (kbytes)" and the CPU time in ms, "User time
+// (seconds)" plus "System time (seconds)" (GNU time prints both before the
+// RSS line of the same run).
+func parseTimeV(path string) (rss []int64, cpu []float64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	var out []int64
+	var run float64 // CPU seconds of the run being read
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
+		for _, prefix := range []string{"User time (seconds):", "System time (seconds):"} {
+			if v, ok := strings.CutPrefix(line, prefix); ok {
+				s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%s: %w", path, err)
+				}
+				run += s
+			}
+		}
 		if v, ok := strings.CutPrefix(line, "Maximum resident set size (kbytes):"); ok {
 			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
 			}
-			out = append(out, n)
+			rss = append(rss, n)
+			cpu = append(cpu, run*1000)
+			run = 0
 		}
 	}
-	return out, sc.Err()
+	return rss, cpu, sc.Err()
 }
 
 func medianInt(xs []int64) int64 {

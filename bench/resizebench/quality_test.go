@@ -37,19 +37,23 @@ func TestToLab(t *testing.T) {
 	}
 }
 
-func TestParseMaxRSS(t *testing.T) {
+func TestParseTimeV(t *testing.T) {
 	p := t.TempDir() + "/rss.txt"
-	text := "\tCommand being timed: \"x\"\n\tMaximum resident set size (kbytes): 1234\n\tExit status: 0\n" +
-		"\tMaximum resident set size (kbytes): 99\n"
+	text := "\tCommand being timed: \"x\"\n\tUser time (seconds): 0.25\n\tSystem time (seconds): 0.05\n" +
+		"\tMaximum resident set size (kbytes): 1234\n\tExit status: 0\n" +
+		"\tUser time (seconds): 1.50\n\tSystem time (seconds): 0.00\n\tMaximum resident set size (kbytes): 99\n"
 	if err := writeFile(p, text); err != nil {
 		t.Fatal(err)
 	}
-	got, err := parseMaxRSS(p)
+	rss, cpu, err := parseTimeV(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0] != 1234 || got[1] != 99 {
-		t.Fatalf("parseMaxRSS = %v, want [1234 99]", got)
+	if len(rss) != 2 || rss[0] != 1234 || rss[1] != 99 {
+		t.Fatalf("rss = %v, want [1234 99]", rss)
+	}
+	if len(cpu) != 2 || math.Abs(cpu[0]-300) > 1e-9 || math.Abs(cpu[1]-1500) > 1e-9 {
+		t.Fatalf("cpu = %v, want [300 1500] ms", cpu)
 	}
 }
 
