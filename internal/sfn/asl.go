@@ -194,9 +194,7 @@ type ChoiceRule struct {
 	// Op is the comparison operator name, Operand its decoded value.
 	Op      string `json:"-"`
 	Operand any    `json:"-"`
-	// Unknown lists fields that are not part of a choice rule.
-	Unknown []string `json:"-"`
-	// Ops counts operator fields (validation: exactly one).
+	// NOps counts operator fields (validation: exactly one).
 	NOps int `json:"-"`
 }
 
@@ -213,21 +211,16 @@ func (r *ChoiceRule) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	for k, v := range raw {
-		switch k {
-		case "Variable", "Next", "Comment", "And", "Or", "Not", "Condition", "Assign", "Output":
-			continue
+		if _, ok := choiceOps[k]; !ok {
+			continue // a field of the struct, or one Validate reports
 		}
-		if _, ok := choiceOps[k]; ok {
-			r.NOps++
-			r.Op = k
-			x, err := decodeJSON(v)
-			if err != nil {
-				return err
-			}
-			r.Operand = x
-			continue
+		r.NOps++
+		r.Op = k
+		x, err := decodeJSON(v)
+		if err != nil {
+			return err
 		}
-		r.Unknown = append(r.Unknown, k)
+		r.Operand = x
 	}
 	return nil
 }

@@ -126,12 +126,15 @@ const (
 )
 
 // fieldSpec is what a state field is: the query language it belongs to
-// ("" both) and how Validate checks its value.
+// ("" both) and how Validate checks its value. Its JSON type is the one
+// of its State field (see fieldTypes), or typ for raw JSON fields whose
+// value has one.
 type fieldSpec struct {
 	ql      string
 	path    pathCheck
 	payload bool // a JSONPath payload template (".$" fields)
 	expr    bool // JSONata: may hold "{% %}" expressions
+	typ     jsonType
 }
 
 // stateFieldSpecs lists every state field (but Type, Comment and
@@ -148,7 +151,7 @@ var stateFieldSpecs = map[string]fieldSpec{
 	"ResultSelector": {ql: JSONPath, payload: true},
 	"Result":         {ql: JSONPath},
 	"ItemSelector":   {payload: true, expr: true},
-	"Assign":         {payload: true, expr: true},
+	"Assign":         {payload: true, expr: true, typ: objectJSON},
 	"Arguments":      {ql: JSONata, expr: true},
 	"Output":         {ql: JSONata, expr: true},
 	"Items":          {ql: JSONata, expr: true},
@@ -167,9 +170,9 @@ var stateFieldSpecs = map[string]fieldSpec{
 	"ToleratedFailureCountPath":      {ql: JSONPath, path: referencePath},
 	"ToleratedFailurePercentage":     {expr: true},
 	"ToleratedFailurePercentagePath": {ql: JSONPath, path: referencePath},
-	"Error":                          {expr: true},
+	"Error":                          {expr: true, typ: stringJSON},
 	"ErrorPath":                      {ql: JSONPath, path: intrinsicOrPath},
-	"Cause":                          {expr: true},
+	"Cause":                          {expr: true, typ: stringJSON},
 	"CausePath":                      {ql: JSONPath, path: intrinsicOrPath},
 }
 

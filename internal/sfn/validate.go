@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -37,8 +35,15 @@ const (
 
 // Validate checks an ASL definition and returns every error found (no
 // warnings), each with its JSON location such as "/States/A/Next".
+//
+// It runs in two passes. A thin check of the raw JSON (validate_shape.go)
+// reports unknown fields and values of the wrong JSON type, from the same
+// field lists the compiled types decode. The rest (validate_model.go)
+// reads the definition compiled as ParseDefinition compiles it for the
+// engine: targets, reachability, paths, templates, expressions, each
+// kind's rules.
 func Validate(def []byte) []Diagnostic {
-	v := &validator{}
+	v := &validator{seen: map[Diagnostic]bool{}, skipped: map[string]bool{}}
 	v.run(def)
 	sort.SliceStable(v.diags, func(i, j int) bool { return v.diags[i].Location < v.diags[j].Location })
 	return v.diags
@@ -46,10 +51,38 @@ func Validate(def []byte) []Diagnostic {
 
 type validator struct {
 	diags []Diagnostic
+	seen  map[Diagnostic]bool
+	// skipped holds the locations of values the shape check refused
+	// whole (a state or list entry that is not an object, an unknown
+	// Type, a workflow nested too deep); for a state, whether it counts
+	// as terminal.
+	skipped map[string]bool
 }
 
 func (v *validator) add(code, loc, format string, args ...any) {
-	v.diags = append(v.diags, Diagnostic{Severity: "ERROR", Code: code, Message: fmt.Sprintf(format, args...), Location: loc})
+	d := Diagnostic{Severity: "ERROR", Code: code, Message: fmt.Sprintf(format, args...), Location: loc}
+	if !v.seen[d] {
+		v.seen[d] = true
+		v.diags = append(v.diags, d)
+	}
+}
+
+// required reports a missing field, unless the shape check has already
+// reported (and removed) its value.
+func (v *validator) required(loc, msg string) {
+	if !v.reportedAt(loc) {
+		v.add(CodeSchemaValidationFailed, loc, "%s", msg)
+	}
+}
+
+// reportedAt reports whether a diagnostic has location loc.
+func (v *validator) reportedAt(loc string) bool {
+	for _, d := range v.diags {
+		if d.Location == loc {
+			return true
+		}
+	}
+	return false
 }
 
 const maxNesting = 32
@@ -70,7 +103,19 @@ func (v *validator) run(def []byte) {
 		v.add(CodeSchemaValidationFailed, "", "The definition must be a JSON object.")
 		return
 	}
-	v.workflow(top, "", JSONPath, 0, true)
+	v.shapeWorkflow(top, "", JSONPath, 0, true)
+	// What the shape check reported it removed, so the rest compiles.
+	b, err := json.Marshal(top)
+	if err != nil {
+		v.add(CodeSchemaValidationFailed, "", "%v", err)
+		return
+	}
+	d, err := ParseDefinition(b)
+	if err != nil {
+		v.add(CodeSchemaValidationFailed, "", "%v", err)
+		return
+	}
+	v.workflow(d, "")
 }
 
 // duplicates reports repeated object keys (duplicate state names).
@@ -122,464 +167,8 @@ func (v *validator) duplicates(def []byte) {
 	}
 }
 
-var workflowFields = map[string]bool{"Comment": true, "StartAt": true, "States": true, "TimeoutSeconds": true, "Version": true, "QueryLanguage": true}
-var processorFields = map[string]bool{"Comment": true, "StartAt": true, "States": true, "ProcessorConfig": true, "QueryLanguage": true}
-
-func (v *validator) workflow(w map[string]any, loc, parentQL string, depth int, top bool) {
-	if depth > maxNesting {
-		v.add(CodeTooDeeplyNested, loc, "The states are nested more than %d levels deep.", maxNesting)
-		return
-	}
-	allowed := workflowFields
-	if !top {
-		allowed = processorFields
-	}
-	for k := range w {
-		if !allowed[k] {
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported here.", k)
-		}
-	}
-	ql := v.workflowQL(w, loc, parentQL, top)
-	if t, ok := w["TimeoutSeconds"]; ok {
-		if n, ok := numInt(t); !ok || n <= 0 {
-			v.add(CodeSchemaValidationFailed, loc+"/TimeoutSeconds", "TimeoutSeconds must be a positive integer.")
-		}
-	}
-	states, ok := w["States"].(map[string]any)
-	if !ok || len(states) == 0 {
-		v.add(CodeSchemaValidationFailed, loc+"/States", "The field 'States' is required and must be a non-empty object.")
-		states = map[string]any{}
-	}
-	start, ok := w["StartAt"].(string)
-	if !ok {
-		v.add(CodeSchemaValidationFailed, loc+"/StartAt", "The field 'StartAt' is required and must be a string.")
-	} else if _, exists := states[start]; !exists && len(states) > 0 {
-		v.add(CodeMissingTransitionTarget, loc+"/StartAt", "Missing 'Next' target: %s", start)
-	}
-	names := slices.Sorted(maps.Keys(states))
-	edges, terminal := v.states(states, names, loc, ql, depth)
-	if len(states) > 0 && !terminal {
-		v.add(CodeMissingEndState, loc, "The workflow has no terminal state.")
-	}
-	if _, ok := states[start]; ok {
-		v.reachable(states, names, edges, start, loc)
-	}
-}
-
-// workflowQL checks the workflow's QueryLanguage and returns the
-// effective one.
-func (v *validator) workflowQL(w map[string]any, loc, parentQL string, top bool) string {
-	q, ok := w["QueryLanguage"]
-	if !ok {
-		return parentQL
-	}
-	s, _ := q.(string)
-	if s != JSONPath && s != JSONata {
-		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
-		return parentQL
-	}
-	if parentQL == JSONata && s == JSONPath && !top {
-		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A JSONata workflow cannot contain JSONPath workflows.")
-	}
-	return s
-}
-
-// states validates each state (in name order) and its targets; it
-// returns the transitions and whether some state ends the workflow.
-func (v *validator) states(states map[string]any, names []string, loc, ql string, depth int) (map[string][]string, bool) {
-	edges := map[string][]string{}
-	terminal := false
-	for _, name := range names {
-		sloc := loc + "/States/" + name
-		if len(name) == 0 || len(name) > 80 {
-			v.add(CodeInvalidStateName, sloc, "State names must be 1 to 80 characters long.")
-		}
-		st, ok := states[name].(map[string]any)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, sloc, "A state must be a JSON object.")
-			continue
-		}
-		next, term := v.state(st, sloc, ql, depth)
-		edges[name] = next
-		terminal = terminal || term
-		for _, n := range next {
-			if _, exists := states[n]; !exists {
-				v.add(CodeMissingTransitionTarget, sloc, "Missing 'Next' target: %s", n)
-			}
-		}
-	}
-	return edges, terminal
-}
-
-// reachable reports the states that no path from start reaches.
-func (v *validator) reachable(states map[string]any, names []string, edges map[string][]string, start, loc string) {
-	seen := map[string]bool{start: true}
-	queue := []string{start}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, m := range edges[n] {
-			if _, exists := states[m]; exists && !seen[m] {
-				seen[m] = true
-				queue = append(queue, m)
-			}
-		}
-	}
-	for _, n := range names {
-		if !seen[n] {
-			v.add(CodeSchemaValidationFailed, loc+"/States/"+n, "State '%s' is not reachable.", n)
-		}
-	}
-}
-
-// state validates one state; it returns its transition targets and
-// whether it can end the workflow. The checks run in a fixed order, so
-// diagnostics at one location keep their order.
-func (v *validator) state(st map[string]any, loc, parentQL string, depth int) ([]string, bool) {
-	typ, _ := st["Type"].(string)
-	k, ok := kinds[typ]
-	if !ok {
-		v.add(CodeSchemaValidationFailed, loc+"/Type", "Unknown state type '%v'.", st["Type"])
-		return nil, true
-	}
-	ql := v.stateQL(st, loc, parentQL)
-	v.fields(st, loc, typ, k.fields, ql)
-	var next []string
-	terminal := false
-	if slices.Contains(k.fields, "Next") {
-		next, terminal = v.transition(st, loc)
-	}
-	v.values(st, loc, ql)
-	kn, kt := v.kindRules(typ, st, loc, ql, depth)
-	next = append(next, kn...)
-	if r, ok := st["Retry"]; ok {
-		v.retriers(r, loc+"/Retry")
-	}
-	if c, ok := st["Catch"]; ok {
-		next = append(next, v.catchers(c, loc+"/Catch", ql)...)
-	}
-	return next, terminal || kt
-}
-
-// stateQL checks the state's QueryLanguage and returns the effective one.
-func (v *validator) stateQL(st map[string]any, loc, parentQL string) string {
-	q, ok := st["QueryLanguage"]
-	if !ok {
-		return parentQL
-	}
-	s, _ := q.(string)
-	if s != JSONPath && s != JSONata {
-		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "QueryLanguage must be 'JSONPath' or 'JSONata'.")
-		return parentQL
-	}
-	if parentQL == JSONata && s == JSONPath {
-		v.add(CodeSchemaValidationFailed, loc+"/QueryLanguage", "A state cannot use JSONPath in a JSONata state machine.")
-	}
-	return s
-}
-
-// fields reports fields the kind does not accept, or not in ql.
-func (v *validator) fields(st map[string]any, loc, typ string, accepted []string, ql string) {
-	for k := range st {
-		if slices.Contains(commonFields, k) {
-			continue
-		}
-		switch {
-		case !slices.Contains(accepted, k):
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported by state type '%s'.", k, typ)
-		case stateFieldSpecs[k].ql == JSONPath && ql == JSONata:
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported in JSONata states.", k)
-		case stateFieldSpecs[k].ql == JSONata && ql == JSONPath:
-			v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is only supported in JSONata states.", k)
-		}
-	}
-}
-
-// transition checks Next and End and returns the target.
-func (v *validator) transition(st map[string]any, loc string) ([]string, bool) {
-	n, isStr := st["Next"].(string)
-	end, _ := st["End"].(bool)
-	_, hasN := st["Next"]
-	var next []string
-	terminal := false
-	switch {
-	case hasN && end:
-		v.add(CodeSchemaValidationFailed, loc, "A state cannot have both 'Next' and 'End'.")
-	case hasN && !isStr:
-		v.add(CodeSchemaValidationFailed, loc+"/Next", "'Next' must be a string.")
-	case hasN:
-		next = append(next, n)
-	case end:
-		terminal = true
-	default:
-		v.add(CodeSchemaValidationFailed, loc, "The state must have either 'Next' or 'End: true'.")
-	}
-	if e, ok := st["End"]; ok {
-		if _, isBool := e.(bool); !isBool {
-			v.add(CodeSchemaValidationFailed, loc+"/End", "'End' must be a boolean.")
-		}
-	}
-	return next, terminal
-}
-
-// values checks the values of the fields present, as stateFieldSpecs
-// describes them: paths, payload templates, Assign and JSONata
-// expressions.
-func (v *validator) values(st map[string]any, loc, ql string) {
-	for _, k := range slices.Sorted(maps.Keys(st)) {
-		spec, ok := stateFieldSpecs[k]
-		if !ok {
-			continue
-		}
-		x, floc := st[k], loc+"/"+k
-		switch spec.path {
-		case inputPath, resultPath:
-			if x != nil {
-				v.path(x, floc, spec.path == resultPath)
-			}
-		case referencePath:
-			v.path(x, floc, true)
-		}
-		switch {
-		case k == "Assign":
-			if _, isObj := x.(map[string]any); !isObj {
-				v.add(CodeSchemaValidationFailed, floc, "'Assign' must be an object.")
-			} else if ql == JSONPath {
-				v.payload(x, floc)
-			}
-		case spec.payload && ql == JSONPath:
-			v.payload(x, floc)
-		}
-		if spec.expr && ql == JSONata {
-			v.jsonata(x, floc)
-		}
-	}
-}
-
-// kindRules runs the checks of one kind; it returns the transition
-// targets they add and whether the kind ends the workflow.
-func (v *validator) kindRules(typ string, st map[string]any, loc, ql string, depth int) ([]string, bool) {
-	switch typ {
-	case "Task":
-		v.task(st, loc)
-	case "Choice":
-		return v.choice(st, loc, ql), false
-	case "Wait":
-		v.wait(st, loc, ql)
-	case "Succeed":
-		return nil, true
-	case "Fail":
-		v.fail(st, loc)
-		return nil, true
-	case "Parallel":
-		v.parallel(st, loc, ql, depth)
-	case "Map":
-		v.mapState(st, loc, ql, depth)
-	}
-	return nil, false
-}
-
-func (v *validator) task(st map[string]any, loc string) {
-	r, ok := st["Resource"].(string)
-	if !ok {
-		v.add(CodeSchemaValidationFailed, loc+"/Resource", "The field 'Resource' is required and must be a string.")
-	} else if !strings.HasPrefix(r, "arn:") || len(strings.Split(r, ":")) < 6 {
-		v.add(CodeInvalidResource, loc+"/Resource", "Invalid resource: %s", r)
-	}
-	v.exclusive(st, loc, "TimeoutSeconds", "TimeoutSecondsPath")
-	v.exclusive(st, loc, "HeartbeatSeconds", "HeartbeatSecondsPath")
-	v.positiveInt(st, loc, "TimeoutSeconds")
-	v.positiveInt(st, loc, "HeartbeatSeconds")
-}
-
-// choice checks the rules and returns their targets and Default.
-func (v *validator) choice(st map[string]any, loc, ql string) []string {
-	var next []string
-	rules, ok := st["Choices"].([]any)
-	if !ok || len(rules) == 0 {
-		v.add(CodeSchemaValidationFailed, loc+"/Choices", "'Choices' must be a non-empty array.")
-	}
-	for i, r := range rules {
-		rl := fmt.Sprintf("%s/Choices[%d]", loc, i)
-		m, ok := r.(map[string]any)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, rl, "A choice rule must be an object.")
-			continue
-		}
-		n, ok := m["Next"].(string)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, rl+"/Next", "A top-level choice rule requires 'Next'.")
-		} else {
-			next = append(next, n)
-		}
-		v.rule(m, rl, ql, true)
-	}
-	if d, ok := st["Default"]; ok {
-		if s, isStr := d.(string); isStr {
-			next = append(next, s)
-		} else {
-			v.add(CodeSchemaValidationFailed, loc+"/Default", "'Default' must be a string.")
-		}
-	}
-	return next
-}
-
-func (v *validator) wait(st map[string]any, loc, ql string) {
-	n := 0
-	for _, f := range []string{"Seconds", "Timestamp", "SecondsPath", "TimestampPath"} {
-		if _, ok := st[f]; ok {
-			n++
-		}
-	}
-	if n != 1 {
-		v.add(CodeSchemaValidationFailed, loc, "A Wait state requires exactly one of Seconds, Timestamp, SecondsPath, TimestampPath.")
-	}
-	if ql != JSONPath {
-		return
-	}
-	if s, ok := st["Seconds"]; ok {
-		if i, ok := numInt(s); !ok || i < 0 {
-			v.add(CodeSchemaValidationFailed, loc+"/Seconds", "'Seconds' must be a non-negative integer.")
-		}
-	}
-	if s, ok := st["Timestamp"]; ok {
-		str, _ := s.(string)
-		if _, ok := parseISOTimestamp(str); !ok {
-			v.add(CodeSchemaValidationFailed, loc+"/Timestamp", "'Timestamp' must be an ISO-8601 extended offset date-time.")
-		}
-	}
-}
-
-func (v *validator) fail(st map[string]any, loc string) {
-	v.exclusive(st, loc, "Error", "ErrorPath")
-	v.exclusive(st, loc, "Cause", "CausePath")
-	for _, f := range []string{"ErrorPath", "CausePath"} { // intrinsicOrPath
-		if x, ok := st[f]; ok {
-			s, _ := x.(string)
-			if !strings.HasPrefix(s, "States.") {
-				v.path(x, loc+"/"+f, false)
-			}
-		}
-	}
-}
-
-func (v *validator) parallel(st map[string]any, loc, ql string, depth int) {
-	br, ok := st["Branches"].([]any)
-	if !ok || len(br) == 0 {
-		v.add(CodeSchemaValidationFailed, loc+"/Branches", "'Branches' must be a non-empty array.")
-	}
-	for i, b := range br {
-		bl := fmt.Sprintf("%s/Branches[%d]", loc, i)
-		m, ok := b.(map[string]any)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, bl, "A branch must be an object.")
-			continue
-		}
-		v.workflow(m, bl, ql, depth+1, false)
-	}
-}
-
-func (v *validator) mapState(st map[string]any, loc, ql string, depth int) {
-	p, okP := st["ItemProcessor"].(map[string]any)
-	it, okI := st["Iterator"].(map[string]any)
-	switch {
-	case okP && okI:
-		v.add(CodeSchemaValidationFailed, loc, "A Map state cannot have both 'ItemProcessor' and 'Iterator'.")
-	case okP:
-		v.workflow(p, loc+"/ItemProcessor", ql, depth+1, false)
-	case okI:
-		v.workflow(it, loc+"/Iterator", ql, depth+1, false)
-	default:
-		v.add(CodeSchemaValidationFailed, loc+"/ItemProcessor", "A Map state requires 'ItemProcessor'.")
-	}
-	v.exclusive(st, loc, "MaxConcurrency", "MaxConcurrencyPath")
-	v.exclusive(st, loc, "ToleratedFailureCount", "ToleratedFailureCountPath")
-	v.exclusive(st, loc, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
-	v.exclusive(st, loc, "ItemSelector", "Parameters")
-	if x, ok := st["MaxConcurrency"]; ok {
-		if _, isStr := x.(string); !isStr {
-			if n, ok := numInt(x); !ok || n < 0 {
-				v.add(CodeSchemaValidationFailed, loc+"/MaxConcurrency", "'MaxConcurrency' must be a non-negative integer.")
-			}
-		}
-	}
-}
-
-// catchers checks Catch and returns the catchers' targets.
-func (v *validator) catchers(c any, loc, ql string) []string {
-	list, isArr := c.([]any)
-	if !isArr {
-		v.add(CodeSchemaValidationFailed, loc, "'Catch' must be an array.")
-	}
-	var next []string
-	for i, x := range list {
-		cl := fmt.Sprintf("%s[%d]", loc, i)
-		m, ok := x.(map[string]any)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, cl, "A catcher must be an object.")
-			continue
-		}
-		v.errorEquals(m["ErrorEquals"], cl+"/ErrorEquals", i == len(list)-1)
-		if n, ok := m["Next"].(string); ok {
-			next = append(next, n)
-		} else {
-			v.add(CodeSchemaValidationFailed, cl+"/Next", "A catcher requires 'Next'.")
-		}
-		v.catcherFields(m, cl, ql)
-	}
-	return next
-}
-
-func (v *validator) catcherFields(m map[string]any, cl, ql string) {
-	for k := range m {
-		switch k {
-		case "ErrorEquals", "Next", "Comment", "Assign":
-		case "ResultPath":
-			if ql == JSONata {
-				v.add(CodeSchemaValidationFailed, cl+"/ResultPath", "The field 'ResultPath' is not supported in JSONata states.")
-			} else if m[k] != nil {
-				v.path(m[k], cl+"/ResultPath", true)
-			}
-		case "Output":
-			if ql == JSONPath {
-				v.add(CodeSchemaValidationFailed, cl+"/Output", "The field 'Output' is only supported in JSONata states.")
-			}
-		default:
-			v.add(CodeSchemaValidationFailed, cl+"/"+k, "The field '%s' is not supported in a catcher.", k)
-		}
-	}
-}
-
-func (v *validator) exclusive(st map[string]any, loc, a, b string) {
-	_, okA := st[a]
-	_, okB := st[b]
-	if okA && okB {
-		v.add(CodeSchemaValidationFailed, loc, "The fields '%s' and '%s' are mutually exclusive.", a, b)
-	}
-}
-
-func (v *validator) positiveInt(st map[string]any, loc, f string) {
-	x, ok := st[f]
-	if !ok {
-		return
-	}
-	if s, isStr := x.(string); isStr {
-		if _, isExpr := isJSONataExpr(s); isExpr {
-			return
-		}
-	}
-	if n, ok := numInt(x); !ok || n <= 0 {
-		v.add(CodeSchemaValidationFailed, loc+"/"+f, "'%s' must be a positive integer.", f)
-	}
-}
-
 // path checks a JSONPath; reference paths may not contain wildcards.
-func (v *validator) path(x any, loc string, reference bool) {
-	s, ok := x.(string)
-	if !ok {
-		v.add(CodeSchemaValidationFailed, loc, "The value must be a JSONPath string.")
-		return
-	}
+func (v *validator) path(s, loc string, reference bool) {
 	p, err := parsePath(s)
 	if err != nil {
 		v.add(CodeSchemaValidationFailed, loc, "The value for the field must be a valid JSONPath: %s", s)
@@ -590,33 +179,34 @@ func (v *validator) path(x any, loc string, reference bool) {
 	}
 }
 
-// payload checks ".$" fields of a JSONPath payload template.
-func (v *validator) payload(x any, loc string) {
-	switch t := x.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if strings.HasSuffix(k, ".$") {
-				s, ok := e.(string)
-				if !ok {
-					v.add(CodeSchemaValidationFailed, loc+"/"+k, "The value of a '.$' field must be a string.")
-					continue
-				}
-				if strings.HasPrefix(s, "States.") {
-					if _, err := parseIntrinsic(s); err != nil {
-						v.add(CodeSchemaValidationFailed, loc+"/"+k, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", k)
-					}
-					continue
-				}
-				if _, err := parsePath(s); err != nil {
-					v.add(CodeSchemaValidationFailed, loc+"/"+k, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", k)
-				}
+// template checks the ".$" fields of a compiled JSONPath payload
+// template: each holds a path or an intrinsic function call.
+func (v *validator) template(t *tmpl, loc string) {
+	switch {
+	case t == nil || t.static:
+	case t.isArr:
+		for i, e := range t.arr {
+			v.template(e, fmt.Sprintf("%s[%d]", loc, i))
+		}
+	default:
+		for _, f := range t.obj {
+			if f.sub != nil {
+				v.template(f.sub, loc+"/"+f.rawK)
 				continue
 			}
-			v.payload(e, loc+"/"+k)
-		}
-	case []any:
-		for i, e := range t {
-			v.payload(e, fmt.Sprintf("%s[%d]", loc, i))
+			if f.expr == "" {
+				v.add(CodeSchemaValidationFailed, loc+"/"+f.rawK, "The value of a '.$' field must be a string.")
+				continue
+			}
+			var err error
+			if strings.HasPrefix(f.expr, "States.") {
+				_, err = parseIntrinsic(f.expr)
+			} else {
+				_, err = parsePath(f.expr)
+			}
+			if err != nil {
+				v.add(CodeSchemaValidationFailed, loc+"/"+f.rawK, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", f.rawK)
+			}
 		}
 	}
 }
@@ -637,155 +227,6 @@ func (v *validator) jsonata(x any, loc string) {
 	case []any:
 		for i, e := range t {
 			v.jsonata(e, fmt.Sprintf("%s[%d]", loc, i))
-		}
-	}
-}
-
-// rule validates a choice rule (top-level rules may carry Next/Assign/Output).
-func (v *validator) rule(m map[string]any, loc, ql string, top bool) {
-	if ql == JSONata {
-		if _, ok := m["Condition"]; !ok {
-			v.add(CodeSchemaValidationFailed, loc, "A JSONata choice rule requires 'Condition'.")
-		} else {
-			v.jsonata(m["Condition"], loc+"/Condition")
-		}
-		for k := range m {
-			switch k {
-			case "Condition", "Next", "Comment", "Assign", "Output":
-			default:
-				v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported in a JSONata choice rule.", k)
-			}
-		}
-		return
-	}
-	ops, nested := 0, 0
-	for k, x := range m {
-		switch k {
-		case "Next", "Assign", "Output":
-			if !top {
-				v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is only allowed on top-level choice rules.", k)
-			}
-		case "Comment":
-		case "Variable":
-			v.path(x, loc+"/Variable", false)
-		case "And", "Or":
-			nested++
-			list, ok := x.([]any)
-			if !ok || len(list) == 0 {
-				v.add(CodeSchemaValidationFailed, loc+"/"+k, "'%s' must be a non-empty array.", k)
-			}
-			for i, e := range list {
-				if r, ok := e.(map[string]any); ok {
-					v.rule(r, fmt.Sprintf("%s/%s[%d]", loc, k, i), ql, false)
-				}
-			}
-		case "Not":
-			nested++
-			if r, ok := x.(map[string]any); ok {
-				v.rule(r, loc+"/Not", ql, false)
-			} else {
-				v.add(CodeSchemaValidationFailed, loc+"/Not", "'Not' must be an object.")
-			}
-		default:
-			kind, ok := choiceOps[k]
-			if !ok {
-				v.add(CodeSchemaValidationFailed, loc+"/"+k, "The field '%s' is not supported in a choice rule.", k)
-				continue
-			}
-			ops++
-			if !operandOK(kind, x) {
-				v.add(CodeSchemaValidationFailed, loc+"/"+k, "Invalid operand for '%s'.", k)
-			} else if kind == "path" {
-				v.path(x, loc+"/"+k, false)
-			}
-		}
-	}
-	switch {
-	case ops+nested != 1:
-		v.add(CodeSchemaValidationFailed, loc, "A choice rule requires exactly one comparison operator or And/Or/Not.")
-	case ops == 1:
-		if _, ok := m["Variable"]; !ok {
-			v.add(CodeSchemaValidationFailed, loc, "A comparison requires 'Variable'.")
-		}
-	}
-}
-
-func operandOK(kind string, x any) bool {
-	switch kind {
-	case "string", "path":
-		_, ok := x.(string)
-		return ok
-	case "number":
-		_, ok := x.(json.Number)
-		return ok
-	case "boolean":
-		_, ok := x.(bool)
-		return ok
-	case "timestamp":
-		s, ok := x.(string)
-		if !ok {
-			return false
-		}
-		_, ok = parseISOTimestamp(s)
-		return ok
-	}
-	return false
-}
-
-func (v *validator) retriers(x any, loc string) {
-	list, ok := x.([]any)
-	if !ok {
-		v.add(CodeSchemaValidationFailed, loc, "'Retry' must be an array.")
-		return
-	}
-	for i, e := range list {
-		rl := fmt.Sprintf("%s[%d]", loc, i)
-		m, ok := e.(map[string]any)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, rl, "A retrier must be an object.")
-			continue
-		}
-		v.errorEquals(m["ErrorEquals"], rl+"/ErrorEquals", i == len(list)-1)
-		for k, f := range m {
-			switch k {
-			case "ErrorEquals", "Comment":
-			case "IntervalSeconds", "MaxDelaySeconds":
-				if n, ok := numInt(f); !ok || n < 1 {
-					v.add(CodeSchemaValidationFailed, rl+"/"+k, "'%s' must be a positive integer.", k)
-				}
-			case "MaxAttempts":
-				if n, ok := numInt(f); !ok || n < 0 {
-					v.add(CodeSchemaValidationFailed, rl+"/"+k, "'MaxAttempts' must be a non-negative integer.")
-				}
-			case "BackoffRate":
-				if n, ok := numFloat(f); !ok || n < 1 {
-					v.add(CodeSchemaValidationFailed, rl+"/"+k, "'BackoffRate' must be a number >= 1.0.")
-				}
-			case "JitterStrategy":
-				if f != "FULL" && f != "NONE" {
-					v.add(CodeSchemaValidationFailed, rl+"/"+k, "'JitterStrategy' must be FULL or NONE.")
-				}
-			default:
-				v.add(CodeSchemaValidationFailed, rl+"/"+k, "The field '%s' is not supported in a retrier.", k)
-			}
-		}
-	}
-}
-
-func (v *validator) errorEquals(x any, loc string, last bool) {
-	list, ok := x.([]any)
-	if !ok || len(list) == 0 {
-		v.add(CodeSchemaValidationFailed, loc, "'ErrorEquals' must be a non-empty array of strings.")
-		return
-	}
-	for _, e := range list {
-		s, ok := e.(string)
-		if !ok {
-			v.add(CodeSchemaValidationFailed, loc, "'ErrorEquals' must contain strings.")
-			continue
-		}
-		if s == ErrALL && (len(list) != 1 || !last) {
-			v.add(CodeSchemaValidationFailed, loc, "States.ALL must appear alone in the last retrier or catcher.")
 		}
 	}
 }

@@ -38,6 +38,13 @@ func TestValidate(t *testing.T) {
 			[]string{"SCHEMA_VALIDATION_FAILED@/States/T/Retry[0]/ErrorEquals", "SCHEMA_VALIDATION_FAILED@/States/T/Retry[0]/BackoffRate", "SCHEMA_VALIDATION_FAILED@/States/T/Catch[0]/ErrorEquals", "MISSING_TRANSITION_TARGET@/States/T"}},
 		{"nested map and parallel", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"P":{"Type":"Pass","End":true}}},"Next":"P"},"P":{"Type":"Parallel","Branches":[{"StartAt":"Q","States":{"Q":{"Type":"Wait","End":true}}}],"End":true}}}`,
 			[]string{"MISSING_TRANSITION_TARGET@/States/M/ItemProcessor/StartAt", "SCHEMA_VALIDATION_FAILED@/States/P/Branches[0]/States/Q"}},
+		{"wrong JSON types", `{"StartAt":"A","Comment":1,"States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":5,"Retry":[1,{"ErrorEquals":["X"],"MaxAttempts":"2"}],"Catch":{},"End":true}}}`,
+			[]string{"SCHEMA_VALIDATION_FAILED@/Comment", "SCHEMA_VALIDATION_FAILED@/States/A/Next", "SCHEMA_VALIDATION_FAILED@/States/A/Retry[0]",
+				"SCHEMA_VALIDATION_FAILED@/States/A/Retry[1]/MaxAttempts", "SCHEMA_VALIDATION_FAILED@/States/A/Catch"}},
+		{"not a state, unknown field in a rule", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Nxt":"D","Next":"D"}]},"D":5}}`,
+			[]string{"SCHEMA_VALIDATION_FAILED@/States/C/Choices[0]/Nxt", "SCHEMA_VALIDATION_FAILED@/States/D"}},
+		{"items path", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			[]string{"SCHEMA_VALIDATION_FAILED@/States/M/ItemsPath"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,7 +73,11 @@ func FuzzValidate(f *testing.F) {
 		if len(def) > 1<<16 {
 			return
 		}
-		_ = sfn.Validate(def)
-		_, _ = sfn.ParseDefinition(def)
+		// A definition Validate accepts compiles: the engine and the
+		// Step Functions API rely on it.
+		diags := sfn.Validate(def)
+		if _, err := sfn.ParseDefinition(def); err != nil && len(diags) == 0 {
+			t.Fatalf("Validate accepts a definition ParseDefinition refuses: %v", err)
+		}
 	})
 }
