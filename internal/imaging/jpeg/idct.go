@@ -195,11 +195,17 @@ func idct8x8Generic(dst []byte, stride int, in *[64]int32) {
 	}
 }
 
-// idct4x4 writes the 4x4 reduced IDCT (1/2 scale): 2x2 box averages of the
-// full IDCT, from all coefficients but row and column 4.
+// idct4x4 writes the 4x4 reduced IDCT (1/2 scale) of in to dst: the
+// assembly version where the CPU has one, else idct4x4Generic.
+var idct4x4 = orGeneric(idct4x4SIMD, idct4x4Generic)
+
+// idct4x4Generic writes the 4x4 reduced IDCT (1/2 scale): 2x2 box averages
+// of the full IDCT, from all coefficients but row and column 4.
 // Q formats: Q0 in; pass 1 keeps Q13 products descaled to Q2 (of 2 x the
 // 1-D result, the 1/2 weight deferred); pass 2 descales by 2^(13+2+2).
-func idct4x4(dst []byte, stride int, in *[64]int32) {
+// It has no shortcuts, so the assembly (int32 arithmetic modulo 2^32 in
+// any order, then the same shifts) matches it on every input.
+func idct4x4Generic(dst []byte, stride int, in *[64]int32) {
 	var ws [32]int32 // 4 rows x 8 horizontal frequencies
 	for u := 0; u < 8; u++ {
 		if u == 4 {

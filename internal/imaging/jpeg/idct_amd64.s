@@ -176,3 +176,134 @@ TEXT ·idct8x8AVX2Asm(SB), NOSPLIT, $0-24
 	VPEXTRQ $1, X3, (DI)(BX*1)
 	VZEROUPPER
 	RET
+
+// idct4x4 constants (see idct.go): each in eight lanes, then pairs with one
+// constant in the low four lanes and another in the high four.
+#define D4(off, v) DATA idct4Consts<>+(off)+0(SB)/4, $v; DATA idct4Consts<>+(off)+4(SB)/4, $v; DATA idct4Consts<>+(off)+8(SB)/4, $v; DATA idct4Consts<>+(off)+12(SB)/4, $v
+#define D8(off, v) D4(off, v); D4((off)+16, v)
+
+D8(0, 5793)         // fixC2
+D8(32, 5352)        // fixW2C2
+D8(64, -2217)       // -fixW6C2
+D8(96, 7423)        // fixW1C1
+D8(128, -1477)      // -fixW7C1
+D8(160, 2607)       // fixW3C3
+D8(192, -1742)      // -fixW5C3
+D8(224, 3075)       // fixW1C3
+D8(256, -612)       // -fixW7C3
+D8(288, -6293)      // -fixW3C1
+D8(320, 4205)       // fixW5C1
+D8(352, 1024)       // pass 1 rounding
+D8(384, 16842752)   // pass 2 bias: 128<<17 + 1<<16
+D4(416, 5352)       // fixW2C2 | -fixW6C2
+D4(432, -2217)
+D4(448, 7423)       // fixW1C1 | -fixW5C3
+D4(464, -1742)
+D4(480, 2607)       // fixW3C3 | -fixW7C1
+D4(496, -1477)
+D4(512, 3075)       // fixW1C3 | fixW5C1
+D4(528, 4205)
+D4(544, -6293)      // -fixW3C1 | -fixW7C3
+D4(560, -612)
+GLOBL idct4Consts<>(SB), RODATA|NOPTR, $576
+
+#define K4(off) idct4Consts<>+(off)(SB)
+
+// func idct4x4AVX2Asm(dst *byte, stride int, in *[64]int32)
+//
+// Pass 1 runs the eight columns in the lanes (column 4 is computed and not
+// used); a 4x8 transpose leaves row[k] and row[k+4] of the four output rows
+// in the two halves of one register, so pass 2 multiplies two frequencies
+// per instruction and adds the halves.
+TEXT ·idct4x4AVX2Asm(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), SI
+	MOVQ in+16(FP), AX
+
+	VMOVDQU 0(AX), Y0
+	VMOVDQU 32(AX), Y1
+	VMOVDQU 64(AX), Y2
+	VMOVDQU 96(AX), Y3
+	VMOVDQU 160(AX), Y5
+	VMOVDQU 192(AX), Y6
+	VMOVDQU 224(AX), Y7
+
+	// Pass 1: columns, Q0 in, Q2 out.
+	VPMULLD K4(0), Y0, Y8
+	VPADDD K4(352), Y8, Y8    // t0
+	VPMULLD K4(32), Y2, Y9
+	VPMULLD K4(64), Y6, Y10
+	VPADDD Y10, Y9, Y9        // t2
+	VPADDD Y9, Y8, Y10        // e0
+	VPSUBD Y9, Y8, Y11        // e1
+	VPMULLD K4(96), Y1, Y12
+	VPMULLD K4(128), Y7, Y13
+	VPADDD Y13, Y12, Y12
+	VPMULLD K4(160), Y3, Y13
+	VPADDD Y13, Y12, Y12
+	VPMULLD K4(192), Y5, Y13
+	VPADDD Y13, Y12, Y12      // o0
+	VPMULLD K4(224), Y1, Y14
+	VPMULLD K4(256), Y7, Y15
+	VPADDD Y15, Y14, Y14
+	VPMULLD K4(288), Y3, Y15
+	VPADDD Y15, Y14, Y14
+	VPMULLD K4(320), Y5, Y15
+	VPADDD Y15, Y14, Y14      // o1
+	VPADDD Y12, Y10, Y0
+	VPADDD Y14, Y11, Y1
+	VPSUBD Y14, Y11, Y2
+	VPSUBD Y12, Y10, Y3
+	VPSRAD $11, Y0, Y0        // ws row 0
+	VPSRAD $11, Y1, Y1        // ws row 1
+	VPSRAD $11, Y2, Y2        // ws row 2
+	VPSRAD $11, Y3, Y3        // ws row 3
+
+	// Transpose: Y(k) = row[k] | row[k+4], lanes y.
+	VPUNPCKLDQ Y1, Y0, Y4
+	VPUNPCKHDQ Y1, Y0, Y5
+	VPUNPCKLDQ Y3, Y2, Y6
+	VPUNPCKHDQ Y3, Y2, Y7
+	VPUNPCKLQDQ Y6, Y4, Y0
+	VPUNPCKHQDQ Y6, Y4, Y1
+	VPUNPCKLQDQ Y7, Y5, Y2
+	VPUNPCKHQDQ Y7, Y5, Y3
+
+	// Pass 2: rows, Q2 in, level-shifted pixels out.
+	VPMULLD K4(416), Y2, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPADDD X5, X4, X4         // t2
+	VPMULLD K4(448), Y1, Y5
+	VPMULLD K4(480), Y3, Y6
+	VPADDD Y6, Y5, Y5
+	VEXTRACTI128 $1, Y5, X6
+	VPADDD X6, X5, X5         // o0
+	VPMULLD K4(512), Y1, Y6
+	VPMULLD K4(544), Y3, Y7
+	VPADDD Y7, Y6, Y6
+	VEXTRACTI128 $1, Y6, X7
+	VPADDD X7, X6, X6         // o1
+	VPMULLD K4(0), X0, X7
+	VPADDD K4(384), X7, X7    // t0 + bias
+	VPADDD X4, X7, X8         // e0
+	VPSUBD X4, X7, X9         // e1
+	VPADDD X5, X8, X0
+	VPADDD X6, X9, X1
+	VPSUBD X6, X9, X2
+	VPSUBD X5, X8, X3
+	VPSRAD $17, X0, X0        // x = 0, lanes y
+	VPSRAD $17, X1, X1
+	VPSRAD $17, X2, X2
+	VPSRAD $17, X3, X3
+
+	VPACKSSDW X1, X0, X0
+	VPACKSSDW X3, X2, X2
+	VPACKUSWB X2, X0, X0      // x0 y0-3, x1 y0-3, x2 y0-3, x3 y0-3
+	VPSHUFB K(448), X0, X0    // rows
+	LEAQ (SI)(SI*2), BX
+	VMOVD X0, (DI)
+	VPEXTRD $1, X0, (DI)(SI*1)
+	VPEXTRD $2, X0, (DI)(SI*2)
+	VPEXTRD $3, X0, (DI)(BX*1)
+	VZEROUPPER
+	RET

@@ -16,6 +16,8 @@
 #define SUB4S(d, n, m) WORD $(0x6ea08400 | ((m)<<16) | ((n)<<5) | (d))
 // MULE: Vd.4S = Vn.4S * Vm.S[i].
 #define MULE(d, n, m, i) WORD $(0x4f808000 | (((i)&1)<<21) | ((m)<<16) | (((i)>>1)<<11) | ((n)<<5) | (d))
+// MLAE: Vd.4S += Vn.4S * Vm.S[i].
+#define MLAE(d, n, m, i) WORD $(0x6f800000 | (((i)&1)<<21) | ((m)<<16) | (((i)>>1)<<11) | ((n)<<5) | (d))
 #define SHL4S(d, n, s) WORD $(0x4f005400 | ((32+(s))<<16) | ((n)<<5) | (d))
 #define SSHR4S(d, n, s) WORD $(0x4f000400 | ((64-(s))<<16) | ((n)<<5) | (d))
 #define TRN1S(d, n, m) WORD $(0x4e802800 | ((m)<<16) | ((n)<<5) | (d))
@@ -195,4 +197,101 @@ TEXT ·idct8x8NEONAsm(SB), NOSPLIT, $0-24
 	VST1.P [V21.B8], (R0)(R1)
 	VST1.P [V22.B8], (R0)(R1)
 	VST1 [V23.B8], (R0)
+	RET
+
+// idct4x4 constants (see idct.go), loaded into V26-V30.
+DATA idct4Consts<>+0(SB)/4, $5793    // V26.S[0] fixC2
+DATA idct4Consts<>+4(SB)/4, $5352    // V26.S[1] fixW2C2
+DATA idct4Consts<>+8(SB)/4, $-2217   // V26.S[2] -fixW6C2
+DATA idct4Consts<>+12(SB)/4, $7423   // V26.S[3] fixW1C1
+DATA idct4Consts<>+16(SB)/4, $-1477  // V27.S[0] -fixW7C1
+DATA idct4Consts<>+20(SB)/4, $2607   // V27.S[1] fixW3C3
+DATA idct4Consts<>+24(SB)/4, $-1742  // V27.S[2] -fixW5C3
+DATA idct4Consts<>+28(SB)/4, $3075   // V27.S[3] fixW1C3
+DATA idct4Consts<>+32(SB)/4, $-612   // V28.S[0] -fixW7C3
+DATA idct4Consts<>+36(SB)/4, $-6293  // V28.S[1] -fixW3C1
+DATA idct4Consts<>+40(SB)/4, $4205   // V28.S[2] fixW5C1
+DATA idct4Consts<>+44(SB)/4, $0
+// V29: pass 1 rounding; V30: pass 2 bias, 128<<17 + 1<<16.
+DATA idct4Consts<>+48(SB)/4, $1024
+DATA idct4Consts<>+52(SB)/4, $1024
+DATA idct4Consts<>+56(SB)/4, $1024
+DATA idct4Consts<>+60(SB)/4, $1024
+DATA idct4Consts<>+64(SB)/4, $16842752
+DATA idct4Consts<>+68(SB)/4, $16842752
+DATA idct4Consts<>+72(SB)/4, $16842752
+DATA idct4Consts<>+76(SB)/4, $16842752
+GLOBL idct4Consts<>(SB), RODATA|NOPTR, $80
+
+// IDCT4 is one 1-D pass of idct4x4Generic on four lanes: inputs f0..f3,
+// f5..f7 (frequency k in fk), temporaries t0..t3, rnd the register holding
+// the rounding, sh the final shift. Outputs 0..3 replace f0..f3.
+#define IDCT4(f0, f1, f2, f3, f5, f6, f7, t0, t1, t2, t3, rnd, sh) \
+	MULE(t0, f0, 26, 0) \
+	ADD4S(t0, t0, rnd)     /* t0 */ \
+	MULE(t1, f2, 26, 1) \
+	MLAE(t1, f6, 26, 2)    /* t2 */ \
+	MULE(t2, f1, 26, 3) \
+	MLAE(t2, f7, 27, 0) \
+	MLAE(t2, f3, 27, 1) \
+	MLAE(t2, f5, 27, 2)    /* o0 */ \
+	MULE(t3, f1, 27, 3) \
+	MLAE(t3, f7, 28, 0) \
+	MLAE(t3, f3, 28, 1) \
+	MLAE(t3, f5, 28, 2)    /* o1 */ \
+	ADD4S(f0, t0, t1)      /* e0 */ \
+	SUB4S(t0, t0, t1)      /* e1 */ \
+	ADD4S(f1, t0, t3) \
+	SUB4S(f2, t0, t3) \
+	SUB4S(f3, f0, t2) \
+	ADD4S(f0, f0, t2) \
+	SSHR4S(f0, f0, sh) \
+	SSHR4S(f1, f1, sh) \
+	SSHR4S(f2, f2, sh) \
+	SSHR4S(f3, f3, sh)
+
+// func idct4x4NEONAsm(dst *byte, stride int, in *[64]int32)
+//
+// Same layout as idct8x8NEONAsm: pass 1 on columns 0-3 and 4-7 (column 4
+// is computed and not used), a transpose, pass 2 on the four rows at once,
+// a transpose back.
+TEXT ·idct4x4NEONAsm(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD stride+8(FP), R1
+	MOVD in+16(FP), R2
+	MOVD $idct4Consts<>(SB), R3
+	VLD1.P 64(R3), [V26.S4, V27.S4, V28.S4, V29.S4]
+	VLD1 (R3), [V30.S4]
+
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R2), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R2), [V12.S4, V13.S4, V14.S4, V15.S4]
+
+	// Pass 1: ws rows 0-3 in V0, V2, V4, V6 (columns 0-3) and V1, V3, V5,
+	// V7 (columns 4-7). Q0 in, Q2 out.
+	IDCT4(0, 2, 4, 6, 10, 12, 14, 16, 17, 18, 19, 29, 11)
+	IDCT4(1, 3, 5, 7, 11, 13, 15, 20, 21, 22, 23, 29, 11)
+
+	// Transpose: row[k] of the four output rows in V0, V2, V4, V6 (k = 0..3)
+	// and V1, V3, V5, V7 (k = 4..7).
+	TR4(0, 2, 4, 6, 16, 17, 18, 19)
+	TR4(1, 3, 5, 7, 20, 21, 22, 23)
+
+	// Pass 2: rows, Q2 in, pixels out (x in V0, V2, V4, V6, lanes y).
+	IDCT4(0, 2, 4, 6, 3, 5, 7, 16, 17, 18, 19, 30, 17)
+	TR4(0, 2, 4, 6, 16, 17, 18, 19)
+
+	// Saturate to int16, then uint8 (= clamp8): rows 0, 1 in V16, rows 2,
+	// 3 in V17, four bytes each.
+	SQXTN(16, 0)
+	SQXTN2(16, 2)
+	SQXTN(17, 4)
+	SQXTN2(17, 6)
+	SQXTUN(16, 16)
+	SQXTUN(17, 17)
+	VST1.P V16.S[0], (R0)(R1)
+	VST1.P V16.S[1], (R0)(R1)
+	VST1.P V17.S[0], (R0)(R1)
+	VST1 V17.S[1], (R0)
 	RET

@@ -91,18 +91,28 @@ func runIDCT(f func([]byte, int, *[64]int32), in *[64]int32) []byte {
 	return buf
 }
 
-// TestIDCT8x8SIMD: the assembly IDCT equals idct8x8Generic byte for byte
-// on every block of idctBlocks, and writes nothing outside the block.
-func TestIDCT8x8SIMD(t *testing.T) {
-	if idct8x8SIMD == nil {
-		t.Skip("no assembly IDCT in this build or on this CPU")
-	}
-	for i, in := range idctBlocks() {
-		want := runIDCT(idct8x8Generic, &in)
-		got := runIDCT(idct8x8SIMD, &in)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("block %d %v:\nsimd    %v\ngeneric %v", i, in, got, want)
-		}
+// TestIDCTSIMD: each assembly IDCT equals its Go version byte for byte on
+// every block of idctBlocks, and writes nothing outside its block.
+func TestIDCTSIMD(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		simd, generic func([]byte, int, *[64]int32)
+	}{
+		{"8x8", idct8x8SIMD, idct8x8Generic},
+		{"4x4", idct4x4SIMD, idct4x4Generic},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.simd == nil {
+				t.Skip("no assembly IDCT in this build or on this CPU")
+			}
+			for i, in := range idctBlocks() {
+				want := runIDCT(tc.generic, &in)
+				got := runIDCT(tc.simd, &in)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("block %d %v:\nsimd    %v\ngeneric %v", i, in, got, want)
+				}
+			}
+		})
 	}
 }
 
@@ -182,17 +192,17 @@ func idct8x8NoShortcuts(dst []byte, stride int, in *[64]int32) {
 // and requires identical pixels. (The same fallback is what a purego build
 // or a CPU without AVX2 runs.)
 func TestDecodeFallbackEqualsSIMD(t *testing.T) {
-	if idct8x8SIMD == nil {
+	if idct8x8SIMD == nil || idct4x4SIMD == nil {
 		t.Skip("no assembly IDCT in this build or on this CPU")
 	}
 	decode := func(data []byte, scale int, generic bool) image.Image {
 		t.Helper()
-		saved := idct8x8
-		defer func() { idct8x8 = saved }()
+		saved8, saved4 := idct8x8, idct4x4
+		defer func() { idct8x8, idct4x4 = saved8, saved4 }()
 		if generic {
-			idct8x8 = idct8x8Generic
+			idct8x8, idct4x4 = idct8x8Generic, idct4x4Generic
 		} else {
-			idct8x8 = idct8x8SIMD
+			idct8x8, idct4x4 = idct8x8SIMD, idct4x4SIMD
 		}
 		m, err := Decode(bytes.NewReader(data), &Options{Scale: scale})
 		if err != nil {
