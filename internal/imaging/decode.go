@@ -13,19 +13,25 @@ import (
 	"github.com/imgflow/imgflow/internal/imaging/png"
 )
 
-// decodeJPEGScaled decodes in the DCT domain at the largest of 1/2, 1/4 and
-// 1/8 that still leaves at least want in both dimensions (shrink on load):
-// the 256-px variant of a 24 MP photo decodes at 1/8, from DC coefficients
-// only. The resampler then takes the size actually decoded to want.
+// decodeJPEGScaled decodes in the DCT domain at jpegScale (shrink on
+// load): the 256-px variant of a 24 MP photo decodes at 1/8, from DC
+// coefficients only. The resampler then takes the size actually decoded to
+// want.
 func decodeJPEGScaled(ctx context.Context, r io.Reader, info Info, want image.Point) (image.Image, error) {
-	scale := 1
+	return jpeg.DecodeContext(ctx, r, &jpeg.Options{Scale: jpegScale(info, want)})
+}
+
+// jpegScale is the DCT-domain reduction for want: the largest of 1/2, 1/4
+// and 1/8 that still leaves at least want in both dimensions, else 1. It
+// grows as want shrinks, so the scale for the largest of several wants is
+// the smallest of theirs.
+func jpegScale(info Info, want image.Point) int {
 	for s := 8; s > 1; s /= 2 {
 		if (info.Width+s-1)/s >= want.X && (info.Height+s-1)/s >= want.Y {
-			scale = s
-			break
+			return s
 		}
 	}
-	return jpeg.DecodeContext(ctx, r, &jpeg.Options{Scale: scale})
+	return 1
 }
 
 // decodeFunc decodes one image of a format from r, which is positioned at the

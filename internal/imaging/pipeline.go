@@ -32,7 +32,8 @@ type job struct {
 
 	oriented bool // resizeStep already applied info.Orientation to out
 
-	targets []*job // ProcessSizes: one job per size, sharing this one's decode
+	targets    []*job // ProcessSizes: one job per size, sharing this one's decode
+	coefBudget int64  // ProcessSizes: the most JPEG coefficient bytes kept to share an entropy decode
 }
 
 // step is one stage of the pipeline.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image"
 	"io"
+
+	"github.com/imgflow/imgflow/internal/imaging/jpeg"
 )
 
 // Target is one size of a ProcessSizes call: Spec gives the size and the
@@ -27,20 +29,42 @@ type Target struct {
 //
 // Every target's outputs are byte-identical to what ProcessAll writes for
 // the same Spec and Encodings, so which sizes share a call changes the
-// cost, never the bytes. A JPEG shrinks on load by a factor that depends
-// on the size wanted, so each of its targets gets a decode of its own
-// from the source bytes, which ProcessSizes then keeps in memory (a
-// single JPEG target reads the source as a stream, as ProcessAll does).
+// cost, never the bytes. A JPEG shrinks on load by a DCT scale (1/1, 1/2,
+// 1/4 or 1/8) that depends on the size wanted: when its targets need more
+// than one scale, its entropy-coded data is decoded once into coefficients
+// (jpeg.DecodeCoefficients) and each target's image is reconstructed from
+// them at that target's own scale, the image ProcessAll decodes for it.
+// A frame whose coefficients would exceed maxSharedCoefBytes is decoded
+// once per scale instead, from the source bytes read into memory. Targets
+// of one scale share one decode either way.
 //
 // Memory: one decoded source at a time, plus one target's output; what a
-// single ProcessAll of the largest target holds.
+// single ProcessAll of the largest target holds. A JPEG of several scales
+// also holds its coefficients (2 bytes a coefficient: 36 MB for a 12 MP
+// 4:2:0 photo, 72 MB for 24 MP) until the last scale is reconstructed, or
+// the source bytes when they are decoded once per scale.
 //
 // The result has one []Output per target, in the order of targets, each in
 // the order of its Encodings. Errors are those of ProcessAll; the first
 // failing target stops the rest (earlier targets' writers have received
-// their complete output).
+// their complete output). A JPEG of several scales is entropy-decoded in
+// full before any target is made, so corrupt data fails before the first
+// target's output is written.
 func ProcessSizes(ctx context.Context, src io.Reader, targets []Target, lim Limits) ([][]Output, error) {
-	j := &job{lim: lim, in: src}
+	return processSizes(ctx, src, targets, lim, maxSharedCoefBytes)
+}
+
+// maxSharedCoefBytes bounds the coefficients ProcessSizes keeps to share
+// one entropy decode between a JPEG's scales (jpeg.Config.
+// CoefficientBytes): 256 MB holds any 24 MP photo (4:4:4 needs 144 MB,
+// CMYK 192 MB) and 4:2:0 up to 85 MP, and with the full-scale planes
+// beside it stays far below the Resize Lambda's 2048 MB. A larger frame
+// is decoded once per scale from the source bytes, as before sharing.
+const maxSharedCoefBytes = 256 << 20
+
+// processSizes is ProcessSizes with the bound on shared coefficients.
+func processSizes(ctx context.Context, src io.Reader, targets []Target, lim Limits, coefBudget int64) ([][]Output, error) {
+	j := &job{lim: lim, in: src, coefBudget: coefBudget}
 	for _, t := range targets {
 		j.targets = append(j.targets, &job{spec: t.Spec, encs: t.Encodings, all: true, lim: lim})
 	}
@@ -56,8 +80,9 @@ func ProcessSizes(ctx context.Context, src io.Reader, targets []Target, lim Limi
 
 // ShrinksOnLoad reports whether f's decoder can decode directly at a
 // reduced size (JPEG: 1/2, 1/4 or 1/8 in the DCT domain, picked from the
-// size wanted). ProcessSizes decodes such a source once per target, and
-// the others once for all targets.
+// size wanted). ProcessSizes decodes the others once at full size for all
+// targets, and a JPEG's entropy-coded data once, reconstructed at each
+// target's scale.
 func ShrinksOnLoad(f Format) bool { return shrinksOnLoad[f] }
 
 // shrinksOnLoad lists the formats whose decodeFunc uses its want argument
@@ -96,29 +121,95 @@ func planTargetsStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// decodeTargetsStep decodes the source once for all targets, or once per
-// target when the format shrinks on load (the source bytes are then read
-// into memory first, since src is read only once), and runs targetSteps
-// on each target with its decoded image.
+// decodeTargetsStep decodes the source once for all targets and runs
+// targetSteps on each target with its decoded image. A JPEG whose targets
+// need different DCT scales goes through decodeJPEGTargets instead; one
+// whose targets all need one scale is decoded once at that scale (the
+// scale for the largest want, see jpegScale).
 func decodeTargetsStep(ctx context.Context, j *job) error {
-	groups := [][]*job{j.targets}
-	if shrinksOnLoad[j.info.Format] && len(j.targets) > 1 {
-		groups = groups[:0]
-		for _, t := range j.targets {
-			groups = append(groups, []*job{t})
+	if j.info.Format == JPEG {
+		for _, t := range j.targets[1:] {
+			if jpegScale(j.info, t.want) != jpegScale(j.info, j.targets[0].want) {
+				return decodeJPEGTargets(ctx, j)
+			}
 		}
-		data, err := readSource(ctx, j.src)
+	}
+	return decodeGroup(ctx, j, j.targets, j.src)
+}
+
+// decodeJPEGTargets makes JPEG targets of several DCT scales. It reads
+// the source into memory and, when the frame's coefficients fit
+// j.coefBudget, entropy-decodes it once (jpeg.DecodeCoefficients); then,
+// target by target in order, it makes the image at the scale that target
+// alone is decoded at (decodeJPEGScaled): reconstructed from the
+// coefficients and checked as decodeStep checks a decode, or else decoded
+// from the bytes (loadSteps). cmykProfileStep and targetSteps follow, as
+// for any decode. Consecutive targets of one scale share the image. The
+// coefficients are let go once the last scale is reconstructed.
+func decodeJPEGTargets(ctx context.Context, j *job) error {
+	data, err := readSource(ctx, j.src)
+	if err != nil {
+		return err
+	}
+	var coefs *jpeg.Coefficients
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.CoefficientBytes <= j.coefBudget {
+		src := &sourceReader{ctx: ctx, r: bytes.NewReader(data)}
+		if coefs, err = jpeg.DecodeCoefficients(ctx, src, nil); err != nil {
+			return decodeError(JPEG, err, src)
+		}
+		data = nil
+	}
+	shared := coefs != nil
+	lastChange := 0 // the last target that needs a new image
+	for i, t := range j.targets {
+		if i > 0 && jpegScale(j.info, t.want) != jpegScale(j.info, j.targets[i-1].want) {
+			lastChange = i
+		}
+	}
+	scale := 0
+	for i, t := range j.targets {
+		if s := jpegScale(j.info, t.want); s != scale {
+			scale = s
+			j.img = nil // the previous scale's planes, before the next are made
+			if shared {
+				if err := j.imageFrom(ctx, coefs, s, t.want); err != nil {
+					return err
+				}
+				if i == lastChange {
+					coefs = nil
+				}
+			} else {
+				j.src, j.want = bytes.NewReader(data), t.want
+				if err := run(ctx, loadSteps, j); err != nil {
+					return err
+				}
+			}
+		}
+		t.img = j.img
+		err := run(ctx, targetSteps, t)
+		t.img, t.out, t.flat = nil, nil, nil // only the Outputs are kept
 		if err != nil {
 			return err
 		}
-		for i := range groups {
-			if err := decodeGroup(ctx, j, groups[i], bytes.NewReader(data)); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	return decodeGroup(ctx, j, groups[0], j.src)
+	j.img = nil
+	return nil
+}
+
+// imageFrom sets j.img to the coefficients reconstructed at scale, checked
+// against want and the stored size as decodeStep checks a decode, and runs
+// cmykProfileStep on it (the rest of loadSteps).
+func (j *job) imageFrom(ctx context.Context, coefs *jpeg.Coefficients, scale int, want image.Point) error {
+	img, err := coefs.Image(ctx, scale)
+	if err != nil {
+		return err // ctx's: the scale is valid
+	}
+	b := img.Bounds()
+	if b.Dx() < want.X || b.Dy() < want.Y || b.Dx() > j.info.Width || b.Dy() > j.info.Height {
+		return &FormatError{Format: JPEG, Reason: "decoded size differs from header"}
+	}
+	j.img = img
+	return cmykProfileStep(ctx, j)
 }
 
 // decodeGroup decodes src (loadSteps) at a size that

@@ -55,7 +55,8 @@ func sizesSources(t *testing.T) map[string][]byte {
 // TestProcessSizesMatchesProcessAll checks the invariant that makes
 // grouping sizes safe: every target of one ProcessSizes call is
 // byte-identical, with the same Outputs, to a ProcessAll call of its own,
-// for every format (one shared decode, or a decode per JPEG target), with
+// for every format (one shared decode, or a JPEG's coefficients
+// reconstructed at each target's scale), with
 // targets larger than the source, at its size, repeated and out of order.
 func TestProcessSizesMatchesProcessAll(t *testing.T) {
 	bg := color.NRGBA{20, 40, 60, 255}
@@ -109,6 +110,85 @@ func TestProcessSizesMatchesProcessAll(t *testing.T) {
 						if outs[i][k] != wantOuts[k] {
 							t.Errorf("target %d %s: Output %+v, ProcessAll gave %+v", i, encs[k].Format, outs[i][k], wantOuts[k])
 						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestProcessSizesJPEGScales checks the JPEG path of ProcessSizes: targets
+// of several DCT scales (out of order, repeated) are made from one entropy
+// decode, without a per-target decode through decoders[JPEG], and each is
+// byte-identical to its own ProcessAll, for baseline, progressive, restart
+// interval, grayscale and CMYK sources. Targets of a single scale share one
+// ordinary decode, and a frame whose coefficients exceed the budget is
+// decoded once per run of targets of one scale.
+func TestProcessSizesJPEGScales(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile("jpeg/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	srcs := []struct {
+		name string
+		data []byte
+	}{
+		{"baseline 4:2:0", sizesSources(t)["jpeg"]},
+		{"progressive 4:2:2", read("p422.jpg")},
+		{"restart intervals", read("r420.jpg")},
+		{"gray", read("gray.jpg")},
+		{"cmyk", cmykJPEG([][]color.CMYK{{{C: 200}, {M: 200}, {K: 30}}, {{Y: 200}, {K: 100}, {C: 9}}, {{M: 7}, {Y: 70}, {K: 255}}})},
+	}
+	tests := []struct {
+		name    string
+		divs    []int // long sides: the source's divided by these
+		budget  int64 // coefficient bytes that may be kept
+		decodes int   // calls of decoders[JPEG]
+	}{
+		{"four scales", []int{1, 2, 4, 8}, maxSharedCoefBytes, 0},
+		{"out of order, repeated", []int{8, 1, 8, 2, 2}, maxSharedCoefBytes, 0},
+		{"one scale", []int{4, 5}, maxSharedCoefBytes, 1},
+		{"over budget: a decode per scale", []int{8, 1, 8, 2, 2}, 1, 4},
+	}
+	orig := decoders[JPEG]
+	t.Cleanup(func() { decoders[JPEG] = orig })
+	for _, src := range srcs {
+		info, err := Probe(bytes.NewReader(src.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := max(info.Width, info.Height)
+		for _, tt := range tests {
+			t.Run(src.name+"/"+tt.name, func(t *testing.T) {
+				calls := 0
+				decoders[JPEG] = func(ctx context.Context, r io.Reader, info Info, want image.Point) (image.Image, error) {
+					calls++
+					return orig(ctx, r, info, want)
+				}
+				targets := make([]Target, len(tt.divs))
+				bufs := make([]bytes.Buffer, len(tt.divs))
+				for i, d := range tt.divs {
+					targets[i] = Target{Spec: Spec{LongSide: max(long/d, 1)}, Encodings: []Encoding{{Format: JPEG, Quality: 80, Dst: &bufs[i]}}}
+				}
+				outs, err := processSizes(context.Background(), bytes.NewReader(src.data), targets, Limits{}, tt.budget)
+				if err != nil {
+					t.Fatalf("ProcessSizes: %v", err)
+				}
+				if calls != tt.decodes {
+					t.Errorf("%d decodes through decoders[JPEG], want %d", calls, tt.decodes)
+				}
+				for i, tg := range targets {
+					var want bytes.Buffer
+					o, err := ProcessAll(context.Background(), bytes.NewReader(src.data), tg.Spec, []Encoding{{Format: JPEG, Quality: 80, Dst: &want}}, Limits{})
+					if err != nil {
+						t.Fatalf("ProcessAll: %v", err)
+					}
+					if !bytes.Equal(bufs[i].Bytes(), want.Bytes()) || outs[i][0] != o[0] {
+						t.Errorf("target %d (long side %d): %+v, %d bytes; ProcessAll: %+v, %d bytes",
+							i, tg.Spec.LongSide, outs[i][0], bufs[i].Len(), o[0], want.Len())
 					}
 				}
 			})

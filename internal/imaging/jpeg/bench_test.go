@@ -2,6 +2,7 @@ package jpeg
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	stdjpeg "image/jpeg"
 	"os"
@@ -66,8 +67,10 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkStage times the stages on one photo: Huffman decoding alone
-// (1/8 scale of a baseline file decodes every symbol but runs no IDCT),
-// the IDCTs, and colour conversion of already decoded planes.
+// (1/8 scale of a baseline file decodes every symbol but runs no IDCT;
+// DecodeCoefficients keeps every coefficient), the planes reconstructed
+// from kept coefficients at each scale, the IDCTs, and colour conversion
+// of already decoded planes.
 func BenchmarkStage(b *testing.B) {
 	data := readBenchImage(b, "p24_craftbeer_base-q92.jpg")
 	b.Run("entropy+dc-only", func(b *testing.B) {
@@ -77,6 +80,26 @@ func BenchmarkStage(b *testing.B) {
 			}
 		}
 	})
+	b.Run("entropy-coefficients", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DecodeCoefficients(context.Background(), bytes.NewReader(data), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	coefs, err := DecodeCoefficients(context.Background(), bytes.NewReader(data), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("image-from-coefficients-1:%d", s), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := coefs.Image(context.Background(), s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	for _, s := range []int{1, 2} {
 		b.Run(fmt.Sprintf("entropy+idct-1:%d", s), func(b *testing.B) {
 			for b.Loop() {

@@ -100,6 +100,10 @@ type Config struct {
 	Progressive bool
 	Adobe       bool   // an Adobe APP14 marker is present
 	ICC         []byte // the APP2 ICC_PROFILE chunks, assembled; nil if none
+	// CoefficientBytes is the memory DecodeCoefficients allocates for the
+	// frame: 129 bytes a block (64 int16 coefficients and their extent),
+	// every component, padded to whole MCUs.
+	CoefficientBytes int64
 }
 
 // ScaleFor returns the largest scale in {1,2,4,8} such that the scaled image
@@ -160,11 +164,18 @@ type component struct {
 	// decodes chroma with the 8x8 IDCT at its native resolution, which
 	// then needs no upsampling.
 	bs int
-	// coef holds the progressive coefficients, zig-zag order, coefN per
-	// block (64, or 1 when bs is 1 and only DC is kept).
+	// coef holds the progressive coefficients (and, for DecodeCoefficients,
+	// the sequential ones), zig-zag order, coefN per block (64, or 1 when
+	// bs is 1 and only DC is kept).
 	coef  []int16
 	coefN int
-	last  []uint8 // per block: highest zig-zag index set (progressive)
+	last  []uint8 // per block: highest zig-zag index set
+	// cbw, cbh are the blocks per row and column that reconstruction from
+	// coef writes: all of bw x bh for a progressive frame (as its final
+	// IDCT pass always did), the blocks its scan coded for a sequential
+	// one (cw x ch when not interleaved), so that the planes equal those
+	// of a sequential decode, whose uncoded padding blocks stay zero.
+	cbw, cbh int
 	// pix is the output plane at the decode scale, stride bytes per row.
 	pix    []byte
 	stride int
@@ -205,6 +216,7 @@ type decoder struct {
 
 	maxPixels   int64
 	configMode  bool
+	keepCoef    bool // DecodeCoefficients: keep every coefficient, build no plane
 	planesReady bool
 	scans       int
 }
@@ -274,6 +286,9 @@ func (d *decoder) config() Config {
 		ColorSpace:  d.colorSpace(),
 		Progressive: d.progressive,
 		Adobe:       d.adobe,
+	}
+	for i := 0; i < d.nComp; i++ {
+		c.CoefficientBytes += int64(d.comp[i].bw) * int64(d.comp[i].bh) * (2*blockSize + 1)
 	}
 	if d.iccCount > 0 {
 		var icc []byte
@@ -457,7 +472,7 @@ func (d *decoder) parse(ctx context.Context) error {
 			if d.scans == 0 {
 				return formatErr("no scan before EOI")
 			}
-			if d.progressive {
+			if d.progressive && !d.keepCoef {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -682,7 +697,10 @@ func (d *decoder) processSOF(m byte) error {
 // allocPlanes allocates the output planes (and progressive coefficients)
 // once the frame is known and the first scan is about to be decoded. Sizes
 // are bounded by the SOF dimensions (rounded up to whole MCUs) at the decode
-// scale, which processSOF has checked against MaxPixels.
+// scale, which processSOF has checked against MaxPixels. For
+// DecodeCoefficients it allocates every component's coefficients instead
+// (2 bytes a coefficient: 3 bytes a pixel for 4:2:0, 4 for 4:2:2) and no
+// plane: Coefficients.Image sizes the planes for its scale.
 func (d *decoder) allocPlanes() {
 	if d.planesReady {
 		return
@@ -690,23 +708,34 @@ func (d *decoder) allocPlanes() {
 	d.planesReady = true
 	for i := 0; i < d.nComp; i++ {
 		c := &d.comp[i]
-		c.bs = d.bs
-		for c.bs < 8 && (d.maxH*d.bs)%(c.h*c.bs*2) == 0 && (d.maxV*d.bs)%(c.v*c.bs*2) == 0 {
-			c.bs *= 2
-		}
 		c.coefN = blockSize
-		if c.bs == 1 {
-			c.coefN = 1
+		if !d.keepCoef {
+			d.allocPlane(c)
+			if c.bs == 1 {
+				c.coefN = 1
+			}
 		}
-		c.stride = c.bw * c.bs
-		c.pix = make([]byte, c.stride*c.bh*c.bs)
-		if d.progressive {
+		if d.progressive || d.keepCoef {
 			c.coef = make([]int16, c.bw*c.bh*c.coefN)
 			if c.coefN == blockSize {
 				c.last = make([]uint8, c.bw*c.bh)
 			}
 		}
+		if d.progressive {
+			c.cbw, c.cbh = c.bw, c.bh
+		}
 	}
+}
+
+// allocPlane sizes component c's IDCT (bs) for the decoder's scale and
+// allocates its plane.
+func (d *decoder) allocPlane(c *component) {
+	c.bs = d.bs
+	for c.bs < 8 && (d.maxH*d.bs)%(c.h*c.bs*2) == 0 && (d.maxV*d.bs)%(c.v*c.bs*2) == 0 {
+		c.bs *= 2
+	}
+	c.stride = c.bw * c.bs
+	c.pix = make([]byte, c.stride*c.bh*c.bs)
 }
 
 // processDQT reads quantisation tables, B.2.4.1.

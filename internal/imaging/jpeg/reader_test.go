@@ -22,7 +22,7 @@ import (
 // fixtures are the files testdata/gen.sh makes from src.ppm (83x61).
 var fixtures = []string{
 	"b420.jpg", "b420q50.jpg", "b420q98.jpg", "b422.jpg", "b444.jpg", "b440.jpg",
-	"b411.jpg", "gray.jpg", "rgb.jpg", "r420.jpg", "r444.jpg", "opt420.jpg",
+	"b411.jpg", "gray.jpg", "rgb.jpg", "r420.jpg", "r444.jpg", "opt420.jpg", "ni420.jpg",
 	"p420.jpg", "p422.jpg", "p444.jpg", "pgray.jpg", "pr420.jpg",
 }
 
@@ -392,7 +392,8 @@ func TestCMYK(t *testing.T) {
 }
 
 // TestDecodeConfig checks the header summary, including assembled ICC
-// chunks given out of order.
+// chunks given out of order and the coefficient storage (blocks padded to
+// whole MCUs: 83x61 is 6x4 MCUs of 16x16 in 4:2:0, 6x8 of 16x8 in 4:2:2).
 func TestDecodeConfig(t *testing.T) {
 	withICC := func() []byte {
 		b := readFixture(t, "b420.jpg")
@@ -411,11 +412,11 @@ func TestDecodeConfig(t *testing.T) {
 		data []byte
 		want Config
 	}{
-		{"baseline 420", readFixture(t, "b420.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr"}},
-		{"progressive", readFixture(t, "p422.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", Progressive: true}},
-		{"gray", readFixture(t, "gray.jpg"), Config{Width: 83, Height: 61, Components: 1, ColorSpace: "gray"}},
-		{"rgb", readFixture(t, "rgb.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "rgb", Adobe: true}},
-		{"icc", withICC, Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", ICC: []byte("hello world")}},
+		{"baseline 420", readFixture(t, "b420.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", CoefficientBytes: (96 + 2*24) * 129}},
+		{"progressive", readFixture(t, "p422.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", Progressive: true, CoefficientBytes: (96 + 2*48) * 129}},
+		{"gray", readFixture(t, "gray.jpg"), Config{Width: 83, Height: 61, Components: 1, ColorSpace: "gray", CoefficientBytes: 88 * 129}},
+		{"rgb", readFixture(t, "rgb.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "rgb", Adobe: true, CoefficientBytes: 3 * 88 * 129}},
+		{"icc", withICC, Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", ICC: []byte("hello world"), CoefficientBytes: (96 + 2*24) * 129}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

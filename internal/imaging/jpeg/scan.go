@@ -135,6 +135,15 @@ func (d *decoder) processSOS(p []byte) error {
 		return formatErr("too many scans")
 	}
 	d.allocPlanes()
+	if !d.progressive {
+		for i := 0; i < s.n; i++ {
+			c := &d.comp[s.ci[i]]
+			c.cbw, c.cbh = c.bw, c.bh
+			if s.n == 1 {
+				c.cbw, c.cbh = c.cw, c.ch
+			}
+		}
+	}
 	if d.progressive && s.ss > 0 && d.comp[s.ci[0]].coefN == 1 {
 		// With a 1x1 IDCT only DC is used: AC scans are skipped unread.
 		return d.skipScan()
@@ -191,7 +200,7 @@ func (d *decoder) decodeScan(s *scan) error {
 		rst = 0
 		p   *pipeline
 	)
-	if !d.progressive && total >= 4*perRow && total*d.blocksPerUnit(s) >= 4096 && runtime.GOMAXPROCS(0) > 1 {
+	if !d.progressive && !d.keepCoef && total >= 4*perRow && total*d.blocksPerUnit(s) >= 4096 && runtime.GOMAXPROCS(0) > 1 {
 		p = d.startPipeline(s, total, perRow)
 		defer p.stop()
 	}
@@ -488,6 +497,14 @@ func (w *worker) decodeDC(h *huffTable, pred *int32) error {
 // and either reconstructs it now or, when the worker feeds a pipeline,
 // leaves its coefficients in the next slot of the current coefficient row.
 func (w *worker) sequentialBlock(d *decoder, s *scan, i int, c *component, bx, by int) error {
+	if d.keepCoef {
+		// The block's own storage, zero until now (each block is coded
+		// once in a sequential frame).
+		b := by*c.bw + bx
+		last, err := w.decodeBlock(d, s, i, false, (*[64]int16)(c.coef[b*64:b*64+64]))
+		c.last[b] = uint8(last)
+		return err
+	}
 	var cf *[64]int16
 	if w.out != nil {
 		j := w.slot
@@ -878,14 +895,15 @@ func (d *decoder) decodeParallel(s *scan, total int) (bool, error) {
 }
 
 // reconstructProgressive runs the (scaled) IDCT over every stored block
-// once all scans are in, splitting block rows over GOMAXPROCS goroutines.
+// (cbw x cbh of each component) once all scans are in, splitting block
+// rows over GOMAXPROCS goroutines.
 func (d *decoder) reconstructProgressive() {
 	var wg sync.WaitGroup
 	nw := runtime.GOMAXPROCS(0)
 	for ci := 0; ci < d.nComp; ci++ {
 		c := &d.comp[ci]
 		for g := 0; g < nw; g++ {
-			y0, y1 := c.bh*g/nw, c.bh*(g+1)/nw
+			y0, y1 := c.cbh*g/nw, c.cbh*(g+1)/nw
 			if y0 == y1 {
 				continue
 			}
@@ -902,20 +920,22 @@ func (d *decoder) reconstructProgressive() {
 func (d *decoder) reconstructRows(c *component, y0, y1 int) {
 	q := &d.quant[c.tq]
 	bs := c.bs
-	if c.coefN == 1 {
+	if bs == 1 {
+		// The block mean: DC only, whether or not AC was kept.
+		n := c.coefN
 		for by := y0; by < y1; by++ {
 			row := c.pix[by*c.stride:]
-			coef := c.coef[by*c.bw:]
-			coef = coef[:c.bw]
-			for bx, v := range coef {
-				row[bx] = dcPixel(int32(v) * int32(q[0]))
+			row = row[:c.cbw]
+			coef := c.coef[by*c.bw*n:]
+			for bx := range row {
+				row[bx] = dcPixel(int32(coef[bx*n]) * int32(q[0]))
 			}
 		}
 		return
 	}
 	var blk [64]int32
 	for by := y0; by < y1; by++ {
-		for bx := 0; bx < c.bw; bx++ {
+		for bx := 0; bx < c.cbw; bx++ {
 			b := by*c.bw + bx
 			last := int(c.last[b] & 63)
 			coef := c.coef[b*64:]

@@ -18,6 +18,7 @@ c rgb.jpg -quality 90 -rgb
 c r420.jpg -quality 85 -restart 5B
 c r444.jpg -quality 85 -sample 1x1 -restart 1
 c opt420.jpg -quality 85 -optimize
+c ni420.jpg -quality 85 -scans ni.scans # sequential, one scan per component (not interleaved)
 jpegtran -progressive -outfile p420.jpg b420.jpg
 jpegtran -progressive -outfile p422.jpg b422.jpg
 jpegtran -progressive -outfile p444.jpg b444.jpg
