@@ -20,8 +20,10 @@
 // Spec names map to code as follows. A "frame" is one workflow run (the
 // state machine, a Parallel branch or a Map iteration) with its own
 // previousEventId. ParseDefinition compiles each state into a stateKind
-// (kinds.go: one type per ASL Type, its kindShape and its fields) and a
-// processor for its query language (process.go: JSONPath or JSONata).
+// (kinds.go: one type per ASL Type, its kindShape and its fields) and the
+// processor of its query language (process_jsonpath.go or
+// process_jsonata.go), chosen once: no state body branches on the
+// language; it asks the processor for values, choice rules and Map items.
 // runState (lifecycle.go) is the single lifecycle every kind runs
 // through: Entered event → input processing (InputPath, Parameters |
 // Arguments) → the kind's body → Retry/Catch (Task, Parallel, Map) →
@@ -29,6 +31,9 @@
 // Assign, Output) → Exited event. Events are recorded where they happen;
 // the lifecycle records the EvaluationFailed of a query that failed in
 // the state and the StateFailed event a Parallel or Map body leaves when
-// the state stops retrying. Validate reads the same kinds table and
-// stateFieldSpecs, so the fields of each kind are listed once.
+// the state stops retrying. Validate checks the raw JSON's shape
+// (validate_shape.go: unknown fields, wrong JSON types, from the structs'
+// own fields, the kinds table and stateFieldSpecs, so each field is listed
+// once), then the compiled model (validate_model.go). ARNs are built and
+// parsed by internal/arn.
 package sfn
