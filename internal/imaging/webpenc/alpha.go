@@ -73,19 +73,33 @@ func filterAlpha(a []uint8, w, h, f int) []uint8 {
 }
 
 // encodeAlpha returns the ALPH chunk payload: a header byte (bits 0-1
-// compression: 0 raw, 1 lossless; bits 2-3 filter) and the data. Each
-// filter's residuals are coded with the lossless coder and the smallest
-// result wins, the raw plane if that is smaller still.
+// compression: 0 raw, 1 lossless; bits 2-3 filter) and the data. Two
+// lossless codings are tried, the unfiltered plane under the VP8L
+// predictor transform (whose 14 predictors per block subsume the ALPH
+// filters, and which wins on drawings and photos' masks alike) and the
+// plane under the ALPH filter whose residuals have the least entropy,
+// without transform; the smaller wins, the raw plane if that is smaller
+// still.
 func encodeAlpha(a []uint8, w, h int) []byte {
 	best := append([]byte{0}, a...)
-	for f := filterNone; f <= filterGradient; f++ {
-		for _, pred := range []bool{false, true} {
-			data := encodeLossless(filterAlpha(a, w, h, f), w, pred)
-			if 1+len(data) < len(best) {
-				best = append([]byte{byte(1 | f<<2)}, data...)
-			}
+	try := func(f int, pred bool) {
+		data, _ := encodeLossless(filterAlpha(a, w, h, f), w, pred)
+		if 1+len(data) < len(best) {
+			best = append([]byte{byte(1 | f<<2)}, data...)
 		}
 	}
+	try(filterNone, true)
+	bestF, bestBits := filterNone, 0.0
+	for f := filterNone; f <= filterGradient; f++ {
+		var hist [256]uint32
+		for _, v := range filterAlpha(a, w, h, f) {
+			hist[v]++
+		}
+		if bits, _ := entropyBits(hist[:]); f == filterNone || bits < bestBits {
+			bestF, bestBits = f, bits
+		}
+	}
+	try(bestF, false)
 	return best
 }
 

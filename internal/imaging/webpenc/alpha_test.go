@@ -35,6 +35,12 @@ func alphaImage(w, h int, pattern string) *image.NRGBA {
 				}
 			case "one-value":
 				a = 77
+			case "regions": // noise above, sparse small values below
+				if y < h/2 {
+					a = uint8(r.IntN(256))
+				} else if r.IntN(8) == 0 {
+					a = uint8(r.IntN(4))
+				}
 			}
 			m.Pix[m.PixOffset(x, y)+3] = a
 		}
@@ -54,6 +60,7 @@ func TestAlphaLossless(t *testing.T) {
 		{"noise", 33, 21, "noise"},
 		{"shape", 120, 90, "shape"},
 		{"one-value", 40, 40, "one-value"},
+		{"regions", 256, 192, "regions"},
 		{"1x1", 1, 1, "noise"},
 		{"wide", 300, 2, "shape"},
 		{"tall", 2, 300, "gradient"},
@@ -105,6 +112,19 @@ func TestAlphaLossless(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAlphaMetaCodes checks that a plane of two very different halves is
+// coded with meta prefix codes (a group of codes per tile group), with
+// and without the predictor transform; TestAlphaLossless decodes it.
+func TestAlphaMetaCodes(t *testing.T) {
+	m := alphaImage(256, 192, "regions")
+	a := alphaPlane(m.Pix, m.Stride, 256, 192)
+	for _, pred := range []bool{false, true} {
+		if _, meta := encodeLossless(a, 256, pred); !meta {
+			t.Errorf("pred %v: one prefix-code group, want meta prefix codes", pred)
+		}
 	}
 }
 
@@ -181,6 +201,12 @@ func TestAlphaFarRepeat(t *testing.T) {
 		}
 		if s, _, _ := prefixEncode(int(tk.dist)); s >= numDistCodes {
 			t.Fatalf("distance code %d has prefix %d ≥ %d", tk.dist, s, numDistCodes)
+		}
+	}
+	md, _ := findMatches(plane, w)
+	for i, d := range md {
+		if d > maxDistance {
+			t.Fatalf("findMatches: distance %d at %d beyond %d", d, i, maxDistance)
 		}
 	}
 	if testing.Short() {

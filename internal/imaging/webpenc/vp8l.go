@@ -53,6 +53,12 @@ const (
 	maxCodeLenCodes = 7
 )
 
+// predBits is the log2 of the predictor transform's block size.
+var predBits uint = 5
+
+var useOptimalParse = true
+var parsePasses = 3
+
 // prefixEncode splits a length or distance v ≥ 1 into its prefix symbol,
 // number of extra bits and their value (section 4.2.2).
 func prefixEncode(v int) (sym int, nbits uint, extra uint32) {
@@ -473,64 +479,134 @@ func writeCode(w *lsbWriter, lengths []uint8) {
 
 // encodeLossless returns the VP8L image stream (without the VP8L header,
 // as ALPH carries it) of the w×h plane p in the green channel, with the
-// predictor transform when pred is set.
-func encodeLossless(p []uint8, w int, pred bool) []byte {
+// predictor transform when pred is set, and whether it used meta prefix
+// codes.
+func encodeLossless(p []uint8, w int, pred bool) ([]byte, bool) {
 	wr := &lsbWriter{buf: make([]byte, 0, len(p)/4+64)}
 	if pred {
-		res, modes, bw := predictTransform(p, w, len(p)/w)
+		res, modes, bw := predictTransform(p, w, len(p)/w, predBits)
 		wr.put(1, 1) // a transform
 		wr.put(transformPred, 2)
-		wr.put(predBits-2, 3)
+		wr.put(uint32(predBits-2), 3)
 		writeImageData(wr, modes, bw, false)
 		p = res
 	}
 	wr.put(0, 1) // no (more) transforms
-	writeImageData(wr, p, w, true)
-	return wr.bytes()
+	meta := writeImageData(wr, p, w, true)
+	return wr.bytes(), meta
 }
 
 // writeImageData writes an entropy-coded image (section 5.2): no colour
-// cache, for the main image no meta prefix codes, the five prefix codes
-// (green = the values, red/blue/alpha unused) and the LZ77 tokens of p.
-func writeImageData(wr *lsbWriter, p []uint8, w int, main bool) {
+// cache, the five prefix codes (green = the values, red/blue/alpha unused)
+// and the LZ77 tokens of p; for the main image, with meta prefix codes
+// when that is smaller (then it returns true).
+func writeImageData(wr *lsbWriter, p []uint8, w int, main bool) bool {
 	toks := lz77(p, w, nil)
-	toks = lz77(p, w, newCostModel(toks, p))
-	green := make([]uint32, greenAlphabet)
-	dist := make([]uint32, numDistCodes)
-	for _, t := range toks {
-		if t.len == 0 {
-			green[t.lit]++
+	if useOptimalParse {
+		md, ml := findMatches(p, w)
+		for range parsePasses {
+			toks = optimalParse(p, w, md, ml, newCostModel(toks, p))
+		}
+	} else {
+		toks = lz77(p, w, newCostModel(toks, p))
+	}
+	wr.put(0, 1) // no colour cache
+	if !main {
+		writeTokens(wr, toks, w, nil, 0, 1)
+		return false
+	}
+	plain := &lsbWriter{}
+	plain.put(0, 1) // no meta prefix codes
+	writeTokens(plain, toks, w, nil, 0, 1)
+	best := plain
+	h := len(p) / w
+	for _, bits := range metaBits {
+		groups, n := groupTiles(toks, w, h, bits)
+		if n < 2 {
 			continue
 		}
-		s, _, _ := prefixEncode(int(t.len))
-		green[numLiterals+s]++
-		d, _, _ := prefixEncode(int(t.dist))
-		dist[d]++
+		m := &lsbWriter{}
+		m.put(1, 1)
+		m.put(uint32(bits-2), 3)
+		writeImageData(m, groups, (w+1<<bits-1)>>bits, false)
+		writeTokens(m, toks, w, groups, bits, n)
+		if m.bitLen() < best.bitLen() {
+			best = m
+		}
 	}
-	gl := huffLengths(green, maxHuffmanLen)
-	dl := huffLengths(dist, maxHuffmanLen)
-	gc, gb := canonicalCodes(gl)
-	dc, db := canonicalCodes(dl)
-	wr.put(0, 1) // no colour cache
-	if main {
-		wr.put(0, 1) // no meta prefix codes
+	wr.append(best)
+	return best != plain
+}
+
+// metaBits are the tile sizes (log2) tried for meta prefix codes.
+var metaBits = []uint{5, 6}
+
+func (w *lsbWriter) bitLen() int { return 8*len(w.buf) + int(w.n) }
+
+// append writes all bits of o.
+func (w *lsbWriter) append(o *lsbWriter) {
+	for _, b := range o.buf {
+		w.put(uint32(b), 8)
 	}
-	writeCode(wr, gl)
-	zero := make([]uint8, 256)
-	writeCode(wr, zero) // red: always 0
-	writeCode(wr, zero) // blue
-	writeCode(wr, zero) // alpha
-	writeCode(wr, dl)
+	if o.n > 0 {
+		w.put(uint32(o.acc), o.n)
+	}
+}
+
+// writeTokens writes the prefix codes of n groups (the group of each
+// 2^bits tile in groups; nil: one group) and the tokens.
+func writeTokens(wr *lsbWriter, toks []token, w int, groups []uint8, bits uint, n int) {
+	hs := make([]histo, n)
+	tw := 0
+	if groups != nil {
+		tw = (w + 1<<bits - 1) >> bits
+	}
+	groupAt := func(pos int) int {
+		if groups == nil {
+			return 0
+		}
+		return int(groups[(pos/w)>>bits*tw+(pos%w)>>bits])
+	}
+	pos := 0
 	for _, t := range toks {
+		hs[groupAt(pos)].addToken(t)
 		if t.len == 0 {
-			wr.put(gc[t.lit], uint(gb[t.lit]))
+			pos++
+		} else {
+			pos += int(t.len)
+		}
+	}
+	type codes struct {
+		gc, dc []uint32
+		gb, db []uint8
+	}
+	cs := make([]codes, n)
+	zero := make([]uint8, 256)
+	for g := range hs {
+		gl := huffLengths(hs[g][:greenAlphabet], maxHuffmanLen)
+		dl := huffLengths(hs[g][greenAlphabet:], maxHuffmanLen)
+		cs[g].gc, cs[g].gb = canonicalCodes(gl)
+		cs[g].dc, cs[g].db = canonicalCodes(dl)
+		writeCode(wr, gl)
+		writeCode(wr, zero) // red: always 0
+		writeCode(wr, zero) // blue
+		writeCode(wr, zero) // alpha
+		writeCode(wr, dl)
+	}
+	pos = 0
+	for _, t := range toks {
+		c := &cs[groupAt(pos)]
+		if t.len == 0 {
+			wr.put(c.gc[t.lit], uint(c.gb[t.lit]))
+			pos++
 			continue
 		}
 		s, nb, ex := prefixEncode(int(t.len))
-		wr.put(gc[numLiterals+s], uint(gb[numLiterals+s]))
+		wr.put(c.gc[numLiterals+s], uint(c.gb[numLiterals+s]))
 		wr.put(ex, nb)
 		s, nb, ex = prefixEncode(int(t.dist))
-		wr.put(dc[s], uint(db[s]))
+		wr.put(c.dc[s], uint(c.db[s]))
 		wr.put(ex, nb)
+		pos += int(t.len)
 	}
 }
