@@ -77,7 +77,41 @@ func BenchmarkStages(b *testing.B) {
 				}
 			}
 		})
+		// The planar path (planar.go): the same resize as Y′CbCr planes.
+		b.Run("planar_to_"+itoaTest(long), func(b *testing.B) {
+			w, h := Fit(4032, 3024, long)
+			for b.Loop() {
+				if _, err := resamplePlanar(context.Background(), j.img.(*image.YCbCr), w, h, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+	// Encoding the 2048-px result: from RGB (convert and subsample) and
+	// from the planar path's planes.
+	w, h := Fit(4032, 3024, 2048)
+	rgb, err := resample(context.Background(), rowsOf(j.img), packedRowsOf(j.img), 4032, 3024, w, h, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ycc, err := resamplePlanar(context.Background(), j.img.(*image.YCbCr), w, h, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode_rgb_2048", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := encode(context.Background(), Encoding{Format: JPEG, Quality: 80, Dst: io.Discard}, rgb); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode_planar_2048", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := encodePlanar(Encoding{Format: JPEG, Quality: 80, Dst: io.Discard}, ycc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func itoaTest(n int) string {

@@ -42,7 +42,12 @@ func decodeStep(ctx context.Context, j *job) error {
 // resizeStep converts the decoded image to 8-bit straight sRGB and resizes it
 // to j.want with Lanczos3 when the sizes differ; a resize also applies the
 // EXIF orientation as it stores the rows (orientStep then has nothing to do).
+// A JPEG source is resized for the JPEG outputs as Y′CbCr planes into
+// j.ycc (planar.go); j.out is then made only if another output needs it.
 func resizeStep(ctx context.Context, j *job) error {
+	if done, err := planarStep(ctx, j); done || err != nil {
+		return err
+	}
 	b := j.img.Bounds()
 	if b.Dx() == j.want.X && b.Dy() == j.want.Y {
 		out, err := toNRGBA(ctx, j.img)
@@ -62,6 +67,55 @@ func resizeStep(ctx context.Context, j *job) error {
 	}
 	j.img, j.out, j.oriented = nil, out, true
 	return nil
+}
+
+// planarStep is resizeStep's planar path: it resizes a JPEG source for the
+// JPEG outputs as Y′CbCr planes into j.ycc (also when the decoder already
+// shrank it to the size wanted: the planes are then copied and oriented),
+// and reports done when no output needs j.out.
+func planarStep(ctx context.Context, j *job) (done bool, err error) {
+	m, ok := j.planar()
+	if !ok {
+		return false, nil
+	}
+	needRGB := len(j.encs) == 0 // Decode
+	needPlanes := false
+	for _, e := range j.encs {
+		if e.takesPlanes() {
+			needPlanes = true
+		} else {
+			needRGB = true
+		}
+	}
+	if needPlanes {
+		ycc, err := resamplePlanar(ctx, m, j.want.X, j.want.Y, j.info.Orientation)
+		if err != nil {
+			return false, err
+		}
+		j.ycc = ycc
+	}
+	if needRGB {
+		return false, nil
+	}
+	j.img, j.oriented = nil, true
+	return true, nil
+}
+
+// planar reports whether resizeStep can take the planar path (planar.go)
+// for the encodings that take planes, and returns the source planes:
+// Y′CbCr (a JPEG source) that needs no ICC conversion and no box
+// pre-shrink. It does not depend on the other encodings, so an output's
+// bytes do not depend on which others ProcessAll makes beside it.
+func (j *job) planar() (*image.YCbCr, bool) {
+	m, ok := planarSource(j.img)
+	if !ok || j.icc != nil {
+		return nil, false
+	}
+	b := m.Bounds()
+	if boxFactor(b.Dx(), j.want.X) > 1 || boxFactor(b.Dy(), j.want.Y) > 1 {
+		return nil, false
+	}
+	return m, true
 }
 
 // orientStep applies the EXIF orientation to the (already resized) image,

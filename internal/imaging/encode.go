@@ -29,6 +29,14 @@ func encodeStep(ctx context.Context, j *job) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if j.ycc != nil && e.takesPlanes() { // planar path (resizeStep)
+			n, err := encodePlanar(e, j.ycc)
+			if err != nil {
+				return err
+			}
+			j.res = append(j.res, Output{Width: j.ycc.Rect.Dx(), Height: j.ycc.Rect.Dy(), Format: e.Format, Bytes: n})
+			continue
+		}
 		m := j.out
 		if e.flattens() {
 			m = j.flat
@@ -68,6 +76,23 @@ func encode(ctx context.Context, e Encoding, m *image.NRGBA) (int64, error) {
 		return 0, &UnsupportedError{Format: string(e.Format), Reason: "encoding not supported"}
 	}
 	if err != nil {
+		return 0, fmt.Errorf("imaging: encode %s: %w", e.Format, err)
+	}
+	return cw.n, nil
+}
+
+// takesPlanes reports whether the format's encoder takes the planar path's
+// Y′CbCr 4:2:0 planes (resizeStep) instead of RGB.
+func (e Encoding) takesPlanes() bool { return e.Format == JPEG }
+
+// encodePlanar writes 4:2:0 planes to e.Dst (a format that takesPlanes)
+// and returns the bytes written.
+func encodePlanar(e Encoding, m *image.YCbCr) (int64, error) {
+	if e.Format != JPEG {
+		return 0, &UnsupportedError{Format: string(e.Format), Reason: "planar encoding not supported"}
+	}
+	cw := &countingWriter{w: e.Dst}
+	if err := jpegenc.EncodeYCbCr(cw, m, &jpegenc.Options{Quality: e.quality()}); err != nil {
 		return 0, fmt.Errorf("imaging: encode %s: %w", e.Format, err)
 	}
 	return cw.n, nil

@@ -14,7 +14,7 @@ import (
 // blend goes into a copy when both kinds are wanted, and in place otherwise.
 func flattenStep(_ context.Context, j *job) error {
 	j.flat = j.out
-	if !j.info.HasAlpha {
+	if !j.info.HasAlpha || j.out == nil { // planar (j.ycc) is opaque
 		// Nothing to blend: the source declares no alpha channel.
 		return nil
 	}

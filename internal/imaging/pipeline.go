@@ -27,6 +27,7 @@ type job struct {
 	cmyk *cmykProfile    // embedded CMYK profile (icc_lut.go); nil when none or unusable
 	img  image.Image     // decoded, any colour model
 	out  *image.NRGBA
+	ycc  *image.YCbCr // resized 4:2:0 planes, oriented, instead of out (resizeStep's planar path)
 	flat *image.NRGBA // out composited over spec.Background for JPEG and GIF; set by flattenStep
 	res  []Output     // one per encoding
 
@@ -145,7 +146,7 @@ func probeStep(_ context.Context, j *job) error {
 // Adobe RGB, ...) or gray tone curve to sRGB. It runs after resizing, on the
 // small image. (CMYK profiles apply before resizing: cmykProfileStep.)
 func colorStep(_ context.Context, j *job) error {
-	if j.icc != nil {
+	if j.icc != nil && j.out != nil { // the planar path never has a profile
 		j.icc.apply(j.out.Pix)
 	}
 	return nil

@@ -68,14 +68,21 @@ func newKernel(in, out int) kernel { return newKernelExtent(in, float64(in), out
 // shrink by f the samples cover sw/f, not ceil(sw/f) (the last box is
 // partial). newKernelExtent(in, float64(in), out) is newKernel(in, out).
 func newKernelExtent(in int, extent float64, out int) kernel {
-	scale := extent / float64(out)
+	return newKernelShifted(in, extent/float64(out), out, 0)
+}
+
+// newKernelShifted is newKernel for output sample i centred at
+// (i+0.5+shift)·scale in the input's coordinates (input sample j is centred
+// at j+0.5): scale input units per output sample, shift in output samples.
+// A non-zero shift sites a chroma grid (planar.go).
+func newKernelShifted(in int, scale float64, out int, shift float64) kernel {
 	fscale := max(scale, 1) // widen the filter when downscaling
 	support := lanczosA * fscale
 	k := kernel{start: make([]int, out), n: make([]int, out), stride: int(math.Ceil(2*support)) + 2}
 	k.w = make([]float32, out*k.stride)
 	tmp := make([]float64, k.stride)
 	for i := 0; i < out; i++ {
-		center := (float64(i) + 0.5) * scale
+		center := (float64(i) + 0.5 + shift) * scale
 		lo := max(int(math.Floor(center-support+0.5)), 0)
 		hi := min(int(math.Floor(center+support+0.5)), in)
 		hi = min(hi, lo+k.stride)
@@ -411,7 +418,14 @@ func newFixedKernel(k *kernel, in int) fixedKernel {
 // (plus ringing).
 func horizontalPacked(out []float32, px []uint64, f *fixedKernel) {
 	dw := len(out) / 3
-	or, og, ob := out[:dw], out[dw:2*dw], out[2*dw:3*dw]
+	horizontalPacked3(out[:dw], out[dw:2*dw], out[2*dw:3*dw], px, f)
+}
+
+// horizontalPacked3 is horizontalPacked with the three output planes
+// apart, each len(or) long (the planar path's three source rows).
+func horizontalPacked3(or, og, ob []float32, px []uint64, f *fixedKernel) {
+	dw := len(or)
+	og, ob = og[:dw], ob[:dw]
 	inv, n, start := f.inv, f.n, f.start[:dw]
 	w := f.w[:dw*n]
 	// Fully unrolled loops for the common tap counts (12 for 2:1, 20 for

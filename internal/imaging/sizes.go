@@ -187,7 +187,7 @@ func decodeJPEGTargets(ctx context.Context, j *job) error {
 		}
 		t.img = j.img
 		err := run(ctx, targetSteps, t)
-		t.img, t.out, t.flat = nil, nil, nil // only the Outputs are kept
+		t.img, t.out, t.flat, t.ycc = nil, nil, nil, nil // only the Outputs are kept
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func decodeGroup(ctx context.Context, j *job, group []*job, src io.Reader) error
 	for _, t := range group {
 		t.img = j.img
 		err := run(ctx, targetSteps, t)
-		t.img, t.out, t.flat = nil, nil, nil // only the Outputs are kept
+		t.img, t.out, t.flat, t.ycc = nil, nil, nil, nil // only the Outputs are kept
 		if err != nil {
 			return err
 		}

@@ -84,7 +84,8 @@ type encoder struct {
 	spec       [4]huffSpec // DC luma, AC luma, DC chroma, AC chroma
 	codes      [4]codeTable
 	optimize   bool
-	rows       int // MCU rows per band (= restart interval in rows); 0: one band, no DRI
+	rows       int          // MCU rows per band (= restart interval in rows); 0: one band, no DRI
+	ycc        *image.YCbCr // EncodeYCbCr: 4:2:0 planes read instead of pix
 }
 
 func newEncoder(pix []byte, stride, w, h int, o *Options) *encoder {
@@ -131,7 +132,11 @@ func (e *encoder) blocksPerRow() int { return e.mcuW * 6 }
 // quantRow converts MCU row my and calls fn for each quantised block in
 // scan order with its component (0 Y, 1 Cb, 2 Cr).
 func (e *encoder) quantRow(b *band, my int, fn func(comp int, q *[64]int16, nz uint64)) {
-	e.convertRow(b, my)
+	if e.ycc != nil {
+		e.planarRow(b, my)
+	} else {
+		e.convertRow(b, my)
+	}
 	pw := e.mcuW * 16
 	cw := pw / 2
 	for mx := 0; mx < e.mcuW; mx++ {
