@@ -43,7 +43,7 @@ const (
 // engine: targets, reachability, paths, templates, expressions, each
 // kind's rules.
 func Validate(def []byte) []Diagnostic {
-	v := &validator{seen: map[Diagnostic]bool{}, skipped: map[string]bool{}}
+	v := &validator{seen: map[Diagnostic]bool{}, at: map[string]bool{}, skipped: map[string]bool{}}
 	v.run(def)
 	sort.SliceStable(v.diags, func(i, j int) bool { return v.diags[i].Location < v.diags[j].Location })
 	return v.diags
@@ -52,6 +52,7 @@ func Validate(def []byte) []Diagnostic {
 type validator struct {
 	diags []Diagnostic
 	seen  map[Diagnostic]bool
+	at    map[string]bool // the locations of diags
 	// skipped holds the locations of values the shape check refused
 	// whole (a state or list entry that is not an object, an unknown
 	// Type, a workflow nested too deep); for a state, whether it counts
@@ -62,7 +63,7 @@ type validator struct {
 func (v *validator) add(code, loc, format string, args ...any) {
 	d := Diagnostic{Severity: "ERROR", Code: code, Message: fmt.Sprintf(format, args...), Location: loc}
 	if !v.seen[d] {
-		v.seen[d] = true
+		v.seen[d], v.at[loc] = true, true
 		v.diags = append(v.diags, d)
 	}
 }
@@ -76,14 +77,7 @@ func (v *validator) required(loc, msg string) {
 }
 
 // reportedAt reports whether a diagnostic has location loc.
-func (v *validator) reportedAt(loc string) bool {
-	for _, d := range v.diags {
-		if d.Location == loc {
-			return true
-		}
-	}
-	return false
-}
+func (v *validator) reportedAt(loc string) bool { return v.at[loc] }
 
 const maxNesting = 32
 
