@@ -45,6 +45,10 @@ type rdRow struct {
 	OursALPH    int // ALPH chunk bytes at the reference quality (alpha sources)
 	CWebPALPH   int
 	RefQ        int
+	// Ceiling is the SSIM of the pixels every encoder gets (the engine's
+	// resize, on white) against the reference: no encoder can exceed it,
+	// and RD curves flatten as they approach it.
+	Ceiling float64
 }
 
 type preset struct {
@@ -133,6 +137,7 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 	row.Alpha = hasAlpha(in)
 	ref := reference.Resize(full, w, h)
 	flat := flattenWhite(in)
+	row.Ceiling = metric.SSIM(ref, flat)
 	base := fmt.Sprintf("%s-%d", name, side)
 	pngPath := filepath.Join(c.work, base+".png")
 	if err := os.WriteFile(pngPath, pngBytes, 0o644); err != nil {

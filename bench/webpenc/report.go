@@ -118,10 +118,11 @@ func writeRD(w io.Writer, c *config, rows []rdRow) {
 	fmt.Fprintf(w, "Reference: the source decoded with the standard library, EXIF-oriented, alpha flattened on white, resized with float64 Lanczos3 (make bench's reference, reference.go). "+
 		"Every encoder gets the engine's resized pixels (imaging.Process to PNG; alpha kept): webpenc (method 4, what the engine writes), cwebp -m 4 (same PNG), jpegenc (4:2:0, pixels flattened on white: the JPEG fallback). "+
 		"WebPs are decoded with x/image/webp, converted with the BT.601 studio-range formula and composited on white. SSIM: bench/metric (luma). "+
-		"Ratio = bytes(ours)/bytes(other) at equal SSIM, averaged over the SSIM range both RD curves (q %d..%d) cover; targets ≤ %.2f (cwebp) and ≤ %.2f (jpeg).\n\n",
+		"Ratio = bytes(ours)/bytes(other) at equal SSIM, averaged over the SSIM range both RD curves (q %d..%d) cover; targets ≤ %.2f (cwebp) and ≤ %.2f (jpeg). "+
+		"Ceiling: the SSIM of the unencoded pixels all encoders get (the engine's resize on white) against the reference, which no encoder can pass.\n\n",
 		c.qs[0], c.qs[len(c.qs)-1], maxVsCWebP, maxVsJPEG)
-	fmt.Fprintln(w, "| source | kind | preset sides | size | ours/cwebp | ours/jpeg | met | ours q"+fmt.Sprint(c.quality)+" B | SSIM | cwebp B | SSIM | jpeg B | SSIM | engine = webpenc |")
-	fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| source | kind | preset sides | size | ours/cwebp | ours/jpeg | met | ours q"+fmt.Sprint(c.quality)+" B | SSIM | cwebp B | SSIM | jpeg B | SSIM | ceiling | engine = webpenc |")
+	fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	worstC, worstJ := 0.0, 0.0
 	for _, r := range rows {
 		o, cw, j := at(r.Ours, c.quality), at(r.CWebP, c.quality), at(r.JPEG, c.quality)
@@ -135,8 +136,8 @@ func writeRD(w io.Writer, c *config, rows []rdRow) {
 		if !math.IsNaN(r.VsJPEG) {
 			worstJ = math.Max(worstJ, r.VsJPEG)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %dx%d | %s | %s | %s | %d | %.4f | %d | %.4f | %d | %.4f | %s |\n",
-			r.File, r.Kind, r.Presets, r.W, r.H, ratio(r.VsCWebP), ratio(r.VsJPEG), met, o.Bytes, o.SSIM, cw.Bytes, cw.SSIM, j.Bytes, j.SSIM, mark(r.EngineSame))
+		fmt.Fprintf(w, "| %s | %s | %s | %dx%d | %s | %s | %s | %d | %.4f | %d | %.4f | %d | %.4f | %.4f | %s |\n",
+			r.File, r.Kind, r.Presets, r.W, r.H, ratio(r.VsCWebP), ratio(r.VsJPEG), met, o.Bytes, o.SSIM, cw.Bytes, cw.SSIM, j.Bytes, j.SSIM, r.Ceiling, mark(r.EngineSame))
 	}
 	fmt.Fprintf(w, "\nWorst (where defined): %.3f× cwebp -m 4, %.3f× jpegenc.\n\n", worstC, worstJ)
 	for _, r := range rows {

@@ -5,11 +5,12 @@ import (
 	"sort"
 )
 
-// A minimal WebP lossless (VP8L, RFC 9649 section 3–5) image-stream writer
-// for the alpha plane: the values go in the green channel, no transforms,
-// no colour cache, one prefix-code group; LZ77 backward references found
-// with a hash chain (plus the run and the pixel-above candidates), and
-// length-limited canonical Huffman codes.
+// A WebP lossless (VP8L, RFC 9649 section 3–5) image-stream writer for
+// the alpha plane: the values go in the green channel; the predictor
+// transform (vp8lpredict.go), no colour cache; LZ77 by a cost-based
+// shortest-path parse over hash-chain matches (vp8lparse.go); meta prefix
+// codes when they pay (vp8lhisto.go); length-limited canonical Huffman
+// codes.
 
 // lsbWriter packs bits least-significant first, as VP8L reads them.
 type lsbWriter struct {
