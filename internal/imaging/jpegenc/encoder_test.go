@@ -111,55 +111,6 @@ func decodeBoth(t testing.TB, data []byte, w, h int) (std, ours image.Image) {
 	return std, ours
 }
 
-// TestFDCTFloat compares the integer AAN transform, unscaled, with the T.81
-// A.3.3 definition evaluated in float64.
-func TestFDCTFloat(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	var worst float64
-	for n := 0; n < 2000; n++ {
-		src := make([]int16, 64)
-		for i := range src {
-			switch n % 3 {
-			case 0:
-				src[i] = int16(r.IntN(256) - 128)
-			case 1: // extremes: the range check
-				src[i] = int16(-128 + 255*r.IntN(2))
-			default: // smooth
-				src[i] = int16(min(127, (i&7)*16+(i>>3)*14-128+r.IntN(4)))
-			}
-		}
-		var ws [64]int64
-		fdct(src, 8, &ws)
-		for v := 0; v < 8; v++ {
-			for u := 0; u < 8; u++ {
-				var sum float64
-				for y := 0; y < 8; y++ {
-					for x := 0; x < 8; x++ {
-						sum += float64(src[y*8+x]) *
-							math.Cos(float64(2*x+1)*float64(u)*math.Pi/16) *
-							math.Cos(float64(2*y+1)*float64(v)*math.Pi/16)
-					}
-				}
-				cu, cv := 1.0, 1.0
-				if u == 0 {
-					cu = 1 / math.Sqrt2
-				}
-				if v == 0 {
-					cv = 1 / math.Sqrt2
-				}
-				want := cu * cv * sum / 4
-				got := float64(ws[v*8+u]) / (8 * aanScale[u] * aanScale[v] * (1 << fdctFracBits))
-				worst = max(worst, math.Abs(got-want))
-			}
-		}
-	}
-	// A quantiser step is ≥ 1, so this is < 1/4 step at quality 100.
-	if worst > 0.25 {
-		t.Errorf("max |fdct - float| = %.4f, want <= 0.25", worst)
-	}
-	t.Logf("max |fdct - float| = %.4f", worst)
-}
-
 func TestQuantTablesLikeLibjpeg(t *testing.T) {
 	// Spot values of libjpeg's jpeg_set_quality (force_baseline).
 	for _, c := range []struct{ q, tab, i, want int }{
@@ -425,35 +376,6 @@ func BenchmarkEncode(b *testing.B) {
 		b.Run(name+"/ours-opt", func(b *testing.B) {
 			benchEncode(b, sz[0], sz[1], false, Options{Quality: 80, OptimizeHuffman: true})
 		})
-	}
-}
-
-// TestAAN1D: the written-out passes in fdct equal aan1D applied to rows then
-// columns.
-func TestAAN1D(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for n := 0; n < 200; n++ {
-		src := make([]int16, 64)
-		for i := range src {
-			src[i] = int16(r.IntN(256) - 128)
-		}
-		var ws, ref [64]int64
-		fdct(src, 8, &ws)
-		for y := 0; y < 8; y++ {
-			d := func(i int) int64 { return int64(src[y*8+i]) << fdctFracBits }
-			aan1D(ref[y*8:y*8+8], d(0)+d(7), d(1)+d(6), d(2)+d(5), d(3)+d(4), d(3)-d(4), d(2)-d(5), d(1)-d(6), d(0)-d(7))
-		}
-		var col [8]int64
-		for x := 0; x < 8; x++ {
-			d := func(i int) int64 { return ref[i*8+x] }
-			aan1D(col[:], d(0)+d(7), d(1)+d(6), d(2)+d(5), d(3)+d(4), d(3)-d(4), d(2)-d(5), d(1)-d(6), d(0)-d(7))
-			for y := range col {
-				ref[y*8+x] = col[y]
-			}
-		}
-		if ws != ref {
-			t.Fatalf("fdct differs from aan1D reference")
-		}
 	}
 }
 

@@ -1,0 +1,6 @@
+//go:build purego || !amd64
+
+package jpegenc
+
+// fdctQuantSIMD is nil: this build has no assembly forward DCT.
+var fdctQuantSIMD fdctQuantFunc
