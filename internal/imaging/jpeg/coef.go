@@ -35,7 +35,7 @@ type Coefficients struct {
 // AC data that a 1/8-scale Decode skips (a progressive AC scan, an AC run
 // past index 63) fails here, at every scale.
 func DecodeCoefficients(ctx context.Context, r io.Reader, opt *Options) (*Coefficients, error) {
-	d := &decoder{r: r, scale: 1, bs: 8, keepCoef: true}
+	d := &decoder{r: r, scale: 1, bs: 8, keepCoef: true, chunks: &chunkStore{}}
 	if opt != nil {
 		d.maxPixels = opt.MaxPixels
 	}

@@ -100,9 +100,13 @@ type Config struct {
 	Progressive bool
 	Adobe       bool   // an Adobe APP14 marker is present
 	ICC         []byte // the APP2 ICC_PROFILE chunks, assembled; nil if none
-	// CoefficientBytes is the memory DecodeCoefficients allocates for the
-	// frame: 129 bytes a block (64 int16 coefficients and their extent),
-	// every component, padded to whole MCUs.
+	// CoefficientBytes bounds the memory DecodeCoefficients allocates for
+	// the frame, every component padded to whole MCUs: a progressive frame
+	// needs 129 bytes a block (64 int16 coefficients and their extent), a
+	// sequential one 5 bytes a block and 2 a coefficient up to the last
+	// nonzero one of each block (133 when all 64 are coded, a fraction of
+	// it in a camera photo), in chunks of up to 128 KB, of which each
+	// decoding goroutine of each scan may leave one partly used.
 	CoefficientBytes int64
 }
 
@@ -164,12 +168,15 @@ type component struct {
 	// decodes chroma with the 8x8 IDCT at its native resolution, which
 	// then needs no upsampling.
 	bs int
-	// coef holds the progressive coefficients (and, for DecodeCoefficients,
-	// the sequential ones), zig-zag order, coefN per block (64, or 1 when
-	// bs is 1 and only DC is kept).
+	// coef holds the progressive coefficients, zig-zag order, coefN per
+	// block (64, or 1 when bs is 1 and only DC is kept).
 	coef  []int16
 	coefN int
 	last  []uint8 // per block: highest zig-zag index set
+	// loc, for a sequential frame's DecodeCoefficients, places each
+	// block's coefficients 0..last (zig-zag) in the decoder's chunks:
+	// chunk index << chunkBits | offset (see keepBlock).
+	loc []uint32
 	// cbw, cbh are the blocks per row and column that reconstruction from
 	// coef writes: all of bw x bh for a progressive frame (as its final
 	// IDCT pass always did), the blocks its scan coded for a sequential
@@ -214,9 +221,11 @@ type decoder struct {
 	bs     int // output pixels per block side of a full-resolution component: 8/scale
 	eobRun int // EOBRUN, G.1.2.2
 
-	maxPixels   int64
-	configMode  bool
-	keepCoef    bool // DecodeCoefficients: keep every coefficient, build no plane
+	maxPixels  int64
+	configMode bool
+	keepCoef   bool // DecodeCoefficients: keep every coefficient, build no plane
+	// chunks hold a sequential frame's kept coefficients (component.loc).
+	chunks      *chunkStore
 	planesReady bool
 	scans       int
 }
@@ -287,8 +296,12 @@ func (d *decoder) config() Config {
 		Progressive: d.progressive,
 		Adobe:       d.adobe,
 	}
+	perBlock := int64(2*blockSize + 1)
+	if !d.progressive {
+		perBlock += 4 // loc; the coefficients are at most 64 a block
+	}
 	for i := 0; i < d.nComp; i++ {
-		c.CoefficientBytes += int64(d.comp[i].bw) * int64(d.comp[i].bh) * (2*blockSize + 1)
+		c.CoefficientBytes += int64(d.comp[i].bw) * int64(d.comp[i].bh) * perBlock
 	}
 	if d.iccCount > 0 {
 		var icc []byte
@@ -698,9 +711,10 @@ func (d *decoder) processSOF(m byte) error {
 // once the frame is known and the first scan is about to be decoded. Sizes
 // are bounded by the SOF dimensions (rounded up to whole MCUs) at the decode
 // scale, which processSOF has checked against MaxPixels. For
-// DecodeCoefficients it allocates every component's coefficients instead
-// (2 bytes a coefficient: 3 bytes a pixel for 4:2:0, 4 for 4:2:2) and no
-// plane: Coefficients.Image sizes the planes for its scale.
+// DecodeCoefficients it allocates no plane (Coefficients.Image sizes the
+// planes for its scale) but a progressive frame's coefficients as usual,
+// or a sequential frame's block index (loc, last: 5 bytes a block), whose
+// coefficients keepBlock stores as they are decoded.
 func (d *decoder) allocPlanes() {
 	if d.planesReady {
 		return
@@ -715,11 +729,16 @@ func (d *decoder) allocPlanes() {
 				c.coefN = 1
 			}
 		}
-		if d.progressive || d.keepCoef {
+		switch {
+		case d.progressive:
 			c.coef = make([]int16, c.bw*c.bh*c.coefN)
 			if c.coefN == blockSize {
 				c.last = make([]uint8, c.bw*c.bh)
 			}
+		case d.keepCoef:
+			c.loc = make([]uint32, c.bw*c.bh)
+			c.last = make([]uint8, c.bw*c.bh)
+			d.chunks.n = min(d.chunks.n+c.bw*c.bh*blockSize, 1<<chunkBits)
 		}
 		if d.progressive {
 			c.cbw, c.cbh = c.bw, c.bh

@@ -392,8 +392,9 @@ func TestCMYK(t *testing.T) {
 }
 
 // TestDecodeConfig checks the header summary, including assembled ICC
-// chunks given out of order and the coefficient storage (blocks padded to
-// whole MCUs: 83x61 is 6x4 MCUs of 16x16 in 4:2:0, 6x8 of 16x8 in 4:2:2).
+// chunks given out of order and the bound on coefficient storage (blocks
+// padded to whole MCUs: 83x61 is 6x4 MCUs of 16x16 in 4:2:0, 6x8 of 16x8
+// in 4:2:2; 129 bytes a progressive block, at most 133 a sequential one).
 func TestDecodeConfig(t *testing.T) {
 	withICC := func() []byte {
 		b := readFixture(t, "b420.jpg")
@@ -412,11 +413,11 @@ func TestDecodeConfig(t *testing.T) {
 		data []byte
 		want Config
 	}{
-		{"baseline 420", readFixture(t, "b420.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", CoefficientBytes: (96 + 2*24) * 129}},
+		{"baseline 420", readFixture(t, "b420.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", CoefficientBytes: (96 + 2*24) * 133}},
 		{"progressive", readFixture(t, "p422.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", Progressive: true, CoefficientBytes: (96 + 2*48) * 129}},
-		{"gray", readFixture(t, "gray.jpg"), Config{Width: 83, Height: 61, Components: 1, ColorSpace: "gray", CoefficientBytes: 88 * 129}},
-		{"rgb", readFixture(t, "rgb.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "rgb", Adobe: true, CoefficientBytes: 3 * 88 * 129}},
-		{"icc", withICC, Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", ICC: []byte("hello world"), CoefficientBytes: (96 + 2*24) * 129}},
+		{"gray", readFixture(t, "gray.jpg"), Config{Width: 83, Height: 61, Components: 1, ColorSpace: "gray", CoefficientBytes: 88 * 133}},
+		{"rgb", readFixture(t, "rgb.jpg"), Config{Width: 83, Height: 61, Components: 3, ColorSpace: "rgb", Adobe: true, CoefficientBytes: 3 * 88 * 133}},
+		{"icc", withICC, Config{Width: 83, Height: 61, Components: 3, ColorSpace: "ycbcr", ICC: []byte("hello world"), CoefficientBytes: (96 + 2*24) * 133}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -363,6 +363,11 @@ type worker struct {
 	// (the Huffman side of decodePipelined); slot is the next block.
 	out  *coefRow
 	slot int
+	// chunk (number chunkID in decoder.chunks) receives kept coefficients
+	// from index used on (keepBlock).
+	chunk   []int16
+	chunkID uint32
+	used    int
 }
 
 // coefRow is one MCU row of quantised coefficients, 64 per block in decode
@@ -498,12 +503,12 @@ func (w *worker) decodeDC(h *huffTable, pred *int32) error {
 // leaves its coefficients in the next slot of the current coefficient row.
 func (w *worker) sequentialBlock(d *decoder, s *scan, i int, c *component, bx, by int) error {
 	if d.keepCoef {
-		// The block's own storage, zero until now (each block is coded
-		// once in a sequential frame).
-		b := by*c.bw + bx
-		last, err := w.decodeBlock(d, s, i, false, (*[64]int16)(c.coef[b*64:b*64+64]))
-		c.last[b] = uint8(last)
-		return err
+		last, err := w.decodeBlock(d, s, i, false, &w.coef)
+		if err != nil {
+			return err
+		}
+		w.keepBlock(d, c, by*c.bw+bx, last)
+		return nil
 	}
 	var cf *[64]int16
 	if w.out != nil {
@@ -523,6 +528,47 @@ func (w *worker) sequentialBlock(d *decoder, s *scan, i int, c *component, bx, b
 	}
 	d.reconstructBlock(c, bx, by, cf, last, &w.blk)
 	return nil
+}
+
+// chunkBits is log2 of a coefficient chunk's length (128 KB): offsets in
+// component.loc take the low bits, the chunk index the rest.
+const chunkBits = 16
+
+// chunkStore is the list of coefficient chunks, to which the goroutines
+// decoding restart intervals add under mu. It is only read once they are
+// done. Chunks are n long: 1<<chunkBits, or the whole frame's 64 a block
+// when that is less.
+type chunkStore struct {
+	mu sync.Mutex
+	n  int
+	c  [][]int16
+}
+
+// add appends a new chunk and returns it with its index.
+func (s *chunkStore) add() ([]int16, uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make([]int16, s.n)
+	s.c = append(s.c, ch)
+	return ch, uint32(len(s.c) - 1)
+}
+
+// keepBlock moves block b's coefficients 0..last from w.coef (leaving it
+// zero) to the end of the worker's chunk, taking a new chunk when they do
+// not fit, and records where in c.loc. Only the coded extent is kept, so
+// a photo's coefficients take a fraction of 64 a block, and the memory
+// written (and faulted in) is what the entropy data holds.
+func (w *worker) keepBlock(d *decoder, c *component, b, last int) {
+	n := last + 1
+	if len(w.chunk)-w.used < n {
+		w.chunk, w.chunkID = d.chunks.add()
+		w.used = 0
+	}
+	copy(w.chunk[w.used:], w.coef[:n])
+	clear(w.coef[:n])
+	c.loc[b] = w.chunkID<<chunkBits | uint32(w.used)
+	c.last[b] = uint8(last)
+	w.used += n
 }
 
 // decodeBlock reads one sequential block's coefficients (F.2.2.1, F.2.2.2)
@@ -926,6 +972,14 @@ func (d *decoder) reconstructRows(c *component, y0, y1 int) {
 		for by := y0; by < y1; by++ {
 			row := c.pix[by*c.stride:]
 			row = row[:c.cbw]
+			if c.loc != nil {
+				loc := c.loc[by*c.bw:]
+				loc = loc[:len(row)]
+				for bx, l := range loc {
+					row[bx] = dcPixel(int32(d.chunks.c[l>>chunkBits][l&(1<<chunkBits-1)]) * int32(q[0]))
+				}
+				continue
+			}
 			coef := c.coef[by*c.bw*n:]
 			for bx := range row {
 				row[bx] = dcPixel(int32(coef[bx*n]) * int32(q[0]))
@@ -938,7 +992,13 @@ func (d *decoder) reconstructRows(c *component, y0, y1 int) {
 		for bx := 0; bx < c.cbw; bx++ {
 			b := by*c.bw + bx
 			last := int(c.last[b] & 63)
-			coef := c.coef[b*64:]
+			var coef []int16
+			if c.loc != nil {
+				l := c.loc[b]
+				coef = d.chunks.c[l>>chunkBits][l&(1<<chunkBits-1):]
+			} else {
+				coef = c.coef[b*64:]
+			}
 			coef = coef[:last+1]
 			for k, v := range coef {
 				blk[unzig[k]] = int32(v) * int32(q[k])
