@@ -107,7 +107,7 @@ func BenchmarkStages(b *testing.B) {
 	})
 	b.Run("encode_planar_2048", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := encodePlanar(Encoding{Format: JPEG, Quality: 80, Dst: io.Discard}, ycc); err != nil {
+			if _, err := encodePlanar(context.Background(), Encoding{Format: JPEG, Quality: 80, Dst: io.Discard}, ycc); err != nil {
 				b.Fatal(err)
 			}
 		}

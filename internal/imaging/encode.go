@@ -30,7 +30,7 @@ func encodeStep(ctx context.Context, j *job) error {
 			return err
 		}
 		if j.ycc != nil && e.takesPlanes() { // planar path (resizeStep)
-			n, err := encodePlanar(e, j.ycc)
+			n, err := encodePlanar(ctx, e, j.ycc)
 			if err != nil {
 				return err
 			}
@@ -82,17 +82,28 @@ func encode(ctx context.Context, e Encoding, m *image.NRGBA) (int64, error) {
 }
 
 // takesPlanes reports whether the format's encoder takes the planar path's
-// Y′CbCr 4:2:0 planes (resizeStep) instead of RGB.
-func (e Encoding) takesPlanes() bool { return e.Format == JPEG }
+// Y′CbCr 4:2:0 planes (resizeStep) instead of RGB: JPEG codes them as they
+// are, lossy WebP after a change of range (webpenc.EncodeYCbCr).
+func (e Encoding) takesPlanes() bool { return e.Format == JPEG || e.Format == WebP }
 
 // encodePlanar writes 4:2:0 planes to e.Dst (a format that takesPlanes)
 // and returns the bytes written.
-func encodePlanar(e Encoding, m *image.YCbCr) (int64, error) {
-	if e.Format != JPEG {
+func encodePlanar(ctx context.Context, e Encoding, m *image.YCbCr) (int64, error) {
+	cw := &countingWriter{w: e.Dst}
+	var err error
+	switch e.Format {
+	case JPEG:
+		err = jpegenc.EncodeYCbCr(cw, m, &jpegenc.Options{Quality: e.quality()})
+	case WebP:
+		err = webpenc.EncodeYCbCr(ctx, cw, m, &webpenc.Options{Quality: e.quality(), Method: webpMethod})
+		var ue webpenc.UnsupportedError
+		if errors.As(err, &ue) {
+			return 0, &UnsupportedError{Format: string(WebP), Reason: string(ue)}
+		}
+	default:
 		return 0, &UnsupportedError{Format: string(e.Format), Reason: "planar encoding not supported"}
 	}
-	cw := &countingWriter{w: e.Dst}
-	if err := jpegenc.EncodeYCbCr(cw, m, &jpegenc.Options{Quality: e.quality()}); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("imaging: encode %s: %w", e.Format, err)
 	}
 	return cw.n, nil

@@ -1,0 +1,132 @@
+package webpenc
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+)
+
+// EncodeYCbCr writes m, JFIF Y′CbCr (T.871: full range, BT.601) with
+// 4:2:0 subsampling, as a lossy WebP, converting the planes to VP8's
+// limited range sample by sample instead of from RGB: a caller that
+// resamples Y′CbCr planes (a JPEG source) skips the colour conversion both
+// ways and libwebp's chroma averaging. The rest is Encode's (opaque, no
+// ALPH chunk).
+//
+// The range conversion uses libwebp's own scale factors (its RGB→Y′ row
+// is 56318/65536 of JFIF's and its chroma rows 28800/32768), so a grey
+// picture codes to the bytes Encode writes for its pixels
+// (TestEncodeYCbCrGrey).
+func EncodeYCbCr(ctx context.Context, w io.Writer, m *image.YCbCr, opt *Options) error {
+	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		return UnsupportedError("EncodeYCbCr needs 4:2:0 planes")
+	}
+	var o Options
+	if opt != nil {
+		o = *opt
+	}
+	if o.Quality == 0 {
+		o.Quality = DefaultQuality
+	}
+	o.Quality = clampInt(o.Quality, 0, 100)
+	if o.Method == 0 {
+		o.Method = 4
+	}
+	o.Method = clampInt(o.Method, 0, 6)
+	if o.Workers <= 0 {
+		o.Workers = defaultWorkers()
+	}
+	b := m.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > MaxSize || b.Dy() > MaxSize {
+		return UnsupportedError(fmt.Sprintf("size %dx%d (must be 1..%d)", b.Dx(), b.Dy(), MaxSize))
+	}
+	data, err := encodePlanes(ctx, m, &o)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// encodePlanes is encodeNRGBA with the source planes imported from m and
+// no alpha; it must mirror encodeNRGBA's settings and steps, which
+// TestEncodeYCbCrGrey checks.
+func encodePlanes(ctx context.Context, m *image.YCbCr, o *Options) ([]byte, error) {
+	b := m.Bounds()
+	e := newEncoder(b.Dx(), b.Dy())
+	e.method = o.Method
+	e.workers = o.Workers
+	e.tdisto = o.Method >= 4
+	e.trim = o.Method >= 4 && trimOn
+	e.expnScale = 1
+	if e.trim {
+		e.expnScale = trimExpn
+	}
+	e.i4Candidates, e.i16Candidates, e.uvCandidates = numBModes, numPredModes, numPredModes
+	if o.Method <= 4 {
+		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
+		if e.mbw*e.mbh <= smallMBs {
+			e.i4Candidates = i4CandidatesSmall
+		}
+	}
+	e.importJFIF(m)
+	e.padSource()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := e.setup(ctx, o.Quality); err != nil {
+		return nil, err
+	}
+	if err := e.encodeMBs(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.chooseFilterLevels(ctx); err != nil {
+		return nil, err
+	}
+	if o.noFilter {
+		e.filterLevel = 0
+		for s := range e.seg {
+			e.seg[s].filterLevel = 0
+		}
+	}
+	vp8, err := e.writeFrame()
+	if err != nil {
+		return nil, err
+	}
+	if o.keep != nil {
+		*o.keep = e
+	}
+	return riffSimple(vp8), nil
+}
+
+// jfifToY and jfifToC map full-range samples to VP8's limited range
+// (Y′ 16..235, Cb/Cr 16..240), rounded half up as rgbToY and clipUV.
+var jfifToY, jfifToC = func() (y, c [256]uint8) {
+	for v := range 256 {
+		y[v] = uint8((56318*v + yuvHalf + 16<<yuvFix) >> yuvFix)
+		c[v] = uint8((28800*(v-128) + 1<<14 + 128<<15) >> 15)
+	}
+	return y, c
+}()
+
+// importJFIF fills the source planes from full-range 4:2:0 planes.
+func (e *encoder) importJFIF(m *image.YCbCr) {
+	r := m.Rect
+	for y := 0; y < e.h; y++ {
+		src := m.Y[m.YOffset(r.Min.X, r.Min.Y+y):][:e.w]
+		dst := e.srcY[y*e.yStride:][:e.w]
+		for x, v := range src {
+			dst[x] = jfifToY[v]
+		}
+	}
+	cw := (e.w + 1) / 2
+	for y := 0; y < (e.h+1)/2; y++ {
+		o := m.COffset(r.Min.X, r.Min.Y+2*y)
+		cb, cr := m.Cb[o:][:cw], m.Cr[o:][:cw]
+		du, dv := e.srcU[y*e.cStride:][:cw], e.srcV[y*e.cStride:][:cw]
+		for x := range cb {
+			du[x], dv[x] = jfifToC[cb[x]], jfifToC[cr[x]]
+		}
+	}
+}
