@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/stack"
 	"github.com/imgflow/imgflow/internal/steps/notify"
 	"github.com/imgflow/imgflow/internal/steps/trigger"
@@ -231,10 +232,10 @@ func humanSize(n int64) string {
 // waitExecution finds the execution the trigger started for ref (its name
 // is derived from the object version) and waits for it to end.
 func waitExecution(ctx context.Context, c *sfn.Client, smARN string, ref pipeline.ObjectRef, timeout time.Duration) (string, error) {
-	arn := strings.Replace(smARN, ":stateMachine:", ":execution:", 1) + ":" + trigger.ExecutionName(ref)
+	execARN := arn.ExecutionOf(smARN, trigger.ExecutionName(ref))
 	deadline := time.Now().Add(timeout)
 	for {
-		out, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		out, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execARN)})
 		var notFound *sfntypes.ExecutionDoesNotExist
 		switch {
 		case errors.As(err, &notFound):

@@ -19,6 +19,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/layers/common/envconfig"
 	"github.com/imgflow/imgflow/layers/common/lambdamain"
 	"github.com/imgflow/imgflow/layers/common/logx"
@@ -187,18 +188,12 @@ func (h *Handler) start(ctx context.Context, ref pipeline.ObjectRef) (string, er
 	if errors.As(err, &exists) {
 		// The same name means the same object version: this is a duplicate
 		// delivery of an event that already started its run.
-		return executionARN(h.cfg.StateMachineARN, name), nil
+		return arn.ExecutionOf(h.cfg.StateMachineARN, name), nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("start execution %s: %w", name, err)
 	}
 	return aws.ToString(out.ExecutionArn), nil
-}
-
-// executionARN derives an execution's ARN from its state machine's, as AWS
-// forms it (arn:...:stateMachine:NAME -> arn:...:execution:NAME:EXEC).
-func executionARN(stateMachineARN, name string) string {
-	return strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
 }
 
 const maxNameLen = 80

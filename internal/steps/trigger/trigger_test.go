@@ -16,6 +16,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 )
 
@@ -42,7 +43,7 @@ func (f *fakeSFN) StartExecution(_ context.Context, in *sfn.StartExecutionInput,
 		return nil, &sfntypes.ExecutionAlreadyExists{Message: aws.String("Execution Already Exists: " + name)}
 	}
 	f.started[name] = aws.ToString(in.Input)
-	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(executionARN(aws.ToString(in.StateMachineArn), name))}, nil
+	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn.ExecutionOf(aws.ToString(in.StateMachineArn), name))}, nil
 }
 
 func record(bucket, key, version string, size int64) events.S3EventRecord {
