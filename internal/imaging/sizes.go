@@ -40,9 +40,10 @@ type Target struct {
 //
 // Memory: one decoded source at a time, plus one target's output; what a
 // single ProcessAll of the largest target holds. A JPEG of several scales
-// also holds its coefficients (2 bytes a coefficient: 36 MB for a 12 MP
-// 4:2:0 photo, 72 MB for 24 MP) until the last scale is reconstructed, or
-// the source bytes when they are decoded once per scale.
+// also holds its coefficients (for a baseline photo, about 5 bytes a block
+// and 2 a coded coefficient: 10 to 20 MB for 12 MP) until the last scale
+// is reconstructed, or the source bytes when they are decoded once per
+// scale.
 //
 // The result has one []Output per target, in the order of targets, each in
 // the order of its Encodings. Errors are those of ProcessAll; the first
@@ -55,11 +56,13 @@ func ProcessSizes(ctx context.Context, src io.Reader, targets []Target, lim Limi
 }
 
 // maxSharedCoefBytes bounds the coefficients ProcessSizes keeps to share
-// one entropy decode between a JPEG's scales (jpeg.Config.
-// CoefficientBytes): 256 MB holds any 24 MP photo (4:4:4 needs 144 MB,
-// CMYK 192 MB) and 4:2:0 up to 85 MP, and with the full-scale planes
-// beside it stays far below the Resize Lambda's 2048 MB. A larger frame
-// is decoded once per scale from the source bytes, as before sharing.
+// one entropy decode between a JPEG's scales, checked against the most a
+// frame can take (jpeg.Config.CoefficientBytes: 64 coefficients a block,
+// where a photo codes a fraction): 256 MB admits any 24 MP photo (4:4:4
+// at most 150 MB, CMYK 200 MB) and 4:2:0 up to 80 MP, and with the
+// full-scale planes beside it stays far below the Resize Lambda's 2048
+// MB. A larger frame is decoded once per scale from the source bytes, as
+// before sharing.
 const maxSharedCoefBytes = 256 << 20
 
 // processSizes is ProcessSizes with the bound on shared coefficients.
