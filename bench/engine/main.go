@@ -6,9 +6,9 @@
 // The unit is what the pipeline runs: validate.Items groups the presets into
 // resize invocations, and each is one imaging.ProcessSizes call decoding
 // from the file bytes, as the resize Lambda does: one call for all presets
-// from a source without shrink-on-load (HEIC, PNG, WebP, GIF: one decode),
-// one call per preset for a JPEG. -per-size runs one call per preset
-// whatever the format, as the pipeline did before grouping.
+// (one decode; for a JPEG one entropy decode, reconstructed at each
+// preset's DCT scale). -per-size runs one call per preset, as the pipeline
+// did before grouping (for JPEG, before the entropy decode was shared).
 //
 //	go run ./bench/engine [-k 5] [-warmup 1] [-presets FILE] [-only thumb] [-per-size] FILE
 package main
@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dw, dh := info.DisplaySize()
 	src := pipeline.Source{Key: filepath.Base(path), Format: string(info.Format), Width: dw, Height: dh, HasAlpha: info.HasAlpha}
 	plans := validate.Plan(src, ps, "", "")
-	items := validate.Items(info.Format, plans)
+	items := validate.Items(plans)
 	if *perSize {
 		items = plans
 	}

@@ -543,6 +543,11 @@ func (e *e2e) testSuccess(t *testing.T) {
 		if !strings.Contains(msg.Text, "manifest.json") {
 			t.Errorf("success email lacks the manifest location:\n%s", msg.Text)
 		}
+		// Every size from one Resize: the PNG decoded once, the JPEG
+		// entropy-decoded once and reconstructed at each size's scale.
+		if n := e.resizeInvocations(d.ARN); n != 1 {
+			t.Errorf("%s: %d Resize invocations, want one for all sizes", key, n)
+		}
 	}
 }
 
@@ -595,8 +600,8 @@ func (e *e2e) testHEIC(t *testing.T) {
 			}
 		}
 		e.waitMail("imgflow: " + key + " processed (4 variants)")
-		// HEIC has no shrink-on-load: validate plans one Resize for every
-		// size (one decode), and the execution output still lists each.
+		// Validate plans one Resize for every size (one decode), and the
+		// execution output still lists each.
 		if n := e.resizeInvocations(d.ARN); n != 1 {
 			t.Errorf("%s: %d Resize invocations, want one for all sizes", key, n)
 		}

@@ -66,7 +66,7 @@ func resizeFile(ctx context.Context, w io.Writer, path, outDir string, ps []pres
 	dw, dh := info.DisplaySize()
 	src := pipeline.Source{Key: filepath.Base(path), Format: string(info.Format), Width: dw, Height: dh, HasAlpha: info.HasAlpha}
 	plans := validate.Plan(src, ps, "", "")
-	for _, item := range validate.Items(info.Format, plans) {
+	for _, item := range validate.Items(plans) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

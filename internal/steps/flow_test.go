@@ -551,10 +551,10 @@ func TestThrottlingRetryIsBounded(t *testing.T) {
 	t.Fatal("Resize does not retry Lambda.TooManyRequestsException")
 }
 
-// TestGroupedSizes runs sources of the formats validate groups (HEIC, PNG)
-// and JPEG, which it does not, three ways: as planned today (a format
-// without shrink-on-load is one Resize for every size), with every size
-// its own Resize as validate planned before groups, and with grouped items
+// TestGroupedSizes runs HEIC, PNG and JPEG sources three ways: as planned
+// today (one Resize for every size; a JPEG entropy-decoded once and
+// reconstructed at each size's scale), with every size its own Resize as
+// validate planned before groups, and with grouped items
 // through the definition before it flattened groups (an execution in
 // flight during the upgrade: Store and Notify read the groups). The
 // variants' bytes and Content-Types, the manifest (timings, dates and
@@ -582,7 +582,7 @@ func TestGroupedSizes(t *testing.T) {
 	}{
 		{name: "heic", key: "uploads/iphone.heic", body: heic, wantResizes: 1},
 		{name: "png", key: "uploads/drawing.png", body: fixtures.TranslucentPNG(1200, 900), wantResizes: 1},
-		{name: "jpeg", key: "uploads/photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(1600, 1200), 6, false), wantResizes: 4},
+		{name: "jpeg", key: "uploads/photo.jpg", body: fixtures.JPEG(fixtures.Quadrants(1600, 1200), 6, false), wantResizes: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

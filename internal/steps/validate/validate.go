@@ -227,7 +227,7 @@ func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipelin
 	if err := checkKeyLengths(src.Key, h.cfg.OutputPrefix, plans); err != nil {
 		return pipeline.ValidateResponse{}, fetched, err
 	}
-	return pipeline.ValidateResponse{Source: src, Variants: Items(hdr.Format, plans)}, fetched, nil
+	return pipeline.ValidateResponse{Source: src, Variants: Items(plans)}, fetched, nil
 }
 
 // maxKeyBytes is S3's limit on the length of a key.
@@ -278,36 +278,36 @@ func Plan(src pipeline.Source, ps []presets.Preset, bucket, prefix string) []pip
 	return plans
 }
 
-// decodeOnce lists the source formats whose sizes one resize makes from a
-// single decode (Items). Their decoders have no shrink-on-load
-// (imaging.ShrinksOnLoad), so a resize per size decodes the whole image
-// once per size. Measured with bench/engine on a 12 MP photo, the default
-// 4 presets in WebP and JPEG, one core, CPU time of the whole unit, one
-// item per size -> one item:
+// Items turns the plans of a source into the state machine's Map items,
+// one Resize each: every plan of a source in one group
+// (pipeline.VariantPlan.Group) that one Resize makes from one read of the
+// source, and a single plan on its own. The outputs, their keys and bytes
+// are the same however the plans are grouped (imaging.ProcessSizes makes
+// each size as ProcessAll does); only the work changes.
 //
+// A format without shrink-on-load (HEIC, PNG, WebP, GIF) is decoded once
+// for all sizes instead of once per size. A JPEG is entropy-decoded once
+// and reconstructed at each size's DCT scale (1/1 for xl, 1/2, 1/4, 1/8
+// for the smaller ones on a 12 MP photo), where an item per size repeated
+// the Huffman decoding, 40-60 ms of 12 MP, at every size. Measured with
+// bench/engine, CPU time of the unit, one pinned core, one item per size
+// -> one item; JPEG with bench/presets.json (4 sizes, JPEG q80) on a
+// loaded 2-core machine (medians of 5, two alternating runs), the others
+// with 4 presets in WebP and JPEG on a 12 MP photo:
+//
+//	JPEG  12 MP 4:2:2 0.62 s -> 0.47 s, 24 MP 4:2:0 0.52 s -> 0.33 s
 //	HEIC  7.0 s -> 3.2 s (the HEVC decode, about 1.1 s, was done 4 times)
 //	PNG   3.6 s -> 2.1 s (inflate and unfilter of 36 MB)
 //	WebP  3.1 s -> 2.6 s
 //	GIF   2.7 s -> 2.5 s (LZW is cheap: the gain is small, but so is the
 //	      cost, and the source is also read from S3 once instead of 4 times)
 //
-// JPEG keeps an item per size (2.2 s for the unit): each decodes at
-// 1/2..1/8 scale in the DCT domain, cheaper than one full decode shared,
-// and the items run in parallel on separate Lambdas.
-var decodeOnce = map[imaging.Format]bool{
-	imaging.HEIC: true,
-	imaging.PNG:  true,
-	imaging.WebP: true,
-	imaging.GIF:  true,
-}
-
-// Items turns the plans of a source into the state machine's Map items,
-// one resize each: every plan on its own (the resizes run in parallel), or
-// for a format in decodeOnce all plans in one group (pipeline.VariantPlan
-// Group) that one resize makes from one decode. The outputs, their keys and
-// bytes are the same either way; only the number of decodes changes.
-func Items(f imaging.Format, plans []pipeline.VariantPlan) []pipeline.VariantPlan {
-	if !decodeOnce[f] || len(plans) < 2 {
+// The price is latency: the sizes run one after the other on one Lambda
+// instead of side by side on four (each also reading the source from S3
+// and starting up on its own). Resize's 60 s and 2048 MB hold a group of
+// the largest source allowed (MaxPixels; template.yaml).
+func Items(plans []pipeline.VariantPlan) []pipeline.VariantPlan {
+	if len(plans) < 2 {
 		return plans
 	}
 	return []pipeline.VariantPlan{{Group: plans}}

@@ -60,11 +60,11 @@ func TestAccepts(t *testing.T) {
 		wantW, wantH    int
 		wantOrientation int
 		wantVariants    []string // key: WxH
-		wantItems       int      // Map items: one per size, or one group
+		wantItems       int      // Map items: one group of every size
 	}{
 		{
 			name: "jpeg rotated by exif", body: fixtures.JPEG(fixtures.Quadrants(4000, 3000), 6, true),
-			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6, wantItems: 4,
+			wantFormat: "jpeg", wantW: 3000, wantH: 4000, wantOrientation: 6, wantItems: 1,
 			wantVariants: []string{"variants/uploads/photo.jpg/xl.webp:1536x2048", "variants/uploads/photo.jpg/xl.jpg:1536x2048", "variants/uploads/photo.jpg/lg.webp:768x1024", "variants/uploads/photo.jpg/lg.jpg:768x1024",
 				"variants/uploads/photo.jpg/md.webp:384x512", "variants/uploads/photo.jpg/md.jpg:384x512", "variants/uploads/photo.jpg/thumb.webp:192x256", "variants/uploads/photo.jpg/thumb.jpg:192x256"},
 		},
@@ -393,10 +393,10 @@ func TestPlanFormats(t *testing.T) {
 	}
 }
 
-// TestItems checks the Map items planned per source format: a format
-// without shrink-on-load gets one group of every size (one decode), JPEG
-// one item per size, and a single size is never grouped. The plans inside
-// are Plan's, in order, and the JSON of an ungrouped item is what it was
+// TestItems checks the Map items planned per source format: every format
+// gets one group of every size (one read and one entropy or full decode
+// of the source), and a single size is never grouped. The plans inside are
+// Plan's, in order, and the JSON of an ungrouped item is what it was
 // before groups existed.
 func TestItems(t *testing.T) {
 	ps := []presets.Preset{
@@ -412,22 +412,20 @@ func TestItems(t *testing.T) {
 		wantItems int
 		wantGroup bool
 	}{
-		{name: "jpeg: an item per size", format: imaging.JPEG, presets: ps, wantItems: 4},
+		{name: "jpeg: one group", format: imaging.JPEG, presets: ps, wantItems: 1, wantGroup: true},
 		{name: "heic: one group", format: imaging.HEIC, presets: ps, wantItems: 1, wantGroup: true},
 		{name: "png: one group", format: imaging.PNG, presets: ps, wantItems: 1, wantGroup: true},
 		{name: "webp: one group", format: imaging.WebP, presets: ps, wantItems: 1, wantGroup: true},
 		{name: "gif: one group", format: imaging.GIF, presets: ps, wantItems: 1, wantGroup: true},
+		{name: "jpeg, two presets: one group", format: imaging.JPEG, presets: ps[2:], wantItems: 1, wantGroup: true},
 		{name: "heic, one preset: not grouped", format: imaging.HEIC, presets: ps[:1], wantItems: 1},
 		{name: "jpeg, one preset", format: imaging.JPEG, presets: ps[3:], wantItems: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.wantGroup == imaging.ShrinksOnLoad(tt.format) && len(tt.presets) > 1 {
-				t.Errorf("%s is grouped %t but ShrinksOnLoad is %t: one decode for all sizes only pays without shrink-on-load", tt.format, tt.wantGroup, imaging.ShrinksOnLoad(tt.format))
-			}
 			src := pipeline.Source{Key: "uploads/p", Format: string(tt.format), Width: 4032, Height: 3024}
 			plans := Plan(src, tt.presets, "out", "v")
-			items := Items(tt.format, plans)
+			items := Items(plans)
 			if len(items) != tt.wantItems {
 				t.Fatalf("%d items, want %d", len(items), tt.wantItems)
 			}

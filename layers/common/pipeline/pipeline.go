@@ -76,7 +76,8 @@ type Source struct {
 // length. Its other fields are then empty, and it is written as
 // {"group": [...]} alone, so a resize that predates groups refuses it (no
 // longSide) rather than making one size of several. Validate groups the
-// sizes of a source whose format has no shrink-on-load.
+// sizes of every source (a JPEG is entropy-decoded once and reconstructed
+// at each size's DCT scale).
 type VariantPlan struct {
 	Preset   string        `json:"preset"`
 	LongSide int           `json:"longSide"`
