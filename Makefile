@@ -39,7 +39,7 @@ DUMMY_ARN_PREFIX      := arn:aws:lambda:us-east-1:123456789012:function:
 # Fixed mtime for zipped files, so the same inputs give the same zip bytes.
 ZIP_EPOCH := 198001010000
 
-.PHONY: all build test test-deps apt-deps conformance lint lint-deps deploy run clean distclean zip-dep \
+.PHONY: all build test test-simd test-deps apt-deps conformance lint lint-deps deploy run clean distclean zip-dep \
         $(FUNCTION_IDS:%=build-%) build-CommonLayer FORCE
 
 all: lint test build
@@ -119,6 +119,7 @@ apt-deps:
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v zip >/dev/null 2>&1 || missing="$$missing zip"; \
 	/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing="$$missing python3-boto3"; \
+	command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$$missing qemu-user-static"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -129,6 +130,17 @@ test-deps: lint-deps apt-deps $(MAILPIT)
 
 test: test-deps lint
 	MAILPIT_BIN=$(abspath $(MAILPIT)) $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) test-simd
+
+# test-simd: the SIMD assembly (jpeg IDCT, jpegenc forward DCT) against its pure-Go
+# fallback on the other architecture too. Lambda runs arm64 (Graviton), so the NEON code
+# runs under qemu-user-static (correctness only: its speed is not measured here), and the
+# purego tag tests the fallback alone, as a machine without AVX2 or NEON runs it.
+SIMD_PKGS  := ./internal/imaging/jpeg ./internal/imaging/jpegenc
+SIMD_TESTS := SIMD|Fallback|FDCT|IDCT|Encode
+test-simd:
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run '$(SIMD_TESTS)' $(SIMD_PKGS)
+	$(GO) test -count=1 -tags purego $(SIMD_PKGS)
 
 # The Step Functions conformance suite recorded against AWS (../shared/conformance).
 CONFORMANCE_CASES ?= ../shared/conformance/sfn-cases.jsonl
