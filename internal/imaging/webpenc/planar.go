@@ -50,52 +50,15 @@ func EncodeYCbCr(ctx context.Context, w io.Writer, m *image.YCbCr, opt *Options)
 }
 
 // encodePlanes is encodeNRGBA with the source planes imported from m and
-// no alpha; it must mirror encodeNRGBA's settings and steps, which
-// TestEncodeYCbCrGrey checks.
+// no alpha (TestEncodeYCbCrGrey checks that a grey picture gives the same
+// bytes either way).
 func encodePlanes(ctx context.Context, m *image.YCbCr, o *Options) ([]byte, error) {
 	b := m.Bounds()
-	e := newEncoder(b.Dx(), b.Dy())
-	e.method = o.Method
-	e.workers = o.Workers
-	e.tdisto = o.Method >= 4
-	e.trim = o.Method >= 4 && trimOn
-	e.expnScale = 1
-	if e.trim {
-		e.expnScale = trimExpn
-	}
-	e.i4Candidates, e.i16Candidates, e.uvCandidates = numBModes, numPredModes, numPredModes
-	if o.Method <= 4 {
-		e.i4Candidates, e.i16Candidates, e.uvCandidates = i4CandidatesM4, i16CandidatesM4, uvCandidatesM4
-		if e.mbw*e.mbh <= smallMBs {
-			e.i4Candidates = i4CandidatesSmall
-		}
-	}
+	e := newConfiguredEncoder(b.Dx(), b.Dy(), o)
 	e.importJFIF(m)
-	e.padSource()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := e.setup(ctx, o.Quality); err != nil {
-		return nil, err
-	}
-	if err := e.encodeMBs(ctx); err != nil {
-		return nil, err
-	}
-	if err := e.chooseFilterLevels(ctx); err != nil {
-		return nil, err
-	}
-	if o.noFilter {
-		e.filterLevel = 0
-		for s := range e.seg {
-			e.seg[s].filterLevel = 0
-		}
-	}
-	vp8, err := e.writeFrame()
+	vp8, err := e.encodeFrame(ctx, o)
 	if err != nil {
 		return nil, err
-	}
-	if o.keep != nil {
-		*o.keep = e
 	}
 	return riffSimple(vp8), nil
 }

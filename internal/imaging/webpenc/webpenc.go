@@ -98,6 +98,29 @@ func Encode(ctx context.Context, w io.Writer, img image.Image, opt *Options) err
 
 // encodeNRGBA returns the complete RIFF file.
 func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options) ([]byte, error) {
+	e := newConfiguredEncoder(w, h, o)
+	e.importRGBA(pix, stride, 0, h)
+	alpha := alphaPlane(pix, stride, w, h)
+	if alpha != nil {
+		e.flattenTransparent(alpha)
+	}
+	vp8, err := e.encodeFrame(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if alpha == nil {
+		return riffSimple(vp8), nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return riffAlpha(vp8, encodeAlpha(alpha, w, h), w, h), nil
+}
+
+// newConfiguredEncoder is a w×h encoder set up for o's method: every entry
+// point (RGBA pixels, Y′CbCr planes) starts here, so that the same picture
+// is coded with the same settings whichever way it arrives.
+func newConfiguredEncoder(w, h int, o *Options) *encoder {
 	e := newEncoder(w, h)
 	e.method = o.Method
 	e.workers = o.Workers
@@ -114,11 +137,12 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 			e.i4Candidates = i4CandidatesSmall
 		}
 	}
-	e.importRGBA(pix, stride, 0, h)
-	alpha := alphaPlane(pix, stride, w, h)
-	if alpha != nil {
-		e.flattenTransparent(alpha)
-	}
+	return e
+}
+
+// encodeFrame codes the imported source planes as a VP8 key frame: the
+// steps after import that every entry point shares.
+func (e *encoder) encodeFrame(ctx context.Context, o *Options) ([]byte, error) {
 	e.padSource()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -145,13 +169,7 @@ func encodeNRGBA(ctx context.Context, pix []uint8, stride, w, h int, o *Options)
 	if o.keep != nil {
 		*o.keep = e
 	}
-	if alpha == nil {
-		return riffSimple(vp8), nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return riffAlpha(vp8, encodeAlpha(alpha, w, h), w, h), nil
+	return vp8, nil
 }
 
 // i4CandidatesM4 is how many of the 10 subblock modes method 4 evaluates.
