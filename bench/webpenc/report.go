@@ -121,7 +121,7 @@ func writeRD(w io.Writer, c *config, rows []rdRow) {
 		"Ratio = bytes(ours)/bytes(other) at equal SSIM, averaged over the SSIM range both RD curves (q %d..%d) cover; targets ≤ %.2f (cwebp) and ≤ %.2f (jpeg). "+
 		"Ceiling: the SSIM of the unencoded pixels all encoders get (the engine's resize on white) against the reference, which no encoder can pass.\n\n",
 		c.qs[0], c.qs[len(c.qs)-1], maxVsCWebP, maxVsJPEG)
-	fmt.Fprintln(w, "| source | kind | preset sides | size | ours/cwebp | ours/jpeg | met | ours q"+fmt.Sprint(c.quality)+" B | SSIM | cwebp B | SSIM | jpeg B | SSIM | ceiling | engine = webpenc |")
+	fmt.Fprintln(w, "| source | kind | preset sides | size | ours/cwebp | ours/jpeg | met | ours q"+fmt.Sprint(c.quality)+" B | SSIM | cwebp B | SSIM | jpeg B | SSIM | ceiling | engine q"+fmt.Sprint(c.quality)+" B / SSIM, on curve |")
 	fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	worstC, worstJ := 0.0, 0.0
 	for _, r := range rows {
@@ -137,7 +137,7 @@ func writeRD(w io.Writer, c *config, rows []rdRow) {
 			worstJ = math.Max(worstJ, r.VsJPEG)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %dx%d | %s | %s | %s | %d | %.4f | %d | %.4f | %d | %.4f | %.4f | %s |\n",
-			r.File, r.Kind, r.Presets, r.W, r.H, ratio(r.VsCWebP), ratio(r.VsJPEG), met, o.Bytes, o.SSIM, cw.Bytes, cw.SSIM, j.Bytes, j.SSIM, r.Ceiling, mark(r.EngineSame))
+			r.File, r.Kind, r.Presets, r.W, r.H, ratio(r.VsCWebP), ratio(r.VsJPEG), met, o.Bytes, o.SSIM, cw.Bytes, cw.SSIM, j.Bytes, j.SSIM, r.Ceiling, fmt.Sprintf("%d / %.4f %s", r.Engine.Bytes, r.Engine.SSIM, mark(r.EngineOnCurve)))
 	}
 	fmt.Fprintf(w, "\nWorst (where defined): %.3f× cwebp -m 4, %.3f× jpegenc.\n\n", worstC, worstJ)
 	for _, r := range rows {
