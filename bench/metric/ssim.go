@@ -24,8 +24,12 @@ const (
 	ssimL     = 255
 )
 
-// Luma returns Y of m, row-major. For a decoded JPEG (*image.YCbCr) that is
-// its Y plane, the luma the encoder computed from its RGB input.
+// Luma returns the luma of m as it is displayed, row-major: 0.299 R′ +
+// 0.587 G′ + 0.114 B′ of its 8-bit R′G′B′. A decoded JPEG (*image.YCbCr)
+// is converted to R′G′B′ first, clamped as every viewer does, rather than
+// read from its Y′ plane: a Y′CbCr resize (the engine's planar path) keeps
+// colours outside the RGB gamut that the display then clamps, so the Y′
+// plane is not what anyone sees.
 func Luma(m image.Image) (w, h int, y []float64) {
 	b := m.Bounds()
 	w, h = b.Dx(), b.Dy()
@@ -34,7 +38,9 @@ func Luma(m image.Image) (w, h int, y []float64) {
 	case *image.YCbCr:
 		for r := range h {
 			for c := range w {
-				y[r*w+c] = float64(m.Y[m.YOffset(b.Min.X+c, b.Min.Y+r)])
+				yi, ci := m.YOffset(b.Min.X+c, b.Min.Y+r), m.COffset(b.Min.X+c, b.Min.Y+r)
+				R, G, B := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				y[r*w+c] = 0.299*float64(R) + 0.587*float64(G) + 0.114*float64(B)
 			}
 		}
 	case *image.Gray:

@@ -56,3 +56,25 @@ func TestSSIMConstantShift(t *testing.T) {
 		t.Fatalf("ssim = %v, want %v", got, want)
 	}
 }
+
+// TestLumaYCbCrAsDisplayed checks that a Y′CbCr image's luma is that of
+// its clamped R′G′B′, not its Y′ plane: Y′ 128 with Cr 255 is a red
+// outside the gamut whose displayed luma is not 128.
+func TestLumaYCbCrAsDisplayed(t *testing.T) {
+	m := image.NewYCbCr(image.Rect(0, 0, 2, 2), image.YCbCrSubsampleRatio420)
+	for i := range m.Y {
+		m.Y[i] = 128
+	}
+	m.Cb[0], m.Cr[0] = 128, 255
+	r, g, b := color.YCbCrToRGB(128, 128, 255)
+	want := 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)
+	_, _, y := Luma(m)
+	for i, v := range y {
+		if math.Abs(v-want) > 1e-9 {
+			t.Fatalf("luma[%d] = %v, want %v (the clamped R′G′B′'s, not Y′ 128)", i, v, want)
+		}
+	}
+	if math.Abs(want-128) < 1 {
+		t.Fatalf("test colour is not out of gamut: luma %v", want)
+	}
+}
