@@ -31,7 +31,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/imgflow/imgflow/bench/metric"
@@ -101,11 +100,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		n, warm = 1, 0
 	}
 	for i := range n + warm {
-		cpu0 := cpuTime()
+		cpu0 := metric.CPUTime()
 		start := time.Now()
 		m, _, err := imaging.Decode(ctx, bytes.NewReader(data), imaging.Limits{})
 		d := time.Since(start)
-		cpu := cpuTime() - cpu0
+		cpu := metric.CPUTime() - cpu0
 		if err != nil {
 			return err
 		}
@@ -120,15 +119,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
-}
-
-// cpuTime is the process's user+sys CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // writeAnnexB writes the parameter sets and NAL units of a single-item

@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/imgflow/imgflow/bench/metric"
@@ -35,25 +34,17 @@ type timed struct {
 	Procs       int       `json:"gomaxprocs,omitempty"`
 }
 
-func cpuNow() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // measure runs f once untimed, then k times, recording wall and CPU time.
 func measure(k int, f func() error) (timed, error) {
 	var t timed
 	for i := -1; i < k; i++ {
-		c0, t0 := cpuNow(), time.Now()
+		c0, t0 := metric.CPUTime(), time.Now()
 		if err := f(); err != nil {
 			return t, err
 		}
 		if i >= 0 {
 			t.RunsMS = append(t.RunsMS, metric.MS(time.Since(t0)))
-			t.CPUMS = append(t.CPUMS, metric.MS(cpuNow()-c0))
+			t.CPUMS = append(t.CPUMS, metric.MS(metric.CPUTime()-c0))
 		}
 	}
 	t.MedianMS, t.CPUMedianMS, t.CPUMinMS = metric.Median(t.RunsMS), metric.Median(t.CPUMS), slices.Min(t.CPUMS)
