@@ -169,7 +169,7 @@ func writeEncode(w io.Writer, c *config, rows []encodeRow) {
 
 func writeUnit(w io.Writer, c *config, u unitRow) {
 	fmt.Fprintf(w, "### The 4-size WebP unit from %s (q%d)\n\n", u.File, c.quality)
-	fmt.Fprintf(w, "Ours: the engine (imaging.Process, Format WebP, one call per preset from the JPEG bytes, as the resize Lambda). Sharp: bench/sharp-webp.mjs, .webp() at its defaults (quality 80, effort 4) after rotate+resize, one pipeline per preset from the same bytes")
+	fmt.Fprintf(w, "Ours: the engine (one imaging.ProcessSizes call, Format WebP, for every preset from the JPEG bytes, as the resize Lambda runs the upload's one Map item). Sharp: bench/sharp-webp.mjs, .webp() at its defaults (quality 80, effort 4) after rotate+resize, one pipeline per preset from the same bytes")
 	if u.HaveSharp {
 		fmt.Fprintf(w, " (%s, concurrency %s)", u.SharpVer, u.SharpConc)
 	}

@@ -80,9 +80,9 @@ func encodeOneMode(ctx context.Context, path string, q, k int, stdout io.Writer)
 	return json.NewEncoder(stdout).Encode(t)
 }
 
-// unitMode times the engine's 4-size WebP unit: one imaging.Process per
-// preset from the file's bytes (as the resize Lambda and sharp.mjs do),
-// WebP at quality q.
+// unitMode times the engine's 4-size WebP unit as the resize Lambda runs
+// it: one imaging.ProcessSizes call for every preset from the file's bytes
+// (one Map item, one entropy decode), WebP at quality q.
 func unitMode(ctx context.Context, path, presetsPath string, q, k int, stdout io.Writer) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -93,13 +93,20 @@ func unitMode(ctx context.Context, path, presetsPath string, q, k int, stdout io
 		return err
 	}
 	sizes := make([]int, len(ps))
+	bufs := make([]bytes.Buffer, len(ps))
+	targets := make([]imaging.Target, len(ps))
+	for i, p := range ps {
+		targets[i] = imaging.Target{Spec: imaging.Spec{LongSide: p.LongSide}, Encodings: []imaging.Encoding{{Format: imaging.WebP, Quality: q, Dst: &bufs[i]}}}
+	}
 	t, err := measure(k, func() error {
-		for i, p := range ps {
-			var b bytes.Buffer
-			if _, err := imaging.Process(ctx, bytes.NewReader(data), &b, imaging.Spec{LongSide: p.LongSide, Format: imaging.WebP, Quality: q}, imaging.Limits{}); err != nil {
-				return err
-			}
-			sizes[i] = b.Len()
+		for i := range bufs {
+			bufs[i].Reset()
+		}
+		if _, err := imaging.ProcessSizes(ctx, bytes.NewReader(data), targets, imaging.Limits{}); err != nil {
+			return err
+		}
+		for i := range bufs {
+			sizes[i] = bufs[i].Len()
 		}
 		return nil
 	})
