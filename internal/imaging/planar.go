@@ -174,24 +174,8 @@ func resamplePlane(ctx context.Context, src, dst plane, kx, ky *kernel, o int) e
 				pack3(s.px, srcRow(next), srcRow(next+1), srcRow(next+2))
 				horizontalPacked3(outRow(next), outRow(next+1), outRow(next+2), s.px, &fx)
 			}
-			ws := ky.w[y*ky.stride : y*ky.stride+n]
 			acc := s.acc
-			row := func(k int) []float32 { r := (lo + k) % ring; return s.ring[r*dw : (r+1)*dw] }
-			k := 0
-			for ; k+3 < len(ws); k += 4 {
-				if k == 0 {
-					vertical4Set(acc, row(0), row(1), row(2), row(3), ws[0], ws[1], ws[2], ws[3])
-				} else {
-					vertical4(acc, row(k), row(k+1), row(k+2), row(k+3), ws[k], ws[k+1], ws[k+2], ws[k+3])
-				}
-			}
-			for ; k < len(ws); k++ {
-				if k == 0 {
-					vertical1Set(acc, row(0), ws[0])
-				} else {
-					vertical1(acc, row(k), ws[k])
-				}
-			}
+			verticalPass(acc, s.ring, dw, ring, lo, ky.w[y*ky.stride:y*ky.stride+n])
 			if o == 1 {
 				store8(dst.pix[y*dst.stride:y*dst.stride+dw], acc)
 				continue

@@ -258,24 +258,8 @@ func resampleOriented(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw
 			for ; next < lo+n; next++ {
 				hrow(next)
 			}
-			ws := ky.w[y*ky.stride : y*ky.stride+n]
 			acc := s.acc
-			row := func(k int) []float32 { return s.ring[((lo+k)%ring)*stride:][:len(acc)] }
-			k := 0
-			for ; k+3 < len(ws); k += 4 {
-				if k == 0 {
-					vertical4Set(acc, row(0), row(1), row(2), row(3), ws[0], ws[1], ws[2], ws[3])
-				} else {
-					vertical4(acc, row(k), row(k+1), row(k+2), row(k+3), ws[k], ws[k+1], ws[k+2], ws[k+3])
-				}
-			}
-			for ; k < len(ws); k++ {
-				if k == 0 {
-					vertical1Set(acc, row(0), ws[0])
-				} else {
-					vertical1(acc, row(k), ws[k])
-				}
-			}
+			verticalPass(acc, s.ring, stride, ring, lo, ky.w[y*ky.stride:y*ky.stride+n])
 			if o == 1 {
 				storeRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*dw], acc, opaque)
 				continue
@@ -294,6 +278,30 @@ func resampleOriented(ctx context.Context, rows rowFunc, rows3 packedRowFunc, sw
 		return nil, err
 	}
 	return dst, nil
+}
+
+// verticalPass sets acc to the weighted sum of the len(ws) filtered rows
+// from source row lo on, held in a ring of ringRows rows of stride floats:
+// the vertical Lanczos3 pass of one output row, four rows at a time and
+// always summed in the same order, so the result never depends on how
+// the work is split.
+func verticalPass(acc, ring []float32, stride, ringRows, lo int, ws []float32) {
+	row := func(k int) []float32 { return ring[((lo+k)%ringRows)*stride:][:len(acc)] }
+	k := 0
+	for ; k+3 < len(ws); k += 4 {
+		if k == 0 {
+			vertical4Set(acc, row(0), row(1), row(2), row(3), ws[0], ws[1], ws[2], ws[3])
+		} else {
+			vertical4(acc, row(k), row(k+1), row(k+2), row(k+3), ws[k], ws[k+1], ws[k+2], ws[k+3])
+		}
+	}
+	for ; k < len(ws); k++ {
+		if k == 0 {
+			vertical1Set(acc, row(0), ws[0])
+		} else {
+			vertical1(acc, row(k), ws[k])
+		}
+	}
 }
 
 // vertical4Set sets acc = w0·a + w1·b + w2·c + w3·d, summed left to right
