@@ -2,7 +2,6 @@ package webpenc
 
 import (
 	"context"
-	"fmt"
 	"image"
 	"io"
 )
@@ -22,24 +21,9 @@ func EncodeYCbCr(ctx context.Context, w io.Writer, m *image.YCbCr, opt *Options)
 	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		return UnsupportedError("EncodeYCbCr needs 4:2:0 planes")
 	}
-	var o Options
-	if opt != nil {
-		o = *opt
-	}
-	if o.Quality == 0 {
-		o.Quality = DefaultQuality
-	}
-	o.Quality = clampInt(o.Quality, 0, 100)
-	if o.Method == 0 {
-		o.Method = 4
-	}
-	o.Method = clampInt(o.Method, 0, 6)
-	if o.Workers <= 0 {
-		o.Workers = defaultWorkers()
-	}
-	b := m.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > MaxSize || b.Dy() > MaxSize {
-		return UnsupportedError(fmt.Sprintf("size %dx%d (must be 1..%d)", b.Dx(), b.Dy(), MaxSize))
+	o, err := checkedOptions(opt, m.Bounds())
+	if err != nil {
+		return err
 	}
 	data, err := encodePlanes(ctx, m, &o)
 	if err != nil {

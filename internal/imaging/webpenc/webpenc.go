@@ -54,11 +54,10 @@ type UnsupportedError string
 
 func (e UnsupportedError) Error() string { return "webpenc: unsupported: " + string(e) }
 
-// Encode writes img as a lossy WebP. *image.NRGBA is read directly (the
-// engine's output); *image.RGBA is un-premultiplied, *image.YCbCr (any
-// range: Go's full-range JFIF) and other types are converted through NRGBA.
-// Images with any alpha below 255 get an ALPH chunk (VP8X container).
-func Encode(ctx context.Context, w io.Writer, img image.Image, opt *Options) error {
+// checkedOptions is opt with its defaults filled in and its values clamped,
+// or an UnsupportedError when b is not a size VP8 can code: what every
+// entry point checks before it reads a pixel.
+func checkedOptions(opt *Options, b image.Rectangle) (Options, error) {
 	var o Options
 	if opt != nil {
 		o = *opt
@@ -74,9 +73,21 @@ func Encode(ctx context.Context, w io.Writer, img image.Image, opt *Options) err
 	if o.Workers <= 0 {
 		o.Workers = defaultWorkers()
 	}
-	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > MaxSize || b.Dy() > MaxSize {
-		return UnsupportedError(fmt.Sprintf("size %dx%d (must be 1..%d)", b.Dx(), b.Dy(), MaxSize))
+		return o, UnsupportedError(fmt.Sprintf("size %dx%d (must be 1..%d)", b.Dx(), b.Dy(), MaxSize))
+	}
+	return o, nil
+}
+
+// Encode writes img as a lossy WebP. *image.NRGBA is read directly (the
+// engine's output); *image.RGBA is un-premultiplied, *image.YCbCr (any
+// range: Go's full-range JFIF) and other types are converted through NRGBA.
+// Images with any alpha below 255 get an ALPH chunk (VP8X container).
+func Encode(ctx context.Context, w io.Writer, img image.Image, opt *Options) error {
+	b := img.Bounds()
+	o, err := checkedOptions(opt, b)
+	if err != nil {
+		return err
 	}
 	var pix []uint8
 	var stride int
