@@ -31,11 +31,21 @@ func decodeStep(ctx context.Context, j *job) error {
 	if err != nil {
 		return decodeError(f, err, src)
 	}
-	b := img.Bounds()
-	if b.Dx() < j.want.X || b.Dy() < j.want.Y || b.Dx() > j.info.Width || b.Dy() > j.info.Height {
-		return &FormatError{Format: f, Reason: "decoded size differs from header"}
+	if err := checkDecodedSize(img, j.want, j.info); err != nil {
+		return err
 	}
 	j.img = img
+	return nil
+}
+
+// checkDecodedSize refuses a decoded image smaller than want (the decoder
+// shrank too far) or larger than the header's stored size: either means
+// the file and its header disagree.
+func checkDecodedSize(img image.Image, want image.Point, info Info) error {
+	b := img.Bounds()
+	if b.Dx() < want.X || b.Dy() < want.Y || b.Dx() > info.Width || b.Dy() > info.Height {
+		return &FormatError{Format: info.Format, Reason: "decoded size differs from header"}
+	}
 	return nil
 }
 

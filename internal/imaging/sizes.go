@@ -188,10 +188,7 @@ func decodeJPEGTargets(ctx context.Context, j *job) error {
 				}
 			}
 		}
-		t.img = j.img
-		err := run(ctx, targetSteps, t)
-		t.img, t.out, t.flat, t.ycc = nil, nil, nil, nil // only the Outputs are kept
-		if err != nil {
+		if err := makeTarget(ctx, t, j.img); err != nil {
 			return err
 		}
 	}
@@ -207,12 +204,21 @@ func (j *job) imageFrom(ctx context.Context, coefs *jpeg.Coefficients, scale int
 	if err != nil {
 		return err // ctx's: the scale is valid
 	}
-	b := img.Bounds()
-	if b.Dx() < want.X || b.Dy() < want.Y || b.Dx() > j.info.Width || b.Dy() > j.info.Height {
-		return &FormatError{Format: JPEG, Reason: "decoded size differs from header"}
+	if err := checkDecodedSize(img, want, j.info); err != nil {
+		return err
 	}
 	j.img = img
 	return cmykProfileStep(ctx, j)
+}
+
+// makeTarget runs targetSteps on t with the decoded image img, keeping
+// only t's Outputs, so that the next target does not hold this one's
+// pixels.
+func makeTarget(ctx context.Context, t *job, img image.Image) error {
+	t.img = img
+	err := run(ctx, targetSteps, t)
+	t.img, t.out, t.flat, t.ycc = nil, nil, nil, nil
+	return err
 }
 
 // decodeGroup decodes src (loadSteps) at a size that
@@ -226,10 +232,7 @@ func decodeGroup(ctx context.Context, j *job, group []*job, src io.Reader) error
 		return err
 	}
 	for _, t := range group {
-		t.img = j.img
-		err := run(ctx, targetSteps, t)
-		t.img, t.out, t.flat, t.ycc = nil, nil, nil, nil // only the Outputs are kept
-		if err != nil {
+		if err := makeTarget(ctx, t, j.img); err != nil {
 			return err
 		}
 	}

@@ -43,10 +43,9 @@ const (
 	autoBands       = 8
 )
 
-// Encode writes m as a baseline JPEG. *image.NRGBA and *image.RGBA are read
-// directly and must be opaque (alpha is ignored); other image types are
-// converted to RGBA first.
-func Encode(w io.Writer, m image.Image, o *Options) error {
+// checkedOptions is o with its defaults filled in, or an error when b is
+// not a size a baseline JPEG can hold: what both entry points check first.
+func checkedOptions(o *Options, b image.Rectangle) (Options, error) {
 	var opt Options
 	if o != nil {
 		opt = *o
@@ -54,9 +53,20 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 	if opt.Quality == 0 {
 		opt.Quality = DefaultQuality
 	}
-	b := m.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > 65535 || b.Dy() > 65535 {
-		return errors.New("jpegenc: image size must be 1..65535 in each dimension")
+		return opt, errors.New("jpegenc: image size must be 1..65535 in each dimension")
+	}
+	return opt, nil
+}
+
+// Encode writes m as a baseline JPEG. *image.NRGBA and *image.RGBA are read
+// directly and must be opaque (alpha is ignored); other image types are
+// converted to RGBA first.
+func Encode(w io.Writer, m image.Image, o *Options) error {
+	b := m.Bounds()
+	opt, err := checkedOptions(o, b)
+	if err != nil {
+		return err
 	}
 	var pix []byte
 	var stride int

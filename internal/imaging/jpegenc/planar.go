@@ -16,16 +16,10 @@ func EncodeYCbCr(w io.Writer, m *image.YCbCr, o *Options) error {
 	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		return errors.New("jpegenc: EncodeYCbCr needs 4:2:0 planes")
 	}
-	var opt Options
-	if o != nil {
-		opt = *o
-	}
-	if opt.Quality == 0 {
-		opt.Quality = DefaultQuality
-	}
 	b := m.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx() > 65535 || b.Dy() > 65535 {
-		return errors.New("jpegenc: image size must be 1..65535 in each dimension")
+	opt, err := checkedOptions(o, b)
+	if err != nil {
+		return err
 	}
 	e := newEncoder(nil, 0, b.Dx(), b.Dy(), &opt)
 	e.ycc = m
