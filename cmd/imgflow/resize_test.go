@@ -3,16 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/imgflow/imgflow/internal/imaging"
+	"github.com/imgflow/imgflow/internal/steps/fixtures"
 )
 
 // TestResizeMatchesProcessAll checks that `imgflow resize`, which runs one
@@ -27,23 +24,20 @@ func TestResizeMatchesProcessAll(t *testing.T) {
 		{"name": "md", "longSide": 120, "format": "jpeg", "quality": 80},
 		{"name": "thumb", "longSide": 40, "formats": ["webp", "jpeg"], "quality": 75}
 	]}`))
+	pic := fixtures.Quadrants(640, 480)
 	tests := []struct {
-		name   string
-		file   string
-		encode func(io.Writer, image.Image) error
+		name string
+		file string
+		src  []byte
 	}{
-		{"jpeg", "photo.jpg", func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 90}) }},
-		{"png", "photo.png", png.Encode},
+		{"jpeg, EXIF orientation 6", "photo.jpg", fixtures.JPEG(pic, 6, false)},
+		{"png", "photo.png", fixtures.PNG(pic)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var src bytes.Buffer
-			if err := tt.encode(&src, testPattern(640, 480)); err != nil {
-				t.Fatal(err)
-			}
 			srcPath := filepath.Join(dir, tt.file)
-			writeTestFile(t, srcPath, src.Bytes())
-			out := filepath.Join(dir, "out-"+tt.name)
+			writeTestFile(t, srcPath, tt.src)
+			out := filepath.Join(dir, "out-"+filepath.Ext(tt.file)[1:])
 			var stdout, stderr bytes.Buffer
 			env := func(string) (string, bool) { return "", false }
 			if err := run(context.Background(), []string{"resize", "--presets", presetsPath, "--out", out, srcPath}, &stdout, &stderr, env); err != nil {
@@ -68,7 +62,7 @@ func TestResizeMatchesProcessAll(t *testing.T) {
 				var alone bytes.Buffer
 				spec := imaging.Spec{LongSide: w.long, Background: color.NRGBA{255, 255, 255, 255}}
 				encs := []imaging.Encoding{{Format: w.format, Quality: w.q, Dst: &alone}}
-				if _, err := imaging.ProcessAll(context.Background(), bytes.NewReader(src.Bytes()), spec, encs, imaging.Limits{}); err != nil {
+				if _, err := imaging.ProcessAll(context.Background(), bytes.NewReader(tt.src), spec, encs, imaging.Limits{}); err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, alone.Bytes()) {
@@ -77,22 +71,6 @@ func TestResizeMatchesProcessAll(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testPattern is an opaque picture with edges and gradients, so that every
-// size and format has detail to lose.
-func testPattern(w, h int) *image.NRGBA {
-	m := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			i := m.PixOffset(x, y)
-			m.Pix[i+0] = uint8(x * 255 / w)
-			m.Pix[i+1] = uint8(y * 255 / h)
-			m.Pix[i+2] = uint8((x ^ y) & 0xff)
-			m.Pix[i+3] = 255
-		}
-	}
-	return m
 }
 
 func writeTestFile(t *testing.T, path string, b []byte) {
