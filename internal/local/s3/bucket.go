@@ -313,12 +313,14 @@ func (s *Service) deleteObjects(rq *request) error {
 	out := deleteResultXML{XMLNS: s3XMLNS}
 	for _, o := range in.Objects {
 		var res deleteResult
+		var queued int
 		var err error
 		if o.VersionID != "" {
-			res, err = s.st.deleteVersion(rq.bucket, o.Key, o.VersionID)
+			res, queued, err = s.st.deleteVersion(rq.bucket, o.Key, o.VersionID, rq.event(EventDelete))
 		} else {
-			res, err = s.st.deleteObject(rq.bucket, o.Key)
+			res, queued, err = s.st.deleteObject(rq.bucket, o.Key, rq.event(EventDelete))
 		}
+		rq.queued += queued
 		if err != nil {
 			ae := s.toAPIError(rq, err)
 			out.Errors = append(out.Errors, deleteErrorXML{Key: o.Key, VersionID: o.VersionID, Code: ae.Code, Message: ae.Message})

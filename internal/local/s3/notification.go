@@ -29,6 +29,12 @@ const (
 	EventPost                    = "ObjectCreated:Post"
 	EventCopy                    = "ObjectCreated:Copy"
 	EventCompleteMultipartUpload = "ObjectCreated:CompleteMultipartUpload"
+	// EventDelete is a permanent removal: the null version of an unversioned
+	// bucket, or one version (a delete marker too) by its id.
+	EventDelete = "ObjectRemoved:Delete"
+	// EventDeleteMarkerCreated is a DeleteObject without a version id on a
+	// versioned (or suspended) bucket: a delete marker became current.
+	EventDeleteMarkerCreated = "ObjectRemoved:DeleteMarkerCreated"
 )
 
 // supportedEvents are the configuration event types we deliver.
@@ -38,14 +44,16 @@ var supportedEvents = map[string]bool{
 	"s3:ObjectCreated:Post":                    true,
 	"s3:ObjectCreated:Copy":                    true,
 	"s3:ObjectCreated:CompleteMultipartUpload": true,
+	"s3:ObjectRemoved:*":                       true,
+	"s3:ObjectRemoved:Delete":                  true,
+	"s3:ObjectRemoved:DeleteMarkerCreated":     true,
 }
 
 // knownEvents are valid AWS event types that this service does not produce;
 // a configuration naming one is refused with NotImplemented rather than
 // accepted and silently never fired.
 var knownEvents = map[string]bool{
-	"s3:ReducedRedundancyLostObject": true, "s3:ObjectRemoved:*": true, "s3:ObjectRemoved:Delete": true,
-	"s3:ObjectRemoved:DeleteMarkerCreated": true, "s3:ObjectRestore:*": true, "s3:ObjectRestore:Post": true,
+	"s3:ReducedRedundancyLostObject": true, "s3:ObjectRestore:*": true, "s3:ObjectRestore:Post": true,
 	"s3:ObjectRestore:Completed": true, "s3:ObjectRestore:Delete": true, "s3:Replication:*": true,
 	"s3:Replication:OperationFailedReplication": true, "s3:Replication:OperationNotTracked": true,
 	"s3:Replication:OperationMissedThreshold": true, "s3:Replication:OperationReplicatedAfterThreshold": true,
@@ -69,7 +77,7 @@ func validateNotifications(cfgs []LambdaConfiguration) ([]LambdaConfiguration, *
 		}
 		for _, e := range c.Events {
 			if knownEvents[e] {
-				return nil, errNotImplemented("notification event type " + e + " (only s3:ObjectCreated:* events are delivered)")
+				return nil, errNotImplemented("notification event type " + e + " (only s3:ObjectCreated:* and s3:ObjectRemoved:* events are delivered)")
 			}
 			if !supportedEvents[e] {
 				return nil, errInvalidArgument("The event is not supported for notifications: " + e)
@@ -143,7 +151,9 @@ type eventSpec struct {
 	principalID string
 }
 
-// buildEventRecord builds the record AWS sends for one created object.
+// buildEventRecord builds the record AWS sends for one created or removed
+// object. A removal's record has no size and no ETag, as AWS's has none
+// (rec is then the removed version or the new delete marker).
 func buildEventRecord(region, accountID, bucket string, c LambdaConfiguration, ev *eventSpec, rec *versionRecord, at time.Time) events.S3EventRecord {
 	return events.S3EventRecord{
 		EventVersion:      "2.1",

@@ -476,15 +476,17 @@ func (s *Service) getObject(rq *request) error {
 
 func (s *Service) deleteObject(rq *request) error {
 	var res deleteResult
+	var queued int
 	var err error
 	if v := rq.q.Get("versionId"); v != "" {
-		res, err = s.st.deleteVersion(rq.bucket, rq.key, v)
+		res, queued, err = s.st.deleteVersion(rq.bucket, rq.key, v, rq.event(EventDelete))
 	} else {
-		res, err = s.st.deleteObject(rq.bucket, rq.key)
+		res, queued, err = s.st.deleteObject(rq.bucket, rq.key, rq.event(EventDelete))
 	}
 	if err != nil {
 		return err
 	}
+	rq.queued += queued
 	h := rq.w.Header()
 	if res.IsDeleteMarker {
 		h.Set("x-amz-delete-marker", "true")

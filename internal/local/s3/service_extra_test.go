@@ -112,7 +112,8 @@ func TestNotificationConfigValidation(t *testing.T) {
 		{"ok", []LambdaConfiguration{{FunctionARN: testFn, Events: []string{"s3:ObjectCreated:*"}}}, ""},
 		{"not a lambda arn", []LambdaConfiguration{{FunctionARN: "arn:aws:sqs:eu-west-1:0:q", Events: []string{"s3:ObjectCreated:*"}}}, "InvalidArgument"},
 		{"unknown event", []LambdaConfiguration{{FunctionARN: testFn, Events: []string{"s3:ObjectCreated:Nope"}}}, "InvalidArgument"},
-		{"removal events", []LambdaConfiguration{{FunctionARN: testFn, Events: []string{"s3:ObjectRemoved:*"}}}, "NotImplemented"},
+		{"removal events", []LambdaConfiguration{{FunctionARN: testFn, Events: []string{"s3:ObjectRemoved:*"}}}, ""},
+		{"restore events", []LambdaConfiguration{{FunctionARN: testFn, Events: []string{"s3:ObjectRestore:*"}}}, "NotImplemented"},
 		{"duplicate ids", []LambdaConfiguration{{ID: "a", FunctionARN: testFn, Events: []string{"s3:ObjectCreated:*"}}, {ID: "a", FunctionARN: testFn, Events: []string{"s3:ObjectCreated:Put"}}}, "InvalidArgument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

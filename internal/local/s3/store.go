@@ -577,7 +577,7 @@ func (st *store) commitVersionTx(tx *bolt.Tx, br *bucketRecord, rec *versionReco
 	if err := putJSON(cur, []byte(rec.Key), rec); err != nil {
 		return nil, 0, err
 	}
-	if ev != nil && !rec.DeleteMarker {
+	if ev != nil {
 		queued, err = st.enqueueEventsTx(tx, br, rec, ev)
 		if err != nil {
 			return nil, 0, err
@@ -664,10 +664,13 @@ func (st *store) copyObject(src *versionRecord, dstBucket, dstKey string, in obj
 }
 
 // deleteObject deletes the current version: a delete marker in a versioned
-// bucket, removal of the null version otherwise.
-func (st *store) deleteObject(bucket, key string) (deleteResult, error) {
+// bucket, removal of the null version otherwise. ev names the request for
+// the removal's event (EventDeleteMarkerCreated or EventDelete; its name is
+// set here); nil queues none. It returns how many events it queued.
+func (st *store) deleteObject(bucket, key string, ev *eventSpec) (deleteResult, int, error) {
 	var res deleteResult
 	var garbage []string
+	var queued int
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		br, err := st.bucket(tx, bucket)
 		if err != nil {
@@ -683,28 +686,59 @@ func (st *store) deleteObject(bucket, key string) (deleteResult, error) {
 			if err := ver.Delete(oldKey); err != nil {
 				return err
 			}
-			return cur.Delete([]byte(key))
+			if err := cur.Delete([]byte(key)); err != nil {
+				return err
+			}
+			queued, err = st.enqueueRemovalTx(tx, br, old, ev)
+			return err
 		}
 		marker := &versionRecord{Key: key, DeleteMarker: true}
-		g, _, err := st.commitVersionTx(tx, br, marker, nil, nil)
+		g, q, err := st.commitVersionTx(tx, br, marker, nil, named(ev, EventDeleteMarkerCreated))
 		if err != nil {
 			return err
 		}
-		garbage = g
+		garbage, queued = g, q
 		res = deleteResult{IsDeleteMarker: true, VersionID: wireVersionID(br, marker)}
 		return nil
 	})
 	if err == nil {
 		st.removeBlobs(garbage)
 	}
-	return res, err
+	return res, queued, err
+}
+
+// named returns a copy of ev named name (nil for nil).
+func named(ev *eventSpec, name string) *eventSpec {
+	if ev == nil {
+		return nil
+	}
+	c := *ev
+	c.name = name
+	return &c
+}
+
+// enqueueRemovalTx queues the EventDelete records of removed, a version
+// that no longer exists: the record carries its key and version id, a new
+// sequencer (later than any event of the key before) and the time of the
+// removal, and no size or ETag, as AWS's removal records have none.
+func (st *store) enqueueRemovalTx(tx *bolt.Tx, br *bucketRecord, removed *versionRecord, ev *eventSpec) (int, error) {
+	if ev == nil || len(br.Notifications) == 0 {
+		return 0, nil
+	}
+	seq, err := tx.Bucket(bktSeq).NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	rec := &versionRecord{Key: removed.Key, VersionID: wireVersionID(br, removed), Seq: seq, LastModified: st.clock.Now().UTC()}
+	return st.enqueueEventsTx(tx, br, rec, named(ev, EventDelete))
 }
 
 // deleteVersion permanently deletes one version; deleting a missing version
-// succeeds, as in S3.
-func (st *store) deleteVersion(bucket, key, versionID string) (deleteResult, error) {
+// succeeds, as in S3, and queues no event. ev is as for deleteObject.
+func (st *store) deleteVersion(bucket, key, versionID string, ev *eventSpec) (deleteResult, int, error) {
 	var res deleteResult
 	var garbage []string
+	var queued int
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		br, rec, err := st.lookupTx(tx, bucket, key, versionID)
 		if br == nil {
@@ -719,6 +753,9 @@ func (st *store) deleteVersion(bucket, key, versionID string) (deleteResult, err
 		}
 		garbage = append(garbage, rec.Blob)
 		res = deleteResult{IsDeleteMarker: rec.DeleteMarker, VersionID: wireVersionID(br, rec)}
+		if queued, err = st.enqueueRemovalTx(tx, br, rec, ev); err != nil {
+			return err
+		}
 		curRec, err := getJSON[versionRecord](cur, []byte(key))
 		if err != nil {
 			return err
@@ -736,7 +773,7 @@ func (st *store) deleteVersion(bucket, key, versionID string) (deleteResult, err
 	if err == nil {
 		st.removeBlobs(garbage)
 	}
-	return res, err
+	return res, queued, err
 }
 
 // listCurrent lists current (non-deleted) objects for ListObjects(V2).

@@ -71,10 +71,10 @@ func TestUnimplementedSubresources(t *testing.T) {
 					QueueArn: aws.String("arn:aws:sqs:eu-west-1:000000000000:q"), Events: []types.Event{"s3:ObjectCreated:*"}}}}})
 			return err
 		}},
-		{"PutBucketNotification with ObjectRemoved", func() error {
+		{"PutBucketNotification with ObjectRestore", func() error {
 			_, err := c.PutBucketNotificationConfiguration(ctx, &awss3.PutBucketNotificationConfigurationInput{Bucket: b,
 				NotificationConfiguration: &types.NotificationConfiguration{LambdaFunctionConfigurations: []types.LambdaFunctionConfiguration{{
-					LambdaFunctionArn: aws.String(testFn), Events: []types.Event{"s3:ObjectRemoved:*"}}}}})
+					LambdaFunctionArn: aws.String(testFn), Events: []types.Event{"s3:ObjectRestore:*"}}}}})
 			return err
 		}},
 	} {
