@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,15 +11,13 @@ import (
 // runConformance runs recorded Step Functions executions through the
 // engine: `imgflow conformance FILE.jsonl`.
 func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer, _ func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("conformance", "[--min PERCENT] FILE.jsonl")
 	min := fs.Float64("min", 0, "fail unless at least this percentage of runnable cases pass")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: imgflow conformance [--min PERCENT] FILE.jsonl")
-		return flag.ErrHelp
+		return usageError(fs, stderr, "one FILE.jsonl is required")
 	}
 	sum, err := conformance.Run(ctx, fs.Arg(0), stdout)
 	if err != nil {

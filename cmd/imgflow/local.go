@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,8 +53,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 		return def
 	}
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("local", "[flags]")
 	fs.StringVar(&cfg.Template, "template", getenv("IMGFLOW_TEMPLATE", cfg.Template), "SAM template to boot from (IMGFLOW_TEMPLATE)")
 	fs.StringVar(&cfg.DataDir, "data", getenv("IMGFLOW_DATA", cfg.DataDir), "data directory (IMGFLOW_DATA)")
 	fs.StringVar(&cfg.Listen, "endpoint", getenv("IMGFLOW_ENDPOINT", cfg.Listen), "address of the AWS endpoint (IMGFLOW_ENDPOINT)")
@@ -86,7 +84,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	fs.Var(&allowHosts, "allow-host", "also answer requests for this Host name, or *.domain, besides localhost and 127.0.0.1 (repeatable; IMGFLOW_ALLOW_HOSTS=a,b)")
 	creds := fs.String("credentials", getenv("IMGFLOW_CREDENTIALS", ""),
 		"accept only these access keys, AKID:SECRET[,AKID:SECRET...]; empty: any key whose secret is the key ID (IMGFLOW_CREDENTIALS)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *creds != "" {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"image/color"
 	"io"
@@ -22,19 +21,18 @@ import (
 // runResize runs exactly the engine and variant planning the validate and
 // resize steps run, on local files: `imgflow resize --out DIR FILE...`.
 func runResize(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("resize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("resize", "--out DIR [--presets FILE] FILE...")
 	out := fs.String("out", "", "folder to write the variants to (required)")
-	presetsPath := fs.String("presets", defaultPresetsPath(env), "presets file")
+	presetsPath := fs.String("presets", envOr(env, "IMGFLOW_PRESETS_FILE", ""),
+		"presets file (IMGFLOW_PRESETS_FILE); empty: the built-in defaults, layers/common/assets/presets.json")
 	maxPixels := fs.Int64("max-pixels", 100_000_000, "refuse images with more pixels than this")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: imgflow resize --out DIR [--presets FILE] FILE...")
-		return flag.ErrHelp
+		return usageError(fs, stderr, "--out and at least one FILE are required")
 	}
-	pf, err := presets.Load(*presetsPath)
+	pf, err := loadPresets(*presetsPath)
 	if err != nil {
 		return err
 	}
@@ -134,13 +132,12 @@ func resizeItem(ctx context.Context, srcPath, outDir string, plans []pipeline.Va
 	return res, err
 }
 
-// defaultPresetsPath is the layer's file on Lambda, else the source tree's.
-func defaultPresetsPath(env func(string) (string, bool)) string {
-	if p, ok := env("IMGFLOW_PRESETS_FILE"); ok && p != "" {
-		return p
+// loadPresets reads the presets file at path, or the built-in presets
+// (the layer's presets.json, embedded) when path is empty, so resize runs
+// from any directory.
+func loadPresets(path string) (*presets.File, error) {
+	if path == "" {
+		return presets.Default()
 	}
-	if _, err := os.Stat(presets.DefaultPath); err == nil {
-		return presets.DefaultPath
-	}
-	return filepath.FromSlash("layers/common/assets/presets.json")
+	return presets.Load(path)
 }

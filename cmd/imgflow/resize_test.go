@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/imgflow/imgflow/internal/imaging"
@@ -77,5 +79,55 @@ func writeTestFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestResizePresetsFromAnyDirectory runs `imgflow resize` from a directory
+// that is not the repository: without a presets file it uses the built-in
+// ones (the layer's presets.json, embedded), and a file given with
+// --presets or IMGFLOW_PRESETS_FILE overrides them (the flag winning).
+func TestResizePresetsFromAnyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeTestFile(t, "photo.jpg", fixtures.JPEG(fixtures.Quadrants(640, 480), 1, false))
+	writeTestFile(t, "env.json", []byte(`{"presets": [{"name": "fromenv", "longSide": 64, "format": "jpeg", "quality": 70}]}`))
+	writeTestFile(t, "flag.json", []byte(`{"presets": [{"name": "fromflag", "longSide": 32, "format": "png", "quality": 70}]}`))
+	tests := []struct {
+		name  string
+		args  []string
+		env   string // IMGFLOW_PRESETS_FILE
+		files []string
+	}{
+		{"built in", nil, "", []string{"lg.jpg", "lg.webp", "md.jpg", "md.webp", "thumb.jpg", "thumb.webp", "xl.jpg", "xl.webp"}},
+		{"IMGFLOW_PRESETS_FILE", nil, "env.json", []string{"fromenv.jpg"}},
+		{"--presets", []string{"--presets", "flag.json"}, "", []string{"fromflag.png"}},
+		{"--presets over IMGFLOW_PRESETS_FILE", []string{"--presets", "flag.json"}, "env.json", []string{"fromflag.png"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out", strconv.Itoa(i))
+			env := func(k string) (string, bool) {
+				if k == "IMGFLOW_PRESETS_FILE" && tt.env != "" {
+					return tt.env, true
+				}
+				return "", false
+			}
+			args := append(append([]string{"resize", "--out", out}, tt.args...), "photo.jpg")
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr, env); err != nil {
+				t.Fatalf("resize: %v\n%s%s", err, &stdout, &stderr)
+			}
+			entries, err := os.ReadDir(filepath.Join(out, "photo.jpg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			if !slices.Equal(got, tt.files) {
+				t.Fatalf("wrote %q, want %q", got, tt.files)
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,18 +31,16 @@ import (
 // runUpload is `imgflow upload FILE|DIR...`: uploads through the S3 API of
 // the running local stack, like any client, so the normal trigger runs.
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("upload", "[--wait] [--data DIR] [--prefix P] FILE|DIR...")
 	dataDir := fs.String("data", envOr(env, "IMGFLOW_DATA", ".imgflow"), "data directory of the running stack (IMGFLOW_DATA)")
 	prefix := fs.String("prefix", "", "key prefix (default: the stack's UploadPrefix)")
 	wait := fs.Bool("wait", false, "wait for each upload's execution and print its result")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long --wait waits for each execution")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: imgflow upload [--wait] [--data DIR] [--prefix P] FILE|DIR...")
-		return flag.ErrHelp
+		return usageError(fs, stderr, "at least one FILE or DIR is required")
 	}
 	sf, err := readStackFile(*dataDir)
 	if err != nil {

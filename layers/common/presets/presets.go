@@ -11,6 +11,8 @@ import (
 	"os"
 	"regexp"
 	"slices"
+
+	"github.com/imgflow/imgflow/layers/common/assets"
 )
 
 // DefaultPath is where the common layer puts the presets file on Lambda.
@@ -178,6 +180,20 @@ func Parse(data []byte) (*File, error) {
 		return nil, fmt.Errorf("presets: %w", err)
 	}
 	return &f, nil
+}
+
+// DefaultName names the built-in presets in messages: the file they are
+// embedded from.
+const DefaultName = "layers/common/assets/presets.json (built in)"
+
+// Default returns the built-in presets: the layer's presets.json, embedded
+// at build time, for binaries that run without the layer.
+func Default() (*File, error) {
+	f, err := Parse(assets.Presets())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", DefaultName, err)
+	}
+	return f, nil
 }
 
 // Load reads and validates the presets file at path.

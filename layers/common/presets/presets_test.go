@@ -3,6 +3,7 @@ package presets
 import (
 	"errors"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -96,6 +97,23 @@ func TestShippedPresets(t *testing.T) {
 		if sides[i] != want[i] {
 			t.Fatalf("long sides %v, want %v", sides, want)
 		}
+	}
+}
+
+// TestDefaultIsTheShippedFile checks that the built-in presets are the
+// layer's file, so the binary and the layer cannot disagree.
+func TestDefaultIsTheShippedFile(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	shipped, err := Load(filepath.Join(filepath.Dir(file), "..", "assets", "presets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtIn, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(builtIn, shipped) {
+		t.Fatalf("built-in presets %+v differ from the shipped file %+v", builtIn, shipped)
 	}
 }
 
