@@ -203,14 +203,15 @@ type attemptResult struct {
 
 func (s *Service) attempt(ctx context.Context, d *Delivery) attemptResult {
 	if isEmail(d.Protocol) {
-		raw := buildEmail(d, s.clk.Now())
+		now := s.clk.Now()
 		if s.cfg.SMTPAddr == "" {
-			if err := s.store.saveMail(d.ID, raw); err != nil {
+			if err := s.store.saveMail(d.ID, buildEmail(d, now, true)); err != nil {
 				return attemptResult{err: err}
 			}
 			return attemptResult{toMailbox: true}
 		}
-		err := sendSMTP(ctx, s.cfg.SMTPAddr, s.cfg.SMTPTimeout, s.cfg.From, d.Endpoint, raw)
+		msg := func(eightBitOK bool) []byte { return buildEmail(d, now, eightBitOK) }
+		err := sendSMTP(ctx, s.cfg.SMTPAddr, s.cfg.SMTPTimeout, s.cfg.From, d.Endpoint, msg)
 		return attemptResult{err: err, permanent: isPermanentSMTP(err)}
 	}
 	return s.postHTTP(ctx, d)
