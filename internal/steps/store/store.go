@@ -31,8 +31,11 @@ import (
 // outputs to one folder per source key (pipeline.OutputScheme) and added
 // outputScheme and folder. Version 3 lists every format of every size in
 // variants (one entry per file, with the same fields as before), keeps
-// srcset as the fallback format's, and adds picture.
-const ManifestVersion = 3
+// srcset as the fallback format's, and adds picture. Version 4 adds
+// presetsDigest, which with the source's version id and ETag tells a
+// reprocess that the outputs are current (pipeline.Manifest.Matches);
+// nothing else changed, so a reader of version 3 reads version 4.
+const ManifestVersion = 4
 
 // placeholderMaxPixels bounds the decode of the variant the placeholder is
 // computed from: it is the smallest variant, never a full-size image.
@@ -151,12 +154,13 @@ func (h *Handler) store(ctx context.Context, req pipeline.StoreRequest, start ti
 		Folder:       dir,
 		Source: pipeline.ManifestSource{Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, ETag: src.ETag,
 			Format: src.Format, Width: src.Width, Height: src.Height, Bytes: src.Bytes, Orientation: src.Orientation},
-		Srcset:       Srcset(variants, fallbackSet(sets).format),
-		Picture:      Picture(variants, h.cfg.PublicBaseURL),
-		Placeholder:  ph,
-		Dominant:     dominant,
-		ExecutionARN: req.ExecutionARN,
-		Timings:      pipeline.Timings{ValidateMs: req.ValidateMs, ResizeMs: map[string]int64{}},
+		PresetsDigest: req.PresetsDigest,
+		Srcset:        Srcset(variants, fallbackSet(sets).format),
+		Picture:       Picture(variants, h.cfg.PublicBaseURL),
+		Placeholder:   ph,
+		Dominant:      dominant,
+		ExecutionARN:  req.ExecutionARN,
+		Timings:       pipeline.Timings{ValidateMs: req.ValidateMs, ResizeMs: map[string]int64{}},
 	}
 	for _, v := range variants {
 		for _, f := range v.Files {

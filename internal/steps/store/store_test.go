@@ -72,7 +72,7 @@ func TestHandleWritesManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := h.Handle(context.Background(), pipeline.StoreRequest{Source: src, Variants: variants, ValidateMs: 12,
+	resp, err := h.Handle(context.Background(), pipeline.StoreRequest{Source: src, Variants: variants, ValidateMs: 12, PresetsDigest: "sha256:0123",
 		ExecutionARN: "arn:aws:states:us-east-1:1:execution:sm:run", StartTime: "2026-11-25T12:00:09.000Z"})
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +116,9 @@ func TestHandleWritesManifest(t *testing.T) {
 	}
 	if m.Source.Key != src.Key || m.Source.VersionID != obj.VersionID || m.Source.Width != 800 || m.Source.Format != "jpeg" {
 		t.Errorf("source = %+v", m.Source)
+	}
+	if m.PresetsDigest != "sha256:0123" || !m.Matches(obj.VersionID, obj.ETag, "sha256:0123") {
+		t.Errorf("presets digest %q, source %+v: the manifest does not match its own source and presets", m.PresetsDigest, m.Source)
 	}
 	if m.ExecutionARN != "arn:aws:states:us-east-1:1:execution:sm:run" || m.Version != ManifestVersion {
 		t.Errorf("execution %q version %d", m.ExecutionARN, m.Version)

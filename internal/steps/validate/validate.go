@@ -4,9 +4,12 @@
 package validate
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"time"
@@ -88,6 +91,7 @@ func (c *Config) Validate() error {
 type Handler struct {
 	cfg     Config
 	presets []presets.Preset
+	digest  string // presets.Digest(presets)
 	s3      *s3io.Client
 	log     *zap.Logger
 	now     func() time.Time
@@ -102,7 +106,7 @@ func New(cfg *Config, api s3io.API, log *zap.Logger, now func() time.Time) (*Han
 	if err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
-	return &Handler{cfg: *cfg, presets: pf.Presets, s3: s3io.New(api), log: log.With(zap.String(logx.KeyComponent, "validate")), now: now}, nil
+	return &Handler{cfg: *cfg, presets: pf.Presets, digest: presets.Digest(pf.Presets), s3: s3io.New(api), log: log.With(zap.String(logx.KeyComponent, "validate")), now: now}, nil
 }
 
 // Handle validates one object version. Rejections are returned as
@@ -117,6 +121,10 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.ValidateRequest) (pip
 		return pipeline.ValidateResponse{}, err
 	}
 	resp.DurationMs = h.now().Sub(start).Milliseconds()
+	if resp.Skip != "" {
+		log.Info("reprocess skipped", zap.String("reason", resp.Skip))
+		return resp, nil
+	}
 	log.Info("upload validated",
 		zap.String("format", resp.Source.Format),
 		zap.Int("width", resp.Source.Width), zap.Int("height", resp.Source.Height),
@@ -164,14 +172,32 @@ func (h *Handler) validateRequest(ctx context.Context, req pipeline.ValidateRequ
 		return pipeline.ValidateResponse{}, 0, pipelineerr.Reject(pipelineerr.ReasonInvalidInput,
 			"key %q is outside the upload prefix %q", obj.Key, h.cfg.UploadPrefix)
 	}
-	return h.validate(ctx, obj)
+	// A listing has the folder markers the trigger never starts a run for.
+	if req.Reprocess && strings.HasSuffix(obj.Key, "/") {
+		return pipeline.ValidateResponse{Source: pipeline.Source{Bucket: obj.Bucket, Key: obj.Key}, Skip: "folder marker"}, 0, nil
+	}
+	return h.validate(ctx, obj, req.Reprocess && !req.Force)
 }
 
-func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipeline.ValidateResponse, int64, error) {
+// validate checks obj and plans its variants. With skipCurrent (a
+// reprocess without force) an object whose manifest already describes
+// this version made with these presets is skipped after the HEAD, before
+// any of its bytes are read.
+func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef, skipCurrent bool) (pipeline.ValidateResponse, int64, error) {
 	ref := s3io.Ref{Bucket: obj.Bucket, Key: obj.Key, VersionID: obj.VersionID}
 	info, err := h.s3.Head(ctx, ref)
 	if err != nil {
 		return pipeline.ValidateResponse{}, 0, rejection.FromStorage("head", ref, err)
+	}
+	if skipCurrent {
+		reason, err := h.current(ctx, obj.Key, info)
+		if err != nil {
+			return pipeline.ValidateResponse{}, 0, err
+		}
+		if reason != "" {
+			src := pipeline.Source{Bucket: obj.Bucket, Key: obj.Key, VersionID: info.VersionID, ETag: info.ETag, Bytes: info.Size}
+			return pipeline.ValidateResponse{Source: src, Variants: []pipeline.VariantPlan{}, PresetsDigest: h.digest, Skip: reason}, 0, nil
+		}
 	}
 	// Without versioning the key may have been overwritten since the event;
 	// that newer write has an event, and a run, of its own.
@@ -227,7 +253,39 @@ func (h *Handler) validate(ctx context.Context, obj pipeline.ObjectRef) (pipelin
 	if err := checkKeyLengths(src.Key, h.cfg.OutputPrefix, plans); err != nil {
 		return pipeline.ValidateResponse{}, fetched, err
 	}
-	return pipeline.ValidateResponse{Source: src, Variants: Items(plans)}, fetched, nil
+	return pipeline.ValidateResponse{Source: src, Variants: Items(plans), PresetsDigest: h.digest}, fetched, nil
+}
+
+// maxManifestBytes bounds the read of an existing manifest: one lists a
+// few dozen files, a few KiB.
+const maxManifestBytes = 1 << 20
+
+// current says why key's outputs are already those of the version info
+// describes and of the current presets ("" when they are not, or there
+// are none): the manifest, the commit point of a run, records both. A
+// manifest that cannot be read as one is not current; the run rewrites it.
+func (h *Handler) current(ctx context.Context, key string, info s3io.ObjectInfo) (string, error) {
+	ref := s3io.Ref{Bucket: h.cfg.OutputBucket, Key: pipeline.ManifestKey(h.cfg.OutputPrefix, key)}
+	body, err := h.s3.Open(ctx, ref)
+	if errors.Is(err, s3io.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", &pipelineerr.StorageError{Op: "get", URI: ref.URI(), Err: err}
+	}
+	defer body.Close()
+	var m pipeline.Manifest
+	if err := json.NewDecoder(io.LimitReader(body, maxManifestBytes)).Decode(&m); err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		h.log.Info("existing manifest unreadable, remade", zap.String("key", ref.Key), zap.Error(err))
+		return "", nil
+	}
+	if !m.Matches(info.VersionID, info.ETag, h.digest) {
+		return "", nil
+	}
+	return fmt.Sprintf("manifest %s is current (version %s, presets %s)", ref.Key, cmp.Or(info.VersionID, "null"), h.digest), nil
 }
 
 // maxKeyBytes is S3's limit on the length of a key.

@@ -1,5 +1,7 @@
 package pipeline
 
+import "strings"
+
 // Manifest is manifest.json, written beside the variants: what a web page
 // needs to show the image (srcset, placeholder, colour) and what an operator
 // needs to trace it (source version, execution, timings).
@@ -11,6 +13,10 @@ type Manifest struct {
 	OutputScheme string         `json:"outputScheme"`
 	Folder       string         `json:"folder"` // key of the folder holding the manifest and variants, no trailing slash
 	Source       ManifestSource `json:"source"`
+	// PresetsDigest (version 4) is presets.Digest of the presets the
+	// variants were made with. With Source's VersionID and ETag it tells a
+	// reprocess whether this manifest is current (Matches).
+	PresetsDigest string `json:"presetsDigest,omitempty"`
 	// Variants has one entry per stored file: every format of every size,
 	// sorted by width, then preset, then the preset's format order.
 	Variants []ManifestVariant `json:"variants"`
@@ -84,3 +90,16 @@ type Timings struct {
 	StoreMs    int64            `json:"storeMs"`
 	TotalMs    int64            `json:"totalMs"` // execution start to manifest written
 }
+
+// Matches reports whether m describes the outputs of exactly this source
+// version made with exactly these presets: the same version id and ETag
+// (quotes aside; an unversioned bucket has no version id, so the ETag
+// decides) and the same presets digest, in the current output scheme. A
+// manifest from before version 4 has no digest and never matches, so a
+// reprocess remakes it once.
+func (m *Manifest) Matches(versionID, etag, presetsDigest string) bool {
+	return m.OutputScheme == OutputScheme && m.PresetsDigest != "" && m.PresetsDigest == presetsDigest &&
+		m.Source.VersionID == versionID && unquote(m.Source.ETag) == unquote(etag) && unquote(etag) != ""
+}
+
+func unquote(etag string) string { return strings.Trim(etag, `"`) }

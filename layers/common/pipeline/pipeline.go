@@ -35,6 +35,11 @@ type ObjectRef struct {
 type ValidateRequest struct {
 	Object       ObjectRef `json:"object"`
 	ExecutionARN string    `json:"executionArn,omitempty"`
+	// Reprocess is set by the reprocess state machine: the object comes
+	// from a listing, not an event, and is skipped (ValidateResponse.Skip)
+	// when its manifest is current, unless Force.
+	Reprocess bool `json:"reprocess,omitempty"`
+	Force     bool `json:"force,omitempty"`
 	// InputError says why Object could not be read, nil when it was. The
 	// state machine hands validate the execution input as it is
 	// ("object.$": "$"), and an execution started by hand can have any JSON
@@ -140,6 +145,14 @@ type ValidateResponse struct {
 	Source     Source        `json:"source"`
 	Variants   []VariantPlan `json:"variants"`
 	DurationMs int64         `json:"durationMs"`
+	// PresetsDigest is presets.Digest of the presets Variants were planned
+	// from; store writes it into the manifest.
+	PresetsDigest string `json:"presetsDigest"`
+	// Skip says why a reprocess leaves the object alone (its manifest
+	// matches, or it is a folder marker); "" otherwise, and then Variants
+	// are to be made. Always written, so a state machine can test it
+	// without a missing-field error.
+	Skip string `json:"skip"`
 }
 
 // ResizeRequest is one Map iteration's input.
@@ -254,6 +267,9 @@ type StoreRequest struct {
 	ValidateMs   int64    `json:"validateMs"`
 	ExecutionARN string   `json:"executionArn"`
 	StartTime    string   `json:"startTime"`
+	// PresetsDigest is validate's (empty from an execution that started
+	// before it existed: the manifest then has none).
+	PresetsDigest string `json:"presetsDigest,omitempty"`
 }
 
 // StoreResponse is the store step's output.
@@ -295,11 +311,13 @@ func (r *ValidateRequest) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Object       json.RawMessage `json:"object"`
 		ExecutionARN string          `json:"executionArn"`
+		Reprocess    bool            `json:"reprocess"`
+		Force        bool            `json:"force"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*r = ValidateRequest{ExecutionARN: raw.ExecutionARN}
+	*r = ValidateRequest{ExecutionARN: raw.ExecutionARN, Reprocess: raw.Reprocess, Force: raw.Force}
 	r.InputError = decodeObjectRef(raw.Object, &r.Object)
 	return nil
 }

@@ -345,3 +345,31 @@ func TestGroupedPayloads(t *testing.T) {
 		t.Errorf("group variant written as %s", b)
 	}
 }
+
+func TestManifestMatches(t *testing.T) {
+	const digest = "sha256:ab"
+	cur := Manifest{OutputScheme: OutputScheme, PresetsDigest: digest, Source: ManifestSource{VersionID: "v2", ETag: `"e2"`}}
+	cases := []struct {
+		name                   string
+		m                      Manifest
+		version, etag, presets string
+		want                   bool
+	}{
+		{"current", cur, "v2", "e2", digest, true},
+		{"quoted etag", cur, "v2", `"e2"`, digest, true},
+		{"other version", cur, "v3", "e2", digest, false},
+		{"other etag", cur, "v2", "e3", digest, false},
+		{"presets changed", cur, "v2", "e2", "sha256:cd", false},
+		{"manifest before version 4", Manifest{OutputScheme: OutputScheme, Source: cur.Source}, "v2", "e2", "", false},
+		{"other scheme", Manifest{OutputScheme: "old", PresetsDigest: digest, Source: cur.Source}, "v2", "e2", digest, false},
+		{"unversioned", Manifest{OutputScheme: OutputScheme, PresetsDigest: digest, Source: ManifestSource{ETag: "e1"}}, "", "e1", digest, true},
+		{"no etag", Manifest{OutputScheme: OutputScheme, PresetsDigest: digest}, "", "", digest, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.m.Matches(tc.version, tc.etag, tc.presets); got != tc.want {
+				t.Errorf("Matches = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

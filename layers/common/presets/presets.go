@@ -5,6 +5,8 @@ package presets
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -207,4 +209,14 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
+}
+
+// Digest names a list of presets by its content: "sha256:" and the hex
+// SHA-256 of its JSON encoding (fields in declaration order, so the same
+// presets always give the same digest, however the file was formatted).
+// A manifest records it; a reprocess remakes outputs whose digest differs.
+func Digest(ps []Preset) string {
+	b, _ := json.Marshal(ps) // cannot fail: a Preset holds only strings, ints and string slices
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -157,3 +157,41 @@ func TestQualityOf(t *testing.T) {
 		})
 	}
 }
+
+// TestDigest: the digest follows the presets' content, not the file's
+// formatting, and any change of a field changes it.
+func TestDigest(t *testing.T) {
+	base := `{"presets":[{"name":"xl","longSide":2048,"formats":["webp","auto"],"quality":80}]}`
+	cases := []struct {
+		name string
+		file string
+		same bool
+	}{
+		{"reformatted", "{\n  \"presets\": [ {\"quality\": 80, \"formats\": [\"webp\", \"auto\"], \"longSide\": 2048, \"name\": \"xl\"} ]\n}", true},
+		{"other size", `{"presets":[{"name":"xl","longSide":2000,"formats":["webp","auto"],"quality":80}]}`, false},
+		{"other quality", `{"presets":[{"name":"xl","longSide":2048,"formats":["webp","auto"],"quality":81}]}`, false},
+		{"format order", `{"presets":[{"name":"xl","longSide":2048,"formats":["auto","webp"],"quality":80}]}`, false},
+		{"webp quality", `{"presets":[{"name":"xl","longSide":2048,"formats":["webp","auto"],"quality":80,"webpQuality":70}]}`, false},
+	}
+	want := mustParse(t, base)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mustParse(t, tc.file)
+			if (got == want) != tc.same {
+				t.Errorf("digest %s vs %s: same = %v, want %v", got, want, got == want, tc.same)
+			}
+		})
+	}
+	if len(want) != len("sha256:")+64 || want[:7] != "sha256:" {
+		t.Errorf("digest %q", want)
+	}
+}
+
+func mustParse(t *testing.T, s string) string {
+	t.Helper()
+	f, err := Parse([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Digest(f.Presets)
+}

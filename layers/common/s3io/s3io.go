@@ -193,6 +193,11 @@ func (r *RangeReader) Read(p []byte) (int, error) {
 // Fetched is how many bytes the reader has transferred so far.
 func (r *RangeReader) Fetched() int64 { return r.fetched }
 
+// Translate maps an error of an S3 call that does not go through a Client
+// (a list, a delete) onto ErrNotFound and ErrPreconditionFailed, as the
+// Client's own calls are.
+func Translate(err error) error { return translate(err) }
+
 // translate maps S3's answers onto the sentinels, keeping the original error
 // in the chain for logs.
 func translate(err error) error {
