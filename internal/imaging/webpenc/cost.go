@@ -142,40 +142,45 @@ func catOf(v int) int {
 
 // blockCost is the cost of coding the zigzag levels of one block of type t
 // whose first coded position is first and last non-zero position is last
-// (−1: none), in neighbour context ctx.
+// (−1: none), in neighbour context ctx. It is the inner loop of every mode
+// decision, so the "more" (not EOB) decision is charged where it is
+// coded, after each non-zero level, instead of testing a flag per
+// position.
 func (ct *costTables) blockCost(t int, ctx int, lv *[16]int16, first, last int) int32 {
 	if last < first {
 		return int32(ct.eob[t][bands[first]][ctx])
 	}
-	var c int32
-	prevZero := false
-	for n := first; n <= last; n++ {
-		b := bands[n]
-		if !prevZero {
-			c += int32(ct.more[t][b][ctx])
+	more, level := &ct.more[t], &ct.level[t]
+	c := int32(more[bands[first]][ctx])
+	for n := first; n < last; n++ {
+		v := int32(lv[n&15])
+		v = (v ^ v>>31) - v>>31
+		lvc := &level[bands[n&15]&7][ctx]
+		if v == 0 {
+			c += int32(lvc[0])
+			ctx = 0
+			continue
 		}
-		v := int(lv[n])
-		if v < 0 {
-			v = -v
-		}
-		if v > maxCostLevel {
-			c += int32(ct.level[t][b][ctx][maxCostLevel]) + 256*int32(bitsLen(v)-6)
-		} else {
-			c += int32(ct.level[t][b][ctx][v])
-		}
-		switch {
-		case v == 0:
-			ctx, prevZero = 0, true
-		case v == 1:
-			ctx, prevZero = 1, false
-		default:
-			ctx, prevZero = 2, false
-		}
+		c += levelCost(lvc, v)
+		ctx = int(min(v, 2))
+		c += int32(more[bands[n+1]&7][ctx])
 	}
+	v := int32(lv[last&15])
+	v = (v ^ v>>31) - v>>31
+	c += levelCost(&level[bands[last&15]&7][ctx], v)
 	if last < 15 {
-		c += int32(ct.eob[t][bands[last+1]][ctx])
+		c += int32(ct.eob[t][bands[last+1]&7][min(v, 2)])
 	}
 	return c
+}
+
+// levelCost is the cost of magnitude v ≥ 0 from a context's table: exact
+// up to maxCostLevel, then one bit per further DCT_CAT6 extra bit.
+func levelCost(lvc *[maxCostLevel + 1]uint16, v int32) int32 {
+	if v > maxCostLevel {
+		return int32(lvc[maxCostLevel]) + 256*int32(bitsLen(int(v))-6)
+	}
+	return int32(lvc[v])
 }
 
 func bitsLen(v int) int {
