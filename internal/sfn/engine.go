@@ -47,6 +47,22 @@ type Config struct {
 	// history lock: it must be quick and must not call back into the
 	// execution.
 	OnEvent func(executionARN string, ev Event)
+	// OnMapRun, if set, observes each Distributed Map's Map Run when it
+	// starts and when it ends (a snapshot; counts in between are read
+	// with Engine.MapRun).
+	OnMapRun func(MapRunInfo)
+	// OnChildExecution, if set, is called for each child execution a
+	// Distributed Map starts, before its first event is recorded. The
+	// child is not in the engine's index (Execution, Executions): the
+	// callback is how a service keeps it.
+	OnChildExecution func(x *Execution)
+	// MaxDistributedConcurrency caps the child executions a Distributed
+	// Map runs at once when its MaxConcurrency is 0 or larger (0 = 1000;
+	// AWS allows 10,000).
+	MaxDistributedConcurrency int
+	// ResultFileMaxBytes is the size at which a ResultWriter starts its
+	// next SUCCEEDED_<n>.json (0 = 5 GiB, as AWS splits them).
+	ResultFileMaxBytes int64
 }
 
 // NewDefaultConfig returns a Config with AWS's limits and the real clock.
@@ -78,9 +94,10 @@ type Engine struct {
 	cfg Config
 	wg  sync.WaitGroup
 
-	mu     sync.Mutex
-	execs  map[string]*Execution
-	tokens map[string]*tokenWaiter
+	mu      sync.Mutex
+	execs   map[string]*Execution
+	tokens  map[string]*tokenWaiter
+	mapRuns map[string]*MapRun
 }
 
 // New builds an Engine.
@@ -95,6 +112,12 @@ func New(cfg *Config) (*Engine, error) {
 	if c.MaxMapConcurrency == 0 {
 		c.MaxMapConcurrency = 40
 	}
+	if c.MaxDistributedConcurrency <= 0 {
+		c.MaxDistributedConcurrency = 1000
+	}
+	if c.ResultFileMaxBytes <= 0 {
+		c.ResultFileMaxBytes = 5 << 30
+	}
 	if c.NewUUID == nil {
 		c.NewUUID = randomUUID
 	}
@@ -104,7 +127,7 @@ func New(cfg *Config) (*Engine, error) {
 	if c.AccountID == "" {
 		c.AccountID = "123456789012"
 	}
-	return &Engine{cfg: c, execs: map[string]*Execution{}, tokens: map[string]*tokenWaiter{}}, nil
+	return &Engine{cfg: c, execs: map[string]*Execution{}, tokens: map[string]*tokenWaiter{}, mapRuns: map[string]*MapRun{}}, nil
 }
 
 func randomUUID() string {

@@ -33,6 +33,9 @@ type Execution struct {
 	cancelTimeout context.CancelFunc
 	done          chan struct{}
 
+	// mapRunARN and parentARN are set on a Distributed Map's child.
+	mapRunARN, parentARN string
+
 	ctxOnce sync.Once
 	ctxExec map[string]any
 
@@ -93,6 +96,42 @@ func (x *Execution) Result() Result {
 	return r
 }
 
+// MapRunARN is the Map Run a child execution belongs to ("" for an
+// execution started directly).
+func (x *Execution) MapRunARN() string { return x.mapRunARN }
+
+// ParentARN is the execution whose Distributed Map started this child
+// ("" for an execution started directly).
+func (x *Execution) ParentARN() string { return x.parentARN }
+
+// StateMachineARN is the execution's state machine; a child's is
+// <parent machine>/<Map label>.
+func (x *Execution) StateMachineARN() string { return x.opts.StateMachineARN }
+
+// Name is the execution's name.
+func (x *Execution) Name() string { return x.opts.Name }
+
+// Input is the execution input as JSON.
+func (x *Execution) Input() string { return encodeJSON(x.input) }
+
+// outputValue is a succeeded execution's output.
+func (x *Execution) outputValue() any {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.output
+}
+
+// runChild runs a Distributed Map's child execution in the caller's
+// goroutine; ctx is the one newChild made.
+func (x *Execution) runChild(ctx context.Context) {
+	_, _ = x.hist.addAt(x.start, 0, "ExecutionStarted", map[string]any{
+		"input":        encodeJSON(x.input),
+		"inputDetails": map[string]any{"truncated": false},
+		"roleArn":      x.opts.RoleARN,
+	})
+	x.run(ctx)
+}
+
 // History returns a copy of the events recorded so far.
 func (x *Execution) History() []Event { return x.hist.snapshot() }
 
@@ -111,6 +150,8 @@ type Record struct {
 	// Definition is the ASL the execution runs (for a restart).
 	Definition string  `json:"definition,omitempty"`
 	Events     []Event `json:"events,omitempty"`
+	// MapRunARN is set on a Distributed Map's child.
+	MapRunARN string `json:"mapRunArn,omitempty"`
 }
 
 // Record returns the execution's serialisable record including history.
@@ -120,6 +161,7 @@ func (x *Execution) Record() Record {
 		ARN: x.arn, Name: x.opts.Name, StateMachineARN: x.opts.StateMachineARN,
 		Status: r.Status, Input: encodeJSON(x.input), Output: r.Output, Error: r.Error, Cause: r.Cause,
 		StartDate: r.StartDate, StopDate: r.StopDate, Events: x.History(), Definition: x.defJSON(),
+		MapRunARN: x.mapRunARN,
 	}
 }
 

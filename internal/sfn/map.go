@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-
-	"github.com/imgflow/imgflow/internal/arn"
 )
 
 // mapState is a Map state: its body runs the item processor once per
@@ -20,8 +18,8 @@ type mapState struct {
 	distributed bool
 	// Items: reader, Items (JSONata) or ItemsPath (JSONPath); then the
 	// batcher.
-	reader, itemsField, batcher json.RawMessage
-	itemsPath                   string
+	reader, itemsField, batcher, writer json.RawMessage
+	itemsPath                           string
 	// The item selector: ItemSelector, or the legacy Parameters.
 	selector                                     valueField
 	legacy                                       *tmpl
@@ -37,7 +35,7 @@ type intField struct {
 
 func newMapState(st *State) *mapState {
 	k := &mapState{next: st.Next, processor: st.ItemProcessor,
-		reader: st.ItemReader, itemsField: st.Items, batcher: st.ItemBatcher, itemsPath: st.ItemsPath,
+		reader: st.ItemReader, itemsField: st.Items, batcher: st.ItemBatcher, writer: st.ResultWriter, itemsPath: st.ItemsPath,
 		selector: valueField{name: "ItemSelector", raw: st.ItemSelector, t: st.itemSel}, legacy: st.params,
 		maxConcurrency: intField{st.MaxConcurrency, st.MaxConcurrencyPath},
 		toleratedCount: intField{st.ToleratedFailureCount, st.ToleratedFailureCountPath},
@@ -57,6 +55,9 @@ func (k *mapState) exec(ctx context.Context, f *frame, rt *runtimeCtx, in any) (
 func (k *mapState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any) (any, error) {
 	if k.processor == nil {
 		return nil, newErr(ErrRuntime, rt.stateCause("Map state has no ItemProcessor"))
+	}
+	if k.distributed {
+		return k.runDistributed(ctx, f, rt, input)
 	}
 	items, err := k.itemList(ctx, f, rt, input)
 	if err != nil {
@@ -78,7 +79,7 @@ func (k *mapState) run(ctx context.Context, f *frame, rt *runtimeCtx, input any)
 	if err != nil {
 		return nil, err
 	}
-	m := &mapRun{k: k, f: f, rt: rt, input: input, items: items, tol: tol, out: make([]any, len(items)), distributed: k.distributed}
+	m := &mapRun{k: k, f: f, rt: rt, input: input, items: items, tol: tol, out: make([]any, len(items))}
 	// With one iteration at a time AWS chains each MapIterationStarted to
 	// the last state event of the previous iteration.
 	m.sequential = f.ex.eng.cfg.Sequential || maxConc == 1
@@ -146,14 +147,13 @@ func (t tolerance) tolerates(failures, n int) bool {
 
 // mapRun is one attempt's run of a Map's iterations.
 type mapRun struct {
-	k           *mapState
-	f           *frame
-	rt          *runtimeCtx
-	input       any
-	items       []any
-	tol         tolerance
-	distributed bool
-	sequential  bool
+	k          *mapState
+	f          *frame
+	rt         *runtimeCtx
+	input      any
+	items      []any
+	tol        tolerance
+	sequential bool
 	// iterPrev is the last event of the previous iteration (sequential);
 	// the first chains to the Map's last event.
 	iterPrev int64
@@ -164,29 +164,12 @@ type mapRun struct {
 
 // run runs the iterations and records the Map's outcome.
 func (m *mapRun) run(ctx context.Context, maxConc int) (any, error) {
-	f, st := m.f, m.rt.st
-	if m.distributed {
-		cfg := f.ex.eng.cfg
-		mapRunARN := arn.MapRun(cfg.Region, cfg.AccountID, f.ex.opts.StateMachineName, st.Name, cfg.NewUUID())
-		if err := f.emit("MapRunStarted", map[string]any{"mapRunArn": mapRunARN}); err != nil {
-			return nil, err
-		}
-		if f.replaying && !f.waitTurn() {
-			// The iterations of a distributed Map are not recorded: they
-			// all run again, once the enclosing fan-out's replay is done.
-			return nil, ctx.Err()
-		}
-	}
+	f := m.f
 	m.iterPrev = f.prev
-	err := f.fanOut(ctx, len(m.items), maxConc, f.replaying && !m.distributed, m.iterate)
+	err := f.fanOut(ctx, len(m.items), maxConc, f.replaying, m.iterate)
 	f.afterFanOut()
 	if err != nil {
 		return nil, m.failed(ctx, err)
-	}
-	if m.distributed {
-		if err := f.emit("MapRunSucceeded", nil); err != nil {
-			return nil, err
-		}
 	}
 	if _, err := f.emitDetached(f.hist.lastID(), "MapStateSucceeded", nil); err != nil {
 		return nil, err
@@ -198,7 +181,7 @@ func (m *mapRun) run(ctx context.Context, maxConc int) (any, error) {
 // error.
 func (m *mapRun) failed(ctx context.Context, err error) error {
 	f := m.f
-	if m.sequential && !m.distributed {
+	if m.sequential {
 		// The failure chains to the failed iteration's last state event.
 		f.prev, f.fuzzy = m.iterPrev, false
 	}
@@ -208,9 +191,6 @@ func (m *mapRun) failed(ctx context.Context, err error) error {
 	se := asStatesError(err)
 	if se.Name == ErrRuntime {
 		return se
-	}
-	if m.distributed {
-		_ = f.emit("MapRunFailed", nil)
 	}
 	return f.mapFail(m.rt, se)
 }
@@ -225,10 +205,6 @@ func (m *mapRun) iterate(ctx context.Context, i int, p *parker) error {
 	}
 	child := f.child(m.k.processor, start, p)
 	child.mapItem = map[string]any{"Index": json.Number(itoa(i)), "Value": m.items[i]}
-	if m.distributed {
-		child.hist = &history{clock: f.ex.eng.cfg.Clock}
-		child.replaying = false
-	}
 	defer func() {
 		if m.sequential {
 			m.iterPrev = child.prev
@@ -239,21 +215,16 @@ func (m *mapRun) iterate(ctx context.Context, i int, p *parker) error {
 		return err
 	}
 	d := map[string]any{"index": i, "name": st.Name}
-	if !m.distributed {
-		if err := child.emit("MapIterationStarted", d); err != nil {
-			return err
-		}
+	if err := child.emit("MapIterationStarted", d); err != nil {
+		return err
 	}
 	v, err := child.run(ctx, itemIn)
 	if err != nil {
 		return m.iterationFailed(ctx, child, i, d, err)
 	}
 	m.out[i] = v
-	if !m.distributed {
-		_, err := child.emitDetached(child.prev, "MapIterationSucceeded", d)
-		return err
-	}
-	return nil
+	_, err = child.emitDetached(child.prev, "MapIterationSucceeded", d)
+	return err
 }
 
 // selectItem is the input of iteration i: ItemSelector (or the legacy
@@ -274,14 +245,10 @@ func (m *mapRun) selectItem(child *frame, i int) (any, error) {
 // whether the Map tolerates it.
 func (m *mapRun) iterationFailed(ctx context.Context, child *frame, i int, d map[string]any, err error) error {
 	if ctx.Err() != nil || errors.Is(err, errReplayAborted) {
-		if !m.distributed {
-			_ = child.emit("MapIterationAborted", d)
-		}
+		_ = child.emit("MapIterationAborted", d)
 		return err
 	}
-	if !m.distributed {
-		_, _ = child.emitDetached(child.prev, "MapIterationFailed", d)
-	}
+	_, _ = child.emitDetached(child.prev, "MapIterationFailed", d)
 	m.mu.Lock()
 	m.failures++
 	ok := m.tol.tolerates(m.failures, len(m.items))
@@ -314,11 +281,12 @@ func mapIntParam(rt *runtimeCtx, raw json.RawMessage, path, field string, input 
 				}
 			}
 		}
+		if fl, isNum := numFloat(v); isNum && field == "ToleratedFailurePercentage" {
+			// Thousandths of a percent, as the Path form below.
+			return int64(fl * 1000), true, nil
+		}
 		n, ok := numInt(v)
 		if !ok {
-			if fl, isNum := numFloat(v); isNum && field == "ToleratedFailurePercentage" {
-				return int64(fl * 1000), true, nil
-			}
 			return 0, false, newErr(ErrRuntime, rt.stateCause(fmt.Sprintf("The %s field must be an integer, but was %s", field, encodeJSON(v))))
 		}
 		return n, true, nil
@@ -361,116 +329,4 @@ func (rt *runtimeCtx) qerrNoLoc(msg string) *StatesError {
 	e := newErr(ErrQueryEvaluationError, rt.stateCause(msg))
 	e.evalFailed, e.state = true, rt.st
 	return e
-}
-
-// readItems loads Map items through the ItemReader integration (for
-// example an S3 adapter registered as "arn:aws:states:::s3:getObject").
-// The integration receives the evaluated Parameters/Arguments plus the
-// ReaderConfig and must return a JSON array.
-func (k *mapState) readItems(ctx context.Context, f *frame, rt *runtimeCtx, input any) ([]any, error) {
-	var reader struct {
-		Resource     string          `json:"Resource"`
-		ReaderConfig json.RawMessage `json:"ReaderConfig"`
-		Parameters   json.RawMessage `json:"Parameters"`
-		Arguments    json.RawMessage `json:"Arguments"`
-	}
-	if err := json.Unmarshal(k.reader, &reader); err != nil {
-		return nil, newErr(ErrItemReaderFailed, rt.stateCause("Invalid ItemReader: "+err.Error()))
-	}
-	// Arguments (JSONata) or Parameters (JSONPath): Validate refuses the
-	// other language's field.
-	args := valueField{name: "ItemReader/Parameters", raw: reader.Parameters}
-	if len(reader.Arguments) > 0 {
-		args = valueField{name: "ItemReader/Arguments", raw: reader.Arguments}
-	}
-	var params any = map[string]any{}
-	if len(args.raw) > 0 {
-		var err error
-		if params, err = rt.st.proc.value(rt, args, input); err != nil {
-			return nil, err
-		}
-	}
-	res := parseResource(reader.Resource)
-	key := arn.Integration(res.service, res.action)
-	in, ok := f.ex.eng.cfg.Integrations[key]
-	if !ok {
-		return nil, newErr(ErrItemReaderFailed, rt.stateCause(fmt.Sprintf("The ItemReader resource '%s' is not supported.", reader.Resource)))
-	}
-	out, err := in.Invoke(ctx, TaskRequest{
-		Resource: reader.Resource, Service: res.service, Action: res.action,
-		Parameters: json.RawMessage(encodeJSON(params)), ReaderConfig: reader.ReaderConfig,
-		StateName: rt.st.Name, ExecutionARN: f.ex.arn,
-	})
-	if err != nil {
-		se := asStatesError(err)
-		return nil, newErr(ErrItemReaderFailed, rt.stateCause(se.Error()))
-	}
-	v, err := decodeJSON(out)
-	arr, ok := v.([]any)
-	if err != nil || !ok {
-		return nil, newErr(ErrItemReaderFailed, rt.stateCause("The ItemReader did not return a JSON array."))
-	}
-	var cfg struct {
-		MaxItems *int64 `json:"MaxItems"`
-	}
-	if len(reader.ReaderConfig) > 0 && json.Unmarshal(reader.ReaderConfig, &cfg) == nil && cfg.MaxItems != nil && *cfg.MaxItems >= 0 && int64(len(arr)) > *cfg.MaxItems {
-		arr = arr[:*cfg.MaxItems]
-	}
-	return arr, nil
-}
-
-// batch groups items as ItemBatcher does: each batch is
-// {"Items": [...], "BatchInput": {...}}.
-func (k *mapState) batch(rt *runtimeCtx, items []any, input any) ([]any, error) {
-	var b struct {
-		MaxItemsPerBatch      *int64          `json:"MaxItemsPerBatch"`
-		MaxInputBytesPerBatch *int64          `json:"MaxInputBytesPerBatch"`
-		BatchInput            json.RawMessage `json:"BatchInput"`
-	}
-	if err := json.Unmarshal(k.batcher, &b); err != nil {
-		return nil, newErr(ErrRuntime, rt.stateCause("Invalid ItemBatcher: "+err.Error()))
-	}
-	var batchInput map[string]any
-	if len(b.BatchInput) > 0 {
-		v, err := rt.st.proc.value(rt, valueField{name: "ItemBatcher/BatchInput", raw: b.BatchInput}, input)
-		if err != nil {
-			return nil, err
-		}
-		batchInput, _ = v.(map[string]any)
-	}
-	maxItems := int64(len(items))
-	if b.MaxItemsPerBatch != nil && *b.MaxItemsPerBatch > 0 {
-		maxItems = *b.MaxItemsPerBatch
-	}
-	maxBytes := int64(256 * 1024)
-	if b.MaxInputBytesPerBatch != nil && *b.MaxInputBytesPerBatch > 0 {
-		maxBytes = *b.MaxInputBytesPerBatch
-	}
-	var out []any
-	var cur []any
-	var size int64
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		batch := map[string]any{"Items": cur}
-		if batchInput != nil {
-			batch["BatchInput"] = batchInput
-		}
-		out = append(out, batch)
-		cur, size = nil, 0
-	}
-	for _, it := range items {
-		n := int64(len(encodeJSON(it)))
-		if len(cur) > 0 && (int64(len(cur)) >= maxItems || size+n > maxBytes) {
-			flush()
-		}
-		cur = append(cur, it)
-		size += n
-	}
-	flush()
-	if out == nil {
-		out = []any{}
-	}
-	return out, nil
 }
