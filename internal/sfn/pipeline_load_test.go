@@ -33,7 +33,7 @@ func (pipelineStub) Invoke(_ context.Context, fn string, payload []byte) (*Lambd
 			plans = append(plans, fmt.Sprintf(`{"preset":"p%d","longSide":%d,"format":"jpeg","quality":80,"width":%d,"height":%d,"bucket":"out","key":"v/%s/p%d.jpg"}`,
 				i, side, side, side*3/4, in.Object.Key, i))
 		}
-		out = fmt.Sprintf(`{"source":{"bucket":%q,"key":%q,"format":"jpeg","width":4032,"height":3024},"variants":[%s],"durationMs":3}`,
+		out = fmt.Sprintf(`{"source":{"bucket":%q,"key":%q,"format":"jpeg","width":4032,"height":3024},"variants":[%s],"presetsDigest":"d1","durationMs":3}`,
 			in.Object.Bucket, in.Object.Key, strings.Join(plans, ","))
 	case strings.HasSuffix(fn, "Resize"):
 		var in struct {
