@@ -71,6 +71,32 @@ func padPlane(p []uint8, stride, w, h, rows int) {
 	}
 }
 
+// rowWorkers is how many goroutines eachRow uses for n rows.
+func (e *encoder) rowWorkers(n int) int { return max(1, min(e.workers, n)) }
+
+// eachRow calls f(w, i) for every row i in [0, n), the rows interleaved
+// over rowWorkers(n) goroutines (worker w takes w, w+workers, …). f writes
+// only worker w's own state or row i's: the passes that use it sum or
+// store per row, so their results do not depend on the number of workers.
+func (e *encoder) eachRow(n int, f func(w, i int)) {
+	workers := e.rowWorkers(n)
+	if workers == 1 {
+		for i := 0; i < n; i++ {
+			f(0, i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				f(w, i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // encodeMBs runs mode decision over all macroblocks: rows are handed out
 // to workers in order and macroblock (x, y) waits for (x+1, y−1) of the row
 // above (the wavefront of its top-right dependency). Every decision depends

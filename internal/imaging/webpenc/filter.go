@@ -12,6 +12,38 @@ import "context"
 // filterMults are the candidate multiples of the base level, in quarters.
 var filterMults = [...]int{0, 2, 4, 6, 8, 10}
 
+// measureFilterRow filters macroblock row y (and the 4 rows above it that
+// its top edge touches) at every candidate multiple of the segments' base
+// levels, into band, and adds each result's squared error against the
+// source to errs[segment][multiple].
+func (e *encoder) measureFilterRow(y int, base *[4]int, band []uint8, errs *[4][len(filterMults)]int64) {
+	ys := e.yStride
+	for k, mlt := range filterMults {
+		for r := -4; r < 16; r++ {
+			src := max(y*16+r, 0)
+			copy(band[(r+4)*ys:(r+5)*ys], e.recY[src*ys:(src+1)*ys])
+		}
+		for x := 0; x < e.mbw; x++ {
+			m := &e.mbs[y*e.mbw+x]
+			lvl := min(base[m.segment]*mlt/4, 63)
+			filterLumaMB(band, 4*ys+x*16, ys, lvl, hasInnerEdges(m), x > 0, y > 0)
+		}
+		for x := 0; x < e.mbw; x++ {
+			seg := e.mbs[y*e.mbw+x].segment
+			var d int64
+			for r := 0; r < 16; r++ {
+				py := y*16 + r
+				if py >= e.h {
+					break
+				}
+				w := min(16, e.w-x*16)
+				d += sse(band[(r+4)*ys+x*16:], ys, e.srcY[py*ys+x*16:], ys, w, 1)
+			}
+			errs[seg][k] += d
+		}
+	}
+}
+
 // filterSampleStep: every filterSampleStep-th macroblock row is measured.
 const filterSampleStep = 3
 
@@ -128,37 +160,31 @@ func (e *encoder) chooseFilterLevels(ctx context.Context) error {
 	for s := 0; s < e.numSeg; s++ {
 		base[s] = filterLevelFor(e.seg[s].index, filterStrength, 0)
 	}
-	var errs [4][len(filterMults)]int64
+	// Sampled rows are measured in parallel, each worker with its own
+	// band and error sums (added up after: the same totals for any number
+	// of workers).
 	ys := e.yStride
-	band := make([]uint8, 20*ys)
-	for y := 0; y < e.mbh; y += filterSampleStep {
-		if err := ctx.Err(); err != nil {
-			return err
+	rows := (e.mbh + filterSampleStep - 1) / filterSampleStep
+	workers := e.rowWorkers(rows)
+	errsOf := make([][4][len(filterMults)]int64, workers)
+	bands := make([][]uint8, workers)
+	for w := range bands {
+		bands[w] = make([]uint8, 20*ys)
+	}
+	e.eachRow(rows, func(w, i int) {
+		if ctx.Err() != nil {
+			return
 		}
-		for k, mlt := range filterMults {
-			// Rows −4..15 around macroblock row y (the 4 rows above are
-			// what the top macroblock edge reads and writes).
-			for r := -4; r < 16; r++ {
-				src := max(y*16+r, 0)
-				copy(band[(r+4)*ys:(r+5)*ys], e.recY[src*ys:(src+1)*ys])
-			}
-			for x := 0; x < e.mbw; x++ {
-				m := &e.mbs[y*e.mbw+x]
-				lvl := min(base[m.segment]*mlt/4, 63)
-				filterLumaMB(band, 4*ys+x*16, ys, lvl, hasInnerEdges(m), x > 0, y > 0)
-			}
-			for x := 0; x < e.mbw; x++ {
-				seg := e.mbs[y*e.mbw+x].segment
-				var d int64
-				for r := 0; r < 16; r++ {
-					py := y*16 + r
-					if py >= e.h {
-						break
-					}
-					w := min(16, e.w-x*16)
-					d += sse(band[(r+4)*ys+x*16:], ys, e.srcY[py*ys+x*16:], ys, w, 1)
-				}
-				errs[seg][k] += d
+		e.measureFilterRow(i*filterSampleStep, &base, bands[w], &errsOf[w])
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var errs [4][len(filterMults)]int64
+	for w := range errsOf {
+		for s := range errs {
+			for k := range errs[s] {
+				errs[s][k] += errsOf[w][s][k]
 			}
 		}
 	}

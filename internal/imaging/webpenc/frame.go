@@ -9,26 +9,42 @@ import (
 // key frame (RFC 6386 section 9 and 19): frame tag, start code, size,
 // first partition (header and modes) and the token partitions.
 func (e *encoder) writeFrame() ([]byte, error) {
-	// Token statistics for the probability updates (one pass over the
-	// levels; token partitions could be counted in parallel but this is
-	// cheap next to mode decision).
-	var st tokenStats
-	counter := tokenSink{stats: &st}
-	tnz := make([]uint16, e.mbw)
-	nSkip := 0
-	for y := 0; y < e.mbh; y++ {
+	// Token statistics for the probability updates, rows in parallel: a
+	// row's top contexts come from the levels of the row above, as in the
+	// partitions below.
+	workers := e.rowWorkers(e.mbh)
+	stats := make([]tokenStats, workers)
+	skips := make([]int, workers)
+	tnzs := make([][]uint16, workers)
+	for w := range tnzs {
+		tnzs[w] = make([]uint16, e.mbw)
+	}
+	e.eachRow(e.mbh, func(w, y int) {
+		counter := tokenSink{stats: &stats[w]}
+		tnz := tnzs[w]
+		if y > 0 {
+			e.rowNZ(y-1, tnz)
+		} else {
+			clear(tnz)
+		}
 		var lnz uint16
 		for x := 0; x < e.mbw; x++ {
 			m := &e.mbs[y*e.mbw+x]
 			if m.skip {
-				nSkip++
+				skips[w]++
 				skipNZ(m, &tnz[x], &lnz)
 				continue
 			}
 			counter.putMB(m, &e.levels[y*e.mbw+x], &tnz[x], &lnz)
 		}
+	})
+	st := &stats[0]
+	nSkip := skips[0]
+	for w := 1; w < workers; w++ {
+		st.add(&stats[w])
+		nSkip += skips[w]
 	}
-	probs, upd := updateProbs(&st)
+	probs, upd := updateProbs(st)
 	total := e.mbw * e.mbh
 	skipProb := uint8(clampInt((total-nSkip)*255/total, 1, 254))
 	useSkip := nSkip > 0

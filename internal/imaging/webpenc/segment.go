@@ -2,7 +2,6 @@ package webpenc
 
 import (
 	"context"
-	"sync"
 )
 
 // Segmentation (RFC 6386 section 9.3): macroblocks are clustered by a
@@ -156,21 +155,14 @@ func (e *encoder) analyze(ctx context.Context, quality int) error {
 	n := e.mbw * e.mbh
 	score := make([]uint8, n)
 	uvSums := make([]int, e.mbh)
-	var wg sync.WaitGroup
-	workers := max(1, min(e.workers, e.mbh))
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			var b analysisBuf
-			for y := w; y < e.mbh; y += workers {
-				for x := 0; x < e.mbw; x++ {
-					a, uv := e.mbAlpha(x, y, &b)
-					score[y*e.mbw+x] = uint8(a)
-					uvSums[y] += uv
-				}
-			}
-		})
-	}
-	wg.Wait()
+	bufs := make([]analysisBuf, e.rowWorkers(e.mbh))
+	e.eachRow(e.mbh, func(w, y int) {
+		for x := 0; x < e.mbw; x++ {
+			a, uv := e.mbAlpha(x, y, &bufs[w])
+			score[y*e.mbw+x] = uint8(a)
+			uvSums[y] += uv
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}

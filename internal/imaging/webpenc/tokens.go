@@ -9,6 +9,20 @@ type coefProbs = [nPlane][nBand][nContext][nProb]uint8
 // coded.
 type tokenStats [nPlane][nBand][nContext][nProb][2]uint32
 
+// add adds o's counts to s.
+func (s *tokenStats) add(o *tokenStats) {
+	for t := range s {
+		for b := range s[t] {
+			for c := range s[t][b] {
+				for n := range s[t][b][c] {
+					s[t][b][c][n][0] += o[t][b][c][n][0]
+					s[t][b][c][n][1] += o[t][b][c][n][1]
+				}
+			}
+		}
+	}
+}
+
 // tokenSink receives the token-tree decisions of a block: either a bool
 // encoder (with the final probabilities) or statistics.
 type tokenSink struct {
