@@ -1,7 +1,8 @@
 // Package endpoint is the local stack's single AWS endpoint: it tells which
 // service a request is for from the request's own protocol markers and hands
 // it to that service's handler, so the aws CLI and the SDKs talk to one
-// address for S3, Step Functions, SNS and Lambda, as they would to AWS.
+// address for S3, Step Functions, SNS, Lambda, CloudWatch Logs and
+// CloudWatch, as they would to AWS.
 package endpoint
 
 import (
@@ -19,6 +20,8 @@ const (
 	ServiceStates = "states"
 	ServiceSNS    = "sns"
 	ServiceLambda = "lambda"
+	ServiceLogs   = "logs"       // CloudWatch Logs
+	ServiceCW     = "monitoring" // CloudWatch (metrics and alarms)
 )
 
 // maxFormPeek bounds how much of an unsigned form body is read to find its
@@ -54,9 +57,17 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func Classify(r *http.Request) string {
 	if svc := scopeService(r); svc != "" {
 		switch svc {
-		case ServiceStates, ServiceSNS, ServiceLambda, ServiceS3:
+		case ServiceStates, ServiceSNS, ServiceLambda, ServiceS3, ServiceLogs, ServiceCW:
 			return svc
 		}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	if strings.HasPrefix(target, "Logs_20140328.") {
+		return ServiceLogs
+	}
+	// CloudWatch: JSON 1.0 by target, Smithy RPC v2 CBOR by path.
+	if strings.HasPrefix(target, "GraniteServiceVersion20100801.") || strings.HasPrefix(r.URL.Path, "/service/GraniteServiceVersion20100801/") {
+		return ServiceCW
 	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.") {
 		return ServiceStates

@@ -250,6 +250,10 @@ var codes = map[string]map[refusalKind]string{
 		kindUnknownKey: "InvalidClientTokenId", kindMismatch: "SignatureDoesNotMatch", kindCrossSite: "AuthorizationError", kindTooLarge: "RequestEntityTooLarge"},
 	ServiceStates: {kindMissing: "MissingAuthenticationTokenException", kindUnsupported: "IncompleteSignatureException", kindMalformed: "IncompleteSignatureException",
 		kindUnknownKey: "UnrecognizedClientException", kindMismatch: "InvalidSignatureException", kindCrossSite: "AccessDeniedException", kindTooLarge: "RequestEntityTooLargeException"},
+	ServiceLogs: {kindMissing: "MissingAuthenticationTokenException", kindUnsupported: "IncompleteSignatureException", kindMalformed: "IncompleteSignatureException",
+		kindUnknownKey: "UnrecognizedClientException", kindMismatch: "InvalidSignatureException", kindCrossSite: "AccessDeniedException", kindTooLarge: "InvalidParameterException"},
+	ServiceCW: {kindMissing: "MissingAuthenticationToken", kindUnsupported: "IncompleteSignature", kindMalformed: "IncompleteSignature",
+		kindUnknownKey: "InvalidClientTokenId", kindMismatch: "SignatureDoesNotMatch", kindCrossSite: "AccessDenied", kindTooLarge: "RequestEntityTooLarge"},
 	ServiceLambda: {kindMissing: "MissingAuthenticationTokenException", kindUnsupported: "IncompleteSignatureException", kindMalformed: "IncompleteSignatureException",
 		kindUnknownKey: "UnrecognizedClientException", kindMismatch: "InvalidSignatureException", kindCrossSite: "AccessDeniedException", kindTooLarge: "RequestTooLargeException"},
 }
@@ -270,6 +274,13 @@ func refuse(w http.ResponseWriter, r *http.Request, svc string, rf *refusal) {
 		h.Set("Content-Type", "application/xml")
 		h.Set("X-Amz-Request-Id", reqID)
 		body = xmlHeader + "<Error><Code>" + code + "</Code><Message>" + xmlEscape(rf.msg) + "</Message><RequestId>" + reqID + "</RequestId></Error>"
+	case ServiceCW:
+		// Query clients (aws CLI v2) read XML; the RPC v2 CBOR ones read
+		// the status and the error-type header.
+		h.Set("Content-Type", "text/xml")
+		h.Set("X-Amzn-Query-Error", code+";Sender")
+		body = `<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>Sender</Type><Code>` + code +
+			"</Code><Message>" + xmlEscape(rf.msg) + "</Message></Error><RequestId>" + reqID + "</RequestId></ErrorResponse>"
 	case ServiceSNS:
 		h.Set("Content-Type", "text/xml")
 		body = `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>` + code +
@@ -278,6 +289,9 @@ func refuse(w http.ResponseWriter, r *http.Request, svc string, rf *refusal) {
 		h.Set("Content-Type", "application/x-amz-json-1.0")
 		if svc == ServiceLambda {
 			h.Set("Content-Type", "application/json")
+		}
+		if svc == ServiceLogs {
+			h.Set("Content-Type", "application/x-amz-json-1.1")
 		}
 		h.Set("X-Amzn-Errortype", code)
 		body = `{"__type":"` + code + `","message":` + jsonString(rf.msg) + `}`

@@ -41,6 +41,10 @@ type Function struct {
 	Layers      []Layer
 	// LastModified is when this code was deployed (the stack's start).
 	LastModified time.Time
+	// LogGroup is where its invocations' logs go: the template's
+	// LoggingConfig.LogGroup, or "" for Lambda's default,
+	// /aws/lambda/<Name>.
+	LogGroup string
 	// Aliases maps each alias the template defines (AutoPublishAlias) to its
 	// version. Every version runs the same code: the stack deploys one.
 	Aliases  map[string]string
@@ -97,6 +101,30 @@ type Config struct {
 	Now                func() time.Time                           // injectable clock for durations and event ages
 	Sleep              func(context.Context, time.Duration) error // backoff between async retries
 	RetryDelays        []time.Duration                            // async retry schedule (Lambda: 1 min, 2 min)
+	// Logs receives every invocation's log lines (nil: only LogType=Tail
+	// sees them); Observer is told of every invocation (nil: nobody).
+	Logs     LogSink
+	Observer Observer
+}
+
+// Observer is told of every invocation, as CloudWatch's AWS/Lambda metrics
+// count them.
+type Observer interface {
+	Invoked(Invocation)
+}
+
+// Invocation is what an Observer is told of one invocation.
+type Invocation struct {
+	Function string // its name
+	Start    time.Time
+	Duration time.Duration
+	Failed   bool // the handler returned an error, panicked or timed out
+	// Throttled: it waited for a concurrency slot. Lambda would have
+	// refused it with TooManyRequestsException; locally it waits.
+	Throttled bool
+	// Concurrent is how many invocations of the function were in flight
+	// when it started, itself included.
+	Concurrent int
 }
 
 // NewDefaultConfig returns local defaults: Lambda's retry schedule scaled
@@ -177,6 +205,13 @@ type function struct {
 	handler    Handler // nil once a panic ended the instance
 	generation int     // which instance handler is
 	stats      stats
+	// pendingInit is the build time of the instance no invocation has
+	// run on yet: its first REPORT shows it as Init Duration.
+	pendingInit time.Duration
+	// idle are the log streams of the execution environments not running
+	// an invocation, by version: an invocation takes one (or starts a new
+	// one), so there is one stream per concurrent environment, as on Lambda.
+	idle map[string][]string
 }
 
 // Service runs functions.
@@ -189,6 +224,7 @@ type Service struct {
 	fns map[string]*function // by name and by ARN
 
 	logs invocationLogs
+	mem  *memPeak
 
 	wg     sync.WaitGroup // asynchronous invocations in flight
 	closed chan struct{}
@@ -201,7 +237,7 @@ func New(cfg *Config, dest Destination, log *zap.Logger) (*Service, error) {
 		return nil, err
 	}
 	return &Service{cfg: *cfg, log: log.With(zap.String("component", "lambda")), dest: dest,
-		fns: map[string]*function{}, closed: make(chan struct{})}, nil
+		fns: map[string]*function{}, closed: make(chan struct{}), logs: invocationLogs{sink: cfg.Logs, now: cfg.Now}, mem: newMemPeak()}, nil
 }
 
 // Register adds a function. init is how long building its handler took
@@ -212,7 +248,7 @@ func (s *Service) Register(f Function, h Handler, init time.Duration) error {
 	}
 	f = s.defaults(f)
 	n := s.concurrency(f)
-	fn := &function{cfg: f, handler: h, slots: make(chan struct{}, n)}
+	fn := &function{cfg: f, handler: h, slots: make(chan struct{}, n), pendingInit: init}
 	fn.stats.init = init
 	return s.add(fn)
 }
@@ -239,6 +275,9 @@ func (s *Service) defaults(f Function) Function {
 	}
 	if f.Timeout <= 0 {
 		f.Timeout = 3 * time.Second // Lambda's default
+	}
+	if f.LogGroup == "" {
+		f.LogGroup = "/aws/lambda/" + f.Name
 	}
 	return f
 }
@@ -348,17 +387,27 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 	if err != nil {
 		return nil, err
 	}
+	throttled := false
 	select {
 	case fn.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("lambda: %s: waiting for a concurrency slot: %w", fn.cfg.Name, ctx.Err())
+	default:
+		throttled = true
+		select {
+		case fn.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lambda: %s: waiting for a concurrency slot: %w", fn.cfg.Name, ctx.Err())
+		}
 	}
+	concurrent := len(fn.slots)
 	requestID := awsid.LambdaRequestID()
-	s.logs.begin(requestID)
+	stream := fn.takeEnvironment(version, s.cfg.Now())
+	s.logs.begin(requestID, fn.cfg.LogGroup, stream)
 	s.logs.add(requestID, startLine(requestID, version))
+	mem := s.mem.begin()
 	// A cold start's init is not part of the invocation's Duration, as
 	// Lambda reports Init Duration apart.
 	inst, initErr := s.instance(ctx, fn)
+	initDur := fn.takeInit()
 	start := s.cfg.Now()
 	var out []byte
 	var invErr error
@@ -391,9 +440,17 @@ func (s *Service) Invoke(ctx context.Context, nameOrARN string, payload []byte) 
 		s.logs.add(requestID, fmt.Appendf(nil, "%s Task timed out after %.2f seconds", s.cfg.Now().UTC().Format(time.RFC3339Nano), fn.cfg.Timeout.Seconds()))
 	}
 	s.logs.add(requestID, endLine(requestID))
-	s.logs.add(requestID, reportLine(requestID, dur, fn.cfg.MemoryMB))
+	s.logs.add(requestID, reportLine(requestID, dur, fn.cfg.MemoryMB, s.mem.end(mem), initDur))
 	resp.LogTail = s.logs.end(requestID)
+	if !timedOut && !fn.ended(inst) {
+		// A timed-out environment is still busy; one a panic ended is gone.
+		fn.releaseEnvironment(version, stream)
+	}
 	fn.record(dur, invErr != nil)
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.Invoked(Invocation{Function: fn.cfg.Name, Start: start, Duration: dur, Failed: invErr != nil,
+			Throttled: throttled, Concurrent: concurrent})
+	}
 	s.log.Debug("invoked", zap.String("function", fn.cfg.Name), zap.String("request_id", requestID),
 		zap.Duration("duration", dur), zap.Bool("error", invErr != nil))
 	return resp, nil
@@ -476,6 +533,7 @@ func (s *Service) instance(ctx context.Context, fn *function) (instance, error) 
 	fn.handler = h
 	fn.stats.coldStarts++
 	fn.stats.init = d
+	fn.pendingInit = d
 	return instance{h, fn.generation}, nil
 }
 
@@ -556,4 +614,44 @@ func (s *Service) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("lambda: asynchronous invocations still running: %w", ctx.Err())
 	}
+}
+
+// takeInit returns the build time of an instance on its first invocation,
+// and 0 after.
+func (fn *function) takeInit() time.Duration {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	d := fn.pendingInit
+	fn.pendingInit = 0
+	return d
+}
+
+// ended reports whether a panic ended inst (its environment is gone).
+func (fn *function) ended(inst instance) bool {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	return fn.build != nil && (fn.handler == nil || fn.generation != inst.generation)
+}
+
+// takeEnvironment returns the log stream of an idle environment of
+// version, or names a new one as Lambda does:
+// YYYY/MM/DD/[version]<32 hex digits>, dated when it starts.
+func (fn *function) takeEnvironment(version string, now time.Time) string {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if idle := fn.idle[version]; len(idle) > 0 {
+		stream := idle[len(idle)-1]
+		fn.idle[version] = idle[:len(idle)-1]
+		return stream
+	}
+	return now.UTC().Format("2006/01/02") + "/[" + version + "]" + awsid.Hex(16)
+}
+
+func (fn *function) releaseEnvironment(version, stream string) {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if fn.idle == nil {
+		fn.idle = map[string][]string{}
+	}
+	fn.idle[version] = append(fn.idle[version], stream)
 }

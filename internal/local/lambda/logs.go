@@ -3,6 +3,7 @@ package lambda
 import (
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,21 +16,36 @@ import (
 // LogType=Tail: Lambda returns the last 4 KB.
 const tailSize = 4 << 10
 
-// invocationLogs keeps the end of each running invocation's log. Only the
-// last tailSize bytes are kept, so a chatty handler costs no more memory
-// than a quiet one.
-type invocationLogs struct {
-	mu   sync.Mutex
-	runs map[string][]byte // by request id, while the invocation runs
+// LogSink receives every line of every invocation's log, with the log
+// group and stream Lambda would write it to (CloudWatch Logs locally).
+type LogSink interface {
+	Append(group, stream string, t time.Time, message string)
 }
 
-func (l *invocationLogs) begin(requestID string) {
+// invocationLogs keeps the end of each running invocation's log, and hands
+// every line to the sink. Only the last tailSize bytes are kept, so a
+// chatty handler costs no more memory than a quiet one.
+type invocationLogs struct {
+	sink LogSink // nil: none
+	now  func() time.Time
+
+	mu   sync.Mutex
+	runs map[string]*run // by request id, while the invocation runs
+}
+
+// run is one running invocation's log.
+type run struct {
+	buf           []byte
+	group, stream string
+}
+
+func (l *invocationLogs) begin(requestID, group, stream string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.runs == nil {
-		l.runs = map[string][]byte{}
+		l.runs = map[string]*run{}
 	}
-	l.runs[requestID] = nil
+	l.runs[requestID] = &run{group: group, stream: stream}
 }
 
 // add appends one line. Lines of an invocation that is not running (it
@@ -37,27 +53,36 @@ func (l *invocationLogs) begin(requestID string) {
 // no invocation's LogResult.
 func (l *invocationLogs) add(requestID string, line []byte) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	buf, ok := l.runs[requestID]
+	r, ok := l.runs[requestID]
 	if !ok {
+		l.mu.Unlock()
 		return
 	}
-	buf = append(buf, line...)
+	buf := append(r.buf, line...)
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		buf = append(buf, '\n')
 	}
 	if len(buf) > 2*tailSize {
 		buf = append(buf[:0:0], buf[len(buf)-tailSize:]...)
 	}
-	l.runs[requestID] = buf
+	r.buf = buf
+	group, stream := r.group, r.stream
+	l.mu.Unlock()
+	if l.sink != nil && group != "" {
+		l.sink.Append(group, stream, l.now(), strings.TrimRight(string(line), "\n"))
+	}
 }
 
 // end forgets the invocation and returns the last tailSize bytes of its log.
 func (l *invocationLogs) end(requestID string) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	buf := l.runs[requestID]
+	r := l.runs[requestID]
 	delete(l.runs, requestID)
+	if r == nil {
+		return nil
+	}
+	buf := r.buf
 	if len(buf) > tailSize {
 		buf = buf[len(buf)-tailSize:]
 	}
@@ -123,8 +148,14 @@ func startLine(requestID, version string) []byte {
 
 func endLine(requestID string) []byte { return fmt.Appendf(nil, "END RequestId: %s", requestID) }
 
-func reportLine(requestID string, d time.Duration, memoryMB int) []byte {
+// Max Memory Used is what memPeak measured; Init Duration appears on the
+// first invocation an instance serves.
+func reportLine(requestID string, d time.Duration, memoryMB, usedMB int, init time.Duration) []byte {
 	ms := float64(d) / float64(time.Millisecond)
-	return fmt.Appendf(nil, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\t",
-		requestID, ms, int64(math.Ceil(ms)), memoryMB)
+	line := fmt.Appendf(nil, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
+		requestID, ms, int64(math.Ceil(ms)), memoryMB, usedMB)
+	if init > 0 {
+		line = fmt.Appendf(line, "Init Duration: %.2f ms\t", float64(init)/float64(time.Millisecond))
+	}
+	return line
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	sfnsdk "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"go.uber.org/zap"
@@ -144,6 +146,8 @@ func TestInProcessFunctionsLogAsOnLambda(t *testing.T) {
 		t.Errorf("LogType=Tail lacks the handler's line:\n%s", tail)
 	}
 
+	checkLogGroup(t, st, "/aws/lambda/imgflow/trigger", resp.RequestID, `"message":"upload ignored"`)
+
 	levels := map[string]map[string]int{} // function -> level -> records
 	for _, line := range logFile.lines() {
 		if dups := duplicateKeys(t, line); len(dups) > 0 {
@@ -256,5 +260,53 @@ func TestRenamedFunctionRunsInProcess(t *testing.T) {
 	}
 	if desc.Status != "SUCCEEDED" {
 		t.Fatalf("execution %s: %s %s %s", arn, desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+	}
+}
+
+// checkLogGroup reads an invocation's log through the CloudWatch Logs API
+// of the endpoint, signed like any client: the group the template names
+// (with its retention), a stream named as Lambda names them, and the
+// handler's line between START and END, then REPORT.
+func checkLogGroup(t *testing.T, st *stack.Stack, group, requestID, handlerLine string) {
+	t.Helper()
+	ctx := context.Background()
+	c := cwl.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(st.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	groups, err := c.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups.LogGroups) != 1 || aws.ToInt32(groups.LogGroups[0].RetentionInDays) != 30 {
+		t.Fatalf("log group %s: %+v, want one with the template's 30 days", group, groups.LogGroups)
+	}
+	streams, err := c.DescribeLogStreams(ctx, &cwl.DescribeLogStreamsInput{LogGroupName: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(streams.LogStreams) != 1 || !regexp.MustCompile(`^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`).MatchString(aws.ToString(streams.LogStreams[0].LogStreamName)) {
+		t.Fatalf("streams: %+v, want one named YYYY/MM/DD/[$LATEST]<32 hex>", streams.LogStreams)
+	}
+	out, err := c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: aws.String(group), FilterPattern: aws.String(`"RequestId: ` + requestID + `"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range out.Events {
+		lines = append(lines, aws.ToString(e.Message))
+	}
+	report := regexp.MustCompile(`^REPORT RequestId: ` + requestID + `\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d\d ms\t)?$`)
+	if len(lines) != 3 || lines[0] != "START RequestId: "+requestID+" Version: $LATEST" || lines[1] != "END RequestId: "+requestID || !report.MatchString(lines[2]) {
+		t.Fatalf("the invocation's platform lines:\n%s", strings.Join(lines, "\n"))
+	}
+	all, err := c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: aws.String(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range all.Events {
+		found = found || strings.Contains(aws.ToString(e.Message), handlerLine)
+	}
+	if !found {
+		t.Errorf("the handler's line %s is not in %s", handlerLine, group)
 	}
 }

@@ -38,15 +38,16 @@ type Resources struct {
 	Topics        []string          `json:"topics"`
 	Subscriptions []string          `json:"subscriptions"`
 	Functions     []string          `json:"functions"`
+	LogGroups     []string          `json:"logGroups"`
 	StateMachines []string          `json:"stateMachines"`
 	Outputs       map[string]string `json:"outputs"`
 	NotEmulated   []string          `json:"notEmulated"` // resource types the local stack has no counterpart for
 }
 
 // emulated are the resource types the stack creates; the others (IAM roles,
-// alarms, log groups, bucket policies) have no local meaning and are listed.
+// KMS keys, bucket policies) have no local meaning and are listed.
 var emulated = []string{"AWS::S3::Bucket", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Serverless::Function",
-	"AWS::Serverless::LayerVersion", "AWS::Serverless::StateMachine", "AWS::SQS::Queue"}
+	"AWS::Serverless::LayerVersion", "AWS::Serverless::StateMachine", "AWS::SQS::Queue", "AWS::Logs::LogGroup"}
 
 func (st *Stack) createResources(ctx context.Context, builders Builders) error {
 	t := st.Template
@@ -60,6 +61,9 @@ func (st *Stack) createResources(ctx context.Context, builders Builders) error {
 		return err
 	}
 	if err := st.createTopics(ctx); err != nil {
+		return err
+	}
+	if err := st.createLogGroups(); err != nil {
 		return err
 	}
 	opt, err := st.buildLayers(ctx)
@@ -102,6 +106,27 @@ func (st *Stack) createBuckets(ctx context.Context) error {
 			}
 		}
 		st.Resources.Buckets = append(st.Resources.Buckets, name)
+	}
+	return nil
+}
+
+// createLogGroups creates the template's log groups with their retention,
+// before any function can write to them (as the template's comment says).
+func (st *Stack) createLogGroups() error {
+	for _, id := range st.Template.ResourceIDs("AWS::Logs::LogGroup") {
+		p := st.props(id)
+		name, _ := p["LogGroupName"].(string)
+		if name == "" {
+			var err error
+			if name, err = st.Template.Ref(id); err != nil {
+				return fmt.Errorf("stack: log group %s: %w", id, err)
+			}
+		}
+		days, _ := number(p["RetentionInDays"]) // absent: never expire
+		if err := st.Logs.CreateGroup(name, days); err != nil {
+			return fmt.Errorf("stack: log group %s: %w", id, err)
+		}
+		st.Resources.LogGroups = append(st.Resources.LogGroups, name)
 	}
 	return nil
 }
@@ -288,6 +313,11 @@ func (st *Stack) function(f samtemplate.Function, opt string) (lambda.Function, 
 	}
 	if alias, ok := p["AutoPublishAlias"].(string); ok && alias != "" {
 		fn.Aliases = map[string]string{alias: "1"} // one deployment: version 1
+	}
+	// Where Lambda writes its logs: LoggingConfig.LogGroup, else
+	// /aws/lambda/<name> (the lambda service's default).
+	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
+		fn.LogGroup, _ = lc["LogGroup"].(string)
 	}
 	fn.Runtime, _ = p["Runtime"].(string)
 	fn.Handler, _ = p["Handler"].(string)

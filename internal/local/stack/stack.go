@@ -24,6 +24,7 @@ import (
 	"github.com/imgflow/imgflow/internal/local/httpguard"
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
+	"github.com/imgflow/imgflow/internal/local/logs"
 	"github.com/imgflow/imgflow/internal/local/s3"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sigv4"
@@ -137,6 +138,7 @@ type Stack struct {
 	SNS    *sns.Service
 	SFN    *sfnapi.Service
 	Lambda *lambda.Service
+	Logs   *logs.Store
 
 	Resources Resources // what the template created
 
@@ -229,9 +231,17 @@ func (st *Stack) startServices() error {
 		return fmt.Errorf("stack: %w", err)
 	}
 
+	logsCfg := logs.NewDefaultConfig()
+	logsCfg.DataDir = filepath.Join(cfg.DataDir, "logs")
+	logsCfg.Region, logsCfg.AccountID, logsCfg.Now = cfg.Region, cfg.AccountID, cfg.Clock.Now
+	if st.Logs, err = logs.New(logsCfg, st.root); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+
 	lcfg := lambda.NewDefaultConfig()
 	lcfg.Region, lcfg.AccountID = cfg.Region, cfg.AccountID
 	lcfg.Now, lcfg.Sleep = cfg.Clock.Now, cfg.Clock.Sleep
+	lcfg.Logs = st.Logs
 	dest := &destinations{sns: st.SNS, dir: filepath.Join(cfg.DataDir, "sqs")}
 	if st.Lambda, err = lambda.New(lcfg, dest, st.root); err != nil {
 		return fmt.Errorf("stack: %w", err)
@@ -264,6 +274,7 @@ func (st *Stack) serve() error {
 		endpoint.ServiceStates: st.SFN,
 		endpoint.ServiceSNS:    st.SNS,
 		endpoint.ServiceLambda: lambdaMux,
+		endpoint.ServiceLogs:   logs.NewAPI(st.Logs),
 	})
 	gcfg := endpoint.NewDefaultGuardConfig(st.cfg.Listen)
 	gcfg.AllowHosts = st.cfg.AllowHosts
@@ -321,6 +332,9 @@ func (st *Stack) Close(ctx context.Context) error {
 	}
 	if st.SNS != nil {
 		errs = append(errs, st.SNS.Close(ctx))
+	}
+	if st.Logs != nil {
+		errs = append(errs, st.Logs.Close())
 	}
 	return errors.Join(errs...)
 }
