@@ -152,7 +152,7 @@ func (s *Service) apiDescribeExecution(ctx context.Context, in *executionARNInpu
 	out := &describeExecutionOutput{ExecutionARN: x.ARN, StateMachineARN: x.StateMachineARN, Name: x.Name,
 		Status: x.Status, StartDate: epoch(x.StartDate), StopDate: epoch(x.StopDate), Input: x.Input,
 		InputDetails: payloadDetails{Included: true}, Error: x.Error, Cause: x.Cause,
-		RedriveCount: x.RedriveCount, RedriveDate: epoch(x.RedriveDate)}
+		RedriveCount: x.RedriveCount, RedriveDate: epoch(x.RedriveDate), MapRunARN: x.MapRunARN}
 	if x.HasOutput {
 		out.Output, out.OutputDetails = &x.Output, &payloadDetails{Included: true}
 	}
@@ -165,10 +165,17 @@ func (s *Service) apiDescribeExecution(ctx context.Context, in *executionARNInpu
 }
 
 func (s *Service) apiListExecutions(ctx context.Context, in *listExecutionsInput) (any, error) {
-	if in.MapRunARN != "" {
-		return nil, apiErr(codeValidation, "mapRunArn is not supported by the local stack")
+	var execs []Execution
+	var next string
+	var err error
+	switch {
+	case in.MapRunARN != "" && in.StateMachineARN != "":
+		return nil, apiErr(codeValidation, "Specify either stateMachineArn or mapRunArn, not both")
+	case in.MapRunARN != "":
+		execs, next, err = s.ListMapRunExecutions(ctx, in.MapRunARN, in.StatusFilter, in.MaxResults, in.NextToken)
+	default:
+		execs, next, err = s.ListExecutions(ctx, in.StateMachineARN, in.StatusFilter, in.MaxResults, in.NextToken)
 	}
-	execs, next, err := s.ListExecutions(ctx, in.StateMachineARN, in.StatusFilter, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -64,9 +64,17 @@ type invalidInputError struct{ msg string }
 
 func (e *invalidInputError) Error() string { return e.msg }
 
+// engineHooks are the service's engine callbacks: every history event,
+// each Distributed Map child execution and Map Run.
+type engineHooks struct {
+	onEvent  func(arn string, ev store.Event)
+	onChild  func(x *sfn.Execution)
+	onMapRun func(sfn.MapRunInfo)
+}
+
 // newEngine builds the engine from cfg, adding onEvent to any OnEvent
 // the caller set. Region and AccountID come from the service.
-func newEngine(cfg *sfn.Config, region, account string, onEvent func(arn string, ev store.Event)) (*engine, error) {
+func newEngine(cfg *sfn.Config, region, account string, h engineHooks) (*engine, error) {
 	var c sfn.Config
 	if cfg == nil {
 		c = *sfn.NewDefaultConfig()
@@ -75,8 +83,9 @@ func newEngine(cfg *sfn.Config, region, account string, onEvent func(arn string,
 	}
 	c.Region, c.AccountID = region, account
 	prev := c.OnEvent
+	c.OnChildExecution, c.OnMapRun = h.onChild, h.onMapRun
 	c.OnEvent = func(arn string, ev sfn.Event) {
-		onEvent(arn, toStoreEvent(ev))
+		h.onEvent(arn, toStoreEvent(ev))
 		if prev != nil {
 			prev(arn, ev)
 		}

@@ -142,10 +142,13 @@ func (s *Service) sameExecution(ctx context.Context, old *liveExec, input string
 	return old, nil
 }
 
-// DescribeExecution returns an execution's record.
+// DescribeExecution returns an execution's record (also a Distributed
+// Map's EXPRESS child, express:...).
 func (s *Service) DescribeExecution(_ context.Context, arn string) (*Execution, error) {
 	if _, err := parseARN(arn, "execution"); err != nil {
-		return nil, err
+		if _, err2 := parseARN(arn, "express"); err2 != nil {
+			return nil, err
+		}
 	}
 	x, err := s.st.Execution(arn)
 	if err != nil {

@@ -65,6 +65,9 @@ var ops = map[string]opFunc{
 	"SendTaskSuccess":                  op((*Service).apiSendTaskSuccess),
 	"SendTaskFailure":                  op((*Service).apiSendTaskFailure),
 	"SendTaskHeartbeat":                op((*Service).apiSendTaskHeartbeat),
+	"DescribeMapRun":                   op((*Service).apiDescribeMapRun),
+	"ListMapRuns":                      op((*Service).apiListMapRuns),
+	"UpdateMapRun":                     op((*Service).apiUpdateMapRun),
 }
 
 func (s *Service) handle(w http.ResponseWriter, r *http.Request) {

@@ -34,6 +34,15 @@ func (s *Service) Resume(ctx context.Context) (int, error) {
 		if _, ok := s.live.Load(x.ARN); ok {
 			continue // resumed already
 		}
+		if x.MapRunARN != "" {
+			// A Distributed Map's child is not resumed on its own: its
+			// parent resumes, and its Map Run runs the items again as
+			// new children.
+			if err := s.failUnresumable(x, "it is a child execution of a Distributed Map, whose Map Run runs its items again"); err != nil {
+				return n, fmt.Errorf("sfnapi: resume %s: %w", x.ARN, err)
+			}
+			continue
+		}
 		_, err := s.continueExecution(ctx, x, false)
 		var nr *notResumableError
 		switch {

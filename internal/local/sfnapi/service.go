@@ -119,7 +119,7 @@ func New(cfg *Config, engCfg *sfn.Config, log *zap.Logger) (*Service, error) {
 	}
 	s := &Service{cfg: *cfg, log: log.With(zap.String("component", "sfn")), st: st,
 		parsed: map[string]*parsed{}, subs: map[int]*subscriber{}}
-	s.eng, err = newEngine(engCfg, cfg.Region, cfg.AccountID, s.onEvent)
+	s.eng, err = newEngine(engCfg, cfg.Region, cfg.AccountID, engineHooks{onEvent: s.onEvent, onChild: s.onChild, onMapRun: s.onMapRun})
 	if err != nil {
 		_ = st.Close()
 		return nil, err

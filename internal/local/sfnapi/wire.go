@@ -191,6 +191,7 @@ type describeExecutionOutput struct {
 	RedriveDate     epoch           `json:"redriveDate,omitzero"`
 	RedriveStatus   string          `json:"redriveStatus,omitempty"`
 	RedriveReason   string          `json:"redriveStatusReason,omitempty"`
+	MapRunARN       string          `json:"mapRunArn,omitempty"`
 }
 
 type listExecutionsInput struct {

@@ -35,6 +35,11 @@ var (
 	bktSMExec = []byte("smexec")        // sm ARN -> {inverted start ns + exec ARN -> nil}
 	bktEvents = []byte("events")        // exec ARN -> {event id (BE uint64) -> Event JSON}
 	bktDefs   = []byte("definitions")   // definition hash -> definition text
+	// Distributed Map: Map Runs, each execution's Map Runs, and each Map
+	// Run's child executions (ordered as smexec).
+	bktMapRuns    = []byte("mapruns")     // map run ARN -> MapRun JSON
+	bktExecMapRun = []byte("execmapruns") // exec ARN -> {map run ARN -> nil}
+	bktMapRunExec = []byte("maprunexec")  // map run ARN -> {inverted start ns + exec ARN -> nil}
 )
 
 const schemaVersion = "1"
@@ -76,6 +81,17 @@ type Execution struct {
 	StopDate       time.Time `json:"stopDate,omitzero"`
 	RedriveCount   int       `json:"redriveCount,omitempty"`
 	RedriveDate    time.Time `json:"redriveDate,omitzero"`
+	// MapRunARN is set on a Distributed Map's child execution.
+	MapRunARN string `json:"mapRunArn,omitempty"`
+}
+
+// MapRun is a stored Map Run: Info is the engine's snapshot as JSON
+// (what DescribeMapRun returns).
+type MapRun struct {
+	ARN          string          `json:"arn"`
+	ExecutionARN string          `json:"executionArn"`
+	StartDate    time.Time       `json:"startDate"`
+	Info         json.RawMessage `json:"info"`
 }
 
 // Event is one stored history event. Details is the JSON object AWS
@@ -123,7 +139,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktMeta, bktSM, bktExec, bktSMExec, bktEvents, bktDefs} {
+		for _, b := range [][]byte{bktMeta, bktSM, bktExec, bktSMExec, bktEvents, bktDefs, bktMapRuns, bktExecMapRun, bktMapRunExec} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -362,7 +378,80 @@ func putExec(tx *bolt.Tx, x *Execution, b []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := idx.Put(execIndexKey(x), nil); err != nil {
+		return err
+	}
+	if x.MapRunARN == "" {
+		return nil
+	}
+	idx, err = tx.Bucket(bktMapRunExec).CreateBucketIfNotExists([]byte(x.MapRunARN))
+	if err != nil {
+		return err
+	}
 	return idx.Put(execIndexKey(x), nil)
+}
+
+// PutMapRun queues an insert or update of a Map Run.
+func (s *Store) PutMapRun(r MapRun) error {
+	b, err := json.Marshal(&r)
+	if err != nil {
+		return err
+	}
+	return s.enqueue(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bktMapRuns).Put([]byte(r.ARN), b); err != nil {
+			return err
+		}
+		idx, err := tx.Bucket(bktExecMapRun).CreateBucketIfNotExists([]byte(r.ExecutionARN))
+		if err != nil {
+			return err
+		}
+		return idx.Put([]byte(r.ARN), nil)
+	})
+}
+
+// MapRun returns one Map Run.
+func (s *Store) MapRun(arn string) (*MapRun, error) {
+	var r MapRun
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bktMapRuns).Get([]byte(arn))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// MapRuns returns an execution's Map Runs, oldest first.
+func (s *Store) MapRuns(execARN string) ([]MapRun, error) {
+	var out []MapRun
+	err := s.db.View(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bktExecMapRun).Bucket([]byte(execARN))
+		if idx == nil {
+			return nil
+		}
+		runs := tx.Bucket(bktMapRuns)
+		return idx.ForEach(func(k, _ []byte) error {
+			var r MapRun
+			if v := runs.Get(k); v != nil {
+				if err := json.Unmarshal(v, &r); err != nil {
+					return err
+				}
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].StartDate.Before(out[j].StartDate) })
+	return out, err
+}
+
+// ListMapRunExecutions is ListExecutions over a Map Run's children.
+func (s *Store) ListMapRunExecutions(mapRunARN string, keep func(*Execution) bool, after string, limit int) ([]Execution, string, error) {
+	return s.listIndexed(bktMapRunExec, mapRunARN, keep, after, limit)
 }
 
 // AppendEvents queues history events of one execution. It never blocks
@@ -415,8 +504,13 @@ func (s *Store) Execution(arn string) (*Execution, error) {
 // newest first, that satisfy keep (nil keeps all), starting after the
 // position token after ("" for the start). next is "" at the end.
 func (s *Store) ListExecutions(smARN string, keep func(*Execution) bool, after string, limit int) (out []Execution, next string, err error) {
+	return s.listIndexed(bktSMExec, smARN, keep, after, limit)
+}
+
+// listIndexed lists the executions of index bucket bkt's key.
+func (s *Store) listIndexed(bkt []byte, key string, keep func(*Execution) bool, after string, limit int) (out []Execution, next string, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		idx := tx.Bucket(bktSMExec).Bucket([]byte(smARN))
+		idx := tx.Bucket(bkt).Bucket([]byte(key))
 		if idx == nil {
 			return nil
 		}
