@@ -105,156 +105,123 @@ func predictBlock(dst []uint8, w []uint8, n int, mode int, hasTop, hasLeft bool)
 func avg3(a, b, c uint8) uint8 { return uint8((int(a) + 2*int(b) + int(c) + 2) >> 2) }
 func avg2(a, b uint8) uint8    { return uint8((int(a) + int(b) + 1) >> 1) }
 
-// predict4 writes the 4×4 prediction of subblock mode into dst (stride 4);
-// w points at the subblock's first pixel in a luma work buffer, so its
-// top row is w[-bps:], its left column w[-1+k*bps] and the top-right
-// overhang w[-bps+4:-bps+8].
-func predict4(dst *[16]uint8, w []uint8, at int, mode int) {
-	A := w[at-bps : at-bps+8] // above and above-right
-	P := w[at-bps-1]
-	L := [4]uint8{w[at-1], w[at+bps-1], w[at+2*bps-1], w[at+3*bps-1]}
-	// E is the edge from bottom-left through top-left to top-right.
-	E := [9]uint8{L[3], L[2], L[1], L[0], P, A[0], A[1], A[2], A[3]}
-	set := func(r, c int, v uint8) { dst[r*4+c] = v }
-	switch mode {
-	case bDC:
-		s := 4
-		for i := 0; i < 4; i++ {
-			s += int(A[i]) + int(L[i])
+// predictAll4 writes the 4×4 prediction of every subblock mode into
+// preds (stride 4); w points at the subblock's first pixel in a luma work
+// buffer, so its top row is w[at-bps:], its left column w[at-1+k*bps] and
+// the top-right overhang w[at-bps+4:at-bps+8]. Mode decision ranks all ten
+// modes of every subblock, so the edge filters the directional modes
+// share (section 12.3) are computed once: the edge e runs from the bottom
+// left through the top-left corner to the top right, and every directional
+// predictor row is four values of e, of its 3-tap average or of its 2-tap
+// average.
+func predictAll4(preds *[numBModes][16]uint8, w []uint8, at int) {
+	top := w[at-bps-1 : at-bps+8 : at-bps+8] // corner, above, above-right
+	var e [edgeLen]uint8
+	e[0], e[1], e[2], e[3] = w[at+3*bps-1], w[at+2*bps-1], w[at+bps-1], w[at-1]
+	copy(e[4:], top)
+	// 256 entries: a uint8 tap needs no bounds check.
+	var bank [256]uint8
+	copy(bank[:], e[:])
+	bank[avg3At] = avg3(e[0], e[0], e[1])
+	for i := 1; i < edgeLen-1; i++ {
+		bank[avg3At+i] = avg3(e[i-1], e[i], e[i+1])
+	}
+	bank[avg3At+edgeLen-1] = avg3(e[edgeLen-2], e[edgeLen-1], e[edgeLen-1])
+	for i := 0; i+1 < edgeLen; i++ {
+		bank[avg2At+i] = avg2(e[i], e[i+1])
+	}
+
+	s := 4
+	for i := 0; i < 4; i++ {
+		s += int(e[3-i]) + int(e[5+i])
+	}
+	dc := uint8(s >> 3)
+	for i := range preds[bDC] {
+		preds[bDC][i] = dc
+	}
+	p := int32(e[4])
+	for r := 0; r < 4; r++ {
+		l := int32(e[3-r]) - p
+		for c := 0; c < 4; c++ {
+			preds[bTM][r*4+c] = clip255(l + int32(e[5+c]))
 		}
+	}
+	for m := bVE; m < numBModes; m++ {
+		taps := &bmodeTaps[m]
+		dst := &preds[m]
 		for i := range dst {
-			dst[i] = uint8(s >> 3)
-		}
-	case bTM:
-		for r := 0; r < 4; r++ {
-			for c := 0; c < 4; c++ {
-				set(r, c, clip255(int32(L[r])+int32(A[c])-int32(P)))
-			}
-		}
-	case bVE:
-		for c := 0; c < 4; c++ {
-			prev := P
-			if c > 0 {
-				prev = A[c-1]
-			}
-			v := avg3(prev, A[c], A[c+1])
-			for r := 0; r < 4; r++ {
-				set(r, c, v)
-			}
-		}
-	case bHE:
-		rows := [4]uint8{avg3(P, L[0], L[1]), avg3(L[0], L[1], L[2]), avg3(L[1], L[2], L[3]), avg3(L[2], L[3], L[3])}
-		for r := 0; r < 4; r++ {
-			for c := 0; c < 4; c++ {
-				set(r, c, rows[r])
-			}
-		}
-	case bLD:
-		for r := 0; r < 4; r++ {
-			for c := 0; c < 4; c++ {
-				i := r + c
-				if i < 6 {
-					set(r, c, avg3(A[i], A[i+1], A[i+2]))
-				} else {
-					set(r, c, avg3(A[6], A[7], A[7]))
-				}
-			}
-		}
-	case bRD:
-		for r := 0; r < 4; r++ {
-			for c := 0; c < 4; c++ {
-				i := 3 - r + c
-				set(r, c, avg3(E[i], E[i+1], E[i+2]))
-			}
-		}
-	case bVR:
-		set(3, 0, avg3(E[1], E[2], E[3]))
-		set(2, 0, avg3(E[2], E[3], E[4]))
-		v := avg3(E[3], E[4], E[5])
-		set(3, 1, v)
-		set(1, 0, v)
-		v = avg2(E[4], E[5])
-		set(2, 1, v)
-		set(0, 0, v)
-		v = avg3(E[4], E[5], E[6])
-		set(3, 2, v)
-		set(1, 1, v)
-		v = avg2(E[5], E[6])
-		set(2, 2, v)
-		set(0, 1, v)
-		v = avg3(E[5], E[6], E[7])
-		set(3, 3, v)
-		set(1, 2, v)
-		v = avg2(E[6], E[7])
-		set(2, 3, v)
-		set(0, 2, v)
-		set(1, 3, avg3(E[6], E[7], E[8]))
-		set(0, 3, avg2(E[7], E[8]))
-	case bVL:
-		set(0, 0, avg2(A[0], A[1]))
-		set(1, 0, avg3(A[0], A[1], A[2]))
-		v := avg2(A[1], A[2])
-		set(2, 0, v)
-		set(0, 1, v)
-		v = avg3(A[1], A[2], A[3])
-		set(1, 1, v)
-		set(3, 0, v)
-		v = avg2(A[2], A[3])
-		set(2, 1, v)
-		set(0, 2, v)
-		v = avg3(A[2], A[3], A[4])
-		set(3, 1, v)
-		set(1, 2, v)
-		v = avg2(A[3], A[4])
-		set(2, 2, v)
-		set(0, 3, v)
-		v = avg3(A[3], A[4], A[5])
-		set(3, 2, v)
-		set(1, 3, v)
-		set(2, 3, avg3(A[4], A[5], A[6]))
-		set(3, 3, avg3(A[5], A[6], A[7]))
-	case bHD:
-		set(3, 0, avg2(E[0], E[1]))
-		set(3, 1, avg3(E[0], E[1], E[2]))
-		v := avg2(E[1], E[2])
-		set(2, 0, v)
-		set(3, 2, v)
-		v = avg3(E[1], E[2], E[3])
-		set(2, 1, v)
-		set(3, 3, v)
-		v = avg2(E[2], E[3])
-		set(2, 2, v)
-		set(1, 0, v)
-		v = avg3(E[2], E[3], E[4])
-		set(2, 3, v)
-		set(1, 1, v)
-		v = avg2(E[3], E[4])
-		set(1, 2, v)
-		set(0, 0, v)
-		v = avg3(E[3], E[4], E[5])
-		set(1, 3, v)
-		set(0, 1, v)
-		set(0, 2, avg3(E[4], E[5], E[6]))
-		set(0, 3, avg3(E[5], E[6], E[7]))
-	case bHU:
-		set(0, 0, avg2(L[0], L[1]))
-		set(0, 1, avg3(L[0], L[1], L[2]))
-		v := avg2(L[1], L[2])
-		set(0, 2, v)
-		set(1, 0, v)
-		v = avg3(L[1], L[2], L[3])
-		set(0, 3, v)
-		set(1, 1, v)
-		v = avg2(L[2], L[3])
-		set(1, 2, v)
-		set(2, 0, v)
-		v = avg3(L[2], L[3], L[3])
-		set(1, 3, v)
-		set(2, 1, v)
-		set(2, 2, L[3])
-		set(2, 3, L[3])
-		for c := 0; c < 4; c++ {
-			set(3, c, L[3])
+			dst[i] = bank[taps[i]]
 		}
 	}
 }
+
+// The value bank of predictAll4: the edge (bottom-left L3 … L0, the corner
+// P, the top A0 … A7), then its 3-tap averages centred on each edge
+// sample (clamped at the ends), then its 2-tap averages of neighbours.
+const (
+	edgeLen = 13
+	avg3At  = edgeLen
+	avg2At  = 2 * edgeLen
+)
+
+// bmodeTaps[m][r*4+c] is the bank index of directional mode m's
+// prediction at row r, column c: section 12.3's formulas with E[i] the
+// edge sample i (E[4] the corner), A[k] = E[5+k] and L[k] = E[3−k].
+var bmodeTaps = func() (t [numBModes][16]uint8) {
+	a3 := func(i int) uint8 { return uint8(avg3At + i) }
+	a2 := func(i int) uint8 { return uint8(avg2At + i) }
+	set := func(m int, v uint8, cells ...[2]int) {
+		for _, rc := range cells {
+			t[m][rc[0]*4+rc[1]] = v
+		}
+	}
+	for r := 0; r < 4; r++ {
+		for c := 0; c < 4; c++ {
+			t[bVE][r*4+c] = a3(5 + c)
+			t[bHE][r*4+c] = a3(3 - r)
+			t[bLD][r*4+c] = a3(6 + r + c)
+			t[bRD][r*4+c] = a3(4 - r + c)
+		}
+	}
+	set(bVR, a3(2), [2]int{3, 0})
+	set(bVR, a3(3), [2]int{2, 0})
+	set(bVR, a3(4), [2]int{3, 1}, [2]int{1, 0})
+	set(bVR, a2(4), [2]int{2, 1}, [2]int{0, 0})
+	set(bVR, a3(5), [2]int{3, 2}, [2]int{1, 1})
+	set(bVR, a2(5), [2]int{2, 2}, [2]int{0, 1})
+	set(bVR, a3(6), [2]int{3, 3}, [2]int{1, 2})
+	set(bVR, a2(6), [2]int{2, 3}, [2]int{0, 2})
+	set(bVR, a3(7), [2]int{1, 3})
+	set(bVR, a2(7), [2]int{0, 3})
+
+	set(bVL, a2(5), [2]int{0, 0})
+	set(bVL, a3(6), [2]int{1, 0})
+	set(bVL, a2(6), [2]int{2, 0}, [2]int{0, 1})
+	set(bVL, a3(7), [2]int{1, 1}, [2]int{3, 0})
+	set(bVL, a2(7), [2]int{2, 1}, [2]int{0, 2})
+	set(bVL, a3(8), [2]int{3, 1}, [2]int{1, 2})
+	set(bVL, a2(8), [2]int{2, 2}, [2]int{0, 3})
+	set(bVL, a3(9), [2]int{3, 2}, [2]int{1, 3})
+	set(bVL, a3(10), [2]int{2, 3})
+	set(bVL, a3(11), [2]int{3, 3})
+
+	set(bHD, a2(0), [2]int{3, 0})
+	set(bHD, a3(1), [2]int{3, 1})
+	set(bHD, a2(1), [2]int{2, 0}, [2]int{3, 2})
+	set(bHD, a3(2), [2]int{2, 1}, [2]int{3, 3})
+	set(bHD, a2(2), [2]int{2, 2}, [2]int{1, 0})
+	set(bHD, a3(3), [2]int{2, 3}, [2]int{1, 1})
+	set(bHD, a2(3), [2]int{1, 2}, [2]int{0, 0})
+	set(bHD, a3(4), [2]int{1, 3}, [2]int{0, 1})
+	set(bHD, a3(5), [2]int{0, 2})
+	set(bHD, a3(6), [2]int{0, 3})
+
+	set(bHU, a2(2), [2]int{0, 0})
+	set(bHU, a3(2), [2]int{0, 1})
+	set(bHU, a2(1), [2]int{0, 2}, [2]int{1, 0})
+	set(bHU, a3(1), [2]int{0, 3}, [2]int{1, 1})
+	set(bHU, a2(0), [2]int{1, 2}, [2]int{2, 0})
+	set(bHU, a3(0), [2]int{1, 3}, [2]int{2, 1})
+	set(bHU, 0, [2]int{2, 2}, [2]int{2, 3}, [2]int{3, 0}, [2]int{3, 1}, [2]int{3, 2}, [2]int{3, 3})
+	return t
+}()
