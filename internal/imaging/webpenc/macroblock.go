@@ -271,8 +271,8 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 	top := topNZ & 15
 	left := leftNZ & 15
 	var modes [16]uint8
-	var pred, bestPred [16]uint8
-	var coef, bestCoef [16]int16
+	var pred, bestRec [16]uint8
+	var coef [16]int16
 	var lvl [16]int16
 	var i4lv [16][16]int16
 	for k := 0; k < 16; k++ {
@@ -334,8 +334,7 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 			score := d + sq.lambdaI4*r
 			if best < 0 || score < bestScore {
 				best, bestScore, bestD, bestR, bestLast = mode, score, d, r, last
-				bestPred = pred
-				bestCoef = coef
+				bestRec = rec
 				i4lv[k] = lvl
 			}
 		}
@@ -344,8 +343,11 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 			return false
 		}
 		modes[k] = uint8(best)
-		// Reconstruct the chosen subblock in place for its neighbours.
-		idct4Add(&bestCoef, bestPred[:], 0, 4, c.yw[:], at, bps)
+		// The chosen subblock's reconstruction goes in place for its
+		// neighbours.
+		for y := 0; y < 4; y++ {
+			copy(c.yw[at+y*bps:at+y*bps+4], bestRec[y*4:y*4+4])
+		}
 		nz := uint16(0)
 		if bestLast >= 0 {
 			nz = 1
