@@ -19,12 +19,12 @@ fi
 start=$(date +%s%N)
 "$work/imgflow" local --data "$work/data" --endpoint 127.0.0.1:0 --console 127.0.0.1:0 >"$work/out" 2>&1 &
 pid=$!
-until grep -q "is ready in" "$work/out" 2>/dev/null; do
+until grep -q "is ready: started in" "$work/out" 2>/dev/null; do
   kill -0 $pid 2>/dev/null || { cat "$work/out"; exit 1; }
   sleep 0.01
 done
 boot_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-internal_ms=$(sed -n 's/.*is ready in \([0-9]*\) ms.*/\1/p' "$work/out")
+internal_ms=$(sed -n 's/.*is ready: started in \([0-9]*\) ms.*/\1/p' "$work/out")
 sleep 2
 idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 

@@ -208,7 +208,7 @@ func (e *e2e) start() {
 			t.Fatalf("imgflow local exited:\n%s", e.stdout.String())
 		default:
 		}
-		return strings.Contains(e.stdout.String(), "is ready in")
+		return strings.Contains(e.stdout.String(), "imgflow local is ready")
 	})
 	b, err := os.ReadFile(filepath.Join(e.data, "stack.json"))
 	if err != nil {

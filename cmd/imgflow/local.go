@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -65,7 +66,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		}
 	}
 	fs.StringVar(&cfg.SMTPAddr, "smtp", getenv("IMGFLOW_SMTP", ""), "SMTP server HOST:PORT for email; empty keeps mail in the data dir (IMGFLOW_SMTP)")
-	fs.StringVar(&cfg.NotificationEmail, "notification-email", getenv("IMGFLOW_NOTIFICATION_EMAIL", ""), "subscribe this address (IMGFLOW_NOTIFICATION_EMAIL)")
+	fs.StringVar(&cfg.NotificationEmail, "notification-email", getenv("IMGFLOW_NOTIFICATION_EMAIL", ""),
+		"subscribe this address, which gets a confirmation email first, as on AWS (IMGFLOW_NOTIFICATION_EMAIL); unset: "+stack.LocalMailbox+
+			", a local mailbox subscribed already confirmed; \"\": no subscription")
 	autoConfirm, _ := strconv.ParseBool(getenv("IMGFLOW_AUTO_CONFIRM", "false"))
 	fs.BoolVar(&cfg.AutoConfirm, "auto-confirm", autoConfirm, "confirm subscriptions without the confirmation email (IMGFLOW_AUTO_CONFIRM)")
 	mailUI := fs.String("smtp-ui", getenv("IMGFLOW_SMTP_UI", ""), "URL of the SMTP server's web UI, linked from the console (IMGFLOW_SMTP_UI)")
@@ -95,6 +98,11 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		cfg.Credentials = keys
 	}
 	cfg.Parameters = params
+	if !notificationEmailGiven(fs, env, params) {
+		// The first upload's email, with nothing to set up: a local
+		// mailbox the stack confirms itself.
+		cfg.NotificationEmail = stack.LocalMailbox
+	}
 	cfg.AllowHosts = allowHosts
 
 	level, err := logx.ParseLevel(*logLevel)
@@ -113,7 +121,6 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	log := logx.New(logFile, level)
 	defer log.Sync() //nolint:errcheck
 
-	start := time.Now()
 	st, err := stack.Start(ctx, cfg, functions.Builders(), log)
 	if err != nil {
 		return err
@@ -135,8 +142,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		defer cancel()
 		return errors.Join(err, st.Close(cctx))
 	}
-	ready := time.Since(start)
-	printBanner(stdout, st, cfg, view.Uploads(), con.URL, logPath, ready)
+	printBanner(stdout, st, cfg, view.Uploads(), con.URL, logPath, time.Since(processStart))
 	lines := &executionLines{w: stdout, svc: st.SFN, view: view}
 	unsubscribe := st.SFN.Subscribe(lines.on)
 
@@ -160,8 +166,25 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	return nil
 }
 
+// notificationEmailGiven reports whether the user chose the notification
+// address (even an empty one, for none): with the flag, the environment
+// variable, or the template parameter itself.
+func notificationEmailGiven(fs *flag.FlagSet, env func(string) (string, bool), params paramFlag) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "notification-email" })
+	if _, ok := env("IMGFLOW_NOTIFICATION_EMAIL"); ok {
+		given = true
+	}
+	if _, ok := params["NotificationEmail"]; ok {
+		given = true
+	}
+	return given
+}
+
 func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Uploads, console, logPath string, ready time.Duration) {
-	fmt.Fprintf(w, "imgflow local is ready in %d ms\n\n", ready.Milliseconds())
+	// Counted from the process's start, so it is what the user waited for
+	// after the build (which make run reports on its own).
+	fmt.Fprintf(w, "imgflow local is ready: started in %d ms (from process start; the build before it is not counted)\n\n", ready.Milliseconds())
 	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda)\n", st.URL)
 	fmt.Fprintf(w, "  console        %s\n", console)
 	fmt.Fprintf(w, "  data           %s   (log: %s)\n", cfg.DataDir, logPath)
@@ -177,11 +200,11 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Up
 	for _, s := range st.Resources.Subscriptions {
 		fmt.Fprintf(w, "  subscription   %s\n", s)
 	}
-	mail := "kept in " + filepath.Join(cfg.DataDir, "sns", "mailbox")
+	mail := "kept in " + filepath.Join(cfg.DataDir, "sns", "mailbox") + string(filepath.Separator) + "*.eml"
 	if cfg.SMTPAddr != "" {
 		mail = "sent to SMTP " + cfg.SMTPAddr
 	}
-	fmt.Fprintf(w, "  email          %s\n\n", mail)
+	fmt.Fprintf(w, "  email          %s, and on %s/notifications\n\n", mail, console)
 	if len(cfg.Credentials) > 0 {
 		fmt.Fprintf(w, "Try it (with a key given to --credentials; the region is %s):\n", cfg.Region)
 		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... AWS_DEFAULT_REGION=%s\n", cfg.Region)
@@ -189,12 +212,30 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Up
 		fmt.Fprintf(w, "Try it (any access key whose secret is the same string; the region is %s):\n", cfg.Region)
 		fmt.Fprintf(w, "  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s\n", cfg.Region)
 	}
-	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp photo.jpg s3://%s/%sphoto.jpg\n", st.URL, up.Bucket, up.Prefix)
+	photo := "photo.jpg"
+	if _, err := os.Stat(samplePhoto); err == nil {
+		photo = samplePhoto
+	}
+	fmt.Fprintf(w, "  aws --endpoint-url %s s3 cp %s s3://%s/%sphoto.jpg\n", st.URL, photo, up.Bucket, up.Prefix)
 	if len(st.Resources.StateMachines) > 0 {
 		fmt.Fprintf(w, "  aws --endpoint-url %s stepfunctions list-executions --state-machine-arn %s\n", st.URL, st.Resources.StateMachines[0])
 	}
-	fmt.Fprintf(w, "  go run ./cmd/imgflow upload --wait photo.jpg\n\n")
+	fmt.Fprintf(w, "  %s upload --wait %s\n\n", selfCommand(), photo)
 	fmt.Fprintln(w, "Executions:")
+}
+
+// samplePhoto is the repository's sample (examples/README.md), relative to
+// the repository root that make run starts from.
+const samplePhoto = "examples/photo.jpg"
+
+// selfCommand is how to run this binary again from the current directory:
+// build/imgflow after make run, go run for a binary go run built.
+func selfCommand() string {
+	exe := os.Args[0]
+	if strings.Contains(exe, "go-build") {
+		return "go run ./cmd/imgflow"
+	}
+	return exe
 }
 
 // executionLines prints one line when an execution starts and one when it

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,42 @@ func TestHelpAndUsageErrors(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, &stderr)
+			}
+		})
+	}
+}
+
+// TestNotificationEmailDefault checks when `imgflow local` subscribes its
+// own mailbox: only when the user chose no address in any of the three
+// ways, an empty one (for none) included.
+func TestNotificationEmailDefault(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		wantGiven bool
+	}{
+		{"nothing given", nil, nil, false},
+		{"--notification-email", []string{"--notification-email", "me@example.com"}, nil, true},
+		{"--notification-email empty, for none", []string{"--notification-email="}, nil, true},
+		{"IMGFLOW_NOTIFICATION_EMAIL", nil, map[string]string{"IMGFLOW_NOTIFICATION_EMAIL": "me@example.com"}, true},
+		{"IMGFLOW_NOTIFICATION_EMAIL empty", nil, map[string]string{"IMGFLOW_NOTIFICATION_EMAIL": ""}, true},
+		{"--param NotificationEmail", []string{"--param", "NotificationEmail=me@example.com"}, nil, true},
+		{"another flag", []string{"--smtp", "127.0.0.1:1025"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			fs := newFlagSet("local", "")
+			fs.String("notification-email", "", "")
+			fs.String("smtp", "", "")
+			params := paramFlag{}
+			fs.Var(params, "param", "")
+			if err := parseFlags(fs, tt.args, io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if got := notificationEmailGiven(fs, env, params); got != tt.wantGiven {
+				t.Fatalf("given = %v, want %v", got, tt.wantGiven)
 			}
 		})
 	}

@@ -368,9 +368,28 @@ def resolves(host):
 
 
 class TestS3VirtualHosted(S3Case):
-    def test_virtual_hosted_style_where_localhost_subdomains_resolve(self):
+    def test_path_style_is_the_default_with_an_endpoint_url(self):
+        # The README's "From boto3": with endpoint_url and no addressing
+        # style, boto3 puts the bucket in the path, so no DNS is needed.
         port = urllib.parse.urlsplit(ENDPOINT).port
-        if not resolves(self.bucket + ".localhost"):
+        for host in ("127.0.0.1", "localhost"):
+            c = boto3.client("s3", endpoint_url="http://%s:%d" % (host, port), region_name=REGION,
+                             aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+            urls = []
+            c.meta.events.register("before-send", lambda request, **kwargs: urls.append(request.url))
+            c.put_object(Bucket=self.bucket, Key="path.txt", Body=b"path")
+            self.assertEqual(c.get_object(Bucket=self.bucket, Key="path.txt")["Body"].read(), b"path")
+            self.assertTrue(urls[0].startswith("http://%s:%d/%s/path.txt" % (host, port, self.bucket)), urls[0])
+
+    def test_virtual_hosted_style_where_localhost_subdomains_resolve(self):
+        self.virtual_hosted("localhost")
+
+    def test_virtual_hosted_style_under_s3_localhost(self):
+        self.virtual_hosted("s3.localhost")
+
+    def virtual_hosted(self, base):
+        port = urllib.parse.urlsplit(ENDPOINT).port
+        if not resolves(self.bucket + "." + base):
             # Resolve *.localhost to loopback as systemd-resolved and browsers
             # do (RFC 6761), so the server's side is tested on every machine.
             real = socket.getaddrinfo
@@ -382,10 +401,13 @@ class TestS3VirtualHosted(S3Case):
 
             socket.getaddrinfo = loopback
             self.addCleanup(setattr, socket, "getaddrinfo", real)
-        vh = boto3.client("s3", endpoint_url="http://localhost:%d" % port, region_name=REGION,
+        vh = boto3.client("s3", endpoint_url="http://%s:%d" % (base, port), region_name=REGION,
                           aws_access_key_id=KEY, aws_secret_access_key=SECRET,
                           config=Config(s3={"addressing_style": "virtual"}))
+        urls = []
+        vh.meta.events.register("before-send", lambda request, **kwargs: urls.append(request.url))
         vh.put_object(Bucket=self.bucket, Key="vh.txt", Body=b"virtual")
+        self.assertEqual(urls[0], "http://%s.%s:%d/vh.txt" % (self.bucket, base, port))
         self.assertEqual(vh.get_object(Bucket=self.bucket, Key="vh.txt")["Body"].read(), b"virtual")
         self.assertEqual([o["Key"] for o in vh.list_objects_v2(Bucket=self.bucket, Prefix="vh")["Contents"]], ["vh.txt"])
 
@@ -476,6 +498,23 @@ class TestStepFunctions(unittest.TestCase):
                 return d
             time.sleep(0.1)
         self.fail("execution %s still running after %ss" % (execution_arn, timeout))
+
+    def test_start_sync_execution_with_inject_host_prefix_false(self):
+        # The README's "From boto3": botocore sends StartSyncExecution to
+        # "sync-" + the endpoint's host (sync-127.0.0.1), which does not
+        # exist locally; Config(inject_host_prefix=False) keeps the host.
+        # As on AWS, only an EXPRESS state machine runs synchronously.
+        arn = self.sfn.create_state_machine(name=unique("express"), definition=PASS, roleArn=ROLE, type="EXPRESS")["stateMachineArn"]
+        self.addCleanup(self.sfn.delete_state_machine, stateMachineArn=arn)
+        sync = client("stepfunctions", inject_host_prefix=False)
+        urls = []
+        sync.meta.events.register("before-send", lambda request, **kwargs: urls.append(request.url))
+        out = sync.start_sync_execution(stateMachineArn=arn, input=json.dumps({"in": 1}))
+        self.assertEqual(out["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(out["output"]), {"in": 1, "r": {"ok": True}})
+        self.assertEqual(urllib.parse.urlsplit(urls[0]).netloc, urllib.parse.urlsplit(ENDPOINT).netloc)
+        err = error_of(sync.start_sync_execution, stateMachineArn=self.create(PASS))
+        self.assertEqual(code(err), "StateMachineTypeNotSupported")
 
     def test_role_arn_must_be_an_arn(self):
         err = error_of(self.sfn.create_state_machine, name=unique("bad"), definition=PASS, roleArn="not-an-arn")

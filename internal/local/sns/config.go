@@ -31,6 +31,10 @@ type Config struct {
 	// AutoConfirm confirms new subscriptions at once, without a
 	// confirmation message.
 	AutoConfirm bool
+	// ConfirmedEndpoints are email addresses subscribed already confirmed,
+	// with no confirmation message: the local stack's own mailbox, which
+	// nobody would open a link for.
+	ConfirmedEndpoints []string
 
 	PageSize                int           // ListTopics/ListSubscriptions page (SNS: 100)
 	MaxBodyBytes            int64         // request body cap

@@ -134,3 +134,47 @@ func TestBuildEmailEncoding(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmedEndpoints checks the local mailbox's subscription: an
+// address in ConfirmedEndpoints is confirmed at once, with no confirmation
+// email, and receives the first publish; any other address still gets the
+// confirmation flow.
+func TestConfirmedEndpoints(t *testing.T) {
+	const mailbox = "inbox@imgflow.localhost"
+	h := newHarness(t, func(c *Config, _ *Deps) { c.ConfirmedEndpoints = []string{mailbox} })
+	ctx := context.Background()
+	arn := mustCreateTopic(t, h.client, "notifications", nil)
+	tests := []struct {
+		name, protocol, endpoint string
+		wantConfirmed            bool
+	}{
+		{"the local mailbox", "email", mailbox, true},
+		{"another address", "email", "me@example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := h.client.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: aws.String(arn), Protocol: aws.String(tt.protocol),
+				Endpoint: aws.String(tt.endpoint), ReturnSubscriptionArn: true})
+			if err != nil {
+				t.Fatalf("Subscribe: %v", err)
+			}
+			attrs, err := h.client.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: out.SubscriptionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := attrs.Attributes["PendingConfirmation"] == "false"; got != tt.wantConfirmed {
+				t.Fatalf("confirmed = %v, want %v", got, tt.wantConfirmed)
+			}
+		})
+	}
+	// The only delivery so far is the other address's confirmation.
+	if d := h.waitDelivery(); d.Kind != KindSubscriptionConfirmation || d.Endpoint != "me@example.com" {
+		t.Fatalf("first delivery %+v, want the confirmation to me@example.com", d)
+	}
+	if _, err := h.client.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String(arn), Subject: aws.String("first"), Message: aws.String("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	if d := h.waitDelivery(); d.Kind != KindNotification || d.Endpoint != mailbox {
+		t.Fatalf("delivery %+v, want the notification to %s", d, mailbox)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +103,12 @@ func (s *Service) subscribe(topicARN, protocol, endpoint string, attrs map[strin
 				return Subscription{}, errInvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different attributes")
 			}
 		}
+		if sub.Status == StatusPendingConfirmation && s.confirmedAtOnce(protocol, endpoint) {
+			sub.Status, sub.ConfirmedAt, sub.Token = StatusConfirmed, now, ""
+			if err := s.saveStateLocked(); err != nil {
+				return Subscription{}, err
+			}
+		}
 		if sub.Status == StatusPendingConfirmation { // SNS sends the confirmation again
 			sub.TokenExpiry = now.Add(s.cfg.TokenTTL)
 			if err := s.saveStateLocked(); err != nil {
@@ -115,7 +122,7 @@ func (s *Service) subscribe(topicARN, protocol, endpoint string, attrs map[strin
 		ARN: topicARN + ":" + awsid.UUID(), TopicARN: topicARN, Protocol: protocol, Endpoint: endpoint,
 		Owner: s.cfg.AccountID, Status: StatusPendingConfirmation, Attributes: maps.Clone(attrs), CreatedAt: now,
 	}
-	if s.cfg.AutoConfirm {
+	if s.confirmedAtOnce(protocol, endpoint) {
 		sub.Status, sub.ConfirmedAt = StatusConfirmed, now
 	} else {
 		sub.Token, sub.TokenExpiry = awsid.Hex(64), now.Add(s.cfg.TokenTTL)
@@ -129,6 +136,13 @@ func (s *Service) subscribe(topicARN, protocol, endpoint string, attrs map[strin
 		s.enqueueLocked(s.confirmationDelivery(topic, sub))
 	}
 	return sub.clone(), nil
+}
+
+// confirmedAtOnce reports whether a new subscription skips the
+// confirmation: every one with AutoConfirm, and the email addresses in
+// ConfirmedEndpoints.
+func (s *Service) confirmedAtOnce(protocol, endpoint string) bool {
+	return s.cfg.AutoConfirm || (isEmail(protocol) && slices.Contains(s.cfg.ConfirmedEndpoints, endpoint))
 }
 
 // confirm confirms the subscription holding token; confirming again with

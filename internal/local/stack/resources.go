@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/imgflow/imgflow/internal/local/awsid"
@@ -146,6 +147,10 @@ func (st *Stack) createTopics(ctx context.Context) error {
 		}
 		st.Resources.Topics = append(st.Resources.Topics, arn)
 	}
+	// What the previous boot subscribed: a subscription the template no
+	// longer declares (another --notification-email) is deleted, as a
+	// CloudFormation update deletes a removed resource.
+	previous := st.previousSubscriptions()
 	for _, id := range st.Template.ResourceIDs("AWS::SNS::Subscription") {
 		p := st.props(id)
 		topic, _ := p["TopicArn"].(string)
@@ -164,8 +169,35 @@ func (st *Stack) createTopics(ctx context.Context) error {
 			return fmt.Errorf("stack: subscription %s: %w", id, err)
 		}
 		st.Resources.Subscriptions = append(st.Resources.Subscriptions, protocol+":"+endpoint+" "+arn)
+		delete(previous, arn)
+	}
+	for arn := range previous {
+		// Already gone (unsubscribed by hand) is what was wanted.
+		if err := st.SNS.Unsubscribe(ctx, arn); err != nil {
+			st.log.Info("subscription no longer declared, not removed", zap.String("arn", arn), zap.Error(err))
+		}
 	}
 	return nil
+}
+
+// previousSubscriptions returns the ARNs of the subscriptions the last
+// boot created from the template, read from its stack.json ("protocol:endpoint arn").
+func (st *Stack) previousSubscriptions() map[string]bool {
+	b, err := os.ReadFile(filepath.Join(st.cfg.DataDir, "stack.json"))
+	if err != nil {
+		return nil
+	}
+	var prev StackFile
+	if json.Unmarshal(b, &prev) != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, s := range prev.Resources.Subscriptions {
+		if i := strings.LastIndexByte(s, ' '); i >= 0 {
+			out[s[i+1:]] = true
+		}
+	}
+	return out
 }
 
 // buildLayers builds every layer into <data>/opt with the layer's own

@@ -40,6 +40,13 @@ const (
 	ModeProcess   = "process"
 )
 
+// LocalMailbox is the address `imgflow local` subscribes when no
+// NotificationEmail is given. Its subscription is created confirmed (no
+// one would open a confirmation link for it) and, without an SMTP server,
+// its mail is kept in <DataDir>/sns/mailbox like all mail. The .localhost
+// domain never routes anywhere (RFC 6761).
+const LocalMailbox = "inbox@imgflow.localhost"
+
 // Config configures the stack.
 type Config struct {
 	Template   string   // template.yaml
@@ -227,6 +234,7 @@ func (st *Stack) startServices() error {
 	snsCfg.Endpoint = st.URL
 	snsCfg.SMTPAddr = cfg.SMTPAddr
 	snsCfg.AutoConfirm = cfg.AutoConfirm
+	snsCfg.ConfirmedEndpoints = []string{LocalMailbox}
 	if st.SNS, err = sns.New(snsCfg, sns.Deps{Log: st.root, Clock: cfg.Clock}); err != nil {
 		return fmt.Errorf("stack: %w", err)
 	}
