@@ -132,12 +132,12 @@ test: test-deps lint
 	MAILPIT_BIN=$(abspath $(MAILPIT)) $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) test-simd
 
-# test-simd: the SIMD assembly (jpeg IDCT, jpegenc forward DCT) against its pure-Go
-# fallback on the other architecture too. Lambda runs arm64 (Graviton), so the NEON code
+# test-simd: the SIMD assembly (jpeg IDCT, jpegenc forward DCT, webpenc's 4×4 kernels)
+# against its pure-Go fallback on the other architecture too. Lambda runs arm64 (Graviton), so the NEON code
 # runs under qemu-user-static (correctness only: its speed is not measured here), and the
 # purego tag tests the fallback alone, as a machine without AVX2 or NEON runs it.
-SIMD_PKGS  := ./internal/imaging/jpeg ./internal/imaging/jpegenc
-SIMD_TESTS := SIMD|Fallback|FDCT|IDCT|Encode
+SIMD_PKGS  := ./internal/imaging/jpeg ./internal/imaging/jpegenc ./internal/imaging/webpenc
+SIMD_TESTS := SIMD|Fallback|FDCT|IDCT|Encode|Kernel
 test-simd:
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -run '$(SIMD_TESTS)' $(SIMD_PKGS)
 	$(GO) test -count=1 -tags purego $(SIMD_PKGS)

@@ -421,21 +421,6 @@ func (c *mbCoder) pickUV(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, le
 	}
 }
 
-// sse4 is sse for a 4×4 block of a (stride bps) against b (stride 4).
-func sse4(a []uint8, b *[16]uint8) int64 {
-	var s int32
-	for y := 0; y < 4; y++ {
-		ra := a[y*bps : y*bps+4 : y*bps+4]
-		rb := b[y*4 : y*4+4 : y*4+4]
-		d0 := int32(ra[0]) - int32(rb[0])
-		d1 := int32(ra[1]) - int32(rb[1])
-		d2 := int32(ra[2]) - int32(rb[2])
-		d3 := int32(ra[3]) - int32(rb[3])
-		s += d0*d0 + d1*d1 + d2*d2 + d3*d3
-	}
-	return int64(s)
-}
-
 // rankModes predicts the luma (n = 16) or chroma (n = 8) block with all
 // four modes and returns the k best by prediction SSE plus λ·mode cost,
 // best first (ties: lower mode), as the candidates to code fully.

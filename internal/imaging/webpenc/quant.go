@@ -50,11 +50,12 @@ func newMatrix(kind int, dc, ac int32) (matrix, int32) {
 	return m, (sum + 8) >> 4
 }
 
-// quantize quantises raster coefficients in[first:] into zigzag levels out
+// quantizeGeneric quantises raster coefficients in[first:] into zigzag levels out
 // and writes the dequantised values (what the decoder will see) back into
 // in, raster order. It returns the scan index of the last non-zero level,
 // or −1. (first is 0 or 1; position 0 is the DC in both orders.)
-func (m *matrix) quantize(in *[16]int16, out *[16]int16, first int) int {
+// quantize (kernels_*.go) is this or its assembly version.
+func (m *matrix) quantizeGeneric(in *[16]int16, out *[16]int16, first int) int {
 	last := -1
 	if first > 0 {
 		out[0] = 0

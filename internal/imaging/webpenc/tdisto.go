@@ -10,9 +10,10 @@ package webpenc
 // hadamardWeight weights the 4×4 Hadamard coefficients (raster).
 var hadamardWeight = [16]int32{38, 32, 20, 9, 32, 28, 17, 7, 20, 17, 10, 4, 9, 7, 4, 2}
 
-// texture4 is the weighted sum of |Hadamard coefficients| of the 4×4
-// block at p[o:] (stride s).
-func texture4(p []uint8, o, s int) int32 {
+// texture4Generic is the weighted sum of |Hadamard coefficients| of the 4×4
+// block at p[o:] (stride s). texture4 (kernels_*.go) is this or its
+// assembly version.
+func texture4Generic(p []uint8, o, s int) int32 {
 	var tmp [16]int32
 	for i := 0; i < 4; i++ {
 		r := p[o+i*s : o+i*s+4 : o+i*s+4]

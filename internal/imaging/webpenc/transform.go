@@ -5,12 +5,13 @@ package webpenc
 // bit-exact with every conforming decoder; the forward transforms only
 // need to invert them closely.
 
-// fdct4 computes the forward DCT of the 4×4 residual src−pred (both stride
+// fdct4Generic computes the forward DCT of the 4×4 residual src−pred (both stride
 // bps for src at so, pred stride ps at po) into out, raster order. Q0
 // pixels in; out is scaled like the decoder's inverse expects (DC = 8 × the
 // mean residual), 12/16-bit fixed-point rotations (2217 = 4096·sin(π/8)·√2,
-// 5352 = 4096·cos(π/8)·√2), rounded.
-func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
+// 5352 = 4096·cos(π/8)·√2), rounded. fdct4 (kernels_*.go) is this or
+// its assembly version.
+func fdct4Generic(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
 	var tmp [16]int32
 	for i := 0; i < 4; i++ {
 		s := src[so+i*bps : so+i*bps+4]
@@ -44,10 +45,11 @@ func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
 	}
 }
 
-// idct4Add reconstructs dst (stride ds, at do) = clip(pred + IDCT(in))
+// idct4AddGeneric reconstructs dst (stride ds, at do) = clip(pred + IDCT(in))
 // exactly as section 14.3 (20091/65536 = cos(π/8)·√2 − 1,
-// 35468/65536 = sin(π/8)·√2).
-func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) {
+// 35468/65536 = sin(π/8)·√2). idct4Add (kernels_*.go) is this or its
+// assembly version.
+func idct4AddGeneric(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) {
 	const c1, c2 = 85627, 35468
 	if in[1]|in[2]|in[3]|in[4]|in[5]|in[6]|in[7]|in[8]|in[9]|in[10]|in[11]|in[12]|in[13]|in[14]|in[15] == 0 {
 		// DC only: every output is pred + (dc+4)>>3, the same arithmetic.

@@ -1,0 +1,19 @@
+package webpenc
+
+// Go versions of the per-block kernels that have no other home; the
+// dispatch to assembly is in kernels_*.go.
+
+// sse4Generic is sse for a 4×4 block of a (stride bps) against b (stride 4).
+func sse4Generic(a []uint8, b *[16]uint8) int64 {
+	var s int32
+	for y := 0; y < 4; y++ {
+		ra := a[y*bps : y*bps+4 : y*bps+4]
+		rb := b[y*4 : y*4+4 : y*4+4]
+		d0 := int32(ra[0]) - int32(rb[0])
+		d1 := int32(ra[1]) - int32(rb[1])
+		d2 := int32(ra[2]) - int32(rb[2])
+		d3 := int32(ra[3]) - int32(rb[3])
+		s += d0*d0 + d1*d1 + d2*d2 + d3*d3
+	}
+	return int64(s)
+}

@@ -1,0 +1,25 @@
+//go:build purego || !amd64
+
+package webpenc
+
+// Without assembly for this build or architecture, the per-block kernels
+// are their Go versions.
+
+// simdKernels names the assembly in use: none.
+const simdKernels = ""
+
+func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
+	fdct4Generic(src, so, pred, po, ps, out)
+}
+
+func (m *matrix) quantize(in *[16]int16, out *[16]int16, first int) int {
+	return m.quantizeGeneric(in, out, first)
+}
+
+func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) {
+	idct4AddGeneric(in, pred, po, ps, dst, do, ds)
+}
+
+func texture4(p []uint8, o, s int) int32 { return texture4Generic(p, o, s) }
+
+func sse4(a []uint8, b *[16]uint8) int64 { return sse4Generic(a, b) }
