@@ -39,7 +39,7 @@ DUMMY_ARN_PREFIX      := arn:aws:lambda:us-east-1:123456789012:function:
 # Fixed mtime for zipped files, so the same inputs give the same zip bytes.
 ZIP_EPOCH := 198001010000
 
-.PHONY: all build test test-simd test-deps apt-deps conformance lint lint-deps deploy run clean distclean zip-dep \
+.PHONY: all build test test-simd test-deps apt-deps conformance soak-dmap lint lint-deps deploy run clean distclean zip-dep \
         $(FUNCTION_IDS:%=build-%) build-CommonLayer FORCE
 
 all: lint test build
@@ -148,6 +148,11 @@ CONFORMANCE_CASES ?= ../shared/conformance/sfn-cases.jsonl
 conformance:
 	@test -f $(CONFORMANCE_CASES) || { echo "conformance: $(CONFORMANCE_CASES) not found (set CONFORMANCE_CASES=...)" >&2; exit 1; }
 	$(GO) run ./cmd/imgflow conformance --min 95 $(CONFORMANCE_CASES)
+
+# soak-dmap: a listing of 100,000 objects through a Distributed Map with a ResultWriter,
+# checking that the heap stays flat (make test runs the same test with 10,000).
+soak-dmap:
+	IMGFLOW_DMAP_ITEMS=100000 $(GO) test -count=1 -v -run TestDistributedMapStreamsLargeListing ./internal/sfn
 
 # ------------------------------------------------------------------ lint
 

@@ -268,6 +268,7 @@ func (st *Stack) startServices() error {
 	engCfg := sfn.NewDefaultConfig()
 	engCfg.Lambda = sfnLambda{st.Lambda}
 	engCfg.SNS = sfnSNS{st.SNS}
+	engCfg.Integrations = sfnS3Integrations(st.S3)
 	engCfg.Clock, engCfg.NewUUID = cfg.Clock, awsid.UUID
 	if st.SFN, err = sfnapi.New(sfnCfg, engCfg, st.root); err != nil {
 		return fmt.Errorf("stack: %w", err)
