@@ -427,10 +427,9 @@ func (st *Stack) createStateMachines(ctx context.Context) error {
 		arn, err := st.SFN.CreateStateMachine(ctx, sm.Name, string(def), role, sm.Type)
 		var apiErr *sfnapi.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "StateMachineAlreadyExists" {
-			// A restart with an edited definition: update it, as a redeploy would.
-			arn = sm.Arn
-			if _, err = st.SFN.UpdateStateMachine(ctx, arn, aws.String(string(def)), aws.String(role)); err != nil {
-				return fmt.Errorf("stack: update state machine %s: %w", sm.LogicalID, err)
+			arn, err = st.redeployStateMachine(ctx, sm.Arn, sm.Name, string(def), role, sm.Type)
+			if err != nil {
+				return fmt.Errorf("stack: state machine %s: %w", sm.LogicalID, err)
 			}
 		} else if err != nil {
 			return fmt.Errorf("stack: state machine %s: %w", sm.LogicalID, err)
@@ -441,6 +440,33 @@ func (st *Stack) createStateMachines(ctx context.Context) error {
 		st.Resources.StateMachines = append(st.Resources.StateMachines, arn)
 	}
 	return nil
+}
+
+// redeployStateMachine brings an existing state machine to the template on
+// a restart: an edited definition or role is updated in place, as a
+// redeploy would; another type (WorkflowType=EXPRESS after STANDARD) cannot
+// be updated, so the machine is replaced (deleted and created again). Its
+// past executions stay readable and running ones finish, as
+// DeleteStateMachine keeps them.
+func (st *Stack) redeployStateMachine(ctx context.Context, arn, name, def, role, typ string) (string, error) {
+	cur, err := st.SFN.DescribeStateMachine(ctx, arn)
+	if err != nil {
+		return "", err
+	}
+	if typ == "" {
+		typ = sfnapi.TypeStandard
+	}
+	if cur.Type == typ {
+		if _, err := st.SFN.UpdateStateMachine(ctx, arn, aws.String(def), aws.String(role)); err != nil {
+			return "", fmt.Errorf("update: %w", err)
+		}
+		return arn, nil
+	}
+	st.log.Info("state machine type changed: replacing it", zap.String("arn", arn), zap.String("from", cur.Type), zap.String("to", typ))
+	if err := st.SFN.DeleteStateMachine(ctx, arn); err != nil {
+		return "", fmt.Errorf("replace (type %s to %s): %w", cur.Type, typ, err)
+	}
+	return st.SFN.CreateStateMachine(ctx, name, def, role, typ)
 }
 
 // wireNotifications configures each bucket's notifications from the

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sns"
 	"github.com/imgflow/imgflow/internal/local/stack"
 )
@@ -60,5 +61,46 @@ func TestNotificationEmailAcrossBoots(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorkflowTypeChangeReplacesStateMachine restarts the stack on the same
+// data dir with WorkflowType=EXPRESS after STANDARD (make run ARGS="--param
+// WorkflowType=EXPRESS"): the state machine has the new type, since a type
+// cannot be updated in place, and the earlier execution is still listed.
+func TestWorkflowTypeChangeReplacesStateMachine(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is needed to build the layer")
+	}
+	tmpl, data := templateCopy(t), t.TempDir()
+	var started string
+	for _, typ := range []string{sfnapi.TypeStandard, sfnapi.TypeExpress, sfnapi.TypeExpress} {
+		cfg := stack.NewDefaultConfig()
+		cfg.Template, cfg.DataDir, cfg.Listen = tmpl, data, "127.0.0.1:0"
+		cfg.Parameters = map[string]string{"WorkflowType": typ}
+		st, err := stack.Start(context.Background(), cfg, builders, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn := st.Resources.StateMachines[0]
+		sm, err := st.SFN.DescribeStateMachine(context.Background(), arn)
+		if err != nil || sm.Type != typ {
+			st.Close(context.Background())
+			t.Fatalf("after a boot with WorkflowType=%s: %+v, %v", typ, sm, err)
+		}
+		if started == "" {
+			// A hand-started execution that fails at once (no object).
+			if started, _, err = st.SFN.StartExecution(context.Background(), arn, "before", `{}`); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SFN.WaitExecution(context.Background(), started); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := st.SFN.DescribeExecution(context.Background(), started); err != nil {
+			t.Errorf("the execution from before the replacement: %v", err)
+		}
+		if err := st.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
