@@ -4,13 +4,14 @@ package webpenc
 
 import "golang.org/x/sys/cpu"
 
-// useAVX2 is set once, at package initialisation: the CPU has AVX2 (and
+// useSIMD is set once, at package initialisation: the CPU has AVX2 (and
 // the OS saves the YMM registers). Without it the kernels are the Go ones.
-var useAVX2 = cpu.X86.HasAVX2
+// (Tests set it to compare whole encodes.)
+var useSIMD = cpu.X86.HasAVX2
 
 // simdKernels names the assembly in use, for tests and benchmarks.
 var simdKernels = func() string {
-	if useAVX2 {
+	if useSIMD {
 		return "AVX2"
 	}
 	return ""
@@ -18,7 +19,7 @@ var simdKernels = func() string {
 
 // fdct4 is fdct4Generic, in AVX2 where the CPU has it (kernels_amd64.s).
 func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
-	if !useAVX2 || ps < 0 {
+	if !useSIMD || ps < 0 {
 		fdct4Generic(src, so, pred, po, ps, out)
 		return
 	}
@@ -29,7 +30,7 @@ func fdct4(src []uint8, so int, pred []uint8, po, ps int, out *[16]int16) {
 
 // quantize is quantizeGeneric, in AVX2 where the CPU has it.
 func (m *matrix) quantize(in *[16]int16, out *[16]int16, first int) int {
-	if !useAVX2 {
+	if !useSIMD {
 		return m.quantizeGeneric(in, out, first)
 	}
 	return quantizeAVX2(in, out, m, first)
@@ -38,7 +39,7 @@ func (m *matrix) quantize(in *[16]int16, out *[16]int16, first int) int {
 // idct4Add is idct4AddGeneric, in AVX2 where the CPU has it and the
 // coefficients are in the assembly's range (all but extreme ones).
 func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) {
-	if useAVX2 && ps >= 0 && ds >= 0 {
+	if useSIMD && ps >= 0 && ds >= 0 {
 		_ = pred[po+3*ps+3]
 		_ = dst[do+3*ds+3]
 		if idct4AddAVX2(in, &pred[po], ps, &dst[do], ds) {
@@ -50,7 +51,7 @@ func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) 
 
 // texture4 is texture4Generic, in AVX2 where the CPU has it.
 func texture4(p []uint8, o, s int) int32 {
-	if !useAVX2 || s < 0 {
+	if !useSIMD || s < 0 {
 		return texture4Generic(p, o, s)
 	}
 	_ = p[o+3*s+3]
@@ -59,7 +60,7 @@ func texture4(p []uint8, o, s int) int32 {
 
 // sse4 is sse4Generic, in AVX2 where the CPU has it.
 func sse4(a []uint8, b *[16]uint8) int64 {
-	if !useAVX2 {
+	if !useSIMD {
 		return sse4Generic(a, b)
 	}
 	_ = a[3*bps+3]

@@ -2,64 +2,12 @@
 
 package webpenc
 
-import (
-	"bytes"
-	"context"
-	"image"
-	"os"
-	"testing"
-
-	_ "image/png"
-)
-
-// TestEncodeSIMDEqualsGo: whole encodes with the AVX2 kernels and with the
-// Go ones (what a purego build or a CPU without AVX2 runs) give the same
-// bytes. WEBPENC_SIMD_IMAGES may name PNG files to add (space-separated).
-func TestEncodeSIMDEqualsGo(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2 on this CPU")
-	}
-	imgs := map[string]image.Image{
-		"photo": testImage(301, 203, "photo", 3),
-		"noise": testImage(64, 48, "noise", 4),
-		"alpha": alphaImage(90, 70, "shape"),
-		"flat":  testImage(40, 40, "flat", 1),
-	}
-	for _, p := range bytes.Fields([]byte(os.Getenv("WEBPENC_SIMD_IMAGES"))) {
-		f, err := os.Open(string(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, _, err := image.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		imgs[string(p)] = m
-	}
-	encode := func(m image.Image, q int, simd bool) []byte {
-		t.Helper()
-		defer func(saved bool) { useAVX2 = saved }(useAVX2)
-		useAVX2 = simd
-		var buf bytes.Buffer
-		if err := Encode(context.Background(), &buf, m, &Options{Quality: q, Workers: 1}); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	for name, m := range imgs {
-		for _, q := range []int{5, 50, 80, 100} {
-			if a, g := encode(m, q, true), encode(m, q, false); !bytes.Equal(a, g) {
-				t.Errorf("%s q%d: AVX2 and Go encodes differ (%d and %d bytes)", name, q, len(a), len(g))
-			}
-		}
-	}
-}
+import "testing"
 
 // TestIDCT4AddAVX2Range: the assembly declines exactly the blocks with a
 // coefficient beyond idctBound (2212), leaving dst alone.
 func TestIDCT4AddAVX2Range(t *testing.T) {
-	if !useAVX2 {
+	if !useSIMD {
 		t.Skip("no AVX2 on this CPU")
 	}
 	tests := []struct {
