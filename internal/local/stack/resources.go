@@ -40,6 +40,7 @@ type Resources struct {
 	Subscriptions []string          `json:"subscriptions"`
 	Functions     []string          `json:"functions"`
 	LogGroups     []string          `json:"logGroups"`
+	Alarms        []string          `json:"alarms"`
 	StateMachines []string          `json:"stateMachines"`
 	Outputs       map[string]string `json:"outputs"`
 	NotEmulated   []string          `json:"notEmulated"` // resource types the local stack has no counterpart for
@@ -48,7 +49,7 @@ type Resources struct {
 // emulated are the resource types the stack creates; the others (IAM roles,
 // KMS keys, bucket policies) have no local meaning and are listed.
 var emulated = []string{"AWS::S3::Bucket", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::Serverless::Function",
-	"AWS::Serverless::LayerVersion", "AWS::Serverless::StateMachine", "AWS::SQS::Queue", "AWS::Logs::LogGroup"}
+	"AWS::Serverless::LayerVersion", "AWS::Serverless::StateMachine", "AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm"}
 
 func (st *Stack) createResources(ctx context.Context, builders Builders) error {
 	t := st.Template
@@ -65,6 +66,9 @@ func (st *Stack) createResources(ctx context.Context, builders Builders) error {
 		return err
 	}
 	if err := st.createLogGroups(); err != nil {
+		return err
+	}
+	if err := st.createAlarms(); err != nil {
 		return err
 	}
 	opt, err := st.buildLayers(ctx)

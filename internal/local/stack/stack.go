@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,6 +26,7 @@ import (
 	"github.com/imgflow/imgflow/internal/local/lambda"
 	"github.com/imgflow/imgflow/internal/local/lambda/runtimeapi"
 	"github.com/imgflow/imgflow/internal/local/logs"
+	"github.com/imgflow/imgflow/internal/local/metrics"
 	"github.com/imgflow/imgflow/internal/local/s3"
 	"github.com/imgflow/imgflow/internal/local/sfnapi"
 	"github.com/imgflow/imgflow/internal/local/sigv4"
@@ -71,6 +73,10 @@ type Config struct {
 	// Clock is the one time source of S3, SNS, Lambda and Step Functions
 	// (timestamps, backoff, Wait states, timeouts). Nil: sfn.RealClock.
 	Clock sfn.Clock
+	// AlarmInterval is how often the queues' depths are reported and the
+	// alarms evaluated (CloudWatch: every minute); 0 turns the loop off
+	// (tests call MonitorOnce).
+	AlarmInterval time.Duration
 }
 
 // NewDefaultConfig returns the defaults of `imgflow local`.
@@ -79,7 +85,7 @@ func NewDefaultConfig() *Config {
 		Template: "template.yaml", DataDir: ".imgflow", Listen: "127.0.0.1:4566",
 		LambdaMode: ModeInProcess, BuildDir: "build", StackName: "imgflow",
 		Region: "us-east-1", AccountID: "000000000000", DrainTimeout: 30 * time.Second,
-		Clock: sfn.RealClock{},
+		Clock: sfn.RealClock{}, AlarmInterval: 5 * time.Second,
 	}
 }
 
@@ -146,6 +152,11 @@ type Stack struct {
 	SFN    *sfnapi.Service
 	Lambda *lambda.Service
 	Logs   *logs.Store
+	// Metrics holds the CloudWatch metrics the stack reports; Alarms the
+	// template's alarms over them.
+	Metrics *metrics.Store
+	Alarms  *metrics.Alarms
+	queues  []queueFile // the template's SQS queues (files), for their depth
 
 	Resources Resources // what the template created
 
@@ -158,6 +169,10 @@ type Stack struct {
 	ln       net.Listener
 	srv      *http.Server
 	serveErr chan error
+
+	unsubMetrics func()
+	stopMonitor  context.CancelFunc
+	monitorWG    sync.WaitGroup
 }
 
 // Start boots the stack. On error everything started so far is closed.
@@ -208,6 +223,7 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	if err := st.startServices(); err != nil {
 		return nil, err
 	}
+	st.unsubMetrics = st.SFN.Subscribe(st.executionMetrics)
 	if err := st.serve(); err != nil {
 		return nil, err
 	}
@@ -221,6 +237,12 @@ func Start(ctx context.Context, cfg *Config, builders Builders, log *zap.Logger)
 	}
 	if err := st.writeStackFile(); err != nil {
 		return nil, err
+	}
+	if st.cfg.AlarmInterval > 0 {
+		mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		st.stopMonitor = cancel
+		st.monitorWG.Add(1)
+		go st.monitor(mctx, &st.monitorWG)
 	}
 	return st, nil
 }
@@ -239,6 +261,14 @@ func (st *Stack) startServices() error {
 		return fmt.Errorf("stack: %w", err)
 	}
 
+	mcfg := metrics.NewDefaultConfig()
+	mcfg.DataDir = filepath.Join(cfg.DataDir, "metrics")
+	mcfg.Region, mcfg.AccountID, mcfg.Now = cfg.Region, cfg.AccountID, cfg.Clock.Now
+	if st.Metrics, err = metrics.New(mcfg, st.root); err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	st.Alarms = metrics.NewAlarms(st.Metrics, alarmSNS{st.SNS})
+
 	logsCfg := logs.NewDefaultConfig()
 	logsCfg.DataDir = filepath.Join(cfg.DataDir, "logs")
 	logsCfg.Region, logsCfg.AccountID, logsCfg.Now = cfg.Region, cfg.AccountID, cfg.Clock.Now
@@ -250,6 +280,7 @@ func (st *Stack) startServices() error {
 	lcfg.Region, lcfg.AccountID = cfg.Region, cfg.AccountID
 	lcfg.Now, lcfg.Sleep = cfg.Clock.Now, cfg.Clock.Sleep
 	lcfg.Logs = st.Logs
+	lcfg.Observer = lambdaMetrics{st.Metrics}
 	dest := &destinations{sns: st.SNS, dir: filepath.Join(cfg.DataDir, "sqs")}
 	if st.Lambda, err = lambda.New(lcfg, dest, st.root); err != nil {
 		return fmt.Errorf("stack: %w", err)
@@ -284,6 +315,7 @@ func (st *Stack) serve() error {
 		endpoint.ServiceSNS:    st.SNS,
 		endpoint.ServiceLambda: lambdaMux,
 		endpoint.ServiceLogs:   logs.NewAPI(st.Logs),
+		endpoint.ServiceCW:     metrics.NewAPI(st.Metrics, st.Alarms),
 	})
 	gcfg := endpoint.NewDefaultGuardConfig(st.cfg.Listen)
 	gcfg.AllowHosts = st.cfg.AllowHosts
@@ -320,6 +352,10 @@ func (st *Stack) Err() <-chan error { return st.serveErr }
 // them.
 func (st *Stack) Close(ctx context.Context) error {
 	var errs []error
+	if st.stopMonitor != nil {
+		st.stopMonitor()
+		st.monitorWG.Wait()
+	}
 	if st.SFN != nil {
 		dctx, cancel := context.WithTimeout(ctx, st.cfg.DrainTimeout)
 		errs = append(errs, st.SFN.Close(dctx))
@@ -342,8 +378,14 @@ func (st *Stack) Close(ctx context.Context) error {
 	if st.SNS != nil {
 		errs = append(errs, st.SNS.Close(ctx))
 	}
+	if st.unsubMetrics != nil {
+		st.unsubMetrics()
+	}
 	if st.Logs != nil {
 		errs = append(errs, st.Logs.Close())
+	}
+	if st.Metrics != nil {
+		errs = append(errs, st.Metrics.Close())
 	}
 	return errors.Join(errs...)
 }
