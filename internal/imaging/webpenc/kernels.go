@@ -17,3 +17,18 @@ func sse4Generic(a []uint8, b *[16]uint8) int64 {
 	}
 	return int64(s)
 }
+
+// sseGeneric is the sum of squared differences of the w×h blocks at a
+// (stride as) and b (stride bs).
+func sseGeneric(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
+	var s int64
+	for y := 0; y < h; y++ {
+		ra := a[y*as : y*as+w]
+		rb := b[y*bs : y*bs+w]
+		for x := range ra {
+			d := int32(ra[x]) - int32(rb[x])
+			s += int64(d * d)
+		}
+	}
+	return s
+}

@@ -67,6 +67,16 @@ func sse4(a []uint8, b *[16]uint8) int64 {
 	return sse4AVX2(&a[0], b)
 }
 
+// sse is sseGeneric, in AVX2 for the 16- and 8-wide blocks.
+func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
+	if !useSIMD || (w != 16 && w != 8) || h < 1 || as < 0 || bs < 0 {
+		return sseGeneric(a, as, b, bs, w, h)
+	}
+	_ = a[(h-1)*as+w-1]
+	_ = b[(h-1)*bs+w-1]
+	return sseAVX2(&a[0], as, &b[0], bs, w, h)
+}
+
 //go:noescape
 func fdct4AVX2(src, pred *uint8, ps int, out *[16]int16)
 
@@ -81,3 +91,6 @@ func sse4AVX2(a *uint8, b *[16]uint8) int64
 
 //go:noescape
 func texture4AVX2(p *uint8, s int) int32
+
+//go:noescape
+func sseAVX2(a *uint8, as int, b *uint8, bs int, w, h int) int64

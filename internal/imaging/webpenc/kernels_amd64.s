@@ -472,3 +472,48 @@ TEXT ·texture4AVX2(SB), NOSPLIT, $0-20
 	VZEROUPPER
 	MOVL AX, ret+16(FP)
 	RET
+
+// func sseAVX2(a *uint8, as int, b *uint8, bs int, w, h int) int64
+//
+// sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row, the
+// differences as words, squared and summed in pairs by VPMADDWD into int32
+// lanes (at most 256·255² in all, no overflow).
+TEXT ·sseAVX2(SB), NOSPLIT, $0-56
+	MOVQ a+0(FP), SI
+	MOVQ as+8(FP), AX
+	MOVQ b+16(FP), DI
+	MOVQ bs+24(FP), BX
+	MOVQ w+32(FP), CX
+	MOVQ h+40(FP), DX
+	VPXOR Y0, Y0, Y0
+	CMPQ CX, $16
+	JNE rows8
+
+rows16:
+	VPMOVZXBW (SI), Y1
+	VPMOVZXBW (DI), Y2
+	VPSUBW Y2, Y1, Y1
+	VPMADDWD Y1, Y1, Y1
+	VPADDD Y1, Y0, Y0
+	ADDQ AX, SI
+	ADDQ BX, DI
+	DECQ DX
+	JNE rows16
+	JMP sum
+
+rows8:
+	VPMOVZXBW (SI), X1
+	VPMOVZXBW (DI), X2
+	VPSUBW X2, X1, X1
+	VPMADDWD X1, X1, X1
+	VPADDD Y1, Y0, Y0
+	ADDQ AX, SI
+	ADDQ BX, DI
+	DECQ DX
+	JNE rows8
+
+sum:
+	HSUMD(Y0, X0)
+	VZEROUPPER
+	MOVQ AX, ret+48(FP)
+	RET

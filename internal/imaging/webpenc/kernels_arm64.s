@@ -420,3 +420,49 @@ TEXT ·texture4NEON(SB), NOSPLIT, $0-20
 	WORD $0x1e260284 // fmov w4, s20
 	MOVW R4, ret+16(FP)
 	RET
+
+
+// func sseNEON(a *uint8, as int, b *uint8, bs int, w, h int) int64
+//
+// sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row UABD,
+// UMULL (squares fit uint16) and UADALP into uint32 lanes.
+TEXT ·sseNEON(SB), NOSPLIT, $0-56
+	MOVD a+0(FP), R0
+	MOVD as+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD bs+24(FP), R3
+	MOVD w+32(FP), R4
+	MOVD h+40(FP), R5
+	WORD $0x4f000400 // movi v0.4s, #0
+	WORD $0x4f000401 // movi v1.4s, #0
+	CMP $16, R4
+	BNE rows8
+rows16:
+	WORD $0x4c407002 // ld1 {v2.16b}, [x0]
+	WORD $0x4c407043 // ld1 {v3.16b}, [x2]
+	WORD $0x6e237442 // uabd v2.16b, v2.16b, v3.16b
+	WORD $0x2e22c043 // umull v3.8h, v2.8b, v2.8b
+	WORD $0x6e22c044 // umull2 v4.8h, v2.16b, v2.16b
+	WORD $0x6e606860 // uadalp v0.4s, v3.8h
+	WORD $0x6e606881 // uadalp v1.4s, v4.8h
+	ADD R1, R0
+	ADD R3, R2
+	SUBS $1, R5
+	BNE rows16
+	B sum
+rows8:
+	WORD $0x0c407002 // ld1 {v2.8b}, [x0]
+	WORD $0x0c407043 // ld1 {v3.8b}, [x2]
+	WORD $0x2e237442 // uabd v2.8b, v2.8b, v3.8b
+	WORD $0x2e22c043 // umull v3.8h, v2.8b, v2.8b
+	WORD $0x6e606860 // uadalp v0.4s, v3.8h
+	ADD R1, R0
+	ADD R3, R2
+	SUBS $1, R5
+	BNE rows8
+sum:
+	WORD $0x4ea18400 // add v0.4s, v0.4s, v1.4s
+	WORD $0x4eb1b800 // addv s0, v0.4s
+	WORD $0x1e260004 // fmov w4, s0
+	MOVD R4, ret+48(FP)
+	RET

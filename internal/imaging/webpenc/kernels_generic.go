@@ -23,3 +23,7 @@ func idct4Add(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int) 
 func texture4(p []uint8, o, s int) int32 { return texture4Generic(p, o, s) }
 
 func sse4(a []uint8, b *[16]uint8) int64 { return sse4Generic(a, b) }
+
+func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
+	return sseGeneric(a, as, b, bs, w, h)
+}

@@ -221,6 +221,36 @@ func TestTexture4Kernel(t *testing.T) {
 	}
 }
 
+func TestSSEKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	tests := []struct{ w, h, as, bs int }{
+		{16, 16, bps, 16}, {8, 8, bps, 8}, {16, 16, 17, 19}, {8, 8, 8, 8}, {16, 1, 16, 16}, {8, 3, 9, 11}, {4, 4, bps, 4}, {5, 2, 7, 5},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%dx%d,as=%d,bs=%d", tc.w, tc.h, tc.as, tc.bs), func(t *testing.T) {
+			a := make([]uint8, (tc.h-1)*tc.as+tc.w)
+			b := make([]uint8, (tc.h-1)*tc.bs+tc.w)
+			for n := 0; n < 2000; n++ {
+				for i := range a {
+					a[i] = uint8(r.IntN(256))
+					if n%4 == 0 {
+						a[i] = 255
+					}
+				}
+				for i := range b {
+					b[i] = uint8(r.IntN(256))
+					if n%4 == 0 {
+						b[i] = 0
+					}
+				}
+				if got, want := sse(a, tc.as, b, tc.bs, tc.w, tc.h), sseGeneric(a, tc.as, b, tc.bs, tc.w, tc.h); got != want {
+					t.Fatalf("case %d: kernel %d, Go %d", n, got, want)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkKernels times each kernel (the dispatch: assembly where there
 // is one) against its Go version on photo-like blocks.
 func BenchmarkKernels(b *testing.B) {
@@ -254,9 +284,10 @@ func BenchmarkKernels(b *testing.B) {
 		idct  func(in *[16]int16, pred []uint8, po, ps int, dst []uint8, do, ds int)
 		sse4  func(a []uint8, b *[16]uint8) int64
 		tex   func(p []uint8, o, s int) int32
+		sse   func(a []uint8, as int, b []uint8, bs int, w, h int) int64
 	}{
-		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4},
-		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic},
+		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4, sse},
+		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic, sseGeneric},
 	} {
 		b.Run("fdct4/"+impl.name, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
@@ -287,6 +318,16 @@ func BenchmarkKernels(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				k := i % len(blocks)
 				impl.tex(src, k*4*bps, bps)
+			}
+		})
+		b.Run("sse16x16/"+impl.name, func(b *testing.B) {
+			for b.Loop() {
+				impl.sse(src, bps, src[8:], 16, 16, 16)
+			}
+		})
+		b.Run("sse8x8/"+impl.name, func(b *testing.B) {
+			for b.Loop() {
+				impl.sse(src, bps, src[8:], 8, 8, 8)
 			}
 		})
 	}

@@ -135,19 +135,6 @@ func (c *mbCoder) store(mbx, mby int) {
 	}
 }
 
-func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
-	var s int64
-	for y := 0; y < h; y++ {
-		ra := a[y*as : y*as+w]
-		rb := b[y*bs : y*bs+w]
-		for x := range ra {
-			d := int32(ra[x]) - int32(rb[x])
-			s += int64(d * d)
-		}
-	}
-	return s
-}
-
 func countNZ(lv *[16]int16) int {
 	n := 0
 	for _, v := range lv {
