@@ -111,6 +111,10 @@ func (x *Execution) StateMachineARN() string { return x.opts.StateMachineARN }
 // Name is the execution's name.
 func (x *Execution) Name() string { return x.opts.Name }
 
+// Definition is the ASL the execution runs, as JSON (a child's is its
+// Map's item processor).
+func (x *Execution) Definition() string { return x.defJSON() }
+
 // Input is the execution input as JSON.
 func (x *Execution) Input() string { return encodeJSON(x.input) }
 

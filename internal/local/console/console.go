@@ -104,6 +104,9 @@ type StepFunctions interface {
 	StopExecution(ctx context.Context, arn, errName, cause string) (*sfnapi.Execution, error)
 	RedriveExecution(ctx context.Context, arn string) (time.Time, error)
 	Subscribe(fn func(sfnapi.ExecutionEvent)) (unsubscribe func())
+	DescribeMapRun(ctx context.Context, arn string) (*sfnapi.MapRun, error)
+	ListMapRuns(ctx context.Context, execARN string) ([]sfnapi.MapRun, error)
+	ListMapRunExecutions(ctx context.Context, mapRunARN, statusFilter string, maxResults int, token string) ([]sfnapi.Execution, string, error)
 }
 
 // Notifications is the SNS API the console reads (*sns.Service).
@@ -247,6 +250,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /upload/status", h.uploadStatus)
 	mux.HandleFunc("GET /notifications", h.notificationsPage)
 	mux.HandleFunc("GET /state-machine", h.stateMachinePage)
+	mux.HandleFunc("GET /map-run", h.mapRunPage)
 	// Read-only console endpoints.
 	mux.HandleFunc("GET /objects/{bucket}/{key...}", h.object)
 	mux.HandleFunc("GET /api/events", h.events)

@@ -51,6 +51,10 @@ type ExecutionView struct {
 	NoRedrive    string // why Redrive is not offered for this failure
 	Flash        string
 	FlashError   bool
+	// MapRuns are the Distributed Map runs the execution started;
+	// MapRunURL links a child execution to its Map Run.
+	MapRuns   []MapRunLink
+	MapRunURL string
 }
 
 // StateDetail is the panel shown when a state of the graph is selected.
@@ -234,6 +238,10 @@ func (h *handler) executionPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		v.States = append(v.States, d)
+	}
+	v.MapRuns = h.mapRunLinks(r, x.ARN)
+	if x.MapRunARN != "" {
+		v.MapRunURL = mapRunURL(x.MapRunARN)
 	}
 	v.Variants, v.Manifest, v.ManifestURL = h.outputs(ctx, x)
 	h.render(w, r, "execution", http.StatusOK, v)

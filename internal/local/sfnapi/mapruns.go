@@ -24,6 +24,9 @@ const codeResourceNotFound = "ResourceNotFound"
 // MapRun is a Map Run as DescribeMapRun returns it.
 type MapRun = sfn.MapRunInfo
 
+// MapRunCounts are a Map Run's item or child execution counters.
+type MapRunCounts = sfn.MapRunCounts
+
 // onChild registers a child execution the engine is about to run, so
 // that its events are stored as a started execution's are.
 func (s *Service) onChild(x *sfn.Execution) {
@@ -32,13 +35,28 @@ func (s *Service) onChild(x *sfn.Execution) {
 		smName = names[0]
 	}
 	rec := store.Execution{ARN: x.ARN(), Name: x.Name(), StateMachineARN: x.StateMachineARN(), StateMachineName: smName,
-		Status: StatusRunning, Input: x.Input(), MapRunARN: x.MapRunARN()}
+		Status: StatusRunning, Input: x.Input(), MapRunARN: x.MapRunARN(), DefinitionHash: s.childDefinition(x)}
 	started := make(chan struct{})
 	close(started)
 	le := &liveExec{rec: rec, run: &run{x: x}, started: started, announced: true, done: make(chan struct{})}
 	s.live.Store(rec.ARN, le)
 	s.wg.Add(1)
 	go s.watch(le)
+}
+
+// childDefinition stores a Map Run's item processor once, for
+// DescribeStateMachineForExecution of its children, and returns its hash.
+func (s *Service) childDefinition(x *sfn.Execution) string {
+	if h, ok := s.childDefs.Load(x.MapRunARN()); ok {
+		return h.(string)
+	}
+	def := x.Definition()
+	h := store.DefinitionHash(def)
+	if err := s.st.PutDefinition(def); err != nil {
+		s.log.Error("store item processor", zap.String("map_run_arn", x.MapRunARN()), zap.Error(err))
+	}
+	s.childDefs.Store(x.MapRunARN(), h)
+	return h
 }
 
 // onMapRun stores a Map Run when it starts and when it ends.
@@ -51,15 +69,12 @@ func (s *Service) onMapRun(info sfn.MapRunInfo) {
 		s.log.Error("store map run", zap.String("map_run_arn", info.ARN), zap.Error(err))
 	}
 	if info.Status != sfn.MapRunRunning {
-		go s.forgetMapRun(info.ARN)
-	}
-}
-
-// forgetMapRun drops an ended Map Run from the engine once its record is
-// committed.
-func (s *Service) forgetMapRun(arn string) {
-	if err := s.st.Flush(context.Background()); err == nil {
-		s.eng.e.ForgetMapRun(arn)
+		// The engine forgets an ended Map Run once its record is
+		// committed; DescribeMapRun then reads the store.
+		s.childDefs.Delete(info.ARN)
+		if err := s.st.Flush(context.Background()); err == nil {
+			s.eng.e.ForgetMapRun(info.ARN)
+		}
 	}
 }
 

@@ -63,6 +63,9 @@ type Service struct {
 	eng *engine
 
 	live sync.Map // exec ARN -> *liveExec
+	// childDefs maps a running Map Run to its item processor's
+	// definition hash.
+	childDefs sync.Map
 
 	mu      sync.Mutex // guards starts, parsed, closing
 	parsed  map[string]*parsed

@@ -391,6 +391,12 @@ func putExec(tx *bolt.Tx, x *Execution, b []byte) error {
 	return idx.Put(execIndexKey(x), nil)
 }
 
+// PutDefinition queues a definition (a Distributed Map's item processor,
+// which no state machine holds) under DefinitionHash.
+func (s *Store) PutDefinition(def string) error {
+	return s.enqueue(func(tx *bolt.Tx) error { return putDef(tx, def) })
+}
+
 // PutMapRun queues an insert or update of a Map Run.
 func (s *Store) PutMapRun(r MapRun) error {
 	b, err := json.Marshal(&r)
