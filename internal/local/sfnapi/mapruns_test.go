@@ -1,6 +1,7 @@
 package sfnapi
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -62,5 +63,61 @@ func TestDistributedMapRunAPIs(t *testing.T) {
 	}
 	if _, err := h.client.DescribeMapRun(ctx, &sfnsdk.DescribeMapRunInput{MapRunArn: aws.String(runARN + "x")}); apiCode(err) != codeResourceNotFound {
 		t.Fatalf("DescribeMapRun of an unknown run: %v", err)
+	}
+}
+
+// TestDistributedMapAcrossRestart closes the service while a Distributed
+// Map's children are blocked in a Lambda. On the next start the parent
+// resumes with its Map Run ARN and runs the items again as new children;
+// the children the stop left running are closed Local.StackStopped.
+func TestDistributedMapAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, dir)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":2,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:block","End":true}}},"End":true}}}`
+	sm := h.createSM("dmap", def, "")
+	started := make(chan string, 8)
+	unsub := h.svc.Subscribe(func(ev ExecutionEvent) {
+		if strings.Contains(ev.ExecutionARN, ":execution:dmap/M:") && ev.EventType == "LambdaFunctionStarted" {
+			started <- ev.ExecutionARN
+		}
+	})
+	parent := h.start(sm, "p1", `{"xs":[1,2,3]}`)
+	first := map[string]bool{<-started: true, <-started: true}
+	unsub()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no drain time
+	h.srv.Close()
+	h.srv = nil
+	if err := h.svc.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	close(h.lambda.block)
+
+	h2 := newHarness(t, dir)
+	close(h2.lambda.block)
+	d := h2.wait(parent)
+	if d.Status != "SUCCEEDED" {
+		t.Fatalf("resumed parent: %s %s", d.Status, aws.ToString(d.Cause))
+	}
+	runs, err := h2.client.ListMapRuns(ctxT(t), &sfnsdk.ListMapRunsInput{ExecutionArn: aws.String(parent)})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("ListMapRuns after restart: %v %+v", err, runs)
+	}
+	runARN := aws.ToString(runs.MapRuns[0].MapRunArn)
+	mr, err := h2.client.DescribeMapRun(ctxT(t), &sfnsdk.DescribeMapRunInput{MapRunArn: aws.String(runARN)})
+	if err != nil || mr.Status != "SUCCEEDED" || mr.ItemCounts.Succeeded != 3 {
+		t.Fatalf("DescribeMapRun after restart: %v %+v", err, mr)
+	}
+	for arn := range first {
+		c := h2.wait(arn)
+		if c.Status != "FAILED" || aws.ToString(c.Error) != ErrNameStackStopped || aws.ToString(c.MapRunArn) != runARN {
+			t.Fatalf("first run's child %s: %s %s (map run %s)", arn, c.Status, aws.ToString(c.Error), aws.ToString(c.MapRunArn))
+		}
+	}
+	list, err := h2.client.ListExecutions(ctxT(t), &sfnsdk.ListExecutionsInput{MapRunArn: aws.String(runARN), StatusFilter: "SUCCEEDED"})
+	if err != nil || len(list.Executions) != 3 {
+		t.Fatalf("succeeded children: %v %+v", err, list)
 	}
 }
