@@ -67,6 +67,16 @@ func sse4(a []uint8, b *[16]uint8) int64 {
 	return sse4AVX2(&a[0], b)
 }
 
+// sse4Modes is sse4ModesGeneric, in AVX2.
+func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
+	if !useSIMD {
+		sse4ModesGeneric(a, preds, out)
+		return
+	}
+	_ = a[3*bps+3]
+	sse4ModesAVX2(&a[0], preds, out)
+}
+
 // sse is sseGeneric, in AVX2 for the 16- and 8-wide blocks.
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 	if !useSIMD || (w != 16 && w != 8) || h < 1 || as < 0 || bs < 0 {
@@ -94,3 +104,9 @@ func texture4AVX2(p *uint8, s int) int32
 
 //go:noescape
 func sseAVX2(a *uint8, as int, b *uint8, bs int, w, h int) int64
+
+// The assembly has the ten modes built in.
+var _ = [1]struct{}{}[numBModes-10]
+
+//go:noescape
+func sse4ModesAVX2(a *uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)

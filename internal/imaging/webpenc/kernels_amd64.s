@@ -186,10 +186,18 @@ TEXT ·fdct4AVX2(SB), NOSPLIT, $0-32
 	VPINSRD $1, 32(SI), X0, X0
 	VPINSRD $2, 64(SI), X0, X0
 	VPINSRD $3, 96(SI), X0, X0
+	CMPQ DX, $4
+	JNE predrows
+	VMOVDQU (DI), X1                   // contiguous: one load (and store forwarding)
+	JMP loaded
+
+predrows:
 	VMOVD (DI), X1
 	VPINSRD $1, (DI)(DX*1), X1, X1
 	VPINSRD $2, (DI)(DX*2), X1, X1
 	VPINSRD $3, (DI)(R8*1), X1, X1
+
+loaded:
 	VPMOVZXBW X0, Y0
 	VPMOVZXBW X1, Y1
 	VPSUBW Y1, Y0, Y0                  // d: rows 0, 1 | rows 2, 3
@@ -375,6 +383,13 @@ TEXT ·idct4AddAVX2(SB), NOSPLIT, $0-41
 	TRANSPOSE(X2, X3, X0, X1)          // residual rows 0 | 1, 2 | 3
 	MOVQ pred+8(FP), DI
 	MOVQ ps+16(FP), DX
+	CMPQ DX, $4
+	JNE predrows
+	VPMOVZXBW (DI), X4                 // contiguous
+	VPMOVZXBW 8(DI), X5
+	JMP predok
+
+predrows:
 	VMOVD (DI), X4
 	VPINSRD $1, (DI)(DX*1), X4, X4
 	LEAQ (DI)(DX*2), DI
@@ -382,11 +397,20 @@ TEXT ·idct4AddAVX2(SB), NOSPLIT, $0-41
 	VPINSRD $1, (DI)(DX*1), X5, X5
 	VPMOVZXBW X4, X4
 	VPMOVZXBW X5, X5
+
+predok:
 	VPADDW X4, X0, X0
 	VPADDW X5, X1, X1
 	VPACKUSWB X1, X0, X0               // clip to 0..255
 	MOVQ dst+24(FP), DI
 	MOVQ ds+32(FP), DX
+	CMPQ DX, $4
+	JNE dstrows
+	VMOVDQU X0, (DI)                   // contiguous: one store, which sse4's
+	MOVB $1, ret+40(FP)                // 16-byte load can forward
+	RET
+
+dstrows:
 	VMOVD X0, (DI)
 	VPEXTRD $1, X0, (DI)(DX*1)
 	LEAQ (DI)(DX*2), DI
@@ -516,4 +540,55 @@ sum:
 	HSUMD(Y0, X0)
 	VZEROUPPER
 	MOVQ AX, ret+48(FP)
+	RET
+
+// SSE4MODE leaves in X the four int32 partial sums of the squared
+// differences between Y0 (the source block, words) and the 16 bytes at
+// off(DI). Clobbers X15.
+#define SSE4MODE(off, Y, X) \
+	VPMOVZXBW off(DI), Y \
+	VPSUBW Y, Y0, Y \
+	VPMADDWD Y, Y, Y \
+	VEXTRACTI128 $1, Y, X15 \
+	VPADDD X15, X, X
+
+// func sse4ModesAVX2(a *uint8, preds *[10][16]uint8, out *[10]int64)
+//
+// sse4Generic of the source block at a (stride bps) against each of the
+// ten 4×4 predictions: the source is loaded once, and VPHADDD finishes
+// four sums at a time.
+TEXT ·sse4ModesAVX2(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), SI
+	MOVQ preds+8(FP), DI
+	MOVQ out+16(FP), BX
+	VMOVD (SI), X0
+	VPINSRD $1, 32(SI), X0, X0
+	VPINSRD $2, 64(SI), X0, X0
+	VPINSRD $3, 96(SI), X0, X0
+	VPMOVZXBW X0, Y0
+	SSE4MODE(0, Y1, X1)
+	SSE4MODE(16, Y2, X2)
+	SSE4MODE(32, Y3, X3)
+	SSE4MODE(48, Y4, X4)
+	VPHADDD X2, X1, X1
+	VPHADDD X4, X3, X3
+	VPHADDD X3, X1, X1                 // modes 0..3
+	VPMOVZXDQ X1, Y1
+	VMOVDQU Y1, (BX)
+	SSE4MODE(64, Y1, X1)
+	SSE4MODE(80, Y2, X2)
+	SSE4MODE(96, Y3, X3)
+	SSE4MODE(112, Y4, X4)
+	VPHADDD X2, X1, X1
+	VPHADDD X4, X3, X3
+	VPHADDD X3, X1, X1                 // modes 4..7
+	VPMOVZXDQ X1, Y1
+	VMOVDQU Y1, 32(BX)
+	SSE4MODE(128, Y1, X1)
+	SSE4MODE(144, Y2, X2)
+	VPHADDD X2, X1, X1
+	VPHADDD X1, X1, X1                 // modes 8, 9, 8, 9
+	VPMOVZXDQ X1, X1
+	VMOVDQU X1, 64(BX)
+	VZEROUPPER
 	RET

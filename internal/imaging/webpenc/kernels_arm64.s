@@ -66,11 +66,17 @@ TEXT ·fdct4NEON(SB), NOSPLIT, $0-32
 	WORD $0x0dc590c0 // ld1 {v0.s}[1], [x6], x5
 	WORD $0x4dc580c0 // ld1 {v0.s}[2], [x6], x5
 	WORD $0x4dc590c0 // ld1 {v0.s}[3], [x6], x5
+	CMP $4, R2
+	BNE predrows
+	WORD $0x4c407021 // ld1 {v1.16b}, [x1] // contiguous: one load
+	B loaded
+predrows:
 	WORD $0xaa0103e6 // mov x6, x1
 	WORD $0x0dc280c1 // ld1 {v1.s}[0], [x6], x2
 	WORD $0x0dc290c1 // ld1 {v1.s}[1], [x6], x2
 	WORD $0x4dc280c1 // ld1 {v1.s}[2], [x6], x2
 	WORD $0x4dc290c1 // ld1 {v1.s}[3], [x6], x2
+loaded:
 	WORD $0x2e212002 // usubl v2.8h, v0.8b, v1.8b // rows 0, 1 of src-pred
 	WORD $0x6e212003 // usubl2 v3.8h, v0.16b, v1.16b // rows 2, 3
 	WORD $0x0f10a444 // sxtl v4.4s, v2.4h
@@ -319,11 +325,17 @@ TEXT ·idct4AddNEON(SB), NOSPLIT, $0-40
 	WORD $0x4ed32a25 // trn1 v5.2d, v17.2d, v19.2d
 	WORD $0x4ed26a06 // trn2 v6.2d, v16.2d, v18.2d
 	WORD $0x4ed36a27 // trn2 v7.2d, v17.2d, v19.2d
+	CMP $4, R2
+	BNE predrows
+	WORD $0x4c407038 // ld1 {v24.16b}, [x1] // contiguous: one load
+	B predok
+predrows:
 	WORD $0xaa0103e6 // mov x6, x1
 	WORD $0x0dc280d8 // ld1 {v24.s}[0], [x6], x2
 	WORD $0x0dc290d8 // ld1 {v24.s}[1], [x6], x2
 	WORD $0x4dc280d8 // ld1 {v24.s}[2], [x6], x2
 	WORD $0x4dc290d8 // ld1 {v24.s}[3], [x6], x2
+predok:
 	WORD $0x2f08a719 // uxtl v25.8h, v24.8b
 	WORD $0x6f08a71a // uxtl2 v26.8h, v24.16b
 	WORD $0x0e791084 // saddw v4.4s, v4.4s, v25.4h
@@ -336,6 +348,11 @@ TEXT ·idct4AddNEON(SB), NOSPLIT, $0-40
 	WORD $0x6e6128e1 // sqxtun2 v1.8h, v7.4s
 	WORD $0x2e214800 // uqxtn v0.8b, v0.8h
 	WORD $0x6e214820 // uqxtn2 v0.16b, v1.8h
+	CMP $4, R4
+	BNE dstrows
+	WORD $0x4c007060 // st1 {v0.16b}, [x3] // contiguous: one store
+	RET
+dstrows:
 	WORD $0xaa0303e6 // mov x6, x3
 	WORD $0x0d8480c0 // st1 {v0.s}[0], [x6], x4
 	WORD $0x0d8490c0 // st1 {v0.s}[1], [x6], x4
@@ -465,4 +482,98 @@ sum:
 	WORD $0x4eb1b800 // addv s0, v0.4s
 	WORD $0x1e260004 // fmov w4, s0
 	MOVD R4, ret+48(FP)
+	RET
+
+
+// func sse4ModesNEON(a *uint8, preds *[10][16]uint8, out *[10]int64)
+//
+// sse4Generic of the source block at a (stride bps) against each of the
+// ten 4×4 predictions: the source is loaded once, ADDP finishes four
+// sums at a time, UXTL widens them to int64.
+TEXT ·sse4ModesNEON(SB), NOSPLIT, $0-24
+	MOVD a+0(FP), R0
+	MOVD preds+8(FP), R1
+	MOVD out+16(FP), R2
+	WORD $0xd2800405 // mov x5, #32
+	WORD $0xaa0003e6 // mov x6, x0
+	WORD $0x0dc580c0 // ld1 {v0.s}[0], [x6], x5
+	WORD $0x0dc590c0 // ld1 {v0.s}[1], [x6], x5
+	WORD $0x4dc580c0 // ld1 {v0.s}[2], [x6], x5
+	WORD $0x4dc590c0 // ld1 {v0.s}[3], [x6], x5
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c030 // umull v16.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602a10 // uaddlp v16.4s, v16.8h
+	WORD $0x6e606850 // uadalp v16.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c031 // umull v17.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602a31 // uaddlp v17.4s, v17.8h
+	WORD $0x6e606851 // uadalp v17.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c032 // umull v18.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602a52 // uaddlp v18.4s, v18.8h
+	WORD $0x6e606852 // uadalp v18.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c033 // umull v19.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602a73 // uaddlp v19.4s, v19.8h
+	WORD $0x6e606853 // uadalp v19.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c034 // umull v20.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602a94 // uaddlp v20.4s, v20.8h
+	WORD $0x6e606854 // uadalp v20.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c035 // umull v21.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602ab5 // uaddlp v21.4s, v21.8h
+	WORD $0x6e606855 // uadalp v21.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c036 // umull v22.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602ad6 // uaddlp v22.4s, v22.8h
+	WORD $0x6e606856 // uadalp v22.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c037 // umull v23.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602af7 // uaddlp v23.4s, v23.8h
+	WORD $0x6e606857 // uadalp v23.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c038 // umull v24.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602b18 // uaddlp v24.4s, v24.8h
+	WORD $0x6e606858 // uadalp v24.4s, v2.8h
+	WORD $0x4cdf7021 // ld1 {v1.16b}, [x1], #16
+	WORD $0x6e217401 // uabd v1.16b, v0.16b, v1.16b
+	WORD $0x2e21c039 // umull v25.8h, v1.8b, v1.8b
+	WORD $0x6e21c022 // umull2 v2.8h, v1.16b, v1.16b
+	WORD $0x6e602b39 // uaddlp v25.4s, v25.8h
+	WORD $0x6e606859 // uadalp v25.4s, v2.8h
+	WORD $0x4eb1be10 // addp v16.4s, v16.4s, v17.4s
+	WORD $0x4eb3be52 // addp v18.4s, v18.4s, v19.4s
+	WORD $0x4eb2be10 // addp v16.4s, v16.4s, v18.4s // modes 0..3
+	WORD $0x2f20a602 // uxtl v2.2d, v16.2s
+	WORD $0x6f20a603 // uxtl2 v3.2d, v16.4s
+	WORD $0x4c9fac42 // st1 {v2.2d, v3.2d}, [x2], #32
+	WORD $0x4eb5be94 // addp v20.4s, v20.4s, v21.4s
+	WORD $0x4eb7bed6 // addp v22.4s, v22.4s, v23.4s
+	WORD $0x4eb6be94 // addp v20.4s, v20.4s, v22.4s // modes 4..7
+	WORD $0x2f20a682 // uxtl v2.2d, v20.2s
+	WORD $0x6f20a683 // uxtl2 v3.2d, v20.4s
+	WORD $0x4c9fac42 // st1 {v2.2d, v3.2d}, [x2], #32
+	WORD $0x4eb9bf18 // addp v24.4s, v24.4s, v25.4s
+	WORD $0x4eb8bf18 // addp v24.4s, v24.4s, v24.4s // modes 8, 9, 8, 9
+	WORD $0x2f20a702 // uxtl v2.2d, v24.2s
+	WORD $0x4c007c42 // st1 {v2.2d}, [x2]
 	RET

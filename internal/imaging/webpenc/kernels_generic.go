@@ -27,3 +27,7 @@ func sse4(a []uint8, b *[16]uint8) int64 { return sse4Generic(a, b) }
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 	return sseGeneric(a, as, b, bs, w, h)
 }
+
+func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
+	sse4ModesGeneric(a, preds, out)
+}

@@ -204,6 +204,27 @@ func TestSSE4Kernel(t *testing.T) {
 	}
 }
 
+func TestSSE4ModesKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 2))
+	blocks := pixelBlocks(r, 3000)
+	a := make([]uint8, 4*bps)
+	for i, b := range blocks {
+		for j := range 16 {
+			a[(j/4)*bps+j%4] = b[0][j]
+		}
+		var preds [numBModes][16]uint8
+		for m := range preds {
+			preds[m] = blocks[(i+m*7)%len(blocks)][1]
+		}
+		var got, want [numBModes]int64
+		sse4Modes(a, &preds, &got)
+		sse4ModesGeneric(a, &preds, &want)
+		if got != want {
+			t.Fatalf("block %d: kernel %v, Go %v", i, got, want)
+		}
+	}
+}
+
 func TestTexture4Kernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 9))
 	for _, s := range []int{4, 16, bps} {
