@@ -306,9 +306,10 @@ func BenchmarkKernels(b *testing.B) {
 		sse4  func(a []uint8, b *[16]uint8) int64
 		tex   func(p []uint8, o, s int) int32
 		sse   func(a []uint8, as int, b []uint8, bs int, w, h int) int64
+		modes func(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)
 	}{
-		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4, sse},
-		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic, sseGeneric},
+		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4, sse, sse4Modes},
+		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic, sseGeneric, sse4ModesGeneric},
 	} {
 		b.Run("fdct4/"+impl.name, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
@@ -339,6 +340,17 @@ func BenchmarkKernels(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				k := i % len(blocks)
 				impl.tex(src, k*4*bps, bps)
+			}
+		})
+		b.Run("sse4Modes/"+impl.name, func(b *testing.B) {
+			var preds [numBModes][16]uint8
+			var out [numBModes]int64
+			for m := range preds {
+				preds[m] = blocks[m][1]
+			}
+			for i := 0; b.Loop(); i++ {
+				k := i % len(blocks)
+				impl.modes(src[k*4*bps:], &preds, &out)
 			}
 		})
 		b.Run("sse16x16/"+impl.name, func(b *testing.B) {

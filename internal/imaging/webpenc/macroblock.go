@@ -287,9 +287,11 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 		var preds [numBModes][16]uint8
 		var order [numBModes]int
 		var rank [numBModes]int64
+		var sses [numBModes]int64
 		predictAll4(&preds, c.yw[:], at)
+		sse4Modes(c.ys[so:], &preds, &sses)
 		for mode := 0; mode < numBModes; mode++ {
-			rank[mode] = 256*sse4(c.ys[so:], &preds[mode]) + sq.lambdaI4*int64(costs[mode])
+			rank[mode] = 256*sses[mode] + sq.lambdaI4*int64(costs[mode])
 			order[mode] = mode
 			for i := mode; i > 0 && rank[order[i]] < rank[order[i-1]]; i-- {
 				order[i], order[i-1] = order[i-1], order[i]
