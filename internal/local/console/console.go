@@ -165,22 +165,26 @@ type Deps struct {
 	Lambda   FunctionStats
 	S3       *s3.Client // pointed at the stack's endpoint, path style
 	Workload Workload   // nil: none (executions shown as Step Functions has them)
+	Metrics  Metrics    // nil: the function page has no charts
+	Now      func() time.Time
 	Log      *zap.Logger
 }
 
 // handler holds the dependencies; each page is a method in its own file.
 type handler struct {
-	cfg    Config
-	sfn    StepFunctions
-	sns    Notifications
-	lambda FunctionStats
-	s3     *s3.Client
-	work   Workload
-	log    *zap.Logger
-	views  *views
-	hub    *hub
-	counts *statusCounts
-	hosts  *httpguard.Hosts
+	cfg     Config
+	sfn     StepFunctions
+	sns     Notifications
+	lambda  FunctionStats
+	s3      *s3.Client
+	work    Workload
+	metrics Metrics
+	now     func() time.Time
+	log     *zap.Logger
+	views   *views
+	hub     *hub
+	counts  *statusCounts
+	hosts   *httpguard.Hosts
 }
 
 // Console is the console's http.Handler plus what it runs in the
@@ -210,6 +214,9 @@ func New(cfg *Config, deps Deps) (*Console, error) {
 	if deps.Workload == nil {
 		deps.Workload = noWorkload{}
 	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
 	v, err := parseViews()
 	if err != nil {
 		return nil, err
@@ -218,7 +225,7 @@ func New(cfg *Config, deps Deps) (*Console, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &handler{cfg: *cfg, sfn: deps.SFN, sns: deps.SNS, lambda: deps.Lambda, s3: deps.S3, work: deps.Workload,
+	h := &handler{cfg: *cfg, sfn: deps.SFN, sns: deps.SNS, lambda: deps.Lambda, s3: deps.S3, work: deps.Workload, metrics: deps.Metrics, now: deps.Now,
 		log: deps.Log.With(zap.String("component", "console")), views: v, hub: newHub(), hosts: hosts}
 	h.counts = newStatusCounts(h)
 	c := &Console{h: h}
@@ -251,6 +258,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /notifications", h.notificationsPage)
 	mux.HandleFunc("GET /state-machine", h.stateMachinePage)
 	mux.HandleFunc("GET /map-run", h.mapRunPage)
+	mux.HandleFunc("GET /functions/{name}", h.functionPage)
 	// Read-only console endpoints.
 	mux.HandleFunc("GET /objects/{bucket}/{key...}", h.object)
 	mux.HandleFunc("GET /api/events", h.events)
@@ -269,7 +277,11 @@ func Start(ctx context.Context, cfg *Config, st *stack.Stack, work Workload, log
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	c, err := New(cfg, Deps{SFN: st.SFN, SNS: st.SNS, Lambda: st.Lambda, S3: s3c, Workload: work, Log: log})
+	var m Metrics
+	if st.Metrics != nil {
+		m = st.Metrics
+	}
+	c, err := New(cfg, Deps{SFN: st.SFN, SNS: st.SNS, Lambda: st.Lambda, S3: s3c, Workload: work, Metrics: m, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,9 @@ func TestHandlers(t *testing.T) {
 		{"detail failed", bad.URL, []string{"ImageRejectedError", "failing", "st-caught", "ExecutionFailed", "NotAnImage"}},
 		{"upload", "/upload", []string{`id="dropzone"`, "webkitdirectory"}},
 		{"notifications", "/notifications", []string{"ops@example.com", "Confirmed", "uploads/cat.png", "http://127.0.0.1:8025/"}},
-		{"state machine", "/state-machine", []string{"ValidateFunction", "StartAt", "<svg"}},
+		{"state machine", "/state-machine", []string{"ValidateFunction", "StartAt", "<svg", `href="/functions/imgflow-ValidateFunction"`}},
+		{"function metrics", "/functions/imgflow-ValidateFunction", []string{"Invocations and errors per minute", `class="bar inv"`,
+			`class="dot p50"`, "aws logs tail /aws/lambda/imgflow/validate --follow"}},
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"time"
+
+	"github.com/imgflow/imgflow/internal/local/lambda"
 )
 
 // StateMachineView is the state machine page: the definition beside its
@@ -69,20 +71,24 @@ func (h *handler) stateMachinePage(w http.ResponseWriter, r *http.Request) {
 	}
 	v.StateMachines = options(arns, arn)
 	for _, s := range h.lambda.Stats() {
-		f := s.Function
-		fv := FunctionView{Name: f.Name, LogicalID: f.LogicalID, ARN: f.ARN, Runtime: f.Runtime, Handler: f.Handler, MemoryMB: f.MemoryMB,
-			Timeout: f.Timeout, ReservedConcurrency: f.ReservedConcurrency, Invocations: s.Invocations, Errors: s.Errors,
-			P50: s.P50, P90: s.P90, P99: s.P99, Init: s.Init, InFlight: s.InFlight, OnFailure: f.OnFailure}
-		if s.Invocations > 0 {
-			fv.ErrorRate = formatPct(float64(s.Errors) / float64(s.Invocations))
-		}
-		for k, val := range f.Environment {
-			fv.Environment = append(fv.Environment, Header{k, val})
-		}
-		sort.Slice(fv.Environment, func(i, j int) bool { return fv.Environment[i].Name < fv.Environment[j].Name })
-		v.Functions = append(v.Functions, fv)
+		v.Functions = append(v.Functions, functionView(s))
 	}
 	h.render(w, r, "statemachine", http.StatusOK, v)
+}
+
+func functionView(s lambda.Stats) FunctionView {
+	f := s.Function
+	fv := FunctionView{Name: f.Name, LogicalID: f.LogicalID, ARN: f.ARN, Runtime: f.Runtime, Handler: f.Handler, MemoryMB: f.MemoryMB,
+		Timeout: f.Timeout, ReservedConcurrency: f.ReservedConcurrency, Invocations: s.Invocations, Errors: s.Errors,
+		P50: s.P50, P90: s.P90, P99: s.P99, Init: s.Init, InFlight: s.InFlight, OnFailure: f.OnFailure}
+	if s.Invocations > 0 {
+		fv.ErrorRate = formatPct(float64(s.Errors) / float64(s.Invocations))
+	}
+	for k, val := range f.Environment {
+		fv.Environment = append(fv.Environment, Header{k, val})
+	}
+	sort.Slice(fv.Environment, func(i, j int) bool { return fv.Environment[i].Name < fv.Environment[j].Name })
+	return fv
 }
 
 func formatPct(f float64) string {

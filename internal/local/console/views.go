@@ -76,7 +76,7 @@ func parseViews() (*views, error) {
 		"statusWord": func(s string) string { return statusWords[s] },
 		"add":        func(a, b int) int { return a + b },
 	}
-	layout, err := template.New("layout").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/graph.html")
+	layout, err := template.New("layout").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/graph.html", "web/templates/chart.html")
 	if err != nil {
 		return nil, fmt.Errorf("console: templates: %w", err)
 	}
