@@ -22,10 +22,10 @@ BUILD_DIR    := build
 TOOLS_DIR    := .tools
 TEST_TIMEOUT ?= 20m
 
-STEPS        := trigger validate resize store notify
-FUNCTION_IDS := TriggerFunction ValidateFunction ResizeFunction StoreFunction NotifyFunction
+STEPS        := trigger validate resize store notify cleanup
+FUNCTION_IDS := TriggerFunction ValidateFunction ResizeFunction StoreFunction NotifyFunction CleanupFunction
 PRESETS      := layers/common/assets/presets.json
-ASL          := statemachine/pipeline.asl.json
+ASL          := statemachine/pipeline.asl.json statemachine/reprocess.asl.json
 
 # Static, stripped, reproducible Lambda binaries for provided.al2023 on Graviton.
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
@@ -171,9 +171,13 @@ lint: lint-deps
 	if [ -n "$$unformatted" ]; then echo "gofmt -l reports:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@mkdir -p $(BUILD_DIR)/lint
-	sed -E 's/\$$\{([A-Za-z0-9_]+)\}/$(DUMMY_ARN_PREFIX)\1/g' $(ASL) > $(BUILD_DIR)/lint/pipeline.asl.json
-	@if grep -q '\$${' $(BUILD_DIR)/lint/pipeline.asl.json; then echo "unsubstituted \$${...} left in $(ASL)" >&2; exit 1; fi
-	$(ASL_VALIDATOR) --json-path $(BUILD_DIR)/lint/pipeline.asl.json
+	@for f in $(ASL); do \
+	  out=$(BUILD_DIR)/lint/$$(basename $$f); \
+	  sed -E 's/\$$\{([A-Za-z0-9_]+)\}/$(DUMMY_ARN_PREFIX)\1/g' $$f > $$out; \
+	  if grep -q '\$${' $$out; then echo "unsubstituted \$${...} left in $$f" >&2; exit 1; fi; \
+	  echo "$(ASL_VALIDATOR) --json-path $$out"; \
+	  $(ASL_VALIDATOR) --json-path $$out || exit 1; \
+	done
 	@$(MAKE) --no-print-directory lint-template
 
 # cfn-lint (PyPI: pip install cfn-lint; it brings the SAM translator) checks template.yaml after the

@@ -20,6 +20,7 @@ const usage = `usage: imgflow <command> [flags] [args]
 commands:
   local        the whole pipeline on this machine, booted from template.yaml
   upload       upload files or folders to the running local stack (--wait for results)
+  reprocess    run every upload (or a prefix) through the pipeline again: a Distributed Map (--wait for progress)
   resize       run the resize step's engine on local files (every preset)
   conformance  run the Step Functions conformance cases in a .jsonl file
 
@@ -71,6 +72,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"local":       runLocal,
 		"upload":      runUpload,
+		"reprocess":   runReprocess,
 		"resize":      runResize,
 		"conformance": runConformance,
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +53,8 @@ func TestFunctions(t *testing.T) {
 			env: map[string]string{"OUTPUT_BUCKET": "", "CACHE_CONTROL": "public, max-age=300"}},
 		{name: "notify", id: "NotifyFunction", minMemory: 128, maxMemory: 256,
 			env: map[string]string{"TOPIC_ARN": "", "OUTPUT_BUCKET": ""}},
+		{name: "cleanup", id: "CleanupFunction", minMemory: 128, maxMemory: 256,
+			env: map[string]string{"UPLOAD_BUCKET": "imgflow-original-000000000000-us-east-1", "UPLOAD_PREFIX": "uploads/", "OUTPUT_BUCKET": "", "OUTPUT_PREFIX": "variants"}},
 	}
 	if got, want := len(tm.Functions()), len(tests); got != want {
 		t.Errorf("template has %d functions, want %d", got, want)
@@ -134,6 +137,8 @@ func TestFunctionPolicies(t *testing.T) {
 	key, _ := tm.GetAtt("NotificationKey", "Arn")
 	uploads := upload + "/uploads/*"
 	variants := output + "/variants/*"
+	manifests := output + "/variants/*/manifest.json"
+	results := output + "/reprocess-results/*"
 	tests := []struct {
 		name    string
 		id      string
@@ -144,7 +149,7 @@ func TestFunctionPolicies(t *testing.T) {
 			allowed: map[string][]string{"states:StartExecution": {pipeline}},
 			needed:  []string{"states:StartExecution"}},
 		{name: "validate", id: "ValidateFunction",
-			allowed: map[string][]string{"s3:GetObject": {uploads}, "s3:GetObjectVersion": {uploads}, "s3:ListBucket": {upload}},
+			allowed: map[string][]string{"s3:GetObject": {uploads, manifests}, "s3:GetObjectVersion": {uploads}, "s3:ListBucket": {upload, output}},
 			needed:  []string{"s3:GetObject", "s3:GetObjectVersion"}},
 		{name: "resize", id: "ResizeFunction",
 			allowed: map[string][]string{"s3:GetObject": {uploads}, "s3:GetObjectVersion": {uploads}, "s3:PutObject": {variants}},
@@ -153,8 +158,12 @@ func TestFunctionPolicies(t *testing.T) {
 			allowed: map[string][]string{"s3:GetObject": {variants}, "s3:PutObject": {variants}},
 			needed:  []string{"s3:GetObject", "s3:PutObject"}},
 		{name: "notify", id: "NotifyFunction",
-			allowed: map[string][]string{"sns:Publish": {topic}, "kms:GenerateDataKey": {key}, "kms:Decrypt": {key}},
-			needed:  []string{"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"}},
+			allowed: map[string][]string{"sns:Publish": {topic}, "kms:GenerateDataKey": {key}, "kms:Decrypt": {key}, "s3:GetObject": {results}},
+			needed:  []string{"sns:Publish", "kms:GenerateDataKey", "kms:Decrypt", "s3:GetObject"}},
+		// Cleanup deletes only under the output prefix and only reads (HEADs) originals.
+		{name: "cleanup", id: "CleanupFunction",
+			allowed: map[string][]string{"s3:GetObject": {uploads}, "s3:ListBucket": {upload, output}, "s3:DeleteObject": {variants}},
+			needed:  []string{"s3:GetObject", "s3:ListBucket", "s3:DeleteObject"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,7 +248,8 @@ func TestNoCircularDependency(t *testing.T) {
 func TestUploadBucketReferences(t *testing.T) {
 	tm := loadProject(t, Options{})
 	// Only these may name UploadBucket by Ref/GetAtt; everything else uses the !Sub name.
-	allowed := map[string]bool{"TriggerFunction": true, "UploadBucketPolicy": true}
+	// The functions with an S3 event on the bucket name it in that event.
+	allowed := map[string]bool{"TriggerFunction": true, "CleanupFunction": true, "UploadBucketPolicy": true}
 	for id, v := range asMap(tm.Raw["Resources"]) {
 		if slices.Contains(references(asMap(v)["Properties"]), "UploadBucket") && !allowed[id] {
 			t.Errorf("%s refers to UploadBucket by Ref/GetAtt; use the !Sub name", id)
@@ -255,9 +265,17 @@ func TestUploadBucketReferences(t *testing.T) {
 		!slices.Equal(ev.Events, []string{"s3:ObjectCreated:*"}) {
 		t.Errorf("S3 event = %+v", ev)
 	}
+	cleanup, _ := tm.Function("CleanupFunction")
+	if len(cleanup.S3Events) != 1 {
+		t.Fatalf("CleanupFunction S3 events = %v, want one", cleanup.S3Events)
+	}
+	if ev := cleanup.S3Events[0]; ev.BucketLogicalID != "UploadBucket" || ev.Prefix != "uploads/" ||
+		!slices.Equal(ev.Events, []string{"s3:ObjectRemoved:*"}) {
+		t.Errorf("cleanup S3 event = %+v", ev)
+	}
 	for _, f := range tm.Functions() {
-		if f.LogicalID != "TriggerFunction" && len(f.S3Events) > 0 {
-			t.Errorf("%s has S3 events; only the trigger should", f.LogicalID)
+		if f.LogicalID != "TriggerFunction" && f.LogicalID != "CleanupFunction" && len(f.S3Events) > 0 {
+			t.Errorf("%s has S3 events; only the trigger and the cleanup should", f.LogicalID)
 		}
 	}
 }
@@ -436,6 +454,101 @@ func TestStateMachineResource(t *testing.T) {
 	}
 }
 
+// TestReprocessStateMachine: the reprocess machine's definition, its
+// substitutions and a role that grants exactly what its Distributed Map
+// and its tasks need.
+func TestReprocessStateMachine(t *testing.T) {
+	tm := loadProject(t, Options{})
+	sm, ok := tm.StateMachine("ReprocessPipeline")
+	if !ok {
+		t.Fatal("no ReprocessPipeline")
+	}
+	if sm.Type != "STANDARD" || filepath.Base(sm.DefinitionPath) != "reprocess.asl.json" || sm.Name != "imgflow-reprocess" {
+		t.Errorf("type %q, definition %q, name %q", sm.Type, sm.DefinitionPath, sm.Name)
+	}
+	self := "arn:aws:states:us-east-1:000000000000:stateMachine:imgflow-reprocess"
+	if sm.Arn != self {
+		t.Errorf("ARN %q, want %q", sm.Arn, self)
+	}
+	output, _ := tm.Ref("OutputBucket")
+	outputArn, _ := tm.GetAtt("OutputBucket", "Arn")
+	wantSubs := map[string]string{"UploadBucketName": "imgflow-original-000000000000-us-east-1", "UploadPrefix": "uploads/",
+		"OutputBucketName": output, "ReprocessResultsPrefix": "reprocess-results", "ReprocessMaxConcurrency": "8",
+		"ReprocessToleratedFailurePercentage": "5"}
+	for _, fn := range []string{"Validate", "Resize", "Store", "Notify"} {
+		wantSubs[fn+"FunctionArn"], _ = tm.GetAtt(fn+"Function", "Arn")
+	}
+	for k, v := range wantSubs {
+		if got := sm.Substitutions[k]; got != v {
+			t.Errorf("substitution %s = %q, want %q", k, got, v)
+		}
+	}
+	raw, err := sm.RawDefinition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`).FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := wantSubs[m[1]]; !ok {
+			t.Errorf("definition placeholder ${%s} has no substitution", m[1])
+		}
+	}
+	var invoke []string
+	for _, p := range sm.PolicyTemplates {
+		if p.Name != "LambdaInvokePolicy" {
+			t.Errorf("unexpected policy template %s", p.Name)
+			continue
+		}
+		invoke = append(invoke, str(p.Args["FunctionName"]))
+	}
+	slices.Sort(invoke)
+	var wantInvoke []string
+	for _, fn := range []string{"Notify", "Resize", "Store", "Validate"} {
+		name, _ := tm.Ref(fn + "Function")
+		wantInvoke = append(wantInvoke, name)
+	}
+	slices.Sort(wantInvoke)
+	if !slices.Equal(invoke, wantInvoke) {
+		t.Errorf("LambdaInvokePolicy functions = %v, want %v", invoke, wantInvoke)
+	}
+	allowed := map[string][]string{
+		"states:StartExecution":       {self},
+		"states:DescribeExecution":    {"arn:aws:states:us-east-1:000000000000:execution:imgflow-reprocess/*"},
+		"states:StopExecution":        {"arn:aws:states:us-east-1:000000000000:execution:imgflow-reprocess/*"},
+		"s3:ListBucket":               {"arn:aws:s3:::imgflow-original-000000000000-us-east-1"},
+		"s3:PutObject":                {outputArn + "/reprocess-results/*"},
+		"s3:GetObject":                {outputArn + "/reprocess-results/*"},
+		"s3:ListMultipartUploadParts": {outputArn + "/reprocess-results/*"},
+		"s3:AbortMultipartUpload":     {outputArn + "/reprocess-results/*"},
+	}
+	granted := map[string]bool{}
+	for _, st := range sm.Statements {
+		for _, a := range st.Actions {
+			if strings.HasPrefix(a, "logs:") || strings.HasPrefix(a, "xray:") {
+				continue
+			}
+			ok := allowed[a]
+			if ok == nil {
+				t.Errorf("statement %s grants %q", st.Sid, a)
+				continue
+			}
+			granted[a] = true
+			for _, r := range st.Resources {
+				if !slices.Contains(ok, r) {
+					t.Errorf("statement %s: %s on %q, want one of %v", st.Sid, a, r, ok)
+				}
+			}
+			if a == "s3:ListBucket" && jsonString(st.Condition) != `{"StringLike":{"s3:prefix":"uploads/*"}}` {
+				t.Errorf("ListBucket condition %s, want the upload prefix", jsonString(st.Condition))
+			}
+		}
+	}
+	for a := range allowed {
+		if !granted[a] {
+			t.Errorf("%s is not granted", a)
+		}
+	}
+}
+
 func TestParametersAndOutputs(t *testing.T) {
 	tm := loadProject(t, Options{})
 	params := []struct {
@@ -452,6 +565,9 @@ func TestParametersAndOutputs(t *testing.T) {
 		{"LogLevel", "info"},
 		{"ResizeReservedConcurrency", "40"},
 		{"LogRetentionDays", "30"},
+		{"ReprocessMaxConcurrency", "8"},
+		{"ReprocessToleratedFailurePercentage", "5"},
+		{"ReprocessResultsPrefix", "reprocess-results"},
 	}
 	for _, p := range params {
 		t.Run("parameter "+p.name, func(t *testing.T) {

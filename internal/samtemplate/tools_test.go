@@ -169,8 +169,8 @@ func TestSAMTranslate(t *testing.T) {
 			}
 		})
 	}
-	if fns != 5 {
-		t.Errorf("%d Lambda functions after translation, want 5", fns)
+	if fns != 6 {
+		t.Errorf("%d Lambda functions after translation, want 6", fns)
 	}
 
 	if got := jsonString(props("NotificationTopic")["KmsMasterKeyId"]); got != `{"Ref":"NotificationKey"}` {

@@ -165,7 +165,7 @@ func newFlowValidating(t *testing.T, edit func(pipeline.ValidateResponse) pipeli
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.New(notifyCfg, topic, log)
+	n, err := notify.New(notifyCfg, topic, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package functions
 
 import (
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/cleanup"
 	"github.com/imgflow/imgflow/internal/steps/notify"
 	"github.com/imgflow/imgflow/internal/steps/resize"
 	"github.com/imgflow/imgflow/internal/steps/store"
@@ -22,5 +23,6 @@ func Builders() stack.Builders {
 		"ResizeFunction":   {Build: resize.Step.Build, Package: "functions/resize"},
 		"StoreFunction":    {Build: store.Step.Build, Package: "functions/store"},
 		"NotifyFunction":   {Build: notify.Step.Build, Package: "functions/notify"},
+		"CleanupFunction":  {Build: cleanup.Step.Build, Package: "functions/cleanup"},
 	}
 }

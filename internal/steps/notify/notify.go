@@ -18,6 +18,7 @@ import (
 	"github.com/imgflow/imgflow/layers/common/logx"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/pipelineerr"
+	"github.com/imgflow/imgflow/layers/common/s3io"
 )
 
 // PublishAPI is the part of *sns.Client notify uses.
@@ -33,7 +34,13 @@ const (
 	AttrStatus    = "status"
 	AttrSourceKey = "sourceKey"
 	AttrReason    = "reason"
+	// AttrKind is "reprocess" on a reprocess summary, absent on the
+	// message about one upload.
+	AttrKind = "kind"
 )
+
+// KindReprocess is AttrKind's value on a reprocess summary.
+const KindReprocess = "reprocess"
 
 // Config is the notify function's configuration.
 type Config struct {
@@ -68,15 +75,17 @@ func (c *Config) Validate() error {
 type Handler struct {
 	cfg Config
 	sns PublishAPI
+	s3  s3io.API // reads a reprocess's results; nil where none are summarised
 	log *zap.Logger
 }
 
-// New returns a Handler.
-func New(cfg *Config, client PublishAPI, log *zap.Logger) (*Handler, error) {
+// New returns a Handler. s3api reads the results of a reprocess for its
+// summary (NotifyRequest.Reprocess); it may be nil when there are none.
+func New(cfg *Config, client PublishAPI, s3api s3io.API, log *zap.Logger) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
-	return &Handler{cfg: *cfg, sns: client, log: log.With(zap.String(logx.KeyComponent, "notify"))}, nil
+	return &Handler{cfg: *cfg, sns: client, s3: s3api, log: log.With(zap.String(logx.KeyComponent, "notify"))}, nil
 }
 
 // Handle publishes one notification.
@@ -87,13 +96,30 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.NotifyRequest) (pipel
 		log.Error("bad notify input", zap.Error(err))
 		return pipeline.NotifyResponse{}, err
 	}
-	if req.Status == pipeline.StatusFailed {
-		req.Object = FailedObject(req)
+	var msg Message
+	var counts *pipeline.ReprocessCounts
+	sourceKey := req.Object.Key
+	if req.Reprocess != nil {
+		var err error
+		if msg, counts, err = h.summarise(ctx, req); err != nil {
+			err = pipelineerr.Boundary(err)
+			log.Error("reprocess summary failed", zap.Error(err))
+			return pipeline.NotifyResponse{}, err
+		}
+		sourceKey = req.Reprocess.Prefix
+	} else {
+		if req.Status == pipeline.StatusFailed {
+			req.Object = FailedObject(req)
+		}
+		msg = Compose(req, h.cfg.OutputBucket)
+		sourceKey = req.Object.Key
 	}
-	msg := Compose(req, h.cfg.OutputBucket)
 	attrs := map[string]snstypes.MessageAttributeValue{
 		AttrStatus:    stringAttr(req.Status),
-		AttrSourceKey: stringAttr(req.Object.Key),
+		AttrSourceKey: stringAttr(sourceKey),
+	}
+	if req.Reprocess != nil {
+		attrs[AttrKind] = stringAttr(KindReprocess)
 	}
 	if msg.Reason != "" {
 		attrs[AttrReason] = stringAttr(msg.Reason)
@@ -111,7 +137,7 @@ func (h *Handler) Handle(ctx context.Context, req pipeline.NotifyRequest) (pipel
 	}
 	log.Info("notification published", zap.String("status", req.Status), zap.String("subject", msg.Subject),
 		zap.String("message_id", aws.ToString(out.MessageId)))
-	return pipeline.NotifyResponse{MessageID: aws.ToString(out.MessageId)}, nil
+	return pipeline.NotifyResponse{MessageID: aws.ToString(out.MessageId), Counts: counts}, nil
 }
 
 func stringAttr(v string) snstypes.MessageAttributeValue {
@@ -124,6 +150,8 @@ func stringAttr(v string) snstypes.MessageAttributeValue {
 // Step builds the notify handler, for its Lambda (Step.Build) and the local
 // stack; tests take Step.Config and call New with their own clients.
 var Step = lambdamain.Step[Config, *Handler]{Name: "notify", Defaults: NewDefaultConfig, Load: LoadFromEnv,
-	New:     func(c *Config, d lambdamain.Deps) (*Handler, error) { return New(c, sns.NewFromConfig(d.AWS), d.Log) },
+	New: func(c *Config, d lambdamain.Deps) (*Handler, error) {
+		return New(c, sns.NewFromConfig(d.AWS), d.S3(), d.Log)
+	},
 	Handler: func(h *Handler) any { return h.Handle },
 }

@@ -26,7 +26,7 @@ func (f *fakeSNS) Publish(ctx context.Context, in *sns.PublishInput, _ ...func(*
 
 func newHandler(t *testing.T, f *fakeSNS) *Handler {
 	t.Helper()
-	h, err := New(&Config{TopicARN: "arn:aws:sns:us-east-1:123456789012:imgflow", OutputBucket: "out"}, f, zap.NewNop())
+	h, err := New(&Config{TopicARN: "arn:aws:sns:us-east-1:123456789012:imgflow", OutputBucket: "out"}, f, nil, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestHandleErrors(t *testing.T) {
 	if _, ok := err.(*pipelineerr.ConfigError); !ok {
 		t.Errorf("bad status: err = %T %v, want *ConfigError", err, err)
 	}
-	if _, err := New(NewDefaultConfig(), nil, zap.NewNop()); err == nil || !strings.Contains(err.Error(), "TOPIC_ARN") {
+	if _, err := New(NewDefaultConfig(), nil, nil, zap.NewNop()); err == nil || !strings.Contains(err.Error(), "TOPIC_ARN") {
 		t.Errorf("New without a topic: err = %v", err)
 	}
 }

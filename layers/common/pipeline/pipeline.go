@@ -297,11 +297,16 @@ type NotifyRequest struct {
 	Error        string          `json:"error,omitempty"`
 	Cause        string          `json:"cause,omitempty"`
 	ExecutionARN string          `json:"executionArn,omitempty"`
+	// Reprocess asks for the one summary of a reprocess execution instead
+	// of a message about one upload; Status is its outcome.
+	Reprocess *ReprocessRun `json:"reprocess,omitempty"`
 }
 
 // NotifyResponse is the notify step's output.
 type NotifyResponse struct {
 	MessageID string `json:"messageId"`
+	// Counts are a reprocess summary's totals, when it could read them.
+	Counts *ReprocessCounts `json:"counts,omitempty"`
 }
 
 // UnmarshalJSON decodes a validate payload. Only a payload that is not a
