@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"go.uber.org/zap"
@@ -29,6 +28,7 @@ import (
 	"github.com/imgflow/imgflow/internal/steps/store"
 	"github.com/imgflow/imgflow/internal/steps/validate"
 	"github.com/imgflow/imgflow/layers/common/envconfig"
+	"github.com/imgflow/imgflow/layers/common/lambdamain"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/s3io/s3iotest"
 )
@@ -178,7 +178,7 @@ func newFlowValidating(t *testing.T, edit func(pipeline.ValidateResponse) pipeli
 	}
 	for id, h := range map[string]any{"ValidateFunction": validateHandle, "ResizeFunction": r.Handle, "StoreFunction": st.Handle, "NotifyFunction": n.Handle} {
 		fn, _ := tmpl.Function(id)
-		if err := svc.Register(lambda.Function{Name: fn.Name, ARN: fn.Arn, Timeout: time.Minute}, awslambda.NewHandler(h), 0); err != nil {
+		if err := svc.Register(lambda.Function{Name: fn.Name, ARN: fn.Arn, Timeout: time.Minute}, lambdamain.ConcurrentHandler(h), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -99,7 +99,29 @@ func Init(ctx context.Context, env envconfig.LookupFunc, build Build, opts Optio
 		return nil, err
 	}
 	log.Debug("init done", zap.String("log_level", level.String()), zap.Duration("init_duration", time.Since(start)))
-	return &Instance{Handler: lambda.NewHandlerWithOptions(h, lambda.WithContext(ctx)), Log: log}, nil
+	return &Instance{Handler: ConcurrentHandler(h, lambda.WithContext(ctx)), Log: log}, nil
+}
+
+// ConcurrentHandler is lambda.NewHandlerWithOptions(h, opts...) made safe
+// to invoke from several goroutines at once, as the local stack invokes an
+// instance. aws-lambda-go encodes a response into a buffer from the
+// handler's own pool and returns that buffer's bytes after putting it
+// back: on Lambda, one invocation at a time per process, the bytes are
+// sent before the next invocation takes the buffer, but two invocations
+// side by side could share it, and a Map's concurrent Resizes got each
+// other's (or torn) responses. Each invocation gets a handler, and so a
+// pool, of its own; building one only inspects h's type.
+func ConcurrentHandler(h any, opts ...lambda.Option) lambda.Handler {
+	return concurrentHandler{h: h, opts: opts}
+}
+
+type concurrentHandler struct {
+	h    any
+	opts []lambda.Option
+}
+
+func (c concurrentHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return lambda.NewHandlerWithOptions(c.h, c.opts...).Invoke(ctx, payload)
 }
 
 // KeyFunction is the field naming the function on each of its lines.

@@ -3,6 +3,10 @@ package lambdamain
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -82,5 +86,39 @@ func TestInitFailureIsLogged(t *testing.T) {
 	}, Options{Sink: sink, AWS: localAWS})
 	if !errors.Is(err, errBad) || logs.FilterMessage("init failed").Len() != 1 {
 		t.Fatalf("err %v, logged %v", err, logs.All())
+	}
+}
+
+// TestConcurrentHandler: invocations side by side each get their own
+// response, intact (aws-lambda-go's own handler hands back a pooled
+// buffer's bytes, which a concurrent invocation could overwrite).
+func TestConcurrentHandler(t *testing.T) {
+	h := ConcurrentHandler(func(_ context.Context, in struct{ N int }) (map[string]string, error) {
+		return map[string]string{"n": strings.Repeat(strconv.Itoa(in.N), 4096)}, nil
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for n := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				out, err := h.Invoke(context.Background(), []byte(fmt.Sprintf(`{"N":%d}`, n)))
+				if err != nil {
+					errs <- err
+					return
+				}
+				want := `{"n":"` + strings.Repeat(strconv.Itoa(n), 4096) + `"}`
+				if got := string(out); got != want {
+					errs <- fmt.Errorf("invocation %d got %.40q..., want %.40q...", n, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
