@@ -77,6 +77,15 @@ func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
 	sse4ModesAVX2(&a[0], preds, out)
 }
 
+// histAdd is histAddGeneric, in AVX2 where the CPU has it.
+func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
+	if !useSIMD {
+		histAddGeneric(dist, coef)
+		return
+	}
+	histAddAVX2(dist, coef)
+}
+
 // sse is sseGeneric, in AVX2 for the 16- and 8-wide blocks.
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 	if !useSIMD || (w != 16 && w != 8) || h < 1 || as < 0 || bs < 0 {
@@ -110,3 +119,9 @@ var _ = [1]struct{}{}[numBModes-10]
 
 //go:noescape
 func sse4ModesAVX2(a *uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)
+
+// histAddAVX2 has the 32 bins built in.
+var _ = [1]struct{}{}[maxCoeffThresh-31]
+
+//go:noescape
+func histAddAVX2(dist *[maxCoeffThresh + 1]int, coef *[16]int16)

@@ -166,6 +166,11 @@ DATA texWeight<>+16(SB)/8, $0x0011001c00070020
 DATA texWeight<>+24(SB)/8, $0x000a001100040014
 GLOBL texWeight<>(SB), RODATA|NOPTR, $32
 
+// histMax: maxCoeffThresh, the last histogram bin.
+DATA histMax<>+0(SB)/8, $0x001f001f001f001f
+DATA histMax<>+8(SB)/8, $0x001f001f001f001f
+GLOBL histMax<>(SB), RODATA|NOPTR, $16
+
 // func fdct4AVX2(src, pred *uint8, ps int, out *[16]int16)
 //
 // fdct4Generic with libwebp's FTransform_SSE2 scheme. Pass 1 works on the
@@ -591,4 +596,45 @@ TEXT ·sse4ModesAVX2(SB), NOSPLIT, $0-24
 	VPMOVZXDQ X1, X1
 	VMOVDQU X1, 64(BX)
 	VZEROUPPER
+	RET
+
+// func histAddAVX2(dist *[32]int, coef *[16]int16)
+//
+// histAddGeneric: the bins min(|c|>>3, 31) of all 16 coefficients at once
+// (VPABSW's |-32768| is 32768 unsigned, so VPSRLW and VPMINUW bin it as
+// the Go code does); bin 0 is counted with POPCNT, the others are added
+// one by one over the bits of the non-zero-bin mask.
+TEXT ·histAddAVX2(SB), NOSPLIT, $16-16
+	MOVQ dist+0(FP), DI
+	MOVQ coef+8(FP), SI
+	VMOVDQU (SI), X0
+	VMOVDQU 16(SI), X1
+	VPABSW X0, X0
+	VPABSW X1, X1
+	VPSRLW $3, X0, X0
+	VPSRLW $3, X1, X1
+	VPMINUW histMax<>(SB), X0, X0
+	VPMINUW histMax<>(SB), X1, X1
+	VPACKUSWB X1, X0, X0               // the 16 bins, bytes
+	VMOVDQU X0, bins-16(SP)
+	VPXOR X1, X1, X1
+	VPCMPEQB X1, X0, X1
+	VPMOVMSKB X1, AX
+	XORL $0xffff, AX                   // coefficients not in bin 0
+	POPCNTL AX, CX
+	MOVQ $16, DX
+	SUBQ CX, DX
+	ADDQ DX, (DI)
+	TESTL AX, AX
+	JEQ done
+
+loop:
+	BSFL AX, CX
+	MOVBLZX bins-16(SP)(CX*1), DX
+	INCQ (DI)(DX*8)
+	LEAL -1(AX), R8
+	ANDL R8, AX
+	JNE loop
+
+done:
 	RET

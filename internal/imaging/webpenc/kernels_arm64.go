@@ -67,6 +67,9 @@ func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
 	sse4ModesNEON(&a[0], preds, out)
 }
 
+// histAdd is histAddGeneric (no NEON version yet).
+func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) { histAddGeneric(dist, coef) }
+
 // sse is sseGeneric, in NEON for the 16- and 8-wide blocks.
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 	if !useSIMD || (w != 16 && w != 8) || h < 1 || as < 0 || bs < 0 {

@@ -31,3 +31,5 @@ func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
 	sse4ModesGeneric(a, preds, out)
 }
+
+func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) { histAddGeneric(dist, coef) }

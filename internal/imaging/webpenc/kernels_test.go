@@ -225,6 +225,18 @@ func TestSSE4ModesKernel(t *testing.T) {
 	}
 }
 
+func TestHistAddKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 1))
+	var got, want [maxCoeffThresh + 1]int
+	for i, c := range coefBlocks(r, 8, 20000) {
+		histAdd(&got, &c)
+		histAddGeneric(&want, &c)
+		if got != want {
+			t.Fatalf("block %d %v: kernel %v, Go %v", i, c, got, want)
+		}
+	}
+}
+
 func TestTexture4Kernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 9))
 	for _, s := range []int{4, 16, bps} {
@@ -307,9 +319,10 @@ func BenchmarkKernels(b *testing.B) {
 		tex   func(p []uint8, o, s int) int32
 		sse   func(a []uint8, as int, b []uint8, bs int, w, h int) int64
 		modes func(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)
+		hist  func(dist *[maxCoeffThresh + 1]int, coef *[16]int16)
 	}{
-		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4, sse, sse4Modes},
-		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic, sseGeneric, sse4ModesGeneric},
+		{"kernel", fdct4, (*matrix).quantize, idct4Add, sse4, texture4, sse, sse4Modes, histAdd},
+		{"Go", fdct4Generic, (*matrix).quantizeGeneric, idct4AddGeneric, sse4Generic, texture4Generic, sseGeneric, sse4ModesGeneric, histAddGeneric},
 	} {
 		b.Run("fdct4/"+impl.name, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
@@ -351,6 +364,12 @@ func BenchmarkKernels(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				k := i % len(blocks)
 				impl.modes(src[k*4*bps:], &preds, &out)
+			}
+		})
+		b.Run("histAdd/"+impl.name, func(b *testing.B) {
+			var dist [maxCoeffThresh + 1]int
+			for i := 0; b.Loop(); i++ {
+				impl.hist(&dist, &coefs[i%len(coefs)])
 			}
 		})
 		b.Run("sse16x16/"+impl.name, func(b *testing.B) {

@@ -47,9 +47,10 @@ func histAlpha(dist *[maxCoeffThresh + 1]int) int {
 	return alphaScale * last / maxV
 }
 
-// histAdd bins the magnitudes of coef (|c|>>3, capped) into dist. Most
-// fall into bin 0, which is counted in a register.
-func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
+// histAddGeneric bins the magnitudes of coef (|c|>>3, capped) into dist.
+// Most fall into bin 0, which is counted in a register. histAdd
+// (kernels_*.go) is this or its assembly version.
+func histAddGeneric(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
 	zero := 0
 	for _, c := range coef {
 		v := int32(c)
