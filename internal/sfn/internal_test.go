@@ -279,3 +279,29 @@ func TestStateFieldSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestMapRunCounts: a streamed reader's totals grow as it reads, until an
+// ItemCounter's count arrives; at the reader's end they are what was read.
+func TestMapRunCounts(t *testing.T) {
+	tests := []struct {
+		name                 string
+		steps                func(r *MapRun)
+		total, pending, runs int64
+	}{
+		{"growing", func(r *MapRun) { r.started(2); r.started(3) }, 5, 0, 5},
+		{"counted early", func(r *MapRun) { r.started(2); r.counted(10); r.started(3) }, 10, 5, 5},
+		{"count too low", func(r *MapRun) { r.counted(3); r.started(2); r.started(3) }, 5, 0, 5},
+		{"read to the end", func(r *MapRun) { r.counted(10); r.started(4); r.readDone() }, 4, 0, 4},
+		{"count after the end", func(r *MapRun) { r.started(4); r.readDone(); r.counted(10) }, 4, 0, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newMapRun(MapRunInfo{}, tolerance{})
+			tc.steps(r)
+			c := r.Info().ItemCounts
+			if c.Total != tc.total || c.Pending != tc.pending || c.Running != tc.runs {
+				t.Fatalf("counts %+v, want total %d pending %d running %d", c, tc.total, tc.pending, tc.runs)
+			}
+		})
+	}
+}

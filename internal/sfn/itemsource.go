@@ -28,6 +28,14 @@ type ItemReaderIntegration interface {
 	ReadItems(ctx context.Context, req TaskRequest) (ItemIterator, error)
 }
 
+// ItemCounter is an ItemReaderIntegration that can count a reader's
+// items without keeping them (the S3 adapter pages the listing once
+// more), so that a Map Run's totals and progress are known early, as on
+// AWS, which reads the whole listing before it starts children.
+type ItemCounter interface {
+	CountItems(ctx context.Context, req TaskRequest) (int64, error)
+}
+
 // itemSource yields a Map's items decoded, with ok false at the end.
 type itemSource interface {
 	next(ctx context.Context) (item any, ok bool, err error)
@@ -57,6 +65,19 @@ type readerSource struct {
 	it   ItemIterator
 	max  int64
 	read int64
+	// count counts the items ahead (nil: the integration cannot).
+	count func(ctx context.Context) (int64, error)
+}
+
+// readerCount is a streamed source's count-ahead, if it has one.
+func readerCount(src itemSource) func(ctx context.Context) (int64, error) {
+	if b, ok := src.(*batchSource); ok {
+		src = b.src
+	}
+	if r, ok := src.(*readerSource); ok {
+		return r.count
+	}
+	return nil
 }
 
 func (s *readerSource) next(ctx context.Context) (any, bool, error) {
@@ -121,7 +142,17 @@ func (k *mapState) openReader(ctx context.Context, f *frame, rt *runtimeCtx, inp
 		if err != nil {
 			return nil, newErr(ErrItemReaderFailed, rt.stateCause(asStatesError(err).Error()))
 		}
-		return &readerSource{it: it, max: maxItems}, nil
+		rs := &readerSource{it: it, max: maxItems}
+		if c, ok := in.(ItemCounter); ok {
+			rs.count = func(ctx context.Context) (int64, error) {
+				n, err := c.CountItems(ctx, req)
+				if maxItems >= 0 {
+					n = min(n, maxItems)
+				}
+				return n, err
+			}
+		}
+		return rs, nil
 	}
 	out, err := in.Invoke(ctx, req)
 	if err != nil {

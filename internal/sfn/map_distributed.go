@@ -88,7 +88,7 @@ func (k *mapState) runDistributed(ctx context.Context, f *frame, rt *runtimeCtx,
 		// enclosing fan-out's replay is done, they all run again.
 		return nil, ctx.Err()
 	}
-	d := &dispatcher{k: k, f: f, rt: rt, input: input, run: run, src: src, out: []any{}}
+	d := &dispatcher{k: k, f: f, rt: rt, input: input, run: run, src: src, out: []any{}, count: readerCount(src)}
 	if _, ok := src.(*sliceSource); ok {
 		d.setTotals(length, src)
 	}
@@ -144,6 +144,8 @@ type dispatcher struct {
 	src   itemSource
 	// writer streams the results (nil without a ResultWriter).
 	writer *resultWriter
+	// count counts a streamed reader's items ahead (nil: it cannot).
+	count func(ctx context.Context) (int64, error)
 
 	mu sync.Mutex
 	// out are the children's outputs in item order, without a
@@ -172,7 +174,7 @@ func (d *dispatcher) setTotals(units int, src itemSource) {
 	r.mu.Lock()
 	r.info.ItemCounts.Total, r.info.ItemCounts.Pending = items, items
 	r.info.ExecutionCounts.Total, r.info.ExecutionCounts.Pending = int64(units), int64(units)
-	r.known = true
+	r.itemsKnown, r.execsKnown = true, true
 	r.mu.Unlock()
 }
 
@@ -183,6 +185,8 @@ func (d *dispatcher) dispatch(ctx context.Context) (any, error) {
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
+	stopCount := d.countAhead(cctx, &wg)
+	exhausted := false
 	for i := 0; ; i++ {
 		if !d.acquire(cctx) {
 			break
@@ -193,10 +197,11 @@ func (d *dispatcher) dispatch(ctx context.Context) (any, error) {
 			if err != nil && cctx.Err() == nil {
 				d.fail(newErr(ErrItemReaderFailed, d.rt.stateCause(asStatesError(err).Error())))
 			}
+			exhausted = err == nil
 			break
 		}
 		n := d.unitItems(v)
-		d.started(n)
+		d.run.started(n)
 		if d.writer == nil {
 			d.mu.Lock()
 			d.out = append(d.out, nil)
@@ -209,7 +214,10 @@ func (d *dispatcher) dispatch(ctx context.Context) (any, error) {
 			d.child(cctx, cancel, i, v, n)
 		}(i, v)
 	}
-	d.run.readDone()
+	stopCount()
+	if exhausted {
+		d.run.readDone()
+	}
 	if d.run.exceededNow() {
 		d.fail(toleranceErr())
 	}
@@ -218,6 +226,26 @@ func (d *dispatcher) dispatch(ctx context.Context) (any, error) {
 	}
 	wg.Wait()
 	return d.result(ctx)
+}
+
+// countAhead counts a streamed reader's items beside the reading (when
+// its integration is an ItemCounter), so that the Map Run's totals and
+// pending counts are right early; the returned func stops it and waits.
+func (d *dispatcher) countAhead(ctx context.Context, wg *sync.WaitGroup) (stop func()) {
+	if d.count == nil {
+		return func() {}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		if n, err := d.count(cctx); err == nil {
+			d.run.counted(n)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // unitItems is the number of items in a unit: a batch's, or 1.
@@ -403,23 +431,6 @@ func (d *dispatcher) failed() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.failure != nil
-}
-
-// started moves n items (one unit) to running.
-func (d *dispatcher) started(n int64) {
-	r := d.run
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ic, ec := &r.info.ItemCounts, &r.info.ExecutionCounts
-	if r.known {
-		ic.Pending -= n
-		ec.Pending--
-	} else {
-		ic.Total += n
-		ec.Total++
-	}
-	ic.Running += n
-	ec.Running++
 }
 
 // result is the Map's output once every child has ended.

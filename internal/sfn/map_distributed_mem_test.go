@@ -33,6 +33,13 @@ func (p *pagedListing) Invoke(context.Context, sfn.TaskRequest) (json.RawMessage
 	return nil, &sfn.TaskError{Err: "S3.Unsupported", Cause: "ReadItems only"}
 }
 
+// CountItems counts ahead as the S3 adapter does (page by page).
+func (p *pagedListing) CountItems(context.Context, sfn.TaskRequest) (int64, error) {
+	return int64(p.n), nil
+}
+
+var _ sfn.ItemCounter = (*pagedListing)(nil)
+
 func (p *pagedListing) ReadItems(context.Context, sfn.TaskRequest) (sfn.ItemIterator, error) {
 	return &pageIter{l: p}, nil
 }

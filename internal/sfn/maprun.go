@@ -100,9 +100,12 @@ type MapRun struct {
 	label string
 	// slots is the number of children running or starting.
 	slots int64
-	// known is set when the totals were known up front (items from the
-	// state input); read once a streamed reader has yielded its last.
-	known, read bool
+	// itemsKnown is set when the item total is known before the items
+	// are all read (items from the state input, or an ItemCounter's
+	// count), execsKnown when the child total is; read once the reader
+	// has yielded its last item. itemsStarted counts the items started.
+	itemsKnown, execsKnown, read bool
+	itemsStarted                 int64
 }
 
 func newMapRun(info MapRunInfo, tol tolerance) *MapRun {
@@ -168,7 +171,7 @@ func (r *MapRun) exceeded() bool {
 		return false
 	}
 	if t.hasPct {
-		if !r.known && !r.read {
+		if !r.itemsKnown && !r.read {
 			return false
 		}
 		if total := r.info.ItemCounts.Total; total > 0 && failed*100000 <= t.pct*total {
@@ -185,11 +188,50 @@ func (r *MapRun) exceededNow() bool {
 	return r.exceeded()
 }
 
-// readDone marks the items all read: the totals are final.
+// readDone marks the items all read: the totals are final. A counted
+// total is corrected to the items actually read.
 func (r *MapRun) readDone() {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.read = true
-	r.mu.Unlock()
+	if r.itemsKnown {
+		r.info.ItemCounts.Total, r.info.ItemCounts.Pending = r.itemsStarted, 0
+	}
+}
+
+// counted sets the item total an ItemCounter found, unless the reader is
+// done already.
+func (r *MapRun) counted(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.itemsKnown || r.read {
+		return
+	}
+	ic := &r.info.ItemCounts
+	r.itemsKnown = true
+	ic.Total = max(n, r.itemsStarted)
+	ic.Pending = ic.Total - r.itemsStarted
+}
+
+// started moves n items (one unit) to running.
+func (r *MapRun) started(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ic, ec := &r.info.ItemCounts, &r.info.ExecutionCounts
+	r.itemsStarted += n
+	if r.itemsKnown {
+		ic.Total = max(ic.Total, r.itemsStarted)
+		ic.Pending = ic.Total - r.itemsStarted
+	} else {
+		ic.Total += n
+	}
+	if r.execsKnown {
+		ec.Pending--
+	} else {
+		ec.Total++
+	}
+	ic.Running += n
+	ec.Running++
 }
 
 // finish closes the run with status (and the failure of a FAILED one).

@@ -27,6 +27,7 @@ type sfnS3 struct {
 
 var (
 	_ sfn.ItemReaderIntegration = sfnS3{}
+	_ sfn.ItemCounter           = sfnS3{}
 	_ sfn.ObjectPutter          = sfnS3{}
 )
 
@@ -83,6 +84,33 @@ func (a sfnS3) ReadItems(ctx context.Context, req sfn.TaskRequest) (sfn.ItemIter
 		return a.openObjectItems(ctx, p)
 	}
 	return nil, fmt.Errorf("the ItemReader resource %s is not supported", req.Resource)
+}
+
+// CountItems counts a listing's keys, a page at a time, so that the Map
+// Run's totals are known early (AWS reads a listing before it starts
+// children). Objects are not counted: their items are only known by
+// reading them.
+func (a sfnS3) CountItems(ctx context.Context, req sfn.TaskRequest) (int64, error) {
+	p, err := parseReaderParams(req)
+	if err != nil {
+		return 0, err
+	}
+	if req.Action != "listObjectsV2" {
+		return 0, errors.ErrUnsupported
+	}
+	var n int64
+	after := ""
+	for {
+		page, next, err := a.s3.ListPage(ctx, p.Bucket, p.Prefix, after, cmp.Or(a.pageSize, 1000))
+		if err != nil {
+			return 0, err
+		}
+		n += int64(len(page))
+		if next == "" {
+			return n, nil
+		}
+		after = next
+	}
 }
 
 // PutObject stores a ResultWriter file.
