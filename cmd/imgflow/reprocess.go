@@ -17,6 +17,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/imgflow/imgflow/internal/local/stack"
+	"github.com/imgflow/imgflow/internal/steps/notify"
 	"github.com/imgflow/imgflow/internal/steps/reprocess"
 	"github.com/imgflow/imgflow/layers/common/pipeline"
 	"github.com/imgflow/imgflow/layers/common/s3io"
@@ -265,7 +266,8 @@ func (w *reprocessWatch) report(ctx context.Context, d *sfn.DescribeExecutionOut
 		}
 		fmt.Fprintln(w.out, ":")
 		for _, f := range sum.Failures {
-			fmt.Fprintf(w.out, "  %s: %s %s\n", f.Key, f.Error, oneLine(f.Cause, 200))
+			ex := notify.ExplainFailure(f.Error, f.Cause)
+			fmt.Fprintf(w.out, "  %s: %s: %s\n", f.Key, ex.ErrorType, oneLine(ex.Message, 200))
 		}
 	}
 	if o.NotifyError != nil {

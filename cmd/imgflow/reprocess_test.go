@@ -72,7 +72,7 @@ func TestReprocessWatch(t *testing.T) {
 		{"succeeded", sfntypes.ExecutionStatusSucceeded, true, false,
 			[]string{"[..............................]   0.0% 0/20 items", "[###############...............]  50.0% 10/20 items  succeeded 10",
 				"[##############################] 100.0% 20/20 items", "SUCCEEDED after 8s: 20 objects, 18 processed, 1 skipped, 1 failed",
-				"results: s3://out/" + dir + "/manifest.json", "  uploads/notes.txt: ImageRejectedError NotAnImage"}, nil},
+				"results: s3://out/" + dir + "/manifest.json", "  uploads/notes.txt: ImageRejectedError: NotAnImage"}, nil},
 		{"failed", sfntypes.ExecutionStatusFailed, true, true,
 			[]string{"FAILED after 8s: States.ExceedToleratedFailureThreshold", "too many batches failed"}, []string{"results:"}},
 		{"no map runs on this endpoint", sfntypes.ExecutionStatusSucceeded, false, false,

@@ -31,6 +31,21 @@ func reprocessDefinition(t *testing.T) []byte {
 	return def
 }
 
+// uploadBucket is the upload bucket's name as template.yaml resolves it
+// here, which the definition names.
+func uploadBucket(t *testing.T) string {
+	t.Helper()
+	tmpl, err := samtemplate.Load(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := tmpl.Outputs()["UploadBucketName"]
+	if name == "" {
+		t.Fatal("no UploadBucketName output")
+	}
+	return name
+}
+
 // TestReprocessDefinitionValidates: the engine accepts the reprocess
 // definition as deployed, with no diagnostic.
 func TestReprocessDefinitionValidates(t *testing.T) {
@@ -73,14 +88,16 @@ func childDefinition(t *testing.T) []byte {
 func TestReprocessBatch(t *testing.T) {
 	f := newFlow(t)
 	f.def = childDefinition(t)
-	f.mem.Add("in", "uploads/a.jpg", fixtures.JPEG(fixtures.Quadrants(640, 480), 6, false), "image/jpeg")
-	f.mem.Add("in", "uploads/b.png", fixtures.PNG(fixtures.Quadrants(300, 200)), "image/png")
-	f.mem.Add("in", "uploads/notes.txt", []byte("not an image at all"), "text/plain")
+	in := uploadBucket(t)
+	f.mem.Add(in, "uploads/a.jpg", fixtures.JPEG(fixtures.Quadrants(640, 480), 6, false), "image/jpeg")
+	f.mem.Add(in, "uploads/b.png", fixtures.PNG(fixtures.Quadrants(300, 200)), "image/png")
+	f.mem.Add(in, "uploads/notes.txt", []byte("not an image at all"), "text/plain")
 	keys := []string{"uploads/a.jpg", "uploads/b.png", "uploads/notes.txt", "uploads/sub/"}
 	batch := func(force bool) string {
-		var items []map[string]string
+		// As ListObjectsV2 lists them.
+		var items []map[string]any
 		for _, k := range keys {
-			items = append(items, map[string]string{"bucket": "in", "key": k})
+			items = append(items, map[string]any{"Key": k, "Etag": `"0"`, "Size": 1, "StorageClass": "STANDARD"})
 		}
 		return mustJSON(t, map[string]any{"Items": items, "BatchInput": map[string]any{"force": force}})
 	}
@@ -129,7 +146,7 @@ func TestReprocessBatch(t *testing.T) {
 		t.Errorf("second run %+v, want every image skipped", second)
 	}
 	for _, c := range f.mem.Calls {
-		if strings.HasPrefix(c, "PUT ") || strings.HasPrefix(c, "GET in/uploads/a.jpg") || strings.HasPrefix(c, "GET in/uploads/b.png") {
+		if strings.HasPrefix(c, "PUT ") || strings.HasPrefix(c, "GET "+in+"/uploads/a.jpg") || strings.HasPrefix(c, "GET "+in+"/uploads/b.png") {
 			t.Errorf("a skipping run did %s", c)
 		}
 	}
