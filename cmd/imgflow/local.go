@@ -185,7 +185,7 @@ func printBanner(w io.Writer, st *stack.Stack, cfg *stack.Config, up workload.Up
 	// Counted from the process's start, so it is what the user waited for
 	// after the build (which make run reports on its own).
 	fmt.Fprintf(w, "imgflow local is ready: started in %d ms (from process start; the build before it is not counted)\n\n", ready.Milliseconds())
-	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda)\n", st.URL)
+	fmt.Fprintf(w, "  endpoint       %s   (S3, Step Functions, SNS, Lambda, CloudWatch Logs, CloudWatch)\n", st.URL)
 	fmt.Fprintf(w, "  console        %s\n", console)
 	fmt.Fprintf(w, "  data           %s   (log: %s)\n", cfg.DataDir, logPath)
 	for _, b := range st.Resources.Buckets {

@@ -113,27 +113,54 @@ func TestEnvironmentsLogStreamsAndObserver(t *testing.T) {
 	}
 }
 
-func TestMemPeakSeesTheHighestSample(t *testing.T) {
-	m := newMemPeak()
-	// begin reads 10 MB, the sampler 300 MB, end 20 MB.
-	reads := make(chan uint64, 3)
-	reads <- 10 << 20
-	sampled := make(chan struct{})
-	var once sync.Once
-	m.read = func() uint64 {
-		select {
-		case v := <-reads:
-			return v
-		default:
-			once.Do(func() { close(sampled) })
-			return 0
-		}
+// TestMemPeakMeasuresTheLargestRise: the heap's largest rise during the
+// invocation, not its level (garbage an earlier invocation left is not
+// this one's).
+func TestMemPeakMeasuresTheLargestRise(t *testing.T) {
+	tests := []struct {
+		name    string
+		samples []uint64 // MB: begin, the sampler's, then end
+		want    int
+	}{
+		{"grows from a clean heap", []uint64{10, 300, 20}, 290},
+		{"garbage collected, then growth", []uint64{95, 10, 90, 95}, 85},
+		{"garbage only", []uint64{95, 95, 96}, 1},
 	}
-	r := m.begin()
-	reads <- 300 << 20
-	<-sampled // the sampler took 300 MB and is reading again
-	reads <- 20 << 20
-	if got := m.end(r); got != 300 {
-		t.Fatalf("peak %d MB, want 300", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMemPeak()
+			reads := make(chan uint64, len(tt.samples))
+			last := make(chan uint64, 1)
+			drained := make(chan struct{})
+			var once sync.Once
+			var mu sync.Mutex
+			var prev uint64 // with nothing queued the heap stays where it was
+			m.read = func() uint64 {
+				mu.Lock()
+				defer mu.Unlock()
+				select {
+				case v := <-reads:
+					prev = v << 20
+					return prev
+				default:
+				}
+				select {
+				case v := <-last: // end's read
+					prev = v << 20
+				default:
+					once.Do(func() { close(drained) })
+				}
+				return prev
+			}
+			for _, v := range tt.samples[:len(tt.samples)-1] {
+				reads <- v
+			}
+			r := m.begin() // takes the first
+			<-drained      // the sampler read every sample
+			last <- tt.samples[len(tt.samples)-1]
+			if got := m.end(r); got != tt.want {
+				t.Fatalf("Max Memory Used %d MB, want %d", got, tt.want)
+			}
+		})
 	}
 }

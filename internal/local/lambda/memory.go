@@ -15,10 +15,12 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 
 // memPeak measures REPORT's Max Memory Used. Lambda reports the peak
 // resident memory of the invocation's sandbox; in process every function
-// shares one Go heap, so the closest real measure is the peak of that heap
-// while the invocation ran. It is exact for an invocation that ran alone
-// and counts concurrent invocations' memory too: an upper bound, never an
-// estimate. The sampler runs only while invocations are in flight.
+// shares one Go heap, which also holds the garbage earlier invocations left
+// (a Store right after a Resize would show the Resize's), so the measure is
+// the largest rise of that heap while the invocation ran: the highest
+// sample minus the lowest before it. It is what the invocation allocated
+// and held at once when it ran alone, and counts concurrent invocations'
+// allocations too. The sampler runs only while invocations are in flight.
 type memPeak struct {
 	mu      sync.Mutex
 	active  map[*memRun]struct{}
@@ -26,8 +28,13 @@ type memPeak struct {
 	read    func() uint64 // the heap's size now; tests replace it
 }
 
-// memRun is one invocation's peak.
-type memRun struct{ peak uint64 }
+// memRun is one invocation's lowest sample and largest rise above it.
+type memRun struct{ low, rise uint64 }
+
+func (r *memRun) sample(v uint64) {
+	r.low = min(r.low, v)
+	r.rise = max(r.rise, v-r.low)
+}
 
 func newMemPeak() *memPeak {
 	return &memPeak{active: map[*memRun]struct{}{}, read: readHeap}
@@ -44,7 +51,7 @@ func readHeap() uint64 {
 
 // begin starts measuring one invocation.
 func (m *memPeak) begin() *memRun {
-	r := &memRun{peak: m.read()}
+	r := &memRun{low: m.read()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.active[r] = struct{}{}
@@ -55,15 +62,15 @@ func (m *memPeak) begin() *memRun {
 	return r
 }
 
-// end stops measuring r and returns its peak in MB (rounded up, as Lambda
-// reports whole MB).
+// end stops measuring r and returns its largest rise in MB (rounded up,
+// at least 1, as Lambda reports whole MB).
 func (m *memPeak) end(r *memRun) int {
 	v := m.read()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.active, r)
-	r.peak = max(r.peak, v)
-	return int((r.peak + 1<<20 - 1) >> 20)
+	r.sample(v)
+	return max(1, int((r.rise+1<<20-1)>>20))
 }
 
 // loop samples until no invocation is in flight; the last end leaves it
@@ -80,7 +87,7 @@ func (m *memPeak) loop() {
 			return
 		}
 		for r := range m.active {
-			r.peak = max(r.peak, v)
+			r.sample(v)
 		}
 		m.mu.Unlock()
 	}
