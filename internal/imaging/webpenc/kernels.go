@@ -18,6 +18,14 @@ func sse4Generic(a []uint8, b *[16]uint8) int64 {
 	return int64(s)
 }
 
+// recon4Generic reconstructs the 4×4 block rec = pred + IDCT(coef) (both
+// stride 4, as idct4Add) and returns sse4(src, rec) and texture4(rec):
+// what tryI4 measures of each candidate, one call in the assembly.
+func recon4Generic(coef *[16]int16, pred *[16]uint8, src []uint8, rec *[16]uint8) (int64, int32) {
+	idct4Add(coef, pred[:], 0, 4, rec[:], 0, 4)
+	return sse4(src, rec), texture4(rec[:], 0, 4)
+}
+
 // sse4ModesGeneric sets out[m] to sse4(a, &preds[m]) for the ten
 // subblock modes: tryI4's ranking, one call instead of ten.
 func sse4ModesGeneric(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {

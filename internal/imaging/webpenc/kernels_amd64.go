@@ -86,6 +86,18 @@ func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
 	histAddAVX2(dist, coef)
 }
 
+// recon4 is recon4Generic, in AVX2 where the CPU has it and the
+// coefficients are in idct4AddAVX2's range.
+func recon4(coef *[16]int16, pred *[16]uint8, src []uint8, rec *[16]uint8) (int64, int32) {
+	if useSIMD {
+		_ = src[3*bps+3]
+		if sse, tex, ok := recon4AVX2(coef, pred, &src[0], rec); ok {
+			return sse, tex
+		}
+	}
+	return recon4Generic(coef, pred, src, rec)
+}
+
 // sse is sseGeneric, in AVX2 for the 16- and 8-wide blocks.
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
 	if !useSIMD || (w != 16 && w != 8) || h < 1 || as < 0 || bs < 0 {
@@ -125,3 +137,6 @@ var _ = [1]struct{}{}[maxCoeffThresh-31]
 
 //go:noescape
 func histAddAVX2(dist *[maxCoeffThresh + 1]int, coef *[16]int16)
+
+//go:noescape
+func recon4AVX2(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32, ok bool)

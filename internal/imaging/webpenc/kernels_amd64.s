@@ -466,38 +466,44 @@ TEXT ·sse4AVX2(SB), NOSPLIT, $0-24
 	MOVQ AX, ret+16(FP)
 	RET
 
+// TEXTURE4 is texture4Generic of the 16 pixels in X0 (rows 0..3, four
+// bytes each) into AX: the Hadamard transform is exact integer arithmetic,
+// so the passes may run in either order; here vertical first, on the rows
+// (r0 r1 | r2 r3) of one register, then horizontal within each row. The
+// outputs' signs and order differ from the Go code's (v3 is negated;
+// each row comes out as h0 -h3 -h1 h2), which the absolute values and
+// texWeight's order undo. Clobbers Y0-Y5, X15.
+#define TEXTURE4 \
+	VPMOVZXBW X0, Y0 \
+	VEXTRACTI128 $1, Y0, X1 \
+	VPADDW X1, X0, X2 \
+	VPSUBW X1, X0, X3 \
+	VINSERTI128 $1, X3, Y2, Y2 \
+	VPSHUFD $0x4e, Y2, Y3 \
+	VPADDW Y3, Y2, Y4 \
+	VPSUBW Y3, Y2, Y5 \
+	VPUNPCKLQDQ Y5, Y4, Y0 \
+	VPSHUFD $0xb1, Y0, Y1 \
+	VPADDW Y1, Y0, Y2 \
+	VPSUBW Y1, Y0, Y3 \
+	VPBLENDW $0xcc, Y3, Y2, Y0 \
+	VPSHUFB texSwapW<>(SB), Y0, Y1 \
+	VPADDW Y1, Y0, Y2 \
+	VPSUBW Y1, Y0, Y3 \
+	VPBLENDW $0xaa, Y3, Y2, Y0 \
+	VPABSW Y0, Y0 \
+	VPMADDWD texWeight<>(SB), Y0, Y0 \
+	HSUMD(Y0, X0)
+
 // func texture4AVX2(p *uint8, s int) int32
 //
-// texture4Generic: the Hadamard transform is exact integer arithmetic, so
-// the passes may run in either order; here vertical first, on the rows
-// (r0 r1 | r2 r3) of one register, then horizontal within each row. The
-// outputs' signs and order differ from the Go code's, which the absolute
-// values and texWeight's order undo.
+// texture4Generic (see TEXTURE4).
 TEXT ·texture4AVX2(SB), NOSPLIT, $0-20
 	MOVQ p+0(FP), SI
 	MOVQ s+8(FP), DX
 	LEAQ (DX)(DX*2), R8
 	LOAD4x4(SI, DX, R8, X0)
-	VPMOVZXBW X0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPADDW X1, X0, X2                  // a0 | a1 (vertical)
-	VPSUBW X1, X0, X3                  // a3 | a2
-	VINSERTI128 $1, X3, Y2, Y2
-	VPSHUFD $0x4e, Y2, Y3
-	VPADDW Y3, Y2, Y4
-	VPSUBW Y3, Y2, Y5
-	VPUNPCKLQDQ Y5, Y4, Y0             // v0 v3 | v1 v2 (v3 negated)
-	VPSHUFD $0xb1, Y0, Y1              // x2 x3 x0 x1 of each row
-	VPADDW Y1, Y0, Y2                  // a0 a1 a0 a1
-	VPSUBW Y1, Y0, Y3                  // a3 a2 -a3 -a2
-	VPBLENDW $0xcc, Y3, Y2, Y0         // a0 a1 -a3 -a2
-	VPSHUFB texSwapW<>(SB), Y0, Y1     // a1 a0 -a2 -a3
-	VPADDW Y1, Y0, Y2
-	VPSUBW Y1, Y0, Y3
-	VPBLENDW $0xaa, Y3, Y2, Y0         // h0 -h3 -h1 h2
-	VPABSW Y0, Y0
-	VPMADDWD texWeight<>(SB), Y0, Y0
-	HSUMD(Y0, X0)
+	TEXTURE4
 	VZEROUPPER
 	MOVL AX, ret+16(FP)
 	RET
@@ -637,4 +643,56 @@ loop:
 	JNE loop
 
 done:
+	RET
+
+// func recon4AVX2(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32, ok bool)
+//
+// idct4AddAVX2 with contiguous pred and rec, then sse4AVX2 of src (stride
+// bps) against rec and TEXTURE4 of rec, on the reconstruction still in a
+// register. ok is false, and nothing written, when a coefficient is
+// beyond idctBound.
+TEXT ·recon4AVX2(SB), NOSPLIT, $0-45
+	MOVQ coef+0(FP), SI
+	VMOVDQU (SI), X0
+	VMOVDQU 16(SI), X1
+	VPABSW X0, X2
+	VPABSW X1, X3
+	VPMAXUW X3, X2, X2
+	VPSUBUSW idctBound<>(SB), X2, X2
+	VPTEST X2, X2
+	JNE fallback
+	IDCTPASS(X0, X1, X2, X3)
+	TRANSPOSE(X2, X3, X0, X1)
+	VPADDW idctFour<>(SB), X0, X0
+	IDCTPASS(X0, X1, X2, X3)
+	VPSRAW $3, X2, X2
+	VPSRAW $3, X3, X3
+	TRANSPOSE(X2, X3, X0, X1)
+	MOVQ pred+8(FP), DI
+	VPMOVZXBW (DI), X4
+	VPMOVZXBW 8(DI), X5
+	VPADDW X4, X0, X0
+	VPADDW X5, X1, X1
+	VPACKUSWB X1, X0, X0               // rec
+	MOVQ rec+24(FP), DI
+	VMOVDQU X0, (DI)
+	MOVQ src+16(FP), SI
+	VMOVD (SI), X1
+	VPINSRD $1, 32(SI), X1, X1
+	VPINSRD $2, 64(SI), X1, X1
+	VPINSRD $3, 96(SI), X1, X1
+	VPMOVZXBW X1, Y1
+	VPMOVZXBW X0, Y2
+	VPSUBW Y2, Y1, Y1
+	VPMADDWD Y1, Y1, Y1
+	HSUMD(Y1, X1)
+	MOVQ AX, sse+32(FP)
+	TEXTURE4
+	VZEROUPPER
+	MOVL AX, tex+40(FP)
+	MOVB $1, ok+44(FP)
+	RET
+
+fallback:
+	MOVB $0, ok+44(FP)
 	RET

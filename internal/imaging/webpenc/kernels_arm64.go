@@ -103,3 +103,7 @@ var _ = [1]struct{}{}[numBModes-10]
 
 //go:noescape
 func sse4ModesNEON(a *uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)
+
+func recon4(coef *[16]int16, pred *[16]uint8, src []uint8, rec *[16]uint8) (int64, int32) {
+	return recon4Generic(coef, pred, src, rec)
+}

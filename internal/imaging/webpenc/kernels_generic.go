@@ -33,3 +33,7 @@ func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
 }
 
 func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) { histAddGeneric(dist, coef) }
+
+func recon4(coef *[16]int16, pred *[16]uint8, src []uint8, rec *[16]uint8) (int64, int32) {
+	return recon4Generic(coef, pred, src, rec)
+}

@@ -237,6 +237,31 @@ func TestHistAddKernel(t *testing.T) {
 	}
 }
 
+func TestRecon4Kernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 8))
+	blocks := idctBlocks(r)
+	src := make([]uint8, 4*bps)
+	for i, c := range blocks {
+		var pred, gotRec, wantRec [16]uint8
+		for j := range 16 {
+			pred[j] = uint8(r.IntN(256))
+			src[(j/4)*bps+j%4] = uint8(r.IntN(256))
+			if i%3 == 0 {
+				pred[j] = uint8(255 * r.IntN(2))
+				src[(j/4)*bps+j%4] = uint8(255 * r.IntN(2))
+			}
+		}
+		in := c
+		gs, gt := recon4(&in, &pred, src, &gotRec)
+		want := c
+		idct4AddGeneric(&want, pred[:], 0, 4, wantRec[:], 0, 4)
+		ws, wt := sse4Generic(src, &wantRec), texture4Generic(wantRec[:], 0, 4)
+		if in != c || gotRec != wantRec || gs != ws || gt != wt {
+			t.Fatalf("block %d %v: kernel %v %d %d, Go %v %d %d", i, c, gotRec, gs, gt, wantRec, ws, wt)
+		}
+	}
+}
+
 func TestTexture4Kernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 9))
 	for _, s := range []int{4, 16, bps} {
