@@ -311,10 +311,10 @@ func (c *mbCoder) tryI4(sq *segmentQuant, info *mbInfo, lv *mbLevels, topNZ, lef
 			}
 			// Distortion needs the reconstruction.
 			var rec [16]uint8
-			idct4Add(&coef, pred[:], 0, 4, rec[:], 0, 4)
-			d := 256 * sse4(c.ys[so:], &rec)
+			se, tex := recon4(&coef, &pred, c.ys[so:], &rec)
+			d := 256 * se
 			if c.e.tdisto {
-				d += 256 * sdScore(sq.tlambda, tdisto4(c.srcTex[k], rec[:], 0, 4))
+				d += 256 * sdScore(sq.tlambda, texDisto(c.srcTex[k], tex))
 			}
 			if best >= 0 && d+sq.lambdaI4*r >= bestScore {
 				continue

@@ -48,8 +48,11 @@ func abs32(v int32) int32 {
 // tdisto4 is the texture distortion of one 4×4 block, Q0 (>>5 of the
 // weighted difference).
 func tdisto4(srcTex int32, rec []uint8, o, s int) int64 {
-	return int64(abs32(texture4(rec, o, s)-srcTex) >> 5)
+	return texDisto(srcTex, texture4(rec, o, s))
 }
+
+// texDisto is tdisto4 given the reconstruction's texture4.
+func texDisto(srcTex, tex int32) int64 { return int64(abs32(tex-srcTex) >> 5) }
 
 // sdScore converts a texture distortion to score units: tlambda·d/256,
 // with tlambda = sns·q_i4/32 (libwebp's scaling).
