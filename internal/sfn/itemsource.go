@@ -71,13 +71,18 @@ type readerSource struct {
 
 // readerCount is a streamed source's count-ahead, if it has one.
 func readerCount(src itemSource) func(ctx context.Context) (int64, error) {
-	if b, ok := src.(*batchSource); ok {
-		src = b.src
+	for {
+		switch s := src.(type) {
+		case *batchSource:
+			src = s.src
+		case *selectSource:
+			src = s.src
+		case *readerSource:
+			return s.count
+		default:
+			return nil
+		}
 	}
-	if r, ok := src.(*readerSource); ok {
-		return r.count
-	}
-	return nil
 }
 
 func (s *readerSource) next(ctx context.Context) (any, bool, error) {

@@ -47,13 +47,36 @@ func (k *mapState) distSource(ctx context.Context, f *frame, rt *runtimeCtx, inp
 	if b == nil {
 		return src, length, nil
 	}
-	if ss, ok := src.(*sliceSource); ok {
+	if k.hasSelector() {
+		src = &selectSource{src: src, sel: func(i int, v any) (any, error) { return k.selectItem(f, rt, input, i, v) }}
+	}
+	if _, ok := src.(*readerSource); !ok && len(k.reader) == 0 {
 		// Items in memory are batched up front, for MapStateStarted's
 		// length.
-		batches, _ := k.batch(rt, ss.items, input)
+		var items []any
+		for {
+			v, ok, err := src.next(ctx)
+			if err != nil {
+				return nil, 0, unwrapSelect(err)
+			}
+			if !ok {
+				break
+			}
+			items = append(items, v)
+		}
+		batches, _ := k.batch(rt, items, input)
 		return &sliceSource{items: batches}, len(batches), nil
 	}
 	return &batchSource{src: src, b: b}, 0, nil
+}
+
+// unwrapSelect returns an ItemSelector's error as it is.
+func unwrapSelect(err error) error {
+	var se *selectError
+	if errors.As(err, &se) {
+		return se.err
+	}
+	return err
 }
 
 // runDistributed runs a Distributed Map: MapStateStarted, MapRunStarted,
@@ -194,7 +217,12 @@ func (d *dispatcher) dispatch(ctx context.Context) (any, error) {
 		v, ok, err := d.src.next(cctx)
 		if err != nil || !ok {
 			d.release()
-			if err != nil && cctx.Err() == nil {
+			var se *selectError
+			switch {
+			case err == nil || cctx.Err() != nil:
+			case errors.As(err, &se):
+				d.fail(se.err)
+			default:
 				d.fail(newErr(ErrItemReaderFailed, d.rt.stateCause(asStatesError(err).Error())))
 			}
 			exhausted = err == nil
@@ -321,21 +349,63 @@ func (d *dispatcher) child(ctx context.Context, cancel context.CancelCauseFunc, 
 }
 
 // childInput is unit i's execution input: ItemSelector (or the legacy
-// Parameters) evaluated with $$.Map.Item, or the unit itself.
+// Parameters) evaluated with $$.Map.Item, or the unit itself. A batch's
+// items were selected one by one before batching (selectSource).
 func (d *dispatcher) childInput(i int, v any) (any, error) {
-	k, rt := d.k, d.rt
-	if len(k.selector.raw) == 0 && k.legacy == nil {
+	if len(d.k.batcher) > 0 {
 		return v, nil
 	}
-	child := d.f.child(k.processor, d.f.prev, nil)
-	child.hist, child.replaying = &history{clock: d.f.ex.eng.cfg.Clock}, false
+	return d.k.selectItem(d.f, d.rt, d.input, i, v)
+}
+
+// hasSelector reports an ItemSelector (or legacy Parameters).
+func (k *mapState) hasSelector() bool { return len(k.selector.raw) > 0 || k.legacy != nil }
+
+// selectItem is item i's ItemSelector (or legacy Parameters) value,
+// evaluated with $$.Map.Item; v itself without a selector.
+func (k *mapState) selectItem(f *frame, rt *runtimeCtx, input any, i int, v any) (any, error) {
+	if !k.hasSelector() {
+		return v, nil
+	}
+	child := f.child(k.processor, f.prev, nil)
+	child.hist, child.replaying = &history{clock: f.ex.eng.cfg.Clock}, false
 	child.mapItem = map[string]any{"Index": json.Number(itoa(i)), "Value": v}
 	irt := &runtimeCtx{f: child, st: rt.st, enteredID: rt.enteredID, enteredTime: rt.enteredTime, rand: rt.rand}
 	if len(k.selector.raw) > 0 {
-		return rt.st.proc.value(irt, k.selector, d.input)
+		return rt.st.proc.value(irt, k.selector, input)
 	}
-	return k.legacy.eval(irt.scope(d.input), irt)
+	return k.legacy.eval(irt.scope(input), irt)
 }
+
+// selectSource applies the ItemSelector to each item before it is
+// batched, as AWS does: a batch's Items are the selected items.
+type selectSource struct {
+	src itemSource
+	sel func(i int, v any) (any, error)
+	i   int
+}
+
+// selectError is an ItemSelector's failure, which is the Map's own (not
+// the reader's).
+type selectError struct{ err error }
+
+func (e *selectError) Error() string { return e.err.Error() }
+func (e *selectError) Unwrap() error { return e.err }
+
+func (s *selectSource) next(ctx context.Context) (any, bool, error) {
+	v, ok, err := s.src.next(ctx)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	out, err := s.sel(s.i, v)
+	s.i++
+	if err != nil {
+		return nil, false, &selectError{err}
+	}
+	return out, true, nil
+}
+
+func (s *selectSource) close() error { return s.src.close() }
 
 // newChild builds a child execution of the item processor and the
 // context it runs in (its Stop cancels it). A STANDARD child is

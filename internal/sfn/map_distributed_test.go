@@ -204,6 +204,7 @@ func TestDistributedMapReaderBatcherWriter(t *testing.T) {
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":7,
 		"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"in","Prefix":"p/"}},
 		"ItemBatcher":{"MaxItemsPerBatch":100,"BatchInput":{"run":"r1"}},
+		"ItemSelector":{"k.$":"$$.Map.Item.Value.Key","i.$":"$$.Map.Item.Index"},
 		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"results"}},
 		` + passProcessor + `,"End":true}}}`
 	res, _ := startWait(t, eng, def, `{}`)
@@ -247,11 +248,18 @@ func TestDistributedMapReaderBatcherWriter(t *testing.T) {
 		}
 		for _, r := range recs {
 			var batch struct {
-				Items      []any
+				Items []struct {
+					K string
+					I int
+				}
 				BatchInput struct{ Run string }
 			}
 			if err := json.Unmarshal([]byte(r.Output), &batch); err != nil || r.Status != "SUCCEEDED" || batch.BatchInput.Run != "r1" || r.StartDate == "" {
 				t.Fatalf("record %+v: %v", r, err)
+			}
+			// The ItemSelector is applied to each item before batching.
+			if it := batch.Items[0]; it.K != fmt.Sprintf("k%d", it.I) {
+				t.Fatalf("selected item %+v", it)
 			}
 			items += len(batch.Items)
 		}
