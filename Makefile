@@ -8,6 +8,7 @@
 #   make run     the local stack (cmd/imgflow)
 #   make bench   over ../shared/images, same run: our resize engine vs sharp (bench/resize.sh),
 #                WebP vs cwebp/sharp/our JPEG (bench/webp.sh), HEIC vs dec265/heif-convert (bench/heic.sh)
+#   make soak    2,000 small real photos through imgflow local, then imgflow reprocess (bench/reprocess.sh)
 #   make fuzz    every fuzz target for FUZZTIME (default 10m) each (scripts/fuzz.sh)
 #
 # `sam build` calls the build-<LogicalId> targets with ARTIFACTS_DIR set.
@@ -221,6 +222,14 @@ bench:
 	bash bench/resize.sh
 	bash bench/webp.sh
 	bash bench/heic.sh
+
+# The reprocess soak: 2,000 small real photos (cut at run time from
+# ../shared/images) uploaded to imgflow local, then imgflow reprocess --force
+# --wait over them; prints images/s and peak RSS (bench/reprocess.sh).
+SOAK_IMAGES ?= 2000
+.PHONY: soak
+soak:
+	bash bench/reprocess.sh $(SOAK_IMAGES)
 
 # HEIC decode (one core vs dec265, two cores vs heif-convert) and the 4-size
 # unit from a HEIC made at run time from a shared photo (bench/heic.sh).
