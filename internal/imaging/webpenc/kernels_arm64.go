@@ -67,8 +67,14 @@ func sse4Modes(a []uint8, preds *[numBModes][16]uint8, out *[numBModes]int64) {
 	sse4ModesNEON(&a[0], preds, out)
 }
 
-// histAdd is histAddGeneric (no NEON version yet).
-func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) { histAddGeneric(dist, coef) }
+// histAdd is histAddGeneric in NEON.
+func histAdd(dist *[maxCoeffThresh + 1]int, coef *[16]int16) {
+	if !useSIMD {
+		histAddGeneric(dist, coef)
+		return
+	}
+	histAddNEON(dist, coef)
+}
 
 // sse is sseGeneric, in NEON for the 16- and 8-wide blocks.
 func sse(a []uint8, as int, b []uint8, bs int, w, h int) int64 {
@@ -104,6 +110,20 @@ var _ = [1]struct{}{}[numBModes-10]
 //go:noescape
 func sse4ModesNEON(a *uint8, preds *[numBModes][16]uint8, out *[numBModes]int64)
 
+// recon4 is recon4Generic in NEON.
 func recon4(coef *[16]int16, pred *[16]uint8, src []uint8, rec *[16]uint8) (int64, int32) {
-	return recon4Generic(coef, pred, src, rec)
+	if !useSIMD {
+		return recon4Generic(coef, pred, src, rec)
+	}
+	_ = src[3*bps+3]
+	return recon4NEON(coef, pred, &src[0], rec)
 }
+
+// histAddNEON has the 32 bins built in.
+var _ = [1]struct{}{}[maxCoeffThresh-31]
+
+//go:noescape
+func histAddNEON(dist *[maxCoeffThresh + 1]int, coef *[16]int16)
+
+//go:noescape
+func recon4NEON(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32)

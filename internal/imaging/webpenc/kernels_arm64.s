@@ -577,3 +577,195 @@ TEXT ·sse4ModesNEON(SB), NOSPLIT, $0-24
 	WORD $0x2f20a702 // uxtl v2.2d, v24.2s
 	WORD $0x4c007c42 // st1 {v2.2d}, [x2]
 	RET
+
+
+// func histAddNEON(dist *[32]int, coef *[16]int16)
+//
+// histAddGeneric: the bins min(|c|>>3, 31) of all 16 coefficients at once
+// (ABS of -32768 is 32768 read unsigned, so USHR and UMIN bin it as the Go
+// code does); bin 0 is counted by ADDV, the others are added one by one,
+// lowest non-zero byte first, from the two halves in R4 and R5.
+TEXT ·histAddNEON(SB), NOSPLIT, $0-16
+	MOVD dist+0(FP), R0
+	MOVD coef+8(FP), R1
+	WORD $0x4c40a420 // ld1 {v0.8h, v1.8h}, [x1]
+	WORD $0x4e60b800 // abs v0.8h, v0.8h
+	WORD $0x4e60b821 // abs v1.8h, v1.8h
+	WORD $0x6f1d0400 // ushr v0.8h, v0.8h, #3
+	WORD $0x6f1d0421 // ushr v1.8h, v1.8h, #3
+	WORD $0x4f0087e2 // movi v2.8h, #31
+	WORD $0x6e626c00 // umin v0.8h, v0.8h, v2.8h
+	WORD $0x6e626c21 // umin v1.8h, v1.8h, v2.8h
+	WORD $0x0e212800 // xtn v0.8b, v0.8h
+	WORD $0x4e212820 // xtn2 v0.16b, v1.8h // the 16 bins
+	WORD $0x4e209803 // cmeq v3.16b, v0.16b, #0
+	WORD $0x6f090463 // ushr v3.16b, v3.16b, #7
+	WORD $0x4e31b863 // addv b3, v3.16b // how many in bin 0
+	WORD $0x0e013c66 // umov w6, v3.b[0]
+	WORD $0x4e083c04 // umov x4, v0.d[0]
+	WORD $0x4e183c05 // umov x5, v0.d[1]
+	MOVD (R0), R7
+	ADD R6, R7
+	MOVD R7, (R0)
+	MOVD $0xff, R10
+loop:
+	CBNZ R4, bin
+	CBZ R5, done
+	MOVD R5, R4
+	MOVD $0, R5
+bin:
+	RBIT R4, R6
+	CLZ R6, R6
+	LSR $3, R6
+	LSL $3, R6                           // the lowest non-zero byte's shift
+	LSR R6, R4, R7
+	AND $0xff, R7
+	LSL R6, R10, R8
+	BIC R8, R4, R4
+	MOVD (R0)(R7<<3), R9
+	ADD $1, R9
+	MOVD R9, (R0)(R7<<3)
+	B loop
+done:
+	RET
+
+
+// func recon4NEON(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32)
+//
+// idct4AddNEON with contiguous pred and rec, then sse4NEON of src (stride
+// bps) against rec and texture4NEON of rec, on the reconstruction still
+// in V0.
+TEXT ·recon4NEON(SB), NOSPLIT, $0-44
+	MOVD coef+0(FP), R0
+	MOVD pred+8(FP), R1
+	MOVD src+16(FP), R2
+	MOVD rec+24(FP), R3
+	MOVD $neonConsts<>+80(SB), R9
+	WORD $0x4c40793d // ld1 {v29.4s}, [x9]
+	WORD $0x4c40a400 // ld1 {v0.8h, v1.8h}, [x0]
+	WORD $0x0f10a404 // sxtl v4.4s, v0.4h
+	WORD $0x4f10a405 // sxtl2 v5.4s, v0.8h
+	WORD $0x0f10a426 // sxtl v6.4s, v1.4h
+	WORD $0x4f10a427 // sxtl2 v7.4s, v1.8h
+	WORD $0x4ea68490 // add v16.4s, v4.4s, v6.4s // a
+	WORD $0x6ea68491 // sub v17.4s, v4.4s, v6.4s // b
+	WORD $0x4f9d88b2 // mul v18.4s, v5.4s, v29.s[2]
+	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
+	WORD $0x4fbd88f4 // mul v20.4s, v7.4s, v29.s[3]
+	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
+	WORD $0x6eb48652 // sub v18.4s, v18.4s, v20.4s // c
+	WORD $0x4fbd88b3 // mul v19.4s, v5.4s, v29.s[3]
+	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
+	WORD $0x4f9d88f4 // mul v20.4s, v7.4s, v29.s[2]
+	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
+	WORD $0x4eb48673 // add v19.4s, v19.4s, v20.4s // d
+	WORD $0x4eb38614 // add v20.4s, v16.4s, v19.4s
+	WORD $0x4eb28635 // add v21.4s, v17.4s, v18.4s
+	WORD $0x6eb28636 // sub v22.4s, v17.4s, v18.4s
+	WORD $0x6eb38617 // sub v23.4s, v16.4s, v19.4s
+	WORD $0x4e952a98 // trn1 v24.4s, v20.4s, v21.4s
+	WORD $0x4e956a99 // trn2 v25.4s, v20.4s, v21.4s
+	WORD $0x4e972ada // trn1 v26.4s, v22.4s, v23.4s
+	WORD $0x4e976adb // trn2 v27.4s, v22.4s, v23.4s
+	WORD $0x4eda2b14 // trn1 v20.2d, v24.2d, v26.2d
+	WORD $0x4edb2b35 // trn1 v21.2d, v25.2d, v27.2d
+	WORD $0x4eda6b16 // trn2 v22.2d, v24.2d, v26.2d
+	WORD $0x4edb6b37 // trn2 v23.2d, v25.2d, v27.2d
+	WORD $0x4f000498 // movi v24.4s, #4
+	WORD $0x4eb88694 // add v20.4s, v20.4s, v24.4s // dc
+	WORD $0x4eb68690 // add v16.4s, v20.4s, v22.4s // a
+	WORD $0x6eb68691 // sub v17.4s, v20.4s, v22.4s // b
+	WORD $0x4f9d8ab2 // mul v18.4s, v21.4s, v29.s[2]
+	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
+	WORD $0x4fbd8af8 // mul v24.4s, v23.4s, v29.s[3]
+	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
+	WORD $0x6eb88652 // sub v18.4s, v18.4s, v24.4s // c
+	WORD $0x4fbd8ab3 // mul v19.4s, v21.4s, v29.s[3]
+	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
+	WORD $0x4f9d8af8 // mul v24.4s, v23.4s, v29.s[2]
+	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
+	WORD $0x4eb88673 // add v19.4s, v19.4s, v24.4s // d
+	WORD $0x4eb38604 // add v4.4s, v16.4s, v19.4s
+	WORD $0x4eb28625 // add v5.4s, v17.4s, v18.4s
+	WORD $0x6eb28626 // sub v6.4s, v17.4s, v18.4s
+	WORD $0x6eb38607 // sub v7.4s, v16.4s, v19.4s
+	WORD $0x4f3d0484 // sshr v4.4s, v4.4s, #3
+	WORD $0x4f3d04a5 // sshr v5.4s, v5.4s, #3
+	WORD $0x4f3d04c6 // sshr v6.4s, v6.4s, #3
+	WORD $0x4f3d04e7 // sshr v7.4s, v7.4s, #3
+	WORD $0x4e852890 // trn1 v16.4s, v4.4s, v5.4s
+	WORD $0x4e856891 // trn2 v17.4s, v4.4s, v5.4s
+	WORD $0x4e8728d2 // trn1 v18.4s, v6.4s, v7.4s
+	WORD $0x4e8768d3 // trn2 v19.4s, v6.4s, v7.4s
+	WORD $0x4ed22a04 // trn1 v4.2d, v16.2d, v18.2d
+	WORD $0x4ed32a25 // trn1 v5.2d, v17.2d, v19.2d
+	WORD $0x4ed26a06 // trn2 v6.2d, v16.2d, v18.2d
+	WORD $0x4ed36a27 // trn2 v7.2d, v17.2d, v19.2d
+	WORD $0x4c407038 // ld1 {v24.16b}, [x1]
+	WORD $0x2f08a719 // uxtl v25.8h, v24.8b
+	WORD $0x6f08a71a // uxtl2 v26.8h, v24.16b
+	WORD $0x0e791084 // saddw v4.4s, v4.4s, v25.4h
+	WORD $0x4e7910a5 // saddw2 v5.4s, v5.4s, v25.8h
+	WORD $0x0e7a10c6 // saddw v6.4s, v6.4s, v26.4h
+	WORD $0x4e7a10e7 // saddw2 v7.4s, v7.4s, v26.8h
+	WORD $0x2e612880 // sqxtun v0.4h, v4.4s
+	WORD $0x6e6128a0 // sqxtun2 v0.8h, v5.4s
+	WORD $0x2e6128c1 // sqxtun v1.4h, v6.4s
+	WORD $0x6e6128e1 // sqxtun2 v1.8h, v7.4s
+	WORD $0x2e214800 // uqxtn v0.8b, v0.8h
+	WORD $0x6e214820 // uqxtn2 v0.16b, v1.8h
+	WORD $0x4c007060 // st1 {v0.16b}, [x3] // rec
+	WORD $0xd2800405 // mov x5, #32
+	WORD $0xaa0203e6 // mov x6, x2
+	WORD $0x0dc580c1 // ld1 {v1.s}[0], [x6], x5
+	WORD $0x0dc590c1 // ld1 {v1.s}[1], [x6], x5
+	WORD $0x4dc580c1 // ld1 {v1.s}[2], [x6], x5
+	WORD $0x4dc590c1 // ld1 {v1.s}[3], [x6], x5
+	WORD $0x6e207422 // uabd v2.16b, v1.16b, v0.16b
+	WORD $0x2e22c043 // umull v3.8h, v2.8b, v2.8b
+	WORD $0x6e22c044 // umull2 v4.8h, v2.16b, v2.16b
+	WORD $0x6e602863 // uaddlp v3.4s, v3.8h
+	WORD $0x6e606883 // uadalp v3.4s, v4.8h
+	WORD $0x4eb1b863 // addv s3, v3.4s
+	WORD $0x1e260064 // fmov w4, s3
+	MOVD R4, sse+32(FP)
+	MOVD $neonConsts<>+176(SB), R9
+	WORD $0x2f08a401 // uxtl v1.8h, v0.8b
+	WORD $0x6f08a402 // uxtl2 v2.8h, v0.16b
+	WORD $0x4e628423 // add v3.8h, v1.8h, v2.8h // a0 | a1
+	WORD $0x6e628424 // sub v4.8h, v1.8h, v2.8h // a3 | a2
+	WORD $0x6e034065 // ext v5.16b, v3.16b, v3.16b, #8
+	WORD $0x4e658466 // add v6.8h, v3.8h, v5.8h
+	WORD $0x6e658467 // sub v7.8h, v3.8h, v5.8h
+	WORD $0x4ec728d0 // trn1 v16.2d, v6.2d, v7.2d // v0 | v3
+	WORD $0x6e044085 // ext v5.16b, v4.16b, v4.16b, #8
+	WORD $0x4e658486 // add v6.8h, v4.8h, v5.8h
+	WORD $0x6e658487 // sub v7.8h, v4.8h, v5.8h
+	WORD $0x4ec728d1 // trn1 v17.2d, v6.2d, v7.2d // v1 | v2
+	WORD $0x4ea00a05 // rev64 v5.4s, v16.4s
+	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
+	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
+	WORD $0x4e8728d0 // trn1 v16.4s, v6.4s, v7.4s
+	WORD $0x6e600a05 // rev32 v5.8h, v16.8h
+	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
+	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
+	WORD $0x4e4728d0 // trn1 v16.8h, v6.8h, v7.8h
+	WORD $0x4e60ba10 // abs v16.8h, v16.8h
+	WORD $0x4ea00a25 // rev64 v5.4s, v17.4s
+	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
+	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
+	WORD $0x4e8728d1 // trn1 v17.4s, v6.4s, v7.4s
+	WORD $0x6e600a25 // rev32 v5.8h, v17.8h
+	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
+	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
+	WORD $0x4e4728d1 // trn1 v17.8h, v6.8h, v7.8h
+	WORD $0x4e60ba31 // abs v17.8h, v17.8h
+	WORD $0x4c40a532 // ld1 {v18.8h, v19.8h}, [x9]
+	WORD $0x0e72c214 // smull v20.4s, v16.4h, v18.4h
+	WORD $0x4e728214 // smlal2 v20.4s, v16.8h, v18.8h
+	WORD $0x0e738234 // smlal v20.4s, v17.4h, v19.4h
+	WORD $0x4e738234 // smlal2 v20.4s, v17.8h, v19.8h
+	WORD $0x4eb1ba94 // addv s20, v20.4s
+	WORD $0x1e260284 // fmov w4, s20
+	MOVW R4, tex+40(FP)
+	RET
