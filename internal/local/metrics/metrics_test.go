@@ -35,7 +35,7 @@ func (c *clock) Set(t time.Time) {
 // t0 is a minute boundary.
 var t0 = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 
-func newStore(t *testing.T, dir string) (*Store, *clock) {
+func newStore(t testing.TB, dir string) (*Store, *clock) {
 	t.Helper()
 	clk := &clock{t: t0}
 	cfg := NewDefaultConfig()
@@ -235,7 +235,7 @@ func TestAlarmPublishesOnceAndSurvivesRestart(t *testing.T) {
 }
 
 // newServer serves the API with the DLQ alarm and the durations.
-func newServer(t *testing.T) (*httptest.Server, *Store) {
+func newServer(t testing.TB) (*httptest.Server, *Store) {
 	t.Helper()
 	s, _ := newStore(t, t.TempDir())
 	fillDurations(s)
