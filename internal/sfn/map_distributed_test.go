@@ -346,3 +346,39 @@ func TestUpdateMapRunConcurrency(t *testing.T) {
 		t.Fatalf("Update of a finished Map Run succeeded")
 	}
 }
+
+// TestStopAbortsChildren: stopping the parent aborts its running children
+// and the Map Run.
+func TestStopAbortsChildren(t *testing.T) {
+	entered := make(chan struct{}, 4)
+	lambda := &sfn.FakeLambda{InvokeFunc: func(ctx context.Context, _ string, p []byte) (*sfn.LambdaResponse, error) {
+		entered <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	eng, children := distEngine(t, &fakeS3{}, func(c *sfn.Config) { c.Lambda = lambda; c.Clock = sfn.RealClock{} })
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}},"End":true}}}`
+	ex, err := eng.Start(context.Background(), []byte(def), []byte(`{"xs":[1,2]}`), sfn.StartOptions{Name: "e1", StateMachineName: "sm"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	<-entered
+	<-entered
+	ex.Stop("Stopped", "by the test")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := ex.Wait(ctx)
+	if err != nil || res.Status != sfn.StatusAborted {
+		t.Fatalf("parent: %v %+v", err, res)
+	}
+	for _, c := range children() {
+		if r := c.Result(); r.Status != sfn.StatusAborted {
+			t.Fatalf("child %s: %+v", c.ARN(), r)
+		}
+	}
+	for _, r := range eng.MapRuns() {
+		if info := r.Info(); info.Status != sfn.MapRunAborted || info.ExecutionCounts.Aborted != 2 {
+			t.Fatalf("map run %+v", info)
+		}
+	}
+}
