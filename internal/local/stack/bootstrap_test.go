@@ -43,11 +43,18 @@ func templateCopy(t *testing.T, edits ...[2]string) string {
 		t.Fatal(err)
 	}
 	s := string(b)
-	edits = append([][2]string{
+	// The relative paths, wherever they occur (the template may have
+	// several state machines).
+	for _, e := range [][2]string{
 		{"CodeUri: .\n", "CodeUri: " + root + "\n"},
 		{"ContentUri: layers/common/", "ContentUri: " + filepath.Join(root, "layers", "common") + "/"},
 		{"DefinitionUri: statemachine/", "DefinitionUri: " + filepath.Join(root, "statemachine") + "/"},
-	}, edits...)
+	} {
+		if !strings.Contains(s, e[0]) {
+			t.Fatalf("template.yaml has no %q", e[0])
+		}
+		s = strings.ReplaceAll(s, e[0], e[1])
+	}
 	for _, e := range edits {
 		if n := strings.Count(s, e[0]); n != 1 {
 			t.Fatalf("template.yaml has %q %d times, want once", e[0], n)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -36,14 +37,16 @@ var builders = functions.Builders()
 
 const moduleRoot = "../../.."
 
-// buildHost builds the five functions for this machine as `make build-host`
-// does, into <dir>/host/<step>/bootstrap, and returns dir (a BuildDir).
+// buildHost builds every function of the builders for this machine as
+// `make build-host` does, into <dir>/host/<step>/bootstrap, and returns dir
+// (a BuildDir).
 func buildHost(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	for _, step := range []string{"trigger", "validate", "resize", "store", "notify"} {
+	errs := make(chan error, len(builders))
+	for _, b := range builders {
+		step := path.Base(b.Package)
 		wg.Go(func() {
 			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-buildvcs=false",
 				"-o", filepath.Join(dir, "host", step, "bootstrap"), "./functions/"+step)
@@ -213,8 +216,8 @@ func TestProcessModeNeedsFreshHostBinaries(t *testing.T) {
 		t.Skip("make is needed to build the layer")
 	}
 	stale := t.TempDir()
-	for _, step := range []string{"trigger", "validate", "resize", "store", "notify"} {
-		bin := filepath.Join(stale, "host", step, "bootstrap")
+	for _, b := range builders {
+		bin := filepath.Join(stale, "host", path.Base(b.Package), "bootstrap")
 		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 			t.Fatal(err)
 		}
