@@ -296,6 +296,60 @@ func (a *API) listMetrics(_ context.Context, in *listMetricsInput) (any, error) 
 	return out, nil
 }
 
+type putMetricAlarmInput struct {
+	AlarmName               string      `json:"AlarmName"`
+	AlarmDescription        string      `json:"AlarmDescription"`
+	ActionsEnabled          *bool       `json:"ActionsEnabled"`
+	OKActions               []string    `json:"OKActions"`
+	AlarmActions            []string    `json:"AlarmActions"`
+	InsufficientDataActions []string    `json:"InsufficientDataActions"`
+	MetricName              string      `json:"MetricName"`
+	Namespace               string      `json:"Namespace"`
+	Statistic               string      `json:"Statistic"`
+	ExtendedStatistic       string      `json:"ExtendedStatistic"`
+	Dimensions              []Dimension `json:"Dimensions"`
+	Period                  int         `json:"Period"`
+	Unit                    string      `json:"Unit"`
+	EvaluationPeriods       int         `json:"EvaluationPeriods"`
+	DatapointsToAlarm       int         `json:"DatapointsToAlarm"`
+	Threshold               *float64    `json:"Threshold"`
+	ComparisonOperator      string      `json:"ComparisonOperator"`
+	TreatMissingData        string      `json:"TreatMissingData"`
+	Metrics                 []struct{}  `json:"Metrics"`
+}
+
+type emptyOutput struct{}
+
+// putMetricAlarm creates or replaces a metric alarm (not a metric math one).
+func (a *API) putMetricAlarm(_ context.Context, in *putMetricAlarmInput) (any, error) {
+	if a.alarms == nil {
+		return nil, invalidValue("alarms are not served")
+	}
+	if len(in.Metrics) > 0 {
+		return nil, invalidValue("metric math alarms (Metrics) are not evaluated locally")
+	}
+	switch {
+	case in.AlarmName == "":
+		return nil, missing("AlarmName")
+	case in.EvaluationPeriods == 0:
+		return nil, missing("EvaluationPeriods")
+	case in.ComparisonOperator == "":
+		return nil, missing("ComparisonOperator")
+	case in.Threshold == nil:
+		return nil, missing("Threshold")
+	}
+	cfg := AlarmConfig{AlarmName: in.AlarmName, AlarmDescription: in.AlarmDescription, ActionsEnabled: in.ActionsEnabled == nil || *in.ActionsEnabled,
+		OKActions: in.OKActions, AlarmActions: in.AlarmActions, InsufficientDataActions: in.InsufficientDataActions,
+		Metric:    Metric{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions},
+		Statistic: in.Statistic, ExtendedStatistic: in.ExtendedStatistic, Unit: in.Unit, Period: time.Duration(in.Period) * time.Second,
+		EvaluationPeriods: in.EvaluationPeriods, DatapointsToAlarm: in.DatapointsToAlarm, Threshold: *in.Threshold,
+		ComparisonOperator: in.ComparisonOperator, TreatMissingData: in.TreatMissingData}
+	if err := a.alarms.Put(cfg); err != nil {
+		return nil, err
+	}
+	return emptyOutput{}, nil
+}
+
 type describeAlarmsInput struct {
 	AlarmNames      []string `json:"AlarmNames"`
 	AlarmNamePrefix string   `json:"AlarmNamePrefix"`

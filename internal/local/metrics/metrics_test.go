@@ -286,6 +286,16 @@ func TestGoSDK(t *testing.T) {
 	if err != nil || len(alarms.MetricAlarms) != 1 || alarms.MetricAlarms[0].StateValue != cwtypes.StateValueInsufficientData {
 		t.Fatalf("DescribeAlarms: %+v %v", alarms, err)
 	}
+	if _, err := c.PutMetricAlarm(ctx, &cw.PutMetricAlarmInput{AlarmName: aws.String("slow-validate"), Namespace: aws.String("AWS/Lambda"),
+		MetricName: aws.String("Duration"), Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String("validate")}},
+		ExtendedStatistic: aws.String("p99"), Period: aws.Int32(300), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(500),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	alarms, err = c.DescribeAlarms(ctx, &cw.DescribeAlarmsInput{AlarmNames: []string{"slow-validate"}})
+	if err != nil || len(alarms.MetricAlarms) != 1 || aws.ToString(alarms.MetricAlarms[0].ExtendedStatistic) != "p99" {
+		t.Fatalf("the put alarm: %+v %v", alarms, err)
+	}
 	_, err = c.GetMetricStatistics(ctx, &cw.GetMetricStatisticsInput{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Duration"),
 		StartTime: aws.Time(t0), EndTime: aws.Time(t0.Add(time.Hour)), Period: aws.Int32(30), Statistics: []cwtypes.Statistic{cwtypes.StatisticSum}})
 	var ae smithy.APIError

@@ -62,6 +62,7 @@ var ops = map[string]opFunc{
 	"GetMetricData":       op((*API).getMetricData),
 	"ListMetrics":         op((*API).listMetrics),
 	"DescribeAlarms":      op((*API).describeAlarms),
+	"PutMetricAlarm":      op((*API).putMetricAlarm),
 }
 
 var (
