@@ -4,11 +4,11 @@
 # repository) uploaded through `imgflow local`, then `imgflow reprocess
 # --wait --force` over all of them. Reports the reprocess's throughput
 # (images/s on this machine) and the stack's peak RSS.
-# Usage: bench/reprocess.sh [N]   (from the repository root)
+# Usage: bench/reprocess.sh [N]   (from the repository root; SOAK_SRC overrides ../shared/images)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n=${1:-2000}
-src=../shared/images
+src=${SOAK_SRC:-../shared/images}
 [ -d "$src" ] || { echo "reprocess soak: $src not found" >&2; exit 1; }
 work=$(mktemp -d)
 pid=
