@@ -9,12 +9,12 @@ import (
 // TestMapRunPages: a Distributed Map's execution page links its Map Run;
 // the Map Run page shows the counters, the progress bar and the children
 // (all, and the failed ones), each linking to its own execution page,
-// which links back.
+// which links back (EXPRESS children: express:<sm>/<label>:<run>:<name>).
 func TestMapRunPages(t *testing.T) {
 	env := bootStack(t)
 	base, ctx := env.srv.URL, context.Background()
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Each","ItemsPath":"$.xs","ToleratedFailureCount":1,
-		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"C","States":{
 			"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"S"},
 			"F":{"Type":"Fail","Error":"Two","Cause":"two"},"S":{"Type":"Succeed"}}},"End":true}}}`
 	smARN, err := env.st.SFN.CreateStateMachine(ctx, "dist", def, "arn:aws:iam::000000000000:role/sfn", "")

@@ -207,10 +207,14 @@ func options(arns []string, selected string) []Option {
 // executionURL is /executions/<state machine>/<name>.
 func executionURL(execARN string) string {
 	_, kind, names, ok := arn.States(execARN)
-	if !ok || kind != "execution" || len(names) < 2 {
-		return "/executions"
+	switch {
+	case ok && kind == "execution" && len(names) >= 2:
+		return "/executions/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1])
+	case ok && kind == "express" && len(names) == 3:
+		// A Distributed Map's EXPRESS child: express:<sm>/<label>:<map run id>:<name>.
+		return "/executions/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1]+":"+names[2])
 	}
-	return "/executions/" + url.PathEscape(names[0]) + "/" + url.PathEscape(names[1])
+	return "/executions"
 }
 
 func objectURL(bucket, key string) string {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/imgflow/imgflow/internal/arn"
 	"github.com/imgflow/imgflow/internal/local/console/workload"
@@ -53,6 +54,13 @@ func smARN(want string, arns []string) string {
 // state machine may have been deleted (its executions stay readable): the
 // ARN is then built in the account and region of the others.
 func (h *handler) execARN(ctx context.Context, sm, name string) string {
+	if strings.Contains(name, ":") {
+		// <map run id>:<name>: a Distributed Map's EXPRESS child.
+		if a, ok := arn.Parse(arn.ExecutionOf(h.anyStateMachine(ctx), "x")); ok {
+			a.Resource = "express:" + sm + ":" + name
+			return a.String()
+		}
+	}
 	arns, _ := h.stateMachines(ctx)
 	for _, a := range arns {
 		if arnName(a) == sm {
@@ -73,4 +81,17 @@ func arnName(s string) string { return arn.Name(s) }
 // described is what the workload is told about an execution.
 func described(x *sfnapi.Execution) workload.Execution {
 	return workload.Execution{StateMachineARN: x.StateMachineARN, Status: x.Status, Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause}
+}
+
+// anyStateMachine is a state machine ARN of the stack (for its partition,
+// region and account).
+func (h *handler) anyStateMachine(ctx context.Context) string {
+	arns, _ := h.stateMachines(ctx)
+	if len(arns) > 0 {
+		return arns[0]
+	}
+	if len(h.cfg.StateMachines) > 0 {
+		return h.cfg.StateMachines[0]
+	}
+	return ""
 }
