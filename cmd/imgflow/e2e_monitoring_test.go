@@ -88,24 +88,36 @@ func TestMonitoringEndToEnd(t *testing.T) {
 			t.Fatalf("%d REPORT lines, want %d", len(res.Events), len(keys))
 		}
 	})
-	t.Run("cloudwatch get-metric-statistics", func(t *testing.T) {
+	t.Run("cloudwatch get-metric-statistics and get-metric-data", func(t *testing.T) {
 		e.t = t
 		// The execution metrics are recorded as the executions close; the
-		// CLI polls as a user would.
-		eventually(t, 20*time.Second, "the metrics to match the executions", func() bool {
-			return e.metricSum("AWS/Lambda", "Invocations", "FunctionName", "imgflow-ValidateFunction") == float64(len(keys)) &&
-				e.metricSum("AWS/States", "ExecutionsSucceeded", "StateMachineArn", e.sm) == float64(succeeded) &&
-				e.metricSum("AWS/States", "ExecutionsStarted", "StateMachineArn", e.sm) == float64(len(keys))
+		// CLI polls as a user would, all the sums in one get-metric-data.
+		want := map[string]float64{
+			"AWS/Lambda Invocations FunctionName=imgflow-ValidateFunction": float64(len(keys)),
+			"AWS/Lambda Errors FunctionName=imgflow-ValidateFunction":      0,
+			// Resize runs one item per upload (every size grouped).
+			"AWS/Lambda Invocations FunctionName=imgflow-ResizeFunction": float64(len(keys)),
+			"AWS/States ExecutionsStarted StateMachineArn=" + e.sm:       float64(len(keys)),
+			"AWS/States ExecutionsSucceeded StateMachineArn=" + e.sm:     float64(succeeded),
+			"AWS/States ExecutionsFailed StateMachineArn=" + e.sm:        0,
+		}
+		var got map[string]float64
+		defer func() {
+			if t.Failed() {
+				t.Logf("metrics %v, want %v", got, want)
+			}
+		}()
+		eventually(t, 30*time.Second, "the metrics to match the executions", func() bool {
+			got = e.metricSums(want)
+			for k, v := range want {
+				if got[k] != v {
+					return false
+				}
+			}
+			return true
 		})
-		if n := e.metricSum("AWS/Lambda", "Errors", "FunctionName", "imgflow-ValidateFunction"); n != 0 {
-			t.Errorf("validate Errors = %v, want 0", n)
-		}
-		if n := e.metricSum("AWS/States", "ExecutionsFailed", "StateMachineArn", e.sm); n != 0 {
-			t.Errorf("ExecutionsFailed = %v, want 0", n)
-		}
-		// Resize runs one item per upload (every size grouped).
-		if n := e.metricSum("AWS/Lambda", "Invocations", "FunctionName", "imgflow-ResizeFunction"); n != float64(len(keys)) {
-			t.Errorf("resize Invocations = %v, want %d", n, len(keys))
+		if n := e.metricSum("AWS/Lambda", "Invocations", "FunctionName", "imgflow-ValidateFunction"); n != float64(len(keys)) {
+			t.Errorf("get-metric-statistics: validate Invocations = %v, want %d", n, len(keys))
 		}
 	})
 	t.Run("logs tail --follow sees a new invocation", func(t *testing.T) {
@@ -214,6 +226,57 @@ func checkPlatformLines(t *testing.T, out string, invocations int, memory string
 			t.Errorf("request %s has no END or REPORT", id)
 		}
 	}
+}
+
+// metricSums reads the Sum over the last hour of each metric named
+// "<namespace> <metric> <dimension>=<value>", with one `aws cloudwatch
+// get-metric-data`.
+func (e *e2e) metricSums(metrics map[string]float64) map[string]float64 {
+	e.t.Helper()
+	type query struct {
+		ID         string `json:"Id"`
+		MetricStat struct {
+			Metric struct {
+				Namespace, MetricName string
+				Dimensions            []struct{ Name, Value string }
+			}
+			Period int
+			Stat   string
+		}
+	}
+	var qs []query
+	names := map[string]string{}
+	for name := range metrics {
+		var q query
+		q.ID = fmt.Sprintf("m%d", len(qs))
+		names[q.ID] = name
+		f := strings.Fields(name)
+		dim, value, _ := strings.Cut(f[2], "=")
+		q.MetricStat.Metric.Namespace, q.MetricStat.Metric.MetricName = f[0], f[1]
+		q.MetricStat.Metric.Dimensions = []struct{ Name, Value string }{{dim, value}}
+		q.MetricStat.Period, q.MetricStat.Stat = 3600, "Sum"
+		qs = append(qs, q)
+	}
+	body, err := json.Marshal(qs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var out struct {
+		MetricDataResults []struct {
+			ID     string `json:"Id"`
+			Values []float64
+		}
+	}
+	e.awsJSON(&out, "cloudwatch", "get-metric-data", "--metric-data-queries", string(body),
+		"--start-time", now.Add(-time.Hour).Format(time.RFC3339), "--end-time", now.Add(time.Minute).Format(time.RFC3339))
+	sums := map[string]float64{}
+	for _, r := range out.MetricDataResults {
+		for _, v := range r.Values {
+			sums[names[r.ID]] += v
+		}
+	}
+	return sums
 }
 
 // metricSum is the Sum of a metric over the last hour, through `aws
