@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The per-block kernels (kernels_amd64.go) in AVX2. Each gives exactly
+// The per-block kernels (kernels_asm.go) in AVX2. Each gives exactly
 // its Go version's output for every input: integer arithmetic whose
 // intermediates are shown (in the comments and kernels_test.go) to fit
 // the lanes they are computed in, and int16 truncations done as the Go
@@ -181,7 +181,7 @@ GLOBL histMax<>(SB), RODATA|NOPTR, $16
 // the unscaled values that is >>9 with 1812 and 937: floor((8x+14500)/4096)
 // = floor((x+1812.5)/512) = floor((x+1812)/512) for integer x.) Pass 2
 // works on words: |tmp| <= 8160, so a0+a1 of a column fits in int16.
-TEXT ·fdct4AVX2(SB), NOSPLIT, $0-32
+TEXT ·fdct4Asm(SB), NOSPLIT, $0-32
 	MOVQ src+0(FP), SI
 	MOVQ pred+8(FP), DI
 	MOVQ ps+16(FP), DX
@@ -257,7 +257,7 @@ loaded:
 // sharpen and iq = 2^17/q <= 2^15 (q >= 4 in every table). The level
 // is clamped to 2047 before the sign; the dequantised lv·q is truncated
 // to int16 as Go's conversion does (mask, then VPACKUSDW).
-TEXT ·quantizeAVX2(SB), NOSPLIT, $0-40
+TEXT ·quantizeAsm(SB), NOSPLIT, $0-40
 	MOVQ in+0(FP), SI
 	MOVQ out+8(FP), DI
 	MOVQ m+16(FP), DX
@@ -369,7 +369,7 @@ done:
 // intermediate, a+d of pass 2, is at most 3.8478·(3.8478·2212+2)+6 <
 // 32767; larger ones (never produced by this encoder's quantisers in
 // practice) return false and the caller runs the Go code.
-TEXT ·idct4AddAVX2(SB), NOSPLIT, $0-41
+TEXT ·idct4AddAsm(SB), NOSPLIT, $0-41
 	MOVQ in+0(FP), SI
 	VMOVDQU (SI), X0                   // rows 0 | 1
 	VMOVDQU 16(SI), X1                 // rows 2 | 3
@@ -450,7 +450,7 @@ fallback:
 //
 // sse4Generic: a has stride bps. Differences are 9-bit, their squares
 // summed in pairs by VPMADDWD.
-TEXT ·sse4AVX2(SB), NOSPLIT, $0-24
+TEXT ·sse4Asm(SB), NOSPLIT, $0-24
 	MOVQ a+0(FP), SI
 	MOVQ b+8(FP), DI
 	VMOVD (SI), X0
@@ -498,7 +498,7 @@ TEXT ·sse4AVX2(SB), NOSPLIT, $0-24
 // func texture4AVX2(p *uint8, s int) int32
 //
 // texture4Generic (see TEXTURE4).
-TEXT ·texture4AVX2(SB), NOSPLIT, $0-20
+TEXT ·texture4Asm(SB), NOSPLIT, $0-20
 	MOVQ p+0(FP), SI
 	MOVQ s+8(FP), DX
 	LEAQ (DX)(DX*2), R8
@@ -513,7 +513,7 @@ TEXT ·texture4AVX2(SB), NOSPLIT, $0-20
 // sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row, the
 // differences as words, squared and summed in pairs by VPMADDWD into int32
 // lanes (at most 256·255² in all, no overflow).
-TEXT ·sseAVX2(SB), NOSPLIT, $0-56
+TEXT ·sseAsm(SB), NOSPLIT, $0-56
 	MOVQ a+0(FP), SI
 	MOVQ as+8(FP), AX
 	MOVQ b+16(FP), DI
@@ -568,7 +568,7 @@ sum:
 // sse4Generic of the source block at a (stride bps) against each of the
 // ten 4×4 predictions: the source is loaded once, and VPHADDD finishes
 // four sums at a time.
-TEXT ·sse4ModesAVX2(SB), NOSPLIT, $0-24
+TEXT ·sse4ModesAsm(SB), NOSPLIT, $0-24
 	MOVQ a+0(FP), SI
 	MOVQ preds+8(FP), DI
 	MOVQ out+16(FP), BX
@@ -610,7 +610,7 @@ TEXT ·sse4ModesAVX2(SB), NOSPLIT, $0-24
 // (VPABSW's |-32768| is 32768 unsigned, so VPSRLW and VPMINUW bin it as
 // the Go code does); bin 0 is counted with POPCNT, the others are added
 // one by one over the bits of the non-zero-bin mask.
-TEXT ·histAddAVX2(SB), NOSPLIT, $16-16
+TEXT ·histAddAsm(SB), NOSPLIT, $16-16
 	MOVQ dist+0(FP), DI
 	MOVQ coef+8(FP), SI
 	VMOVDQU (SI), X0
@@ -651,7 +651,7 @@ done:
 // bps) against rec and TEXTURE4 of rec, on the reconstruction still in a
 // register. ok is false, and nothing written, when a coefficient is
 // beyond idctBound.
-TEXT ·recon4AVX2(SB), NOSPLIT, $0-45
+TEXT ·recon4Asm(SB), NOSPLIT, $0-45
 	MOVQ coef+0(FP), SI
 	VMOVDQU (SI), X0
 	VMOVDQU 16(SI), X1

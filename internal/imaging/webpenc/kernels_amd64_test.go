@@ -30,7 +30,7 @@ func TestIDCT4AddAVX2Range(t *testing.T) {
 			in[tc.pos] = tc.v
 			var pred, dst [16]uint8
 			dst[0] = 7
-			if ok := idct4AddAVX2(&in, &pred[0], 4, &dst[0], 4); ok != tc.ok {
+			if ok := idct4AddAsm(&in, &pred[0], 4, &dst[0], 4); ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
 			if !tc.ok && dst[0] != 7 {

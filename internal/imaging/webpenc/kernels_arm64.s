@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The per-block kernels (kernels_arm64.go) in NEON, each giving exactly its
+// The per-block kernels (kernels_asm.go) in NEON, each giving exactly its
 // Go version's output for every input. The assembler lacks most integer
 // NEON instructions, so they are WORD encodings, each with its ARM
 // mnemonic (GNU syntax: destination first) in a comment.
@@ -52,7 +52,7 @@ GLOBL neonConsts<>(SB), RODATA|NOPTR, $208
 // intermediate fits int32): a transpose puts the residual's columns in
 // V4-V7 so that pass 1 (the rows) is lane-wise, a second one gives pass 2
 // its columns, and its outputs are the rows of out.
-TEXT ·fdct4NEON(SB), NOSPLIT, $0-32
+TEXT ·fdct4Asm(SB), NOSPLIT, $0-32
 	MOVD src+0(FP), R0
 	MOVD pred+8(FP), R1
 	MOVD ps+16(FP), R2
@@ -146,11 +146,11 @@ loaded:
 
 // func quantizeNEON(in, out *[16]int16, m *matrix, first int) int
 //
-// (*matrix).quantizeGeneric on int32 lanes; see quantizeAVX2 for why the
+// (*matrix).quantizeGeneric on int32 lanes; see quantizeAsm in kernels_amd64.s for why the
 // zthresh test can be left out. XTN truncates as Go's int16 conversion;
 // TBL gathers the zigzag order; the last non-zero scan position is the
 // largest (position + 1) under the non-zero mask, less 1.
-TEXT ·quantizeNEON(SB), NOSPLIT, $0-40
+TEXT ·quantizeAsm(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD out+8(FP), R1
 	MOVD m+16(FP), R2
@@ -364,7 +364,7 @@ dstrows:
 //
 // sse4Generic: |a-b| by UABD, squared by UMULL (at most 255², fits
 // uint16), summed pairwise into uint32.
-TEXT ·sse4NEON(SB), NOSPLIT, $0-24
+TEXT ·sse4Asm(SB), NOSPLIT, $0-24
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	WORD $0xd2800405 // mov x5, #32
@@ -389,7 +389,7 @@ TEXT ·sse4NEON(SB), NOSPLIT, $0-24
 // texture4Generic as texture4AVX2: vertical pass on (r0 r1 | r2 r3), then
 // horizontal within each row; signs and order differ from the Go code's,
 // which the absolute values and the weights' order undo.
-TEXT ·texture4NEON(SB), NOSPLIT, $0-20
+TEXT ·texture4Asm(SB), NOSPLIT, $0-20
 	MOVD p+0(FP), R0
 	MOVD s+8(FP), R1
 	MOVD $neonConsts<>+176(SB), R9
@@ -443,7 +443,7 @@ TEXT ·texture4NEON(SB), NOSPLIT, $0-20
 //
 // sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row UABD,
 // UMULL (squares fit uint16) and UADALP into uint32 lanes.
-TEXT ·sseNEON(SB), NOSPLIT, $0-56
+TEXT ·sseAsm(SB), NOSPLIT, $0-56
 	MOVD a+0(FP), R0
 	MOVD as+8(FP), R1
 	MOVD b+16(FP), R2
@@ -490,7 +490,7 @@ sum:
 // sse4Generic of the source block at a (stride bps) against each of the
 // ten 4×4 predictions: the source is loaded once, ADDP finishes four
 // sums at a time, UXTL widens them to int64.
-TEXT ·sse4ModesNEON(SB), NOSPLIT, $0-24
+TEXT ·sse4ModesAsm(SB), NOSPLIT, $0-24
 	MOVD a+0(FP), R0
 	MOVD preds+8(FP), R1
 	MOVD out+16(FP), R2
@@ -585,7 +585,7 @@ TEXT ·sse4ModesNEON(SB), NOSPLIT, $0-24
 // (ABS of -32768 is 32768 read unsigned, so USHR and UMIN bin it as the Go
 // code does); bin 0 is counted by ADDV, the others are added one by one,
 // lowest non-zero byte first, from the two halves in R4 and R5.
-TEXT ·histAddNEON(SB), NOSPLIT, $0-16
+TEXT ·histAddAsm(SB), NOSPLIT, $0-16
 	MOVD dist+0(FP), R0
 	MOVD coef+8(FP), R1
 	WORD $0x4c40a420 // ld1 {v0.8h, v1.8h}, [x1]
