@@ -122,7 +122,7 @@ DATA quantZzB<>+16(SB)/8, $0x8080808080808080
 DATA quantZzB<>+24(SB)/8, $0x8080808080800f0e
 GLOBL quantZzB<>(SB), RODATA|NOPTR, $32
 
-// idctBound: the largest |coefficient| for which every 16-bit intermediate of idct4AddAVX2 is exact.
+// idctBound: the largest |coefficient| for which every 16-bit intermediate of idct4AddAsm is exact.
 DATA idctBound<>+0(SB)/8, $0x08a408a408a408a4
 DATA idctBound<>+8(SB)/8, $0x08a408a408a408a4
 GLOBL idctBound<>(SB), RODATA|NOPTR, $16
@@ -159,7 +159,7 @@ DATA texSwapW<>+16(SB)/8, $0x0504070601000302
 DATA texSwapW<>+24(SB)/8, $0x0d0c0f0e09080b0a
 GLOBL texSwapW<>(SB), RODATA|NOPTR, $32
 
-// texWeight: hadamardWeight in texture4AVX2's order: lane 0 vertical frequencies 0 and 3, lane 1 1 and 2; horizontal 0, 3, 1, 2 in each.
+// texWeight: hadamardWeight in texture4Asm's order: lane 0 vertical frequencies 0 and 3, lane 1 1 and 2; horizontal 0, 3, 1, 2 in each.
 DATA texWeight<>+0(SB)/8, $0x0014002000090026
 DATA texWeight<>+8(SB)/8, $0x0004000700020009
 DATA texWeight<>+16(SB)/8, $0x0011001c00070020
@@ -171,7 +171,7 @@ DATA histMax<>+0(SB)/8, $0x001f001f001f001f
 DATA histMax<>+8(SB)/8, $0x001f001f001f001f
 GLOBL histMax<>(SB), RODATA|NOPTR, $16
 
-// func fdct4AVX2(src, pred *uint8, ps int, out *[16]int16)
+// func fdct4Asm(src, pred *uint8, ps int, out *[16]int16)
 //
 // fdct4Generic with libwebp's FTransform_SSE2 scheme. Pass 1 works on the
 // four rows at once, two per 128-bit lane: d = src-pred as words, shuffled
@@ -249,7 +249,7 @@ loaded:
 	VZEROUPPER
 	RET
 
-// func quantizeAVX2(in, out *[16]int16, m *matrix, first int) int
+// func quantizeAsm(in, out *[16]int16, m *matrix, first int) int
 //
 // (*matrix).quantizeGeneric on 16 int32 lanes. The zthresh test is left
 // out: a <= zthresh = (2^17-1-bias)/iq exactly when a·iq + bias < 2^17,
@@ -362,7 +362,7 @@ done:
 	VPUNPCKLWD X10, X9, C \
 	VPUNPCKHWD X10, X9, D
 
-// func idct4AddAVX2(in *[16]int16, pred *uint8, ps int, dst *uint8, ds int) bool
+// func idct4AddAsm(in *[16]int16, pred *uint8, ps int, dst *uint8, ds int) bool
 //
 // idct4AddGeneric in 16-bit lanes, as libwebp's ITransform_SSE2: exact
 // when every |coefficient| <= 2212 (idctBound), where the largest
@@ -446,7 +446,7 @@ fallback:
 	VPADDD X15, X, X \
 	VMOVD X, AX
 
-// func sse4AVX2(a *uint8, b *[16]uint8) int64
+// func sse4Asm(a *uint8, b *[16]uint8) int64
 //
 // sse4Generic: a has stride bps. Differences are 9-bit, their squares
 // summed in pairs by VPMADDWD.
@@ -495,7 +495,7 @@ TEXT ·sse4Asm(SB), NOSPLIT, $0-24
 	VPMADDWD texWeight<>(SB), Y0, Y0 \
 	HSUMD(Y0, X0)
 
-// func texture4AVX2(p *uint8, s int) int32
+// func texture4Asm(p *uint8, s int) int32
 //
 // texture4Generic (see TEXTURE4).
 TEXT ·texture4Asm(SB), NOSPLIT, $0-20
@@ -508,7 +508,7 @@ TEXT ·texture4Asm(SB), NOSPLIT, $0-20
 	MOVL AX, ret+16(FP)
 	RET
 
-// func sseAVX2(a *uint8, as int, b *uint8, bs int, w, h int) int64
+// func sseAsm(a *uint8, as int, b *uint8, bs int, w, h int) int64
 //
 // sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row, the
 // differences as words, squared and summed in pairs by VPMADDWD into int32
@@ -563,7 +563,7 @@ sum:
 	VEXTRACTI128 $1, Y, X15 \
 	VPADDD X15, X, X
 
-// func sse4ModesAVX2(a *uint8, preds *[10][16]uint8, out *[10]int64)
+// func sse4ModesAsm(a *uint8, preds *[10][16]uint8, out *[10]int64)
 //
 // sse4Generic of the source block at a (stride bps) against each of the
 // ten 4×4 predictions: the source is loaded once, and VPHADDD finishes
@@ -604,7 +604,7 @@ TEXT ·sse4ModesAsm(SB), NOSPLIT, $0-24
 	VZEROUPPER
 	RET
 
-// func histAddAVX2(dist *[32]int, coef *[16]int16)
+// func histAddAsm(dist *[32]int, coef *[16]int16)
 //
 // histAddGeneric: the bins min(|c|>>3, 31) of all 16 coefficients at once
 // (VPABSW's |-32768| is 32768 unsigned, so VPSRLW and VPMINUW bin it as
@@ -645,9 +645,9 @@ loop:
 done:
 	RET
 
-// func recon4AVX2(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32, ok bool)
+// func recon4Asm(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32, ok bool)
 //
-// idct4AddAVX2 with contiguous pred and rec, then sse4AVX2 of src (stride
+// idct4AddAsm with contiguous pred and rec, then sse4Asm of src (stride
 // bps) against rec and TEXTURE4 of rec, on the reconstruction still in a
 // register. ok is false, and nothing written, when a coefficient is
 // beyond idctBound.

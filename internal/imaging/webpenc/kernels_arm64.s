@@ -17,7 +17,7 @@
 //   96: 2047: the largest level (quantize, offset 96)
 //   112: TBL indices of the zigzag order into the raster int16 (offset 112)
 //   144: 1..16: scan position + 1 of each level (offset 144)
-//   176: hadamardWeight in texture4NEON's order, as texWeight in kernels_amd64.s (offset 176)
+//   176: hadamardWeight in texture4Asm's order, as texWeight in kernels_amd64.s (offset 176)
 DATA neonConsts<>+0(SB)/8, $0x0000071400000714
 DATA neonConsts<>+8(SB)/8, $0x0000071400000714
 DATA neonConsts<>+16(SB)/8, $0x000003a9000003a9
@@ -46,7 +46,7 @@ DATA neonConsts<>+192(SB)/8, $0x0011001c00070020
 DATA neonConsts<>+200(SB)/8, $0x000a001100040014
 GLOBL neonConsts<>(SB), RODATA|NOPTR, $208
 
-// func fdct4NEON(src, pred *uint8, ps int, out *[16]int16)
+// func fdct4Asm(src, pred *uint8, ps int, out *[16]int16)
 //
 // fdct4Generic on four int32 lanes, as the Go code computes it (every
 // intermediate fits int32): a transpose puts the residual's columns in
@@ -144,7 +144,7 @@ loaded:
 	WORD $0x4c00a466 // st1 {v6.8h, v7.8h}, [x3]
 	RET
 
-// func quantizeNEON(in, out *[16]int16, m *matrix, first int) int
+// func quantizeAsm(in, out *[16]int16, m *matrix, first int) int
 //
 // (*matrix).quantizeGeneric on int32 lanes; see quantizeAsm in kernels_amd64.s for why the
 // zthresh test can be left out. XTN truncates as Go's int16 conversion;
@@ -360,7 +360,7 @@ dstrows:
 	WORD $0x4d8490c0 // st1 {v0.s}[3], [x6], x4
 	RET
 
-// func sse4NEON(a *uint8, b *[16]uint8) int64
+// func sse4Asm(a *uint8, b *[16]uint8) int64
 //
 // sse4Generic: |a-b| by UABD, squared by UMULL (at most 255², fits
 // uint16), summed pairwise into uint32.
@@ -384,7 +384,7 @@ TEXT ·sse4Asm(SB), NOSPLIT, $0-24
 	MOVD R4, ret+16(FP)
 	RET
 
-// func texture4NEON(p *uint8, s int) int32
+// func texture4Asm(p *uint8, s int) int32
 //
 // texture4Generic as texture4AVX2: vertical pass on (r0 r1 | r2 r3), then
 // horizontal within each row; signs and order differ from the Go code's,
@@ -439,7 +439,7 @@ TEXT ·texture4Asm(SB), NOSPLIT, $0-20
 	RET
 
 
-// func sseNEON(a *uint8, as int, b *uint8, bs int, w, h int) int64
+// func sseAsm(a *uint8, as int, b *uint8, bs int, w, h int) int64
 //
 // sseGeneric for w = 16 or 8 (the caller checks), h >= 1: per row UABD,
 // UMULL (squares fit uint16) and UADALP into uint32 lanes.
@@ -485,7 +485,7 @@ sum:
 	RET
 
 
-// func sse4ModesNEON(a *uint8, preds *[10][16]uint8, out *[10]int64)
+// func sse4ModesAsm(a *uint8, preds *[10][16]uint8, out *[10]int64)
 //
 // sse4Generic of the source block at a (stride bps) against each of the
 // ten 4×4 predictions: the source is loaded once, ADDP finishes four
@@ -579,7 +579,7 @@ TEXT ·sse4ModesAsm(SB), NOSPLIT, $0-24
 	RET
 
 
-// func histAddNEON(dist *[32]int, coef *[16]int16)
+// func histAddAsm(dist *[32]int, coef *[16]int16)
 //
 // histAddGeneric: the bins min(|c|>>3, 31) of all 16 coefficients at once
 // (ABS of -32768 is 32768 read unsigned, so USHR and UMIN bin it as the Go
@@ -632,8 +632,8 @@ done:
 
 // func recon4NEON(coef *[16]int16, pred *[16]uint8, src *uint8, rec *[16]uint8) (sse int64, tex int32)
 //
-// idct4AddNEON with contiguous pred and rec, then sse4NEON of src (stride
-// bps) against rec and texture4NEON of rec, on the reconstruction still
+// idct4AddNEON with contiguous pred and rec, then sse4Asm of src (stride
+// bps) against rec and texture4Asm of rec, on the reconstruction still
 // in V0.
 TEXT ·recon4NEON(SB), NOSPLIT, $0-44
 	MOVD coef+0(FP), R0
