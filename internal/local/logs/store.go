@@ -12,13 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/flushdb"
 	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 )
@@ -139,9 +138,8 @@ type Store struct {
 	pending []pendingEvent
 	seq     map[string]uint64 // next seq per group (also kept by bbolt)
 
-	flushNow chan struct{}
-	stop     chan struct{}
-	wg       sync.WaitGroup
+	loop       *flushdb.Loop
+	lastExpire time.Time // owned by the flush loop
 }
 
 type pendingEvent struct {
@@ -158,23 +156,17 @@ func New(cfg *Config, log *zap.Logger) (*Store, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	db, err := flushdb.Open(cfg.DataDir, "logs.db")
+	if err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
 	}
-	// Log events are a convenience, not a record: no fsync per commit. A
-	// killed process loses nothing the kernel already has.
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "logs.db"), 0o644, &bolt.Options{Timeout: 5 * time.Second, NoSync: true})
-	if err != nil {
-		return nil, fmt.Errorf("logs: open: %w", err)
-	}
 	s := &Store{cfg: *cfg, db: db, log: log.With(zap.String("component", "logs")), groups: map[string]*groupMeta{},
-		streams: map[string]map[string]*streamMeta{}, seq: map[string]uint64{}, flushNow: make(chan struct{}, 1), stop: make(chan struct{})}
+		streams: map[string]map[string]*streamMeta{}, seq: map[string]uint64{}}
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.wg.Add(1)
-	go s.flushLoop()
+	s.loop = flushdb.Start(cfg.FlushInterval, s.background)
 	return s, nil
 }
 
@@ -215,38 +207,23 @@ func (s *Store) load() error {
 
 // Close commits what is pending and closes the file.
 func (s *Store) Close() error {
-	select {
-	case <-s.stop:
+	if !s.loop.Stop() {
 		return nil
-	default:
 	}
-	close(s.stop)
-	s.wg.Wait()
 	return errors.Join(s.flush(), s.db.Close())
 }
 
-func (s *Store) flushLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.cfg.FlushInterval)
-	defer t.Stop()
-	lastExpire := time.Time{}
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		case <-s.flushNow:
-		}
-		if err := s.flush(); err != nil {
-			s.log.Error("commit log events", zap.Error(err))
-		}
-		// Retention is enforced by every query; deleting expired events
-		// once a minute keeps the file from growing with them.
-		if now := s.cfg.Now(); now.Sub(lastExpire) >= time.Minute {
-			lastExpire = now
-			if err := s.Expire(); err != nil {
-				s.log.Error("expire log events", zap.Error(err))
-			}
+// background is the flush loop's work: commit appended events and, once a
+// minute, delete expired ones (retention is enforced by every query;
+// deleting keeps the file from growing with them).
+func (s *Store) background() {
+	if err := s.flush(); err != nil {
+		s.log.Error("commit log events", zap.Error(err))
+	}
+	if now := s.cfg.Now(); now.Sub(s.lastExpire) >= time.Minute {
+		s.lastExpire = now
+		if err := s.Expire(); err != nil {
+			s.log.Error("expire log events", zap.Error(err))
 		}
 	}
 }
@@ -300,10 +277,7 @@ func (s *Store) Append(group, stream string, t time.Time, message string) {
 	n := len(s.pending)
 	s.mu.Unlock()
 	if n >= 1024 {
-		select {
-		case s.flushNow <- struct{}{}:
-		default:
-		}
+		s.loop.Kick()
 	}
 }
 

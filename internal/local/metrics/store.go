@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imgflow/imgflow/internal/local/flushdb"
 	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
 )
@@ -244,8 +243,7 @@ type Store struct {
 	dirty   map[string]map[int64]bool // series key → minutes to write
 	dropped bool                      // a series was refused (logged once)
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	loop *flushdb.Loop
 }
 
 var (
@@ -263,22 +261,21 @@ func New(cfg *Config, log *zap.Logger) (*Store, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	db, err := flushdb.Open(cfg.DataDir, "metrics.db")
+	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	// Like the logs, metrics are a convenience: no fsync per commit.
-	db, err := bolt.Open(filepath.Join(cfg.DataDir, "metrics.db"), 0o644, &bolt.Options{Timeout: 5 * time.Second, NoSync: true})
-	if err != nil {
-		return nil, fmt.Errorf("metrics: open: %w", err)
-	}
 	s := &Store{cfg: *cfg, db: db, log: log.With(zap.String("component", "metrics")), series: map[string]*series{},
-		dirty: map[string]map[int64]bool{}, stop: make(chan struct{})}
+		dirty: map[string]map[int64]bool{}}
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.wg.Add(1)
-	go s.flushLoop()
+	s.loop = flushdb.Start(cfg.FlushInterval, func() {
+		if err := s.flush(); err != nil {
+			s.log.Error("write metrics", zap.Error(err))
+		}
+	})
 	return s, nil
 }
 
@@ -326,30 +323,10 @@ func (s *Store) load() error {
 
 // Close writes what changed and closes the file.
 func (s *Store) Close() error {
-	select {
-	case <-s.stop:
+	if !s.loop.Stop() {
 		return nil
-	default:
 	}
-	close(s.stop)
-	s.wg.Wait()
 	return errors.Join(s.flush(), s.db.Close())
-}
-
-func (s *Store) flushLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.cfg.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		}
-		if err := s.flush(); err != nil {
-			s.log.Error("write metrics", zap.Error(err))
-		}
-	}
 }
 
 // Put adds one value to a metric at time t.
