@@ -21,23 +21,7 @@ import (
 )
 
 func TestMonitoringEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skip("needs Debian's aws CLI at /usr/bin/aws (make test installs it)")
-	}
-	mailpitBin := os.Getenv("MAILPIT_BIN")
-	if mailpitBin == "" {
-		p, err := exec.LookPath("mailpit")
-		if err != nil {
-			t.Skip("needs mailpit: set MAILPIT_BIN or put it on PATH (make test installs it)")
-		}
-		mailpitBin = p
-	}
-	e := &e2e{t: t, data: t.TempDir(), repo: repoRoot(t)}
-	e.bin = buildImgflow(t)
-	e.smtp, e.mailAPI = startMailpit(t, mailpitBin)
+	e := newE2E(t, true)
 	e.args = []string{"local", "--data", e.data, "--endpoint", "127.0.0.1:0", "--console", "127.0.0.1:0",
 		"--smtp", e.smtp, "--notification-email", "ops@example.com", "--auto-confirm"}
 	e.start()

@@ -21,23 +21,7 @@ import (
 // an original's outputs go, and only those; a key with no outputs is
 // harmless.
 func TestReprocessEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skip("needs Debian's aws CLI at /usr/bin/aws (make test installs it)")
-	}
-	mailpitBin := os.Getenv("MAILPIT_BIN")
-	if mailpitBin == "" {
-		p, err := exec.LookPath("mailpit")
-		if err != nil {
-			t.Skip("needs mailpit: set MAILPIT_BIN or put it on PATH (make test installs it)")
-		}
-		mailpitBin = p
-	}
-	e := &e2e{t: t, data: t.TempDir(), repo: repoRoot(t)}
-	e.bin = buildImgflow(t)
-	e.smtp, e.mailAPI = startMailpit(t, mailpitBin)
+	e := newE2E(t, true)
 	// A copy of the template whose layer (its presets) the test can change;
 	// the state machine definitions are the repository's.
 	root := t.TempDir()

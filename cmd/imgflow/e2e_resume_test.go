@@ -40,15 +40,8 @@ import (
 )
 
 func TestLocalStackResumesAfterKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skip("needs Debian's aws CLI at /usr/bin/aws (make test installs it)")
-	}
 	began := time.Now()
-	e := &e2e{t: t, data: t.TempDir(), repo: repoRoot(t)}
-	e.bin = buildImgflow(t)
+	e := newE2E(t, false)
 	e.args = []string{"local", "--data", e.data, "--endpoint", "127.0.0.1:0", "--console", "127.0.0.1:0",
 		"--auto-confirm", "--log-level", "info"}
 	e.start()

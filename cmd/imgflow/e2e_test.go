@@ -78,7 +78,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestLocalStackEndToEnd(t *testing.T) {
+// newE2E is the start of every end-to-end test: skipped with -short or
+// without /usr/bin/aws (and, with mail, without mailpit), then the freshly
+// built binary, a data folder and, with mail, a running mailpit.
+func newE2E(t *testing.T, withMail bool) *e2e {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
@@ -86,16 +90,23 @@ func TestLocalStackEndToEnd(t *testing.T) {
 		t.Skip("needs Debian's aws CLI at /usr/bin/aws (make test installs it)")
 	}
 	mailpitBin := os.Getenv("MAILPIT_BIN")
-	if mailpitBin == "" {
-		if p, err := exec.LookPath("mailpit"); err == nil {
-			mailpitBin = p
-		} else {
+	if withMail && mailpitBin == "" {
+		p, err := exec.LookPath("mailpit")
+		if err != nil {
 			t.Skip("needs mailpit: set MAILPIT_BIN or put it on PATH (make test installs it)")
 		}
+		mailpitBin = p
 	}
 	e := &e2e{t: t, data: t.TempDir(), repo: repoRoot(t)}
 	e.bin = buildImgflow(t)
-	e.smtp, e.mailAPI = startMailpit(t, mailpitBin)
+	if withMail {
+		e.smtp, e.mailAPI = startMailpit(t, mailpitBin)
+	}
+	return e
+}
+
+func TestLocalStackEndToEnd(t *testing.T) {
+	e := newE2E(t, true)
 	e.args = []string{"local", "--data", e.data, "--endpoint", "127.0.0.1:0", "--console", "127.0.0.1:0",
 		"--smtp", e.smtp, "--notification-email", "photos@example.com", "--log-level", "debug"}
 	bootStart := time.Now()
