@@ -271,7 +271,8 @@ func (l *executionLines) print(ev sfnapi.ExecutionEvent) {
 	}
 	wx := workload.Execution{StateMachineARN: x.StateMachineARN, Status: x.Status, Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause}
 	key := x.Name
-	if src, ok := l.view.Source(wx); ok {
+	src, upload := l.view.Source(wx)
+	if upload {
 		key = src.Key
 	}
 	line := ""
@@ -279,8 +280,13 @@ func (l *executionLines) print(ev sfnapi.ExecutionEvent) {
 	case "ExecutionStarted":
 		line = fmt.Sprintf("  %-10s %s", "STARTED", key)
 	case "ExecutionSucceeded":
-		out, _ := l.view.Outputs(context.Background(), wx, nil) // from the output alone
-		line = fmt.Sprintf("  %-10s %s  %s  %d variants", x.Status, key, duration(x.StartDate, x.StopDate), len(out.Variants))
+		line = fmt.Sprintf("  %-10s %s  %s", x.Status, key, duration(x.StartDate, x.StopDate))
+		// Only an upload's execution makes variants (a reprocess run and
+		// its batches report in their own output and summary).
+		if upload {
+			out, _ := l.view.Outputs(context.Background(), wx, nil) // from the output alone
+			line += fmt.Sprintf("  %d variants", len(out.Variants))
+		}
 	default:
 		line = fmt.Sprintf("  %-10s %s  %s  %s: %s", x.Status, key, duration(x.StartDate, x.StopDate), x.Error, causeMessage(x.Cause))
 	}
