@@ -32,7 +32,7 @@ go run ./bench/smallset -src "$src" -n "$n" -o "$work/set"
 bytes=$(du -sb "$work/set" | cut -f1)
 # Two bad files: text named .jpg, and a JPEG cut short.
 echo "not an image" >"$work/set/bad-text.jpg"
-first=$(find "$work/set" -name '*.jpg' ! -name 'bad-*' | head -1)
+first=$(find "$work/set" -name '*.jpg' ! -name 'bad-*' -print -quit)
 head -c 2000 "$first" >"$work/set/bad-truncated.jpg"
 
 # The stack runs a copy of the template whose layer (presets.json) can
