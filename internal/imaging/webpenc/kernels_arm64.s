@@ -384,6 +384,48 @@ TEXT ·sse4Asm(SB), NOSPLIT, $0-24
 	MOVD R4, ret+16(FP)
 	RET
 
+// TEXTURE4 is texture4Generic of the 16 pixels in V0 (rows 0..3, 4 bytes
+// each) into W4, as texture4Asm and recon4NEON need it; R9 points at the
+// Hadamard weights (neonConsts+176). Clobbers V1-V7, V16-V20.
+#define TEXTURE4 \
+	WORD $0x2f08a401 /* uxtl v1.8h, v0.8b */ \
+	WORD $0x6f08a402 /* uxtl2 v2.8h, v0.16b */ \
+	WORD $0x4e628423 /* add v3.8h, v1.8h, v2.8h // a0 | a1 */ \
+	WORD $0x6e628424 /* sub v4.8h, v1.8h, v2.8h // a3 | a2 */ \
+	WORD $0x6e034065 /* ext v5.16b, v3.16b, v3.16b, #8 */ \
+	WORD $0x4e658466 /* add v6.8h, v3.8h, v5.8h */ \
+	WORD $0x6e658467 /* sub v7.8h, v3.8h, v5.8h */ \
+	WORD $0x4ec728d0 /* trn1 v16.2d, v6.2d, v7.2d // v0 | v3 */ \
+	WORD $0x6e044085 /* ext v5.16b, v4.16b, v4.16b, #8 */ \
+	WORD $0x4e658486 /* add v6.8h, v4.8h, v5.8h */ \
+	WORD $0x6e658487 /* sub v7.8h, v4.8h, v5.8h */ \
+	WORD $0x4ec728d1 /* trn1 v17.2d, v6.2d, v7.2d // v1 | v2 */ \
+	WORD $0x4ea00a05 /* rev64 v5.4s, v16.4s */ \
+	WORD $0x4e658606 /* add v6.8h, v16.8h, v5.8h */ \
+	WORD $0x6e658607 /* sub v7.8h, v16.8h, v5.8h */ \
+	WORD $0x4e8728d0 /* trn1 v16.4s, v6.4s, v7.4s */ \
+	WORD $0x6e600a05 /* rev32 v5.8h, v16.8h */ \
+	WORD $0x4e658606 /* add v6.8h, v16.8h, v5.8h */ \
+	WORD $0x6e658607 /* sub v7.8h, v16.8h, v5.8h */ \
+	WORD $0x4e4728d0 /* trn1 v16.8h, v6.8h, v7.8h */ \
+	WORD $0x4e60ba10 /* abs v16.8h, v16.8h */ \
+	WORD $0x4ea00a25 /* rev64 v5.4s, v17.4s */ \
+	WORD $0x4e658626 /* add v6.8h, v17.8h, v5.8h */ \
+	WORD $0x6e658627 /* sub v7.8h, v17.8h, v5.8h */ \
+	WORD $0x4e8728d1 /* trn1 v17.4s, v6.4s, v7.4s */ \
+	WORD $0x6e600a25 /* rev32 v5.8h, v17.8h */ \
+	WORD $0x4e658626 /* add v6.8h, v17.8h, v5.8h */ \
+	WORD $0x6e658627 /* sub v7.8h, v17.8h, v5.8h */ \
+	WORD $0x4e4728d1 /* trn1 v17.8h, v6.8h, v7.8h */ \
+	WORD $0x4e60ba31 /* abs v17.8h, v17.8h */ \
+	WORD $0x4c40a532 /* ld1 {v18.8h, v19.8h}, [x9] */ \
+	WORD $0x0e72c214 /* smull v20.4s, v16.4h, v18.4h */ \
+	WORD $0x4e728214 /* smlal2 v20.4s, v16.8h, v18.8h */ \
+	WORD $0x0e738234 /* smlal v20.4s, v17.4h, v19.4h */ \
+	WORD $0x4e738234 /* smlal2 v20.4s, v17.8h, v19.8h */ \
+	WORD $0x4eb1ba94 /* addv s20, v20.4s */ \
+	WORD $0x1e260284 /* fmov w4, s20 */
+
 // func texture4Asm(p *uint8, s int) int32
 //
 // texture4Generic as texture4AVX2: vertical pass on (r0 r1 | r2 r3), then
@@ -398,43 +440,7 @@ TEXT ·texture4Asm(SB), NOSPLIT, $0-20
 	WORD $0x0dc190c0 // ld1 {v0.s}[1], [x6], x1
 	WORD $0x4dc180c0 // ld1 {v0.s}[2], [x6], x1
 	WORD $0x4dc190c0 // ld1 {v0.s}[3], [x6], x1
-	WORD $0x2f08a401 // uxtl v1.8h, v0.8b
-	WORD $0x6f08a402 // uxtl2 v2.8h, v0.16b
-	WORD $0x4e628423 // add v3.8h, v1.8h, v2.8h // a0 | a1
-	WORD $0x6e628424 // sub v4.8h, v1.8h, v2.8h // a3 | a2
-	WORD $0x6e034065 // ext v5.16b, v3.16b, v3.16b, #8
-	WORD $0x4e658466 // add v6.8h, v3.8h, v5.8h
-	WORD $0x6e658467 // sub v7.8h, v3.8h, v5.8h
-	WORD $0x4ec728d0 // trn1 v16.2d, v6.2d, v7.2d // v0 | v3
-	WORD $0x6e044085 // ext v5.16b, v4.16b, v4.16b, #8
-	WORD $0x4e658486 // add v6.8h, v4.8h, v5.8h
-	WORD $0x6e658487 // sub v7.8h, v4.8h, v5.8h
-	WORD $0x4ec728d1 // trn1 v17.2d, v6.2d, v7.2d // v1 | v2
-	WORD $0x4ea00a05 // rev64 v5.4s, v16.4s
-	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
-	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
-	WORD $0x4e8728d0 // trn1 v16.4s, v6.4s, v7.4s
-	WORD $0x6e600a05 // rev32 v5.8h, v16.8h
-	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
-	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
-	WORD $0x4e4728d0 // trn1 v16.8h, v6.8h, v7.8h
-	WORD $0x4e60ba10 // abs v16.8h, v16.8h
-	WORD $0x4ea00a25 // rev64 v5.4s, v17.4s
-	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
-	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
-	WORD $0x4e8728d1 // trn1 v17.4s, v6.4s, v7.4s
-	WORD $0x6e600a25 // rev32 v5.8h, v17.8h
-	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
-	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
-	WORD $0x4e4728d1 // trn1 v17.8h, v6.8h, v7.8h
-	WORD $0x4e60ba31 // abs v17.8h, v17.8h
-	WORD $0x4c40a532 // ld1 {v18.8h, v19.8h}, [x9]
-	WORD $0x0e72c214 // smull v20.4s, v16.4h, v18.4h
-	WORD $0x4e728214 // smlal2 v20.4s, v16.8h, v18.8h
-	WORD $0x0e738234 // smlal v20.4s, v17.4h, v19.4h
-	WORD $0x4e738234 // smlal2 v20.4s, v17.8h, v19.8h
-	WORD $0x4eb1ba94 // addv s20, v20.4s
-	WORD $0x1e260284 // fmov w4, s20
+	TEXTURE4
 	MOVW R4, ret+16(FP)
 	RET
 
@@ -730,42 +736,6 @@ TEXT ·recon4NEON(SB), NOSPLIT, $0-44
 	WORD $0x1e260064 // fmov w4, s3
 	MOVD R4, sse+32(FP)
 	MOVD $neonConsts<>+176(SB), R9
-	WORD $0x2f08a401 // uxtl v1.8h, v0.8b
-	WORD $0x6f08a402 // uxtl2 v2.8h, v0.16b
-	WORD $0x4e628423 // add v3.8h, v1.8h, v2.8h // a0 | a1
-	WORD $0x6e628424 // sub v4.8h, v1.8h, v2.8h // a3 | a2
-	WORD $0x6e034065 // ext v5.16b, v3.16b, v3.16b, #8
-	WORD $0x4e658466 // add v6.8h, v3.8h, v5.8h
-	WORD $0x6e658467 // sub v7.8h, v3.8h, v5.8h
-	WORD $0x4ec728d0 // trn1 v16.2d, v6.2d, v7.2d // v0 | v3
-	WORD $0x6e044085 // ext v5.16b, v4.16b, v4.16b, #8
-	WORD $0x4e658486 // add v6.8h, v4.8h, v5.8h
-	WORD $0x6e658487 // sub v7.8h, v4.8h, v5.8h
-	WORD $0x4ec728d1 // trn1 v17.2d, v6.2d, v7.2d // v1 | v2
-	WORD $0x4ea00a05 // rev64 v5.4s, v16.4s
-	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
-	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
-	WORD $0x4e8728d0 // trn1 v16.4s, v6.4s, v7.4s
-	WORD $0x6e600a05 // rev32 v5.8h, v16.8h
-	WORD $0x4e658606 // add v6.8h, v16.8h, v5.8h
-	WORD $0x6e658607 // sub v7.8h, v16.8h, v5.8h
-	WORD $0x4e4728d0 // trn1 v16.8h, v6.8h, v7.8h
-	WORD $0x4e60ba10 // abs v16.8h, v16.8h
-	WORD $0x4ea00a25 // rev64 v5.4s, v17.4s
-	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
-	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
-	WORD $0x4e8728d1 // trn1 v17.4s, v6.4s, v7.4s
-	WORD $0x6e600a25 // rev32 v5.8h, v17.8h
-	WORD $0x4e658626 // add v6.8h, v17.8h, v5.8h
-	WORD $0x6e658627 // sub v7.8h, v17.8h, v5.8h
-	WORD $0x4e4728d1 // trn1 v17.8h, v6.8h, v7.8h
-	WORD $0x4e60ba31 // abs v17.8h, v17.8h
-	WORD $0x4c40a532 // ld1 {v18.8h, v19.8h}, [x9]
-	WORD $0x0e72c214 // smull v20.4s, v16.4h, v18.4h
-	WORD $0x4e728214 // smlal2 v20.4s, v16.8h, v18.8h
-	WORD $0x0e738234 // smlal v20.4s, v17.4h, v19.4h
-	WORD $0x4e738234 // smlal2 v20.4s, v17.8h, v19.8h
-	WORD $0x4eb1ba94 // addv s20, v20.4s
-	WORD $0x1e260284 // fmov w4, s20
+	TEXTURE4
 	MOVW R4, tex+40(FP)
 	RET
