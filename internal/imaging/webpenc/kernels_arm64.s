@@ -251,6 +251,72 @@ levels:
 	MOVD R4, ret+32(FP)
 	RET
 
+// IDCT4 is the two passes of idct4AddGeneric on the coefficients at R0,
+// in int32 lanes (R9 points at its constants, neonConsts+80): the residual
+// rows (>> 3) end in V4-V7 for idct4AddNEON and recon4NEON to add to their
+// prediction. Clobbers V0, V1 and V16-V29.
+#define IDCT4 \
+	WORD $0x4c40793d /* ld1 {v29.4s}, [x9] */ \
+	WORD $0x4c40a400 /* ld1 {v0.8h, v1.8h}, [x0] */ \
+	WORD $0x0f10a404 /* sxtl v4.4s, v0.4h */ \
+	WORD $0x4f10a405 /* sxtl2 v5.4s, v0.8h */ \
+	WORD $0x0f10a426 /* sxtl v6.4s, v1.4h */ \
+	WORD $0x4f10a427 /* sxtl2 v7.4s, v1.8h */ \
+	WORD $0x4ea68490 /* add v16.4s, v4.4s, v6.4s // a */ \
+	WORD $0x6ea68491 /* sub v17.4s, v4.4s, v6.4s // b */ \
+	WORD $0x4f9d88b2 /* mul v18.4s, v5.4s, v29.s[2] */ \
+	WORD $0x4f300652 /* sshr v18.4s, v18.4s, #16 */ \
+	WORD $0x4fbd88f4 /* mul v20.4s, v7.4s, v29.s[3] */ \
+	WORD $0x4f300694 /* sshr v20.4s, v20.4s, #16 */ \
+	WORD $0x6eb48652 /* sub v18.4s, v18.4s, v20.4s // c */ \
+	WORD $0x4fbd88b3 /* mul v19.4s, v5.4s, v29.s[3] */ \
+	WORD $0x4f300673 /* sshr v19.4s, v19.4s, #16 */ \
+	WORD $0x4f9d88f4 /* mul v20.4s, v7.4s, v29.s[2] */ \
+	WORD $0x4f300694 /* sshr v20.4s, v20.4s, #16 */ \
+	WORD $0x4eb48673 /* add v19.4s, v19.4s, v20.4s // d */ \
+	WORD $0x4eb38614 /* add v20.4s, v16.4s, v19.4s */ \
+	WORD $0x4eb28635 /* add v21.4s, v17.4s, v18.4s */ \
+	WORD $0x6eb28636 /* sub v22.4s, v17.4s, v18.4s */ \
+	WORD $0x6eb38617 /* sub v23.4s, v16.4s, v19.4s */ \
+	WORD $0x4e952a98 /* trn1 v24.4s, v20.4s, v21.4s */ \
+	WORD $0x4e956a99 /* trn2 v25.4s, v20.4s, v21.4s */ \
+	WORD $0x4e972ada /* trn1 v26.4s, v22.4s, v23.4s */ \
+	WORD $0x4e976adb /* trn2 v27.4s, v22.4s, v23.4s */ \
+	WORD $0x4eda2b14 /* trn1 v20.2d, v24.2d, v26.2d */ \
+	WORD $0x4edb2b35 /* trn1 v21.2d, v25.2d, v27.2d */ \
+	WORD $0x4eda6b16 /* trn2 v22.2d, v24.2d, v26.2d */ \
+	WORD $0x4edb6b37 /* trn2 v23.2d, v25.2d, v27.2d */ \
+	WORD $0x4f000498 /* movi v24.4s, #4 */ \
+	WORD $0x4eb88694 /* add v20.4s, v20.4s, v24.4s // dc */ \
+	WORD $0x4eb68690 /* add v16.4s, v20.4s, v22.4s // a */ \
+	WORD $0x6eb68691 /* sub v17.4s, v20.4s, v22.4s // b */ \
+	WORD $0x4f9d8ab2 /* mul v18.4s, v21.4s, v29.s[2] */ \
+	WORD $0x4f300652 /* sshr v18.4s, v18.4s, #16 */ \
+	WORD $0x4fbd8af8 /* mul v24.4s, v23.4s, v29.s[3] */ \
+	WORD $0x4f300718 /* sshr v24.4s, v24.4s, #16 */ \
+	WORD $0x6eb88652 /* sub v18.4s, v18.4s, v24.4s // c */ \
+	WORD $0x4fbd8ab3 /* mul v19.4s, v21.4s, v29.s[3] */ \
+	WORD $0x4f300673 /* sshr v19.4s, v19.4s, #16 */ \
+	WORD $0x4f9d8af8 /* mul v24.4s, v23.4s, v29.s[2] */ \
+	WORD $0x4f300718 /* sshr v24.4s, v24.4s, #16 */ \
+	WORD $0x4eb88673 /* add v19.4s, v19.4s, v24.4s // d */ \
+	WORD $0x4eb38604 /* add v4.4s, v16.4s, v19.4s */ \
+	WORD $0x4eb28625 /* add v5.4s, v17.4s, v18.4s */ \
+	WORD $0x6eb28626 /* sub v6.4s, v17.4s, v18.4s */ \
+	WORD $0x6eb38607 /* sub v7.4s, v16.4s, v19.4s */ \
+	WORD $0x4f3d0484 /* sshr v4.4s, v4.4s, #3 */ \
+	WORD $0x4f3d04a5 /* sshr v5.4s, v5.4s, #3 */ \
+	WORD $0x4f3d04c6 /* sshr v6.4s, v6.4s, #3 */ \
+	WORD $0x4f3d04e7 /* sshr v7.4s, v7.4s, #3 */ \
+	WORD $0x4e852890 /* trn1 v16.4s, v4.4s, v5.4s */ \
+	WORD $0x4e856891 /* trn2 v17.4s, v4.4s, v5.4s */ \
+	WORD $0x4e8728d2 /* trn1 v18.4s, v6.4s, v7.4s */ \
+	WORD $0x4e8768d3 /* trn2 v19.4s, v6.4s, v7.4s */ \
+	WORD $0x4ed22a04 /* trn1 v4.2d, v16.2d, v18.2d */ \
+	WORD $0x4ed32a25 /* trn1 v5.2d, v17.2d, v19.2d */ \
+	WORD $0x4ed26a06 /* trn2 v6.2d, v16.2d, v18.2d */ \
+	WORD $0x4ed36a27 /* trn2 v7.2d, v17.2d, v19.2d */
+
 // func idct4AddNEON(in *[16]int16, pred *uint8, ps int, dst *uint8, ds int)
 //
 // idct4AddGeneric on int32 lanes with the Go code's operations (products
@@ -265,66 +331,7 @@ TEXT ·idct4AddNEON(SB), NOSPLIT, $0-40
 	MOVD dst+24(FP), R3
 	MOVD ds+32(FP), R4
 	MOVD $neonConsts<>+80(SB), R9
-	WORD $0x4c40793d // ld1 {v29.4s}, [x9]
-	WORD $0x4c40a400 // ld1 {v0.8h, v1.8h}, [x0]
-	WORD $0x0f10a404 // sxtl v4.4s, v0.4h
-	WORD $0x4f10a405 // sxtl2 v5.4s, v0.8h
-	WORD $0x0f10a426 // sxtl v6.4s, v1.4h
-	WORD $0x4f10a427 // sxtl2 v7.4s, v1.8h
-	WORD $0x4ea68490 // add v16.4s, v4.4s, v6.4s // a
-	WORD $0x6ea68491 // sub v17.4s, v4.4s, v6.4s // b
-	WORD $0x4f9d88b2 // mul v18.4s, v5.4s, v29.s[2]
-	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
-	WORD $0x4fbd88f4 // mul v20.4s, v7.4s, v29.s[3]
-	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
-	WORD $0x6eb48652 // sub v18.4s, v18.4s, v20.4s // c
-	WORD $0x4fbd88b3 // mul v19.4s, v5.4s, v29.s[3]
-	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
-	WORD $0x4f9d88f4 // mul v20.4s, v7.4s, v29.s[2]
-	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
-	WORD $0x4eb48673 // add v19.4s, v19.4s, v20.4s // d
-	WORD $0x4eb38614 // add v20.4s, v16.4s, v19.4s
-	WORD $0x4eb28635 // add v21.4s, v17.4s, v18.4s
-	WORD $0x6eb28636 // sub v22.4s, v17.4s, v18.4s
-	WORD $0x6eb38617 // sub v23.4s, v16.4s, v19.4s
-	WORD $0x4e952a98 // trn1 v24.4s, v20.4s, v21.4s
-	WORD $0x4e956a99 // trn2 v25.4s, v20.4s, v21.4s
-	WORD $0x4e972ada // trn1 v26.4s, v22.4s, v23.4s
-	WORD $0x4e976adb // trn2 v27.4s, v22.4s, v23.4s
-	WORD $0x4eda2b14 // trn1 v20.2d, v24.2d, v26.2d
-	WORD $0x4edb2b35 // trn1 v21.2d, v25.2d, v27.2d
-	WORD $0x4eda6b16 // trn2 v22.2d, v24.2d, v26.2d
-	WORD $0x4edb6b37 // trn2 v23.2d, v25.2d, v27.2d
-	WORD $0x4f000498 // movi v24.4s, #4
-	WORD $0x4eb88694 // add v20.4s, v20.4s, v24.4s // dc
-	WORD $0x4eb68690 // add v16.4s, v20.4s, v22.4s // a
-	WORD $0x6eb68691 // sub v17.4s, v20.4s, v22.4s // b
-	WORD $0x4f9d8ab2 // mul v18.4s, v21.4s, v29.s[2]
-	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
-	WORD $0x4fbd8af8 // mul v24.4s, v23.4s, v29.s[3]
-	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
-	WORD $0x6eb88652 // sub v18.4s, v18.4s, v24.4s // c
-	WORD $0x4fbd8ab3 // mul v19.4s, v21.4s, v29.s[3]
-	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
-	WORD $0x4f9d8af8 // mul v24.4s, v23.4s, v29.s[2]
-	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
-	WORD $0x4eb88673 // add v19.4s, v19.4s, v24.4s // d
-	WORD $0x4eb38604 // add v4.4s, v16.4s, v19.4s
-	WORD $0x4eb28625 // add v5.4s, v17.4s, v18.4s
-	WORD $0x6eb28626 // sub v6.4s, v17.4s, v18.4s
-	WORD $0x6eb38607 // sub v7.4s, v16.4s, v19.4s
-	WORD $0x4f3d0484 // sshr v4.4s, v4.4s, #3
-	WORD $0x4f3d04a5 // sshr v5.4s, v5.4s, #3
-	WORD $0x4f3d04c6 // sshr v6.4s, v6.4s, #3
-	WORD $0x4f3d04e7 // sshr v7.4s, v7.4s, #3
-	WORD $0x4e852890 // trn1 v16.4s, v4.4s, v5.4s
-	WORD $0x4e856891 // trn2 v17.4s, v4.4s, v5.4s
-	WORD $0x4e8728d2 // trn1 v18.4s, v6.4s, v7.4s
-	WORD $0x4e8768d3 // trn2 v19.4s, v6.4s, v7.4s
-	WORD $0x4ed22a04 // trn1 v4.2d, v16.2d, v18.2d
-	WORD $0x4ed32a25 // trn1 v5.2d, v17.2d, v19.2d
-	WORD $0x4ed26a06 // trn2 v6.2d, v16.2d, v18.2d
-	WORD $0x4ed36a27 // trn2 v7.2d, v17.2d, v19.2d
+	IDCT4
 	CMP $4, R2
 	BNE predrows
 	WORD $0x4c407038 // ld1 {v24.16b}, [x1] // contiguous: one load
@@ -647,66 +654,7 @@ TEXT ·recon4NEON(SB), NOSPLIT, $0-44
 	MOVD src+16(FP), R2
 	MOVD rec+24(FP), R3
 	MOVD $neonConsts<>+80(SB), R9
-	WORD $0x4c40793d // ld1 {v29.4s}, [x9]
-	WORD $0x4c40a400 // ld1 {v0.8h, v1.8h}, [x0]
-	WORD $0x0f10a404 // sxtl v4.4s, v0.4h
-	WORD $0x4f10a405 // sxtl2 v5.4s, v0.8h
-	WORD $0x0f10a426 // sxtl v6.4s, v1.4h
-	WORD $0x4f10a427 // sxtl2 v7.4s, v1.8h
-	WORD $0x4ea68490 // add v16.4s, v4.4s, v6.4s // a
-	WORD $0x6ea68491 // sub v17.4s, v4.4s, v6.4s // b
-	WORD $0x4f9d88b2 // mul v18.4s, v5.4s, v29.s[2]
-	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
-	WORD $0x4fbd88f4 // mul v20.4s, v7.4s, v29.s[3]
-	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
-	WORD $0x6eb48652 // sub v18.4s, v18.4s, v20.4s // c
-	WORD $0x4fbd88b3 // mul v19.4s, v5.4s, v29.s[3]
-	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
-	WORD $0x4f9d88f4 // mul v20.4s, v7.4s, v29.s[2]
-	WORD $0x4f300694 // sshr v20.4s, v20.4s, #16
-	WORD $0x4eb48673 // add v19.4s, v19.4s, v20.4s // d
-	WORD $0x4eb38614 // add v20.4s, v16.4s, v19.4s
-	WORD $0x4eb28635 // add v21.4s, v17.4s, v18.4s
-	WORD $0x6eb28636 // sub v22.4s, v17.4s, v18.4s
-	WORD $0x6eb38617 // sub v23.4s, v16.4s, v19.4s
-	WORD $0x4e952a98 // trn1 v24.4s, v20.4s, v21.4s
-	WORD $0x4e956a99 // trn2 v25.4s, v20.4s, v21.4s
-	WORD $0x4e972ada // trn1 v26.4s, v22.4s, v23.4s
-	WORD $0x4e976adb // trn2 v27.4s, v22.4s, v23.4s
-	WORD $0x4eda2b14 // trn1 v20.2d, v24.2d, v26.2d
-	WORD $0x4edb2b35 // trn1 v21.2d, v25.2d, v27.2d
-	WORD $0x4eda6b16 // trn2 v22.2d, v24.2d, v26.2d
-	WORD $0x4edb6b37 // trn2 v23.2d, v25.2d, v27.2d
-	WORD $0x4f000498 // movi v24.4s, #4
-	WORD $0x4eb88694 // add v20.4s, v20.4s, v24.4s // dc
-	WORD $0x4eb68690 // add v16.4s, v20.4s, v22.4s // a
-	WORD $0x6eb68691 // sub v17.4s, v20.4s, v22.4s // b
-	WORD $0x4f9d8ab2 // mul v18.4s, v21.4s, v29.s[2]
-	WORD $0x4f300652 // sshr v18.4s, v18.4s, #16
-	WORD $0x4fbd8af8 // mul v24.4s, v23.4s, v29.s[3]
-	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
-	WORD $0x6eb88652 // sub v18.4s, v18.4s, v24.4s // c
-	WORD $0x4fbd8ab3 // mul v19.4s, v21.4s, v29.s[3]
-	WORD $0x4f300673 // sshr v19.4s, v19.4s, #16
-	WORD $0x4f9d8af8 // mul v24.4s, v23.4s, v29.s[2]
-	WORD $0x4f300718 // sshr v24.4s, v24.4s, #16
-	WORD $0x4eb88673 // add v19.4s, v19.4s, v24.4s // d
-	WORD $0x4eb38604 // add v4.4s, v16.4s, v19.4s
-	WORD $0x4eb28625 // add v5.4s, v17.4s, v18.4s
-	WORD $0x6eb28626 // sub v6.4s, v17.4s, v18.4s
-	WORD $0x6eb38607 // sub v7.4s, v16.4s, v19.4s
-	WORD $0x4f3d0484 // sshr v4.4s, v4.4s, #3
-	WORD $0x4f3d04a5 // sshr v5.4s, v5.4s, #3
-	WORD $0x4f3d04c6 // sshr v6.4s, v6.4s, #3
-	WORD $0x4f3d04e7 // sshr v7.4s, v7.4s, #3
-	WORD $0x4e852890 // trn1 v16.4s, v4.4s, v5.4s
-	WORD $0x4e856891 // trn2 v17.4s, v4.4s, v5.4s
-	WORD $0x4e8728d2 // trn1 v18.4s, v6.4s, v7.4s
-	WORD $0x4e8768d3 // trn2 v19.4s, v6.4s, v7.4s
-	WORD $0x4ed22a04 // trn1 v4.2d, v16.2d, v18.2d
-	WORD $0x4ed32a25 // trn1 v5.2d, v17.2d, v19.2d
-	WORD $0x4ed26a06 // trn2 v6.2d, v16.2d, v18.2d
-	WORD $0x4ed36a27 // trn2 v7.2d, v17.2d, v19.2d
+	IDCT4
 	WORD $0x4c407038 // ld1 {v24.16b}, [x1]
 	WORD $0x2f08a719 // uxtl v25.8h, v24.8b
 	WORD $0x6f08a71a // uxtl2 v26.8h, v24.16b
