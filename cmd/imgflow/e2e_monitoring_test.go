@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -286,32 +285,9 @@ func (e *e2e) waitMailExact(subject string) mailMessage {
 	e.t.Helper()
 	var found mailMessage
 	eventually(e.t, 30*time.Second, "email "+strconvQuote(subject), func() bool {
-		resp, err := http.Get(e.mailAPI + "/api/v1/messages?limit=200")
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		var list struct{ Messages []mailMessage }
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for _, m := range list.Messages {
-			if m.Subject != subject {
-				continue
-			}
-			r, err := http.Get(e.mailAPI + "/api/v1/message/" + m.ID)
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			err = json.NewDecoder(r.Body).Decode(&found)
-			r.Body.Close()
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			return true
-		}
-		return false
+		var ok bool
+		found, ok = e.findMail("/api/v1/messages?limit=200", subject)
+		return ok
 	})
 	return found
 }

@@ -393,9 +393,15 @@ type mailMessage struct {
 }
 
 func (e *e2e) mail(subject string) (mailMessage, bool) {
+	return e.findMail("/api/v1/search?query="+url.QueryEscape(fmt.Sprintf("subject:%q", subject)), subject)
+}
+
+// findMail returns the first message in mailpit's list at path (a search
+// or the plain list) whose subject is exactly subject, read in full.
+func (e *e2e) findMail(path, subject string) (mailMessage, bool) {
 	e.t.Helper()
 	var list struct{ Messages []mailMessage }
-	resp, err := http.Get(e.mailAPI + "/api/v1/search?query=" + url.QueryEscape(fmt.Sprintf("subject:%q", subject)))
+	resp, err := http.Get(e.mailAPI + path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
