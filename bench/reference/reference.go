@@ -20,9 +20,9 @@ import (
 // does not share its mistakes), alpha flattened on white (what both tools
 // do for JPEG output), EXIF-oriented, then resized with Lanczos3 computed in
 // float64 and rounded once to 8 bits. Like both tools it resamples the
-// gamma-encoded sRGB values. Embedded ICC profiles are not applied (a CMYK
-// image gets the plain conversion), so for colour-managed inputs the
-// reference differs from both tools alike.
+// gamma-encoded sRGB values. LoadOriented does not apply embedded ICC
+// profiles (a CMYK image gets the plain conversion); Load takes an
+// ICC-tagged source's pixels from lcms2 instead (managed.go).
 
 // Image is a float image: 3 samples per pixel, 0..255, row-major.
 // Source samples are 8-bit integers, exact in float32.

@@ -15,8 +15,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/imgflow/imgflow/bench/metric"
-	"github.com/imgflow/imgflow/bench/reference"
 	"image"
 	"io"
 	"math"
@@ -30,6 +28,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imgflow/imgflow/bench/metric"
+	"github.com/imgflow/imgflow/bench/reference"
 
 	"github.com/imgflow/imgflow/internal/imaging"
 )
@@ -247,7 +248,7 @@ func benchImage(ctx context.Context, c *config, path string) *imageResult {
 	// source's base name (sources differing only in extension stay apart),
 	// sharp-cli.mjs under its stem.
 	if r.Process.Ours != nil {
-		if err := r.quality(c, path, info, filepath.Join(dirOurs, r.File), filepath.Join(dirSharp, stem)); err != nil {
+		if err := r.quality(ctx, c, path, info, filepath.Join(dirOurs, r.File), filepath.Join(dirSharp, stem)); err != nil {
 			fail("quality", err)
 		}
 	}
@@ -304,12 +305,8 @@ func probeFile(path string) (imaging.Info, error) {
 
 // quality computes SSIM of both tools' variants against the reference and
 // the colour difference between them.
-func (r *imageResult) quality(c *config, path string, info imaging.Info, oursDir, sharpDir string) error {
+func (r *imageResult) quality(ctx context.Context, c *config, path string, info imaging.Info, oursDir, sharpDir string) error {
 	pf, err := readPresetNames(c.Presets)
-	if err != nil {
-		return err
-	}
-	full, err := reference.LoadOriented(path, info.Orientation)
 	if err != nil {
 		return err
 	}
@@ -317,6 +314,15 @@ func (r *imageResult) quality(c *config, path string, info imaging.Info, oursDir
 	if err := os.MkdirAll(refDir, 0o755); err != nil {
 		return err
 	}
+	var render *reference.Renderer
+	if c.SharpDir != "" {
+		render = &reference.Renderer{Node: c.Node, Script: filepath.Join(c.SharpScripts, "sharp-srgb.mjs"), SharpPrefix: c.SharpDir}
+	}
+	full, src, err := reference.Load(ctx, path, info.Orientation, info.HasICC, render, refDir)
+	if err != nil {
+		return err
+	}
+	r.Reference = src
 	refs := map[[2]int]*refImage{}
 	ref := func(w, h int) (*refImage, error) {
 		if m, ok := refs[[2]int{w, h}]; ok {

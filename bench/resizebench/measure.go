@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/imgflow/imgflow/bench/metric"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imgflow/imgflow/bench/metric"
 )
 
 // warmResult is what bench/engine and bench/sharp.mjs print.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/imgflow/imgflow/bench/reference"
 	"github.com/imgflow/imgflow/internal/imaging"
 )
 
@@ -60,8 +61,11 @@ type imageResult struct {
 	Progressive bool   `json:"progressive"`
 	Orientation int    `json:"orientation"`
 	HasICC      bool   `json:"has_icc"`
-	HasAlpha    bool   `json:"has_alpha"`
-	Load1       string `json:"load_at_start"`
+	// Reference: the pixels the SSIM reference was built from (lcms2: an
+	// ICC-tagged source rendered through its profile; plain otherwise).
+	Reference reference.Source `json:"reference"`
+	HasAlpha  bool             `json:"has_alpha"`
+	Load1     string           `json:"load_at_start"`
 
 	Warm struct {
 		Ours  *warmResult `json:"ours"`
@@ -230,7 +234,7 @@ func (rep *report) markdown() string {
 		"(no warm-up: page cache already warm from the warm runs; `imgflow resize` vs `node bench/sharp-cli.mjs`), peak RSS from the same runs (`/usr/bin/time -v`). "+
 		"Per core: the same, both pinned to CPU 0 (`taskset -c 0`; Go then runs with GOMAXPROCS 1), CPU time = user+system of the whole process "+
 		"(getrusage in bench/engine, process.cpuUsage in sharp.mjs, GNU time for whole processes). sharp runs at its defaults. "+
-		"SSIM: luma, Wang et al. 2004, against a float64 Lanczos3 reference; ⚠ = ours < sharp − 0.005. ΔE00: mean CIEDE2000 between our and sharp's output. ✓/✗: the issue's goals.\n\n",
+		"SSIM: luma, Wang et al. 2004, against a float64 Lanczos3 reference (an ICC-tagged source first rendered to sRGB through its profile by lcms2, bench/sharp-srgb.mjs); ⚠ = ours < sharp − 0.005. ΔE00: mean CIEDE2000 between our and sharp's output. ✓/✗: the issue's goals.\n\n",
 		rep.K, rep.Runs)
 
 	b.WriteString("### Summary\n\n")

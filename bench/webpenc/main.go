@@ -30,6 +30,8 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+
+	"github.com/imgflow/imgflow/bench/reference"
 )
 
 type config struct {
@@ -43,12 +45,22 @@ type config struct {
 	results     string
 	sharpPrefix string
 	sharpScript string
+	srgbScript  string
 	presets     string
 	unitFile    string
 	timeImages  string
 	noTime      bool
 	self        string
 	curves      bytes.Buffer // every RD point
+}
+
+// renderer is how ICC-tagged sources get their colour-managed reference:
+// through sharp (lcms2) when it is installed, else nil (plain conversion).
+func (c *config) renderer() *reference.Renderer {
+	if c.sharpPrefix == "" {
+		return nil
+	}
+	return &reference.Renderer{Node: "node", Script: c.srgbScript, SharpPrefix: c.sharpPrefix}
 }
 
 func main() {
@@ -71,6 +83,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&c.results, "results", "", "also write the report to DIR/<timestamp>-webp.md")
 	fs.StringVar(&c.sharpPrefix, "sharp-prefix", "", "folder sharp is installed in (npm --prefix); empty: no sharp rows")
 	fs.StringVar(&c.sharpScript, "sharp-script", "bench/sharp-webp.mjs", "sharp's WebP unit script")
+	fs.StringVar(&c.srgbScript, "srgb-script", "bench/sharp-srgb.mjs", "renders an ICC-tagged source through its profile for the reference (needs -sharp-prefix)")
 	fs.StringVar(&c.presets, "presets", "bench/presets.json", "presets file (sizes of the units and of the RD table)")
 	fs.StringVar(&c.unitFile, "unit-file", "p12_olympus-ep3.jpg", "the 12 MP JPEG of the unit timing, in -images")
 	fs.StringVar(&c.timeImages, "time-images", "p12_olympus-ep3.jpg,p24_craftbeer_base-q92.jpg,o6_canon-sx60.jpg", "photos whose 2048-px variant is timed")

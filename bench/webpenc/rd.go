@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/imgflow/imgflow/bench/reference"
 	"image"
 	"image/color"
 	"image/draw"
@@ -16,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+
+	"github.com/imgflow/imgflow/bench/reference"
 
 	"github.com/imgflow/imgflow/bench/metric"
 	"github.com/imgflow/imgflow/internal/imaging"
@@ -32,12 +33,11 @@ type point struct {
 
 // rdRow is one source at one output size.
 type rdRow struct {
-	File, Kind  string
-	Presets     string // preset sides that give this size (the engine never enlarges)
-	W, H        int
-	Ours, CWebP []point
-	JPEG        []point
-	PNGBytes    int // the engine's PNG of the same pixels (alpha sources)
+	File, Kind string
+	Presets    string // preset sides that give this size (the engine never enlarges)
+	W, H       int
+	curves
+	PNGBytes int // the engine's PNG of the same pixels (alpha sources)
 	// Engine is the engine's own WebP of this variant at the reference
 	// quality (one decode+resize+encode). For a JPEG source it is coded from
 	// the planar Y′CbCr resize, not from these RGB pixels, so its bytes
@@ -56,6 +56,33 @@ type rdRow struct {
 	// resize, on white) against the reference: no encoder can exceed it,
 	// and RD curves flatten as they approach it.
 	Ceiling float64
+	// Ref is what the reference was built from; a source rendered through
+	// its ICC profile is also measured against the plain conversion
+	// (Plain), the reference earlier runs used, so the two can be compared.
+	Ref   reference.Source
+	ICC   bool          // the source has an embedded ICC profile
+	Plain *plainFigures `json:",omitempty"`
+}
+
+// curves are the RD curves of the three encoders against one reference.
+type curves struct {
+	Ours, CWebP, JPEG []point
+}
+
+// plainFigures are a managed row's curves, ratios and ceiling against the
+// plain (not colour-managed) reference.
+type plainFigures struct {
+	curves
+	VsCWebP, VsJPEG float64
+	Ceiling         float64
+}
+
+// refs are a source's full-size references: full is the one its row is
+// measured against, plain the plain conversion when full is not it.
+type refs struct {
+	full, plain *reference.Image
+	src         reference.Source
+	icc         bool
 }
 
 type preset struct {
@@ -105,9 +132,14 @@ func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRo
 	if err != nil {
 		return nil, fmt.Errorf("%s: probe: %w", name, err)
 	}
-	full, err := reference.LoadOriented(path, info.Orientation)
-	if err != nil {
+	rd := refs{icc: info.HasICC}
+	if rd.full, rd.src, err = reference.Load(ctx, path, info.Orientation, info.HasICC, c.renderer(), c.work); err != nil {
 		return nil, err
+	}
+	if rd.src != reference.Plain {
+		if rd.plain, err = reference.LoadOriented(path, info.Orientation); err != nil {
+			return nil, err
+		}
 	}
 	var rows []rdRow
 	bySize := map[[2]int]int{}
@@ -123,7 +155,7 @@ func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRo
 			continue
 		}
 		bySize[key] = len(rows)
-		row, err := rdSize(ctx, c, name, data, pb.Bytes(), full, side, v)
+		row, err := rdSize(ctx, c, name, data, pb.Bytes(), rd, side, v)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +164,7 @@ func rdSource(ctx context.Context, c *config, name string, v *validator) ([]rdRo
 	return rows, nil
 }
 
-func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, full *reference.Image, side int, v *validator) (rdRow, error) {
+func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, rd refs, side int, v *validator) (rdRow, error) {
 	m, err := png.Decode(bytes.NewReader(pngBytes))
 	if err != nil {
 		return rdRow{}, err
@@ -140,11 +172,29 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 	in := image.NewNRGBA(m.Bounds())
 	draw.Draw(in, in.Rect, m, m.Bounds().Min, draw.Src)
 	w, h := in.Rect.Dx(), in.Rect.Dy()
-	row := rdRow{File: name, Kind: kindOf(name), Presets: fmt.Sprint(side), W: w, H: h, PNGBytes: len(pngBytes), RefQ: c.quality}
+	row := rdRow{File: name, Kind: kindOf(name), Presets: fmt.Sprint(side), W: w, H: h, PNGBytes: len(pngBytes), RefQ: c.quality, Ref: rd.src, ICC: rd.icc}
 	row.Alpha = hasAlpha(in)
-	ref := reference.Resize(full, w, h)
+	ref := reference.Resize(rd.full, w, h)
 	flat := flattenWhite(in)
 	row.Ceiling = metric.SSIM(ref, flat)
+	// add measures a decoded picture against the reference (and the plain
+	// one) and appends its point to the chosen curve of each.
+	var plainRef image.Image
+	if rd.plain != nil {
+		plainRef = reference.Resize(rd.plain, w, h)
+		row.Plain = &plainFigures{Ceiling: metric.SSIM(plainRef, flat)}
+	}
+	add := func(curve func(*curves) *[]point, q, n int, dec image.Image) {
+		c := curve(&row.curves)
+		*c = append(*c, point{q, n, metric.SSIM(ref, dec)})
+		if row.Plain != nil {
+			c := curve(&row.Plain.curves)
+			*c = append(*c, point{q, n, metric.SSIM(plainRef, dec)})
+		}
+	}
+	ours := func(c *curves) *[]point { return &c.Ours }
+	cwebp := func(c *curves) *[]point { return &c.CWebP }
+	jpg := func(c *curves) *[]point { return &c.JPEG }
 	base := fmt.Sprintf("%s-%d", name, side)
 	pngPath := filepath.Join(c.work, base+".png")
 	if err := os.WriteFile(pngPath, pngBytes, 0o644); err != nil {
@@ -161,11 +211,11 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 		if err := v.check(fmt.Sprintf("%s q%d (webpenc)", base, q), b.Bytes()); err != nil {
 			return rdRow{}, err
 		}
-		s, err := ssimWebP(ref, b.Bytes())
+		d, err := decodeWebP(b.Bytes())
 		if err != nil {
 			return rdRow{}, err
 		}
-		row.Ours = append(row.Ours, point{q, b.Len(), s})
+		add(ours, q, b.Len(), d)
 		if q == c.quality {
 			row.OursALPH = chunkSize(b.Bytes(), "ALPH")
 		}
@@ -174,10 +224,10 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 		if err != nil {
 			return rdRow{}, err
 		}
-		if s, err = ssimWebP(ref, cb); err != nil {
+		if d, err = decodeWebP(cb); err != nil {
 			return rdRow{}, err
 		}
-		row.CWebP = append(row.CWebP, point{q, len(cb), s})
+		add(cwebp, q, len(cb), d)
 		if q == c.quality {
 			row.CWebPALPH = chunkSize(cb, "ALPH")
 		}
@@ -194,7 +244,7 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 		if err != nil {
 			return rdRow{}, err
 		}
-		row.JPEG = append(row.JPEG, point{q, jb.Len(), metric.SSIM(ref, d)})
+		add(jpg, q, jb.Len(), d)
 	}
 	// The engine's WebP of this variant, as the resize Lambda writes it.
 	var eb bytes.Buffer
@@ -204,14 +254,17 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 	if err := v.check(fmt.Sprintf("%s q%d (engine)", base, c.quality), eb.Bytes()); err != nil {
 		return rdRow{}, err
 	}
-	es, err := ssimWebP(ref, eb.Bytes())
+	ed, err := decodeWebP(eb.Bytes())
 	if err != nil {
 		return rdRow{}, err
 	}
-	row.Engine = point{c.quality, eb.Len(), es}
+	row.Engine = point{c.quality, eb.Len(), metric.SSIM(ref, ed)}
 	row.EngineOnCurve = onCurve(row.Engine, row.Ours, 1.02)
 	row.VsCWebP = bdRatio(row.Ours, row.CWebP)
 	row.VsJPEG = bdRatio(row.Ours, row.JPEG)
+	if p := row.Plain; p != nil {
+		p.VsCWebP, p.VsJPEG = bdRatio(p.Ours, p.CWebP), bdRatio(p.Ours, p.JPEG)
+	}
 	fmt.Fprintf(&c.curves, "%s %dx%d (q, bytes, SSIM)\n  ours  %v\n  cwebp %v\n  jpeg  %v\n", name, w, h, row.Ours, row.CWebP, row.JPEG)
 	fmt.Fprintf(os.Stderr, "webpenc: %s %dx%d done\n", name, w, h)
 	return row, nil
@@ -262,15 +315,15 @@ func encCWebP(pngPath string, q int, tmp string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
-// ssimWebP decodes data with x/image/webp, converts its limited-range
-// planes to RGB (BT.601 studio range, as libwebp; see bench/webp/README.md),
-// composites any alpha over white and returns luma SSIM against ref.
-func ssimWebP(ref image.Image, data []byte) (float64, error) {
+// decodeWebP decodes data with x/image/webp, converts its limited-range
+// planes to RGB (BT.601 studio range, as libwebp; see bench/webp/README.md)
+// and composites any alpha over white: the picture SSIM is measured on.
+func decodeWebP(data []byte) (image.Image, error) {
 	d, err := webp.Decode(bytes.NewReader(data))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return metric.SSIM(ref, studioOnWhite(d)), nil
+	return studioOnWhite(d), nil
 }
 
 func studioOnWhite(m image.Image) image.Image {

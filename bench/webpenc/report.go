@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/imgflow/imgflow/bench/reference"
 )
 
 // Targets of issue 11.
@@ -115,7 +117,7 @@ func at(ps []point, q int) point {
 
 func writeRD(w io.Writer, c *config, rows []rdRow) {
 	fmt.Fprintf(w, "## Compression at equal SSIM\n\n")
-	fmt.Fprintf(w, "Reference: the source decoded with the standard library, EXIF-oriented, alpha flattened on white, resized with float64 Lanczos3 (make bench's reference, reference.go). "+
+	fmt.Fprintf(w, "Reference: the source decoded with the standard library, EXIF-oriented, alpha flattened on white, resized with float64 Lanczos3 (make bench's reference, bench/reference); a source with an embedded ICC profile is first rendered to sRGB through that profile by lcms2 (bench/sharp-srgb.mjs; managed.go says why), its rows also measured against the plain conversion below the table. "+
 		"Every encoder gets the engine's resized pixels (imaging.Process to PNG; alpha kept): webpenc (method 4, what the engine writes), cwebp -m 4 (same PNG), jpegenc (4:2:0, pixels flattened on white: the JPEG fallback). "+
 		"WebPs are decoded with x/image/webp, converted with the BT.601 studio-range formula and composited on white. SSIM: bench/metric (luma). "+
 		"Ratio = bytes(ours)/bytes(other) at equal SSIM, averaged over the SSIM range both RD curves (q %d..%d) cover; targets ≤ %.2f (cwebp) and ≤ %.2f (jpeg). "+
@@ -140,6 +142,17 @@ func writeRD(w io.Writer, c *config, rows []rdRow) {
 			r.File, r.Kind, r.Presets, r.W, r.H, ratio(r.VsCWebP), ratio(r.VsJPEG), met, o.Bytes, o.SSIM, cw.Bytes, cw.SSIM, j.Bytes, j.SSIM, r.Ceiling, fmt.Sprintf("%d / %.4f %s", r.Engine.Bytes, r.Engine.SSIM, mark(r.EngineOnCurve)))
 	}
 	fmt.Fprintf(w, "\nWorst (where defined): %.3f× cwebp -m 4, %.3f× jpegenc.\n\n", worstC, worstJ)
+	for _, r := range rows {
+		switch {
+		case r.Plain != nil:
+			fmt.Fprintf(w, "Reference of %s %dx%d: rendered through its ICC profile (lcms2), ceiling %.4f. Against the plain conversion instead (the reference before 2026-12-02; ceiling %.4f): ours/cwebp %s, ours/jpeg %s.\n",
+				r.File, r.W, r.H, r.Ceiling, r.Plain.Ceiling, ratio(r.Plain.VsCWebP), ratio(r.Plain.VsJPEG))
+		case r.Ref == reference.Plain && r.ICC:
+			fmt.Fprintf(w, "Reference of %s %dx%d: the plain conversion, its ICC profile not applied (no sharp to render it with): ceiling %.4f; the ratios measure that mismatch as well as the encoders.\n",
+				r.File, r.W, r.H, r.Ceiling)
+		}
+	}
+	fmt.Fprintln(w)
 	for _, r := range rows {
 		if !r.Alpha {
 			continue
