@@ -31,7 +31,6 @@ import (
 
 	"github.com/imgflow/imgflow/bench/metric"
 	"github.com/imgflow/imgflow/bench/reference"
-
 	"github.com/imgflow/imgflow/internal/imaging"
 )
 

@@ -16,9 +16,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/imgflow/imgflow/bench/reference"
-
 	"github.com/imgflow/imgflow/bench/metric"
+	"github.com/imgflow/imgflow/bench/reference"
 	"github.com/imgflow/imgflow/internal/imaging"
 	"github.com/imgflow/imgflow/internal/imaging/jpegenc"
 	"github.com/imgflow/imgflow/internal/imaging/webpenc"
@@ -177,13 +176,13 @@ func rdSize(ctx context.Context, c *config, name string, data, pngBytes []byte, 
 	ref := reference.Resize(rd.full, w, h)
 	flat := flattenWhite(in)
 	row.Ceiling = metric.SSIM(ref, flat)
-	// add measures a decoded picture against the reference (and the plain
-	// one) and appends its point to the chosen curve of each.
 	var plainRef image.Image
 	if rd.plain != nil {
 		plainRef = reference.Resize(rd.plain, w, h)
 		row.Plain = &plainFigures{Ceiling: metric.SSIM(plainRef, flat)}
 	}
+	// add measures a decoded picture against the reference (and the plain
+	// one) and appends its point to the chosen curve of each.
 	add := func(curve func(*curves) *[]point, q, n int, dec image.Image) {
 		c := curve(&row.curves)
 		*c = append(*c, point{q, n, metric.SSIM(ref, dec)})
